@@ -1,0 +1,43 @@
+"""The ``mlmom`` command: a thin layer over the core.
+
+Every command loads the project, calls one core function and prints the result. Errors the
+user can cause (:class:`~mlmom_lab.errors.MlmomError`) print as one line on stderr and exit 1.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .. import __version__
+from ..errors import MlmomError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except MlmomError as exc:
+            click.secho(f"error: {exc.message}", fg="red", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="mlmom")
+def cli() -> None:
+    """mlmom-lab: reproducible notebook pipelines, a model registry and their lifecycle."""
+
+
+def project_option(func):
+    return click.option("--project", "-C", "project_dir", default=".", show_default=True,
+                        type=click.Path(file_okay=False), help="Project folder (or one inside it).")(func)
+
+
+def _register() -> None:
+    from . import pipeline, project, registry  # noqa: F401  (commands attach themselves)
+
+
+def main() -> None:
+    _register()
+    cli(prog_name="mlmom")

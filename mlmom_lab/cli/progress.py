@@ -1,0 +1,42 @@
+"""Live progress of a pipeline run on the terminal, drawn by rich."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+_STYLE = {"ran": "green", "cached": "cyan", "restored": "cyan", "failed": "red",
+          "skipped": "yellow", "running": "bold", "waiting": "dim"}
+
+
+class RichReporter:
+    """One line per stage: a spinner, the stage, its status and the time it has taken."""
+
+    def __init__(self, console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self.progress = Progress(
+            SpinnerColumn(finished_text="•"), TextColumn("{task.fields[stage]:<14}"),
+            TextColumn("{task.description}"), TimeElapsedColumn(), console=self.console,
+            transient=False)
+        self.tasks: dict[str, int] = {}
+
+    def start(self, run_id: str, stages: list[str]) -> None:
+        self.console.print(f"[bold]run {run_id}[/] · {len(stages)} stage(s)")
+        self.progress.start()
+        for stage in stages:
+            self.tasks[stage] = self.progress.add_task("[dim]waiting", stage=stage, total=1,
+                                                       start=False)
+
+    def update(self, stage: str, status: str, detail: str = "") -> None:
+        task = self.tasks[stage]
+        style = _STYLE.get(status, "")
+        text = f"[{style}]{status}[/]" + (f" [dim]{detail}[/]" if detail and status != "failed" else "")
+        self.progress.start_task(task)
+        if status == "running":
+            self.progress.update(task, description=text)
+        else:
+            self.progress.update(task, description=text, completed=1)
+            self.progress.stop_task(task)
+
+    def finish(self, result) -> None:
+        self.progress.stop()

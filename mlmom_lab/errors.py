@@ -1,0 +1,75 @@
+"""One exception base with an error code, and one table from codes to HTTP status.
+
+Every error a user can cause is an :class:`MlmomError` subclass. Its message is one line that
+names what is wrong (the file and the field, the stage, the model version); the CLI prints it
+as is and exits non-zero, HTTP handlers map its ``code`` through :data:`HTTP_STATUS`.
+"""
+
+from __future__ import annotations
+
+
+class MlmomError(Exception):
+    """Base of every error mlmom raises on purpose."""
+
+    code = "error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SpecError(MlmomError):
+    """The project spec (mlmom.yaml) is invalid or missing."""
+
+    code = "invalid_spec"
+
+
+class ParameterError(MlmomError):
+    """A parameter override names an unknown stage or key, or has the wrong type."""
+
+    code = "invalid_parameter"
+
+
+class StageFailed(MlmomError):
+    """A pipeline stage raised inside its notebook."""
+
+    code = "stage_failed"
+
+    def __init__(self, message: str, *, stage: str, notebook: str, cell: int | None = None,
+                 exception: str = "") -> None:
+        super().__init__(message)
+        self.stage, self.notebook, self.cell, self.exception = stage, notebook, cell, exception
+
+
+class NotFound(MlmomError):
+    """A model, version, alias, stage or run does not exist."""
+
+    code = "not_found"
+
+
+class RegistryError(MlmomError):
+    """A registry operation cannot be carried out (e.g. nothing to roll back to)."""
+
+    code = "registry_conflict"
+
+
+class ReproduceMismatch(MlmomError):
+    """Code or data no longer match a version's lineage, or metrics differ on re-run."""
+
+    code = "reproduce_mismatch"
+
+
+HTTP_STATUS: dict[str, int] = {
+    "error": 500,
+    "invalid_spec": 400,
+    "invalid_parameter": 400,
+    "stage_failed": 422,
+    "not_found": 404,
+    "registry_conflict": 409,
+    "reproduce_mismatch": 409,
+}
+
+
+def http_status(error: MlmomError) -> int:
+    """The HTTP status for an error, by its code."""
+    return HTTP_STATUS.get(error.code, 500)

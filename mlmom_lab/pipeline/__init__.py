@@ -1,0 +1,6 @@
+"""Spec -> DAG, papermill execution, the content-addressed stage cache, lineage."""
+
+from .runner import RunResult, StageResult, run_pipeline
+from .status import StageStatus, pipeline_status
+
+__all__ = ["RunResult", "StageResult", "StageStatus", "pipeline_status", "run_pipeline"]

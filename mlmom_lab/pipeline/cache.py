@@ -1,0 +1,131 @@
+"""The content-addressed stage cache.
+
+A stage's key is the hash of everything that decides its result: the notebook's source, the
+parameters, the content of its deps, the kernel and the Python environment. After a
+successful run the cache keeps a record under that key, with the hashes of the outs, and a
+copy of every out file stored by its own hash. A later run with the same key finds the outs
+intact (cached) or puts them back from the store (restored) instead of running the notebook:
+reverting a parameter brings back the earlier result without running anything.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .hashing import Hasher, notebook_source_hash, sha256_json
+
+
+@dataclass(frozen=True)
+class StageKey:
+    """The inputs of one stage run, and the key they hash to."""
+
+    stage: str
+    notebook: str
+    params: dict[str, Any]
+    deps: dict[str, str | None]
+    env: str
+    kernel: str
+    key: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        parts = {"notebook": self.notebook, "params": self.params, "deps": self.deps,
+                 "env": self.env, "kernel": self.kernel}
+        object.__setattr__(self, "key", sha256_json(parts))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"stage": self.stage, "key": self.key, "notebook": self.notebook,
+                "params": self.params, "deps": self.deps, "env": self.env, "kernel": self.kernel}
+
+
+def stage_key(project, name: str, params: dict[str, Any], hasher: Hasher, env: str) -> StageKey:
+    """Compute a stage's key from the files as they are now."""
+    stage = project.spec.stages[name]
+    return StageKey(
+        stage=name,
+        notebook=notebook_source_hash(project.root / stage.notebook),
+        params=params,
+        deps={dep: hasher.path(dep) for dep in stage.deps},
+        env=env,
+        kernel=stage.kernel,
+    )
+
+
+class StageCache:
+    """Records of successful stage runs by key, and the out files they produced, by hash."""
+
+    def __init__(self, cache_dir: Path, root: Path) -> None:
+        self.dir = cache_dir
+        self.root = root
+        self.objects = cache_dir / "objects"
+
+    def _record_path(self, stage: str, name: str) -> Path:
+        return self.dir / "stages" / stage / f"{name}.json"
+
+    def lookup(self, key: StageKey) -> dict[str, Any] | None:
+        return _read_json(self._record_path(key.stage, key.key))
+
+    def latest(self, stage: str) -> dict[str, Any] | None:
+        """The record of the stage's last successful run, whatever its key."""
+        return _read_json(self._record_path(stage, "latest"))
+
+    def save(self, key: StageKey, outs: list[str], hasher: Hasher, run: dict[str, Any]) -> dict:
+        """Store the outs by content and record the run under its key."""
+        manifests = {out: hasher.manifest(out) for out in outs}
+        for manifest in manifests.values():
+            for rel, digest in manifest.items():
+                self._store(self.root / rel, digest)
+        record = {**key.as_dict(), "outs": {o: hasher.path(o) for o in outs},
+                  "manifests": manifests, **run}
+        for name in (key.key, "latest"):
+            _write_json(self._record_path(key.stage, name), record)
+        return record
+
+    def outs_intact(self, record: dict[str, Any], hasher: Hasher) -> bool:
+        return all(hasher.path(out) == digest for out, digest in record["outs"].items())
+
+    def can_restore(self, record: dict[str, Any]) -> bool:
+        return all(self._object(d).is_file()
+                   for manifest in record["manifests"].values() for d in manifest.values())
+
+    def restore(self, record: dict[str, Any]) -> None:
+        """Put the record's outs back exactly as they were produced."""
+        for out, manifest in record["manifests"].items():
+            target = self.root / out
+            if target.is_dir():
+                shutil.rmtree(target)
+            for rel, digest in manifest.items():
+                dest = self.root / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(self._object(digest), dest)
+        _write_json(self._record_path(record["stage"], "latest"), record)
+
+    def _object(self, digest: str) -> Path:
+        return self.objects / digest[:2] / digest[2:]
+
+    def _store(self, path: Path, digest: str) -> None:
+        obj = self._object(digest)
+        if obj.is_file():
+            return
+        obj.parent.mkdir(parents=True, exist_ok=True)
+        tmp = obj.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, obj)
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _write_json(path: Path, value: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(value, indent=1, default=str))
+    os.replace(tmp, path)

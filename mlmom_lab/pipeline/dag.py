@@ -1,0 +1,110 @@
+"""The stage graph: edges follow from deps and outs, as in DVC.
+
+A stage depends on another when one of its deps is one of the other's outs, or lies inside
+(or contains) an out folder. The checks here are the ones that need the whole spec: a
+missing notebook, an out claimed twice, a dep nobody produces that is not on disk, a cycle.
+"""
+
+from __future__ import annotations
+
+from graphlib import CycleError, TopologicalSorter
+from typing import TYPE_CHECKING
+
+from ..errors import SpecError
+
+if TYPE_CHECKING:
+    from ..config import Project
+
+
+def _overlaps(a: str, b: str) -> bool:
+    """True when two project paths are the same or one lies inside the other."""
+    return a == b or a.startswith(b + "/") or b.startswith(a + "/")
+
+
+def producers(project: Project) -> dict[str, str]:
+    """Map every declared out to the stage that writes it."""
+    owner: dict[str, str] = {}
+    for name, stage in project.spec.stages.items():
+        for out in stage.outs:
+            for other, other_stage in owner.items():
+                if _overlaps(out, other):
+                    raise SpecError(f"{project.spec_path}: stages.{name}.outs: {out!r} overlaps "
+                                    f"{other!r}, an out of stage {other_stage!r}")
+            owner[out] = name
+    return owner
+
+
+def upstream(project: Project) -> dict[str, set[str]]:
+    """Map every stage to the stages whose outs it reads."""
+    owner = producers(project)
+    graph: dict[str, set[str]] = {}
+    for name, stage in project.spec.stages.items():
+        graph[name] = {owner[out] for dep in stage.deps for out in owner if _overlaps(dep, out)}
+        graph[name].discard(name)
+    return graph
+
+
+def order(project: Project) -> list[str]:
+    """Stages in an order where every stage comes after those it depends on."""
+    graph = upstream(project)
+    try:
+        return list(TopologicalSorter(graph).static_order())
+    except CycleError as exc:
+        cycle = " -> ".join(exc.args[1][::-1])
+        raise SpecError(f"{project.spec_path}: stages: cycle {cycle}") from None
+
+
+def source_deps(project: Project, stage: str) -> list[str]:
+    """Deps of ``stage`` that no stage produces: the pipeline's inputs (data and code)."""
+    owner = producers(project)
+    deps = project.spec.stages[stage].deps
+    return [d for d in deps if not any(_overlaps(d, out) for out in owner)]
+
+
+def check_stage_files(project: Project) -> None:
+    """Fail on a missing notebook, an unproduced dep missing on disk, or a cycle."""
+    for name, stage in project.spec.stages.items():
+        if not (project.root / stage.notebook).is_file():
+            raise SpecError(f"{project.spec_path}: stages.{name}.notebook: "
+                            f"file not found: {stage.notebook}")
+        for dep in source_deps(project, name):
+            if not (project.root / dep).exists():
+                raise SpecError(f"{project.spec_path}: stages.{name}.deps: {dep!r} is not an out "
+                                f"of any stage and does not exist")
+    order(project)
+
+
+def descendants(graph: dict[str, set[str]], roots: set[str]) -> set[str]:
+    """``roots`` and every stage that depends on them, directly or not."""
+    found, frontier = set(roots), set(roots)
+    while frontier:
+        frontier = {s for s, ups in graph.items() if ups & frontier} - found
+        found |= frontier
+    return found
+
+
+def ancestors(graph: dict[str, set[str]], roots: set[str]) -> set[str]:
+    """``roots`` and every stage they depend on, directly or not."""
+    found, frontier = set(roots), set(roots)
+    while frontier:
+        frontier = set().union(*(graph[s] for s in frontier)) - found
+        found |= frontier
+    return found
+
+
+def select(project: Project, targets: list[str], start: str | None) -> list[str]:
+    """Stages to consider, in order: the targets and what they need, or all, from ``start`` on.
+
+    ``targets`` limits the run to those stages and their upstream; ``start`` keeps only
+    ``start`` and what depends on it (its upstream is then taken as is).
+    """
+    stages = project.spec.stages
+    for name in [*targets, *([start] if start else [])]:
+        if name not in stages:
+            raise SpecError(f"{project.spec_path}: stages: no stage named {name!r} "
+                            f"(stages: {', '.join(stages)})")
+    graph = upstream(project)
+    chosen = ancestors(graph, set(targets)) if targets else set(stages)
+    if start:
+        chosen &= descendants(graph, {start})
+    return [s for s in order(project) if s in chosen]

@@ -1,0 +1,57 @@
+"""Stage parameters: the spec's values with ``stage.key=value`` overrides, types checked.
+
+Override values are read as YAML, so ``3`` is an int, ``0.5`` a float, ``true`` a bool,
+``[1, 2]`` a list and ``{a: 1}`` a dict, as papermill injects them. An override must name a
+parameter the spec declares and keep its type (an int may stand for a float).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ParameterError
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, dict[str, Any]]:
+    """``["train.n_iter=20"]`` -> ``{"train": {"n_iter": 20}}``."""
+    import yaml
+
+    overrides: dict[str, dict[str, Any]] = {}
+    for pair in pairs:
+        target, sep, text = pair.partition("=")
+        stage, dot, key = target.partition(".")
+        if not (sep and dot and stage and key):
+            raise ParameterError(f"parameter {pair!r}: expected STAGE.KEY=VALUE")
+        try:
+            value = yaml.safe_load(text) if text.strip() else ""
+        except yaml.YAMLError:
+            value = text
+        overrides.setdefault(stage, {})[key] = value
+    return overrides
+
+
+def resolve(spec_stages: dict, overrides: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Every stage's effective parameters; unknown stages, keys or types are errors."""
+    for stage, values in overrides.items():
+        if stage not in spec_stages:
+            raise ParameterError(f"parameter {stage}.*: no stage named {stage!r}")
+        declared = spec_stages[stage].params
+        for key, value in values.items():
+            if key not in declared:
+                known = ", ".join(declared) or "none"
+                raise ParameterError(f"parameter {stage}.{key}: stage {stage!r} declares no "
+                                     f"parameter {key!r} (declared: {known})")
+            _check_type(f"{stage}.{key}", declared[key], value)
+    return {name: {**stage.params, **overrides.get(name, {})} for name, stage in spec_stages.items()}
+
+
+def _check_type(name: str, default: Any, value: Any) -> None:
+    if default is None or value is None:
+        return
+    expected = type(default)
+    ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        ok = True
+    if not ok:
+        raise ParameterError(f"parameter {name}: expected {expected.__name__} like the spec's "
+                             f"{default!r}, got {type(value).__name__} {value!r}")

@@ -1,0 +1,330 @@
+"""Run a pipeline: choose stages, skip what the cache already holds, execute the rest.
+
+Reads top to bottom like papermill's ``execute_notebook``: select the stages, resolve their
+parameters, then for each stage in dependency order decide (cached, restored or run), execute
+it on a kernel started ahead of time, check its outs, record it in the cache and MLflow.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from ..config import Project
+from ..errors import StageFailed
+from . import dag, lineage
+from .cache import StageCache, StageKey, stage_key
+from .execute import execute_stage
+from .hashing import Hasher, environment_fingerprint
+from .kernels import launch_kernel, shutdown_kernel
+from .params import resolve
+from .tracking import RunTracker
+
+OK_STATUSES = ("ran", "cached", "restored")
+
+
+@dataclass
+class StageResult:
+    """How one stage ended in a run."""
+
+    stage: str
+    status: str  # ran | cached | restored | failed | skipped
+    reason: str = ""
+    seconds: float = 0.0
+    executed_notebook: str | None = None
+    error: str | None = None
+    cell: int | None = None
+    mlflow_run_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in OK_STATUSES
+
+
+@dataclass
+class RunResult:
+    """The outcome of one ``mlmom run``."""
+
+    run_id: str
+    stages: list[StageResult] = field(default_factory=list)
+    mlflow_run_id: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.stages)
+
+    def stage(self, name: str) -> StageResult:
+        return next(s for s in self.stages if s.stage == name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "ok": self.ok, "mlflow_run_id": self.mlflow_run_id,
+                "seconds": self.seconds, "stages": [asdict(s) for s in self.stages]}
+
+
+class Reporter(Protocol):
+    """Receives progress; the CLI draws it, the server extension streams it."""
+
+    def start(self, run_id: str, stages: list[str]) -> None: ...
+    def update(self, stage: str, status: str, detail: str = "") -> None: ...
+    def finish(self, result: RunResult) -> None: ...
+
+
+class _Silent:
+    def start(self, run_id: str, stages: list[str]) -> None: ...
+    def update(self, stage: str, status: str, detail: str = "") -> None: ...
+    def finish(self, result: RunResult) -> None: ...
+
+
+def new_run_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
+
+
+def run_pipeline(project: Project, targets: list[str] | None = None, *, force: bool = False,
+                 start: str | None = None, overrides: dict[str, dict[str, Any]] | None = None,
+                 jobs: int = 1, reporter: Reporter | None = None,
+                 run_id: str | None = None) -> RunResult:
+    """Run the project's pipeline (or ``targets`` and what they need, or from ``start`` on)."""
+    return PipelineRun(project, targets or [], force=force, start=start, overrides=overrides or {},
+                       jobs=jobs, reporter=reporter or _Silent(), run_id=run_id).run()
+
+
+class PipelineRun:
+    """The state of one pipeline run while it executes."""
+
+    def __init__(self, project: Project, targets: list[str], *, force: bool, start: str | None,
+                 overrides: dict, jobs: int, reporter: Reporter, run_id: str | None) -> None:
+        self.project = project
+        self.reporter = reporter
+        self.jobs = max(1, jobs)
+        self.run_id = run_id or new_run_id()
+        self.run_dir = project.runs_dir / self.run_id
+        self.selected = dag.select(project, targets, start)
+        self.params = resolve(project.spec.stages, overrides)
+        self.forced = set(self.selected) if force else (
+            dag.descendants(dag.upstream(project), {start}) if start else set())
+        self.graph = dag.upstream(project)
+        self.hasher = Hasher(project.root, project.cache_dir / "stat.json")
+        self.env = environment_fingerprint()
+        self.cache = StageCache(project.cache_dir, project.root)
+        self.records: dict[str, dict[str, Any]] = {}
+        self.results: dict[str, StageResult] = {}
+        self.kernels: dict[str, Any] = {}
+        self.tracker = RunTracker(project, self.run_id, {})
+        self._git: dict | None | bool = False
+
+    # -- the run, top to bottom ---------------------------------------------------------------
+    def run(self) -> RunResult:
+        began = time.perf_counter()
+        self.reporter.start(self.run_id, self.selected)
+        try:
+            self._schedule()
+        finally:
+            for name in list(self.kernels):
+                shutdown_kernel(self.kernels.pop(name))
+            self.hasher.save()
+        result = RunResult(self.run_id, [self.results[s] for s in self.selected])
+        self._log_cached_stages()
+        self.tracker.finish(result.ok)
+        result.mlflow_run_id = self.tracker.parent_run_id
+        result.seconds = time.perf_counter() - began
+        self._write_summary(result)
+        self.reporter.finish(result)
+        return result
+
+    def _schedule(self) -> None:
+        pending = list(self.selected)
+        running: dict[Future, str] = {}
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            while pending or running:
+                self._start_ready(pending, running, pool)
+                if not running:
+                    if pending:  # nothing can start: every remaining stage lost an upstream
+                        self._skip_rest(pending)
+                    break
+                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    self._finish(running.pop(future), future.result())
+
+    def _start_ready(self, pending: list[str], running: dict, pool: ThreadPoolExecutor) -> None:
+        progressed = True
+        while progressed:
+            progressed = False
+            for name in list(pending):
+                ups = self.graph[name] & set(self.selected)
+                if any(u in self.results and not self.results[u].ok for u in ups):
+                    pending.remove(name)
+                    failed = next(u for u in ups if u in self.results and not self.results[u].ok)
+                    self._finish(name, StageResult(name, "skipped", f"upstream {failed!r} failed"))
+                    progressed = True
+                elif all(u in self.results for u in ups) and len(running) < self.jobs:
+                    pending.remove(name)
+                    progressed = True
+                    key = stage_key(self.project, name, self.params[name], self.hasher,
+                                    self.env["hash"])
+                    result = self._from_cache(name, key)
+                    if result:
+                        self._finish(name, result)
+                    else:
+                        self._launch(name)
+                        running[pool.submit(self._execute, name, key)] = name
+                        self._prelaunch_next(pending, running)
+
+    def _skip_rest(self, pending: list[str]) -> None:
+        for name in pending:
+            self._finish(name, StageResult(name, "skipped", "an upstream stage failed"))
+        pending.clear()
+
+    def _finish(self, name: str, result: StageResult) -> None:
+        self.results[name] = result
+        detail = result.error or result.reason
+        self.reporter.update(name, result.status, detail)
+
+    # -- cache ----------------------------------------------------------------------------------
+    def _from_cache(self, name: str, key: StageKey) -> StageResult | None:
+        if name in self.forced:
+            return None
+        record = self.cache.lookup(key)
+        if record is None:
+            return None
+        if self.cache.outs_intact(record, self.hasher):
+            status = "cached"
+        elif self.cache.can_restore(record):
+            self.cache.restore(record)
+            status = "restored"
+        else:
+            return None
+        self.records[name] = record
+        return StageResult(name, status, f"unchanged since run {record['run_id']}",
+                           executed_notebook=record.get("executed_notebook"),
+                           mlflow_run_id=record.get("mlflow_run_id"))
+
+    def _log_cached_stages(self) -> None:
+        """In a run that executed something, cached stages get a child run pointing at theirs."""
+        if not self.tracker.started:
+            return
+        for name, result in self.results.items():
+            if result.status in ("cached", "restored"):
+                self.tracker.start_stage(name, self.records[name], cached_from=self.records[name])
+
+    # -- kernels --------------------------------------------------------------------------------
+    def _launch(self, name: str) -> None:
+        if name not in self.kernels:
+            stage = self.project.spec.stages[name]
+            env = {"MLMOM_STAGE_CONTEXT": str(self._context_path(name)),
+                   "PYTHONHASHSEED": "0", "MPLBACKEND": "agg"}
+            self.kernels[name] = launch_kernel(stage.kernel, self.project.root, env)
+
+    def _prelaunch_next(self, pending: list[str], running: dict) -> None:
+        """Boot the kernel of the next stage likely to run while this one executes."""
+        in_flight = set(running.values()) | set(self.results)
+        for name in pending:
+            if self.graph[name] & set(self.selected) <= in_flight:
+                if len(self.kernels) <= self.jobs and self._likely_to_run(name):
+                    self._launch(name)
+                return
+
+    def _likely_to_run(self, name: str) -> bool:
+        ups = self.graph[name] & set(self.selected)
+        return name in self.forced or any(
+            u not in self.results or self.results[u].status == "ran" for u in ups)
+
+    # -- one stage ------------------------------------------------------------------------------
+    def _execute(self, name: str, key: StageKey) -> StageResult:
+        began = time.perf_counter()
+        stage = self.project.spec.stages[name]
+        output = self.run_dir / f"{name}.ipynb"
+        self.reporter.update(name, "running", "starting kernel")
+        km = self.kernels.pop(name)
+        mlflow_run_id = self.tracker.start_stage(name, key.as_dict())
+        self._write_context(name, key, mlflow_run_id)
+        self.reporter.update(name, "running", "executing")
+        try:
+            execute_stage(name, self.project.root / stage.notebook, output, self.params[name],
+                          km=km, kernel_name=stage.kernel, timeout=stage.timeout)
+            self._check_outs(name, output)
+        except StageFailed as exc:
+            self.tracker.end_stage(mlflow_run_id, ok=False, track_log=self._track_log(name),
+                                   notebook=output)
+            return StageResult(name, "failed", seconds=time.perf_counter() - began,
+                               executed_notebook=str(output), error=exc.message, cell=exc.cell,
+                               mlflow_run_id=mlflow_run_id)
+        seconds = time.perf_counter() - began
+        self.records[name] = self.cache.save(key, stage.outs, self.hasher, {
+            "run_id": self.run_id, "mlflow_run_id": mlflow_run_id, "seconds": seconds,
+            "executed_notebook": str(output), "finished_at": time.time()})
+        self._save_env_listing()
+        self.tracker.end_stage(mlflow_run_id, ok=True, track_log=self._track_log(name),
+                               notebook=output)
+        return StageResult(name, "ran", self._why_ran(name), seconds=seconds,
+                           executed_notebook=str(output), mlflow_run_id=mlflow_run_id)
+
+    def _why_ran(self, name: str) -> str:
+        return "forced" if name in self.forced else "inputs changed"
+
+    def _check_outs(self, name: str, output: Path) -> None:
+        missing = [o for o in self.project.spec.stages[name].outs
+                   if not (self.project.root / o).exists()]
+        if missing:
+            raise StageFailed(f"stage {name!r} finished without writing its declared outs: "
+                              f"{', '.join(missing)} (notebook: {output})", stage=name,
+                              notebook=str(output), exception="missing outs")
+
+    # -- context and lineage --------------------------------------------------------------------
+    def _context_path(self, name: str) -> Path:
+        return self.run_dir / f"{name}.context.json"
+
+    def _track_log(self, name: str) -> Path:
+        return self.run_dir / f"{name}.track.jsonl"
+
+    def _write_context(self, name: str, key: StageKey, mlflow_run_id: str) -> None:
+        project = self.project
+        context = {
+            "stage": name, "run_id": self.run_id, "project_root": str(project.root),
+            "tracking_uri": project.tracking_uri, "registry_uri": project.registry_uri,
+            "experiment": project.experiment, "model": project.spec.model,
+            "mlflow_run_id": mlflow_run_id, "mlflow_parent_run_id": self.tracker.parent_run_id,
+            "track_log": str(self._track_log(name)), "files_dir": str(self.run_dir / f"{name}.files"),
+            "params": self.params[name], "lineage": self._lineage(name, key, mlflow_run_id),
+        }
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self._context_path(name).write_text(json.dumps(context, indent=1, default=str))
+
+    def _lineage(self, name: str, key: StageKey, mlflow_run_id: str) -> dict[str, Any]:
+        stages = {}
+        for up in dag.ancestors(self.graph, {name}) - {name}:
+            record = self.records.get(up) or self.cache.latest(up)
+            if record:
+                stages[up] = lineage.stage_entry(
+                    record, status=self.results.get(up, StageResult(up, "earlier run")).status,
+                    run_id=record["run_id"], mlflow_run_id=record.get("mlflow_run_id"),
+                    executed_notebook=record.get("executed_notebook", ""),
+                    notebook=self.project.spec.stages[up].notebook, outs=record.get("outs"))
+        stages[name] = lineage.stage_entry(
+            key.as_dict(), status="running", run_id=self.run_id, mlflow_run_id=mlflow_run_id,
+            executed_notebook=str(self.run_dir / f"{name}.ipynb"),
+            notebook=self.project.spec.stages[name].notebook)
+        sources = {d: stages[s]["deps"].get(d) for s in stages for d in dag.source_deps(self.project, s)}
+        return lineage.build(project_name=self.project.spec.project, run_id=self.run_id,
+                             mlflow_parent_run_id=self.tracker.parent_run_id, git=self._git_info(),
+                             env=self.env, stages=stages, sources=sources)
+
+    def _git_info(self) -> dict | None:
+        if self._git is False:
+            self._git = lineage.git_info(self.project.root)
+        return self._git  # type: ignore[return-value]
+
+    def _save_env_listing(self) -> None:
+        path = self.project.cache_dir / "envs" / f"{self.env['hash']}.json"
+        if not path.is_file():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(self.env))
+
+    def _write_summary(self, result: RunResult) -> None:
+        if self.run_dir.is_dir():
+            (self.run_dir / "run.json").write_text(json.dumps(result.as_dict(), indent=1))

@@ -1,0 +1,127 @@
+"""Aliases (champion, challenger) and their history: who moved which alias, when, and why.
+
+MLflow keeps only where an alias points now. Every move made here also writes an event as a
+tag of the registered model (``mlmom.alias_event.<time>``), so the history lives in the same
+store as the registry, survives restarts, and follows the project to a tracking server.
+Rollback reads it to find the champion before the current one.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import secrets
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..config import Project
+from ..errors import NotFound, RegistryError
+from .store import _aliases, client_for, project_of
+
+EVENT_TAG = "mlmom.alias_event."
+
+
+@dataclass(frozen=True)
+class AliasEvent:
+    """One move of an alias."""
+
+    alias: str
+    from_version: str | None
+    to_version: str | None
+    action: str  # promote | rollback | challenge | clear
+    who: str
+    when: float
+    reason: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def current_user() -> str:
+    """Who is acting: ``MLMOM_USER`` when set (a server acting for someone), else the login."""
+    try:
+        return os.environ.get("MLMOM_USER") or getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def history(name: str | None = None, project: Project | str | None = None,
+            alias: str | None = None) -> list[AliasEvent]:
+    """Every recorded alias move of the model, oldest first."""
+    project = project_of(project)
+    client = client_for(project)
+    name = name or project.spec.model
+    try:
+        tags = client.get_registered_model(name).tags or {}
+    except Exception:
+        raise NotFound(f"no registered model named {name!r}") from None
+    events = [AliasEvent(**json.loads(v)) for k, v in sorted(tags.items()) if k.startswith(EVENT_TAG)]
+    return [e for e in events if alias is None or e.alias == alias]
+
+
+def promote(version: str | int, *, name: str | None = None, alias: str = "champion",
+            reason: str = "", project: Project | str | None = None) -> AliasEvent:
+    """Point ``alias`` at ``version``. Promoting the challenger to champion clears the challenger."""
+    project = project_of(project)
+    name = name or project.spec.model
+    client = client_for(project)
+    version = _existing(client, name, version)
+    current = _aliases(client, name)
+    if current.get(alias) == version:
+        raise RegistryError(f"{name} version {version} is already {alias}")
+    action = "challenge" if alias == "challenger" else "promote"
+    event = _move(client, name, alias, current.get(alias), version, action, reason)
+    if alias == "champion" and current.get("challenger") == version:
+        client.delete_registered_model_alias(name, "challenger")
+        _record(client, name, AliasEvent("challenger", version, None, "clear", event.who,
+                                         event.when, f"promoted to champion: {reason}".strip()))
+    return event
+
+
+def rollback(*, name: str | None = None, alias: str = "champion", reason: str = "",
+             project: Project | str | None = None) -> AliasEvent:
+    """Move ``alias`` back to the version it pointed at before the current one was promoted."""
+    project = project_of(project)
+    name = name or project.spec.model
+    client = client_for(project)
+    current = _aliases(client, name).get(alias)
+    if current is None:
+        raise RegistryError(f"{name} has no {alias} to roll back")
+    previous = _previous(history(name, project, alias), current)
+    if previous is None:
+        raise RegistryError(f"{name}: no earlier {alias} than version {current} in the history")
+    return _move(client, name, alias, current, previous, "rollback", reason)
+
+
+def _previous(events: list[AliasEvent], current: str) -> str | None:
+    """The version the alias held before ``current`` was (last) promoted to it."""
+    for event in reversed(events):
+        if event.to_version == current and event.action in ("promote", "challenge"):
+            return event.from_version
+    return None
+
+
+def _existing(client, name: str, version: str | int) -> str:
+    version = str(version)
+    aliases = _aliases(client, name)
+    version = aliases.get(version, version)
+    try:
+        client.get_model_version(name, version)
+    except Exception:
+        raise NotFound(f"model {name!r} has no version {version!r}") from None
+    return version
+
+
+def _move(client, name: str, alias: str, old: str | None, new: str, action: str,
+          reason: str) -> AliasEvent:
+    client.set_registered_model_alias(name, alias, new)
+    event = AliasEvent(alias, old, new, action, current_user(), time.time(), reason)
+    _record(client, name, event)
+    return event
+
+
+def _record(client, name: str, event: AliasEvent) -> None:
+    key = f"{EVENT_TAG}{time.time_ns():020d}.{secrets.token_hex(2)}"
+    client.set_registered_model_tag(name, key, json.dumps(event.as_dict()))

@@ -1,0 +1,124 @@
+"""Registering a trained model: signature, input example, lineage, metrics and ONNX export."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..config import Project
+from ..pipeline.hashing import sha256_json
+from . import onnx
+from .store import METRIC_TAG, VersionInfo, client_for, get_version, project_of
+
+
+def register_model(model: Any, input_example, *, name: str | None = None,
+                   metrics: dict[str, float] | None = None, held_out=None,
+                   description: str = "", project: Project | str | None = None) -> VersionInfo:
+    """Log ``model`` to MLflow and register it as a new version of the project's model.
+
+    Inside a pipeline stage the model goes to the stage's MLflow run and the version carries
+    the pipeline's lineage; run by hand it goes to a new run of the project's experiment.
+    ``held_out`` rows (a DataFrame, defaulting to ``input_example``) check the ONNX export.
+    """
+    from ..track import context
+
+    project = project_of(project)
+    name = name or project.spec.model
+    ctx = context()
+    lineage = ctx.lineage if ctx else _manual_lineage(project)
+    frame = held_out if held_out is not None else input_example
+    exported = onnx.export(model, frame)
+    run_id, model_uri = _log(project, model, input_example, ctx, lineage, exported, metrics or {})
+    tags = _version_tags(model, lineage, exported, metrics or {})
+    client = client_for(project)
+    _ensure_registered(client, name)
+    import mlflow
+
+    mv = mlflow.register_model(model_uri, name, tags=tags)
+    if description:
+        client.update_model_version(name, mv.version, description=description)
+    return get_version(name, mv.version, project)
+
+
+def _log(project: Project, model: Any, input_example, ctx, lineage: dict, exported,
+         metrics: dict[str, float]) -> tuple[str, str]:
+    """Log the model, its ONNX twin and its lineage to a run; return the run and model URI."""
+    import mlflow
+
+    from ..mlflow_store import use_project
+
+    use_project(project)
+    run_kwargs = {"run_id": ctx.mlflow_run_id} if ctx else {"run_name": "register (by hand)"}
+    active = mlflow.active_run()
+    nested = active is not None and (not ctx or active.info.run_id != ctx.mlflow_run_id)
+    with mlflow.start_run(nested=nested, **run_kwargs) as run:
+        signature = mlflow.models.infer_signature(input_example, model.predict(input_example))
+        model_uri = _log_native(model, input_example, signature)
+        if metrics:
+            mlflow.log_metrics(metrics)
+        with tempfile.TemporaryDirectory() as tmp:
+            if exported.model is not None:
+                (Path(tmp) / "model.onnx").write_bytes(exported.model)
+                mlflow.log_artifact(str(Path(tmp) / "model.onnx"), artifact_path="onnx")
+            (Path(tmp) / "lineage.json").write_text(json.dumps(lineage, indent=1, default=str))
+            mlflow.log_artifact(str(Path(tmp) / "lineage.json"), artifact_path="lineage")
+        return run.info.run_id, model_uri
+
+
+def _log_native(model: Any, input_example, signature) -> str:
+    import mlflow
+
+    if onnx._is_sklearn(model):
+        import mlflow.sklearn
+        import skops.io as sio
+
+        # skops refuses types it does not know; the model was built in this very process,
+        # so the types it holds are the ones its author chose to trust.
+        trusted = sio.get_untrusted_types(data=sio.dumps(model))
+        return mlflow.sklearn.log_model(model, name="model", signature=signature,
+                                        input_example=input_example,
+                                        skops_trusted_types=trusted).model_uri
+    return mlflow.pyfunc.log_model(name="model", python_model=model, signature=signature,
+                                   input_example=input_example).model_uri
+
+
+def _version_tags(model: Any, lineage: dict, exported, metrics: dict[str, float]) -> dict[str, str]:
+    git = lineage.get("git") or {}
+    tags = {
+        "mlmom.task": _task(model),
+        "mlmom.lineage.pipeline_run_id": str(lineage.get("pipeline_run_id") or ""),
+        "mlmom.lineage.git_commit": str(git.get("commit", "")),
+        "mlmom.lineage.git_dirty": str(git.get("dirty", "")).lower(),
+        "mlmom.lineage.env_hash": str(lineage.get("environment", {}).get("hash", "")),
+        "mlmom.lineage.data_sha256": sha256_json(lineage.get("data", {})),
+        **exported.tags(),
+    }
+    tags.update({f"{METRIC_TAG}{k}": repr(float(v)) for k, v in metrics.items()})
+    return tags
+
+
+def _task(model: Any) -> str:
+    from sklearn.base import is_classifier, is_regressor
+
+    if is_classifier(model):
+        return "classification"
+    return "regression" if is_regressor(model) else "other"
+
+
+def _ensure_registered(client, name: str) -> None:
+    try:
+        client.get_registered_model(name)
+    except Exception:
+        client.create_registered_model(name)
+
+
+def _manual_lineage(project: Project) -> dict[str, Any]:
+    """Lineage of a model registered by hand, outside a pipeline: no stages to point at."""
+    from ..pipeline import lineage as lin
+    from ..pipeline.hashing import environment_fingerprint
+
+    return lin.build(project_name=project.spec.project, run_id=None, mlflow_parent_run_id=None,
+                     git=lin.git_info(project.root), env=environment_fingerprint(), stages={},
+                     sources={})
