@@ -35,7 +35,7 @@ def stage_entry(key: dict[str, Any], *, status: str, run_id: str, mlflow_run_id:
 
 def build(*, project_name: str, run_id: str, mlflow_parent_run_id: str | None,
           git: dict[str, Any] | None, env: dict[str, Any], stages: dict[str, dict[str, Any]],
-          sources: dict[str, str | None]) -> dict[str, Any]:
+          data: dict[str, str | None], sources: dict[str, str | None]) -> dict[str, Any]:
     """The lineage document handed to a stage (and stored with every model version)."""
     return {
         "project": project_name,
@@ -43,6 +43,7 @@ def build(*, project_name: str, run_id: str, mlflow_parent_run_id: str | None,
         "mlflow_parent_run_id": mlflow_parent_run_id,
         "git": git,
         "environment": {k: env[k] for k in ("python", "packages", "hash")},
-        "data": sources,
+        "data": data,        # every file the stages read, by content hash
+        "sources": sources,  # the subset no stage produces: the pipeline's own inputs
         "stages": stages,
     }

@@ -309,10 +309,11 @@ class PipelineRun:
             key.as_dict(), status="running", run_id=self.run_id, mlflow_run_id=mlflow_run_id,
             executed_notebook=str(self.run_dir / f"{name}.ipynb"),
             notebook=self.project.spec.stages[name].notebook)
-        sources = {d: stages[s]["deps"].get(d) for s in stages for d in dag.source_deps(self.project, s)}
+        data = {d: h for entry in stages.values() for d, h in entry["deps"].items()}
+        sources = {d: data[d] for s in stages for d in dag.source_deps(self.project, s)}
         return lineage.build(project_name=self.project.spec.project, run_id=self.run_id,
                              mlflow_parent_run_id=self.tracker.parent_run_id, git=self._git_info(),
-                             env=self.env, stages=stages, sources=sources)
+                             env=self.env, stages=stages, data=data, sources=sources)
 
     def _git_info(self) -> dict | None:
         if self._git is False:

@@ -6,10 +6,11 @@
     registry.rollback(reason="latency regression")
 """
 
+from ..errors import NotFound, RegistryError
 from .aliases import AliasEvent, history, promote, rollback
 from .compare import compare
 from .register import register_model
 from .store import VersionInfo, get_lineage, get_version, list_models, list_versions, parse_ref
 
-__all__ = ["AliasEvent", "VersionInfo", "compare", "get_lineage", "get_version", "history",
+__all__ = ["AliasEvent", "NotFound", "RegistryError", "VersionInfo", "compare", "get_lineage", "get_version", "history",
            "list_models", "list_versions", "parse_ref", "promote", "register_model", "rollback"]

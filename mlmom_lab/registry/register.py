@@ -121,4 +121,4 @@ def _manual_lineage(project: Project) -> dict[str, Any]:
 
     return lin.build(project_name=project.spec.project, run_id=None, mlflow_parent_run_id=None,
                      git=lin.git_info(project.root), env=environment_fingerprint(), stages={},
-                     sources={})
+                     data={}, sources={})
