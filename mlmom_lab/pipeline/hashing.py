@@ -123,7 +123,7 @@ def environment_fingerprint() -> dict[str, Any]:
             continue
         for name in names:
             if name.endswith((".dist-info", ".egg-info")):
-                packages.add(name.rsplit(".", 1)[0].lower().replace("-", "_"))
+                packages.add(name.rsplit(".", 1)[0].lower())
     python = ".".join(map(str, sys.version_info[:3]))
     listing = sorted(packages)
     return {"python": python, "packages": len(listing),

@@ -14,27 +14,41 @@ import tempfile
 from pathlib import Path
 
 
-def launch_kernel(kernel_name: str, cwd: Path, env: dict[str, str]):
-    """Start a kernel process now and return its (async) kernel manager."""
+def _manager_class():
     from jupyter_client.manager import AsyncKernelManager
 
+    class StageKernel(AsyncKernelManager):
+        """A kernel manager that remembers its clients, to close them with the kernel."""
+
+        def client(self, **kwargs):
+            kc = super().client(**kwargs)
+            self.__dict__.setdefault("mlmom_clients", []).append(kc)
+            return kc
+
+    return StageKernel
+
+
+def launch_kernel(kernel_name: str, cwd: Path, env: dict[str, str]):
+    """Start a kernel process now and return its (async) kernel manager."""
     # IPC sockets: the kernel is local, and TCP would make it warn about plain-text traffic.
     sockets = tempfile.mkdtemp(prefix="mlmom-kernel-")
-    km = AsyncKernelManager(kernel_name=kernel_name, transport="ipc", ip=sockets + "/kernel")
-    km.mlmom_sockets = sockets
+    km = _manager_class()(kernel_name=kernel_name, transport="ipc", ip=sockets + "/kernel")
+    km.__dict__["mlmom_sockets"] = sockets
     asyncio.run(km.start_kernel(cwd=str(cwd), env={**os.environ, **env}))
     return km
 
 
 def shutdown_kernel(km) -> None:
-    """Stop a kernel that was launched but never used (a run cut short)."""
+    """Stop a kernel, close its clients' channels and remove its sockets."""
     async def _stop() -> None:
         if await km.is_alive():
             await km.shutdown_kernel(now=True)
         await km.cleanup_resources()
 
+    for kc in km.__dict__.get("mlmom_clients", []):
+        kc.stop_channels()
     try:
         asyncio.run(_stop())
     except Exception:  # noqa: BLE001 - best effort on the way out
         pass
-    shutil.rmtree(getattr(km, "mlmom_sockets", ""), ignore_errors=True)
+    shutil.rmtree(km.__dict__.get("mlmom_sockets", ""), ignore_errors=True)

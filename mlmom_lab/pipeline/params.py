@@ -7,27 +7,37 @@ parameter the spec declares and keep its type (an int may stand for a float).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from ..errors import ParameterError
 
+_EXPONENT = re.compile(r"[-+]?\d+(\.\d*)?[eE][-+]?\d+")
+
 
 def parse_overrides(pairs: list[str]) -> dict[str, dict[str, Any]]:
     """``["train.n_iter=20"]`` -> ``{"train": {"n_iter": 20}}``."""
-    import yaml
-
     overrides: dict[str, dict[str, Any]] = {}
     for pair in pairs:
         target, sep, text = pair.partition("=")
         stage, dot, key = target.partition(".")
         if not (sep and dot and stage and key):
             raise ParameterError(f"parameter {pair!r}: expected STAGE.KEY=VALUE")
-        try:
-            value = yaml.safe_load(text) if text.strip() else ""
-        except yaml.YAMLError:
-            value = text
-        overrides.setdefault(stage, {})[key] = value
+        overrides.setdefault(stage, {})[key] = _read_value(text)
     return overrides
+
+
+def _read_value(text: str) -> Any:
+    """YAML's reading of a value, plus the ``1e-3`` floats that YAML 1.1 leaves as strings."""
+    import yaml
+
+    try:
+        value = yaml.safe_load(text) if text.strip() else ""
+    except yaml.YAMLError:
+        return text
+    if isinstance(value, str) and _EXPONENT.fullmatch(value.strip()):
+        return float(value)
+    return value
 
 
 def resolve(spec_stages: dict, overrides: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -41,17 +51,19 @@ def resolve(spec_stages: dict, overrides: dict[str, dict[str, Any]]) -> dict[str
                 known = ", ".join(declared) or "none"
                 raise ParameterError(f"parameter {stage}.{key}: stage {stage!r} declares no "
                                      f"parameter {key!r} (declared: {known})")
-            _check_type(f"{stage}.{key}", declared[key], value)
+            values[key] = _check_type(f"{stage}.{key}", declared[key], value)
     return {name: {**stage.params, **overrides.get(name, {})} for name, stage in spec_stages.items()}
 
 
-def _check_type(name: str, default: Any, value: Any) -> None:
+def _check_type(name: str, default: Any, value: Any) -> Any:
+    """``value`` if it has the type of the spec's ``default`` (an int becomes a float)."""
     if default is None or value is None:
-        return
+        return value
     expected = type(default)
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        ok = True
+        return float(value)
     if not ok:
         raise ParameterError(f"parameter {name}: expected {expected.__name__} like the spec's "
                              f"{default!r}, got {type(value).__name__} {value!r}")
+    return value

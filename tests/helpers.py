@@ -1,0 +1,60 @@
+"""Build small real projects (mlmom.yaml + notebooks) for tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+import yaml
+
+
+def notebook(path: Path, params: str, *cells: str) -> Path:
+    """Write a notebook with a ``parameters`` cell and code cells."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    first = nbformat.v4.new_code_cell(params)
+    first.metadata["tags"] = ["parameters"]
+    nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def spec(root: Path, stages: dict, **extra) -> Path:
+    """Write ``mlmom.yaml`` for ``stages``."""
+    body = {"project": "toy", "model": "toy-model", **extra, "stages": stages}
+    path = root / "mlmom.yaml"
+    path.write_text(yaml.safe_dump(body, sort_keys=False))
+    return path
+
+
+def mlmom(*args: str, cwd: Path, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
+    """Run the real ``mlmom`` command."""
+    exe = Path(sys.executable).with_name("mlmom")
+    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+    result = subprocess.run([str(exe), *args], cwd=cwd, env=full_env, capture_output=True,
+                            text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"mlmom {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def two_stage_project(root: Path) -> Path:
+    """``make`` writes data/numbers.txt from ``n``; ``total`` sums it into total.txt."""
+    notebook(root / "make.ipynb", "n = 3",
+             "from pathlib import Path\nPath('data').mkdir(exist_ok=True)\n"
+             "Path('data/numbers.txt').write_text('\\n'.join(map(str, range(n))))",
+             "from mlmom_lab import track\ntrack.log_metric('count', n)")
+    notebook(root / "total.ipynb", "scale = 1.0",
+             "from pathlib import Path\nvalues = [int(x) for x in Path('data/numbers.txt').read_text().split()]\n"
+             "Path('total.txt').write_text(str(sum(values) * scale))",
+             "from mlmom_lab import track\ntrack.log_metrics({'total': sum(values) * scale})")
+    spec(root, {
+        "make": {"notebook": "make.ipynb", "params": {"n": 3}, "outs": ["data"]},
+        "total": {"notebook": "total.ipynb", "params": {"scale": 1.0},
+                  "deps": ["data/numbers.txt"], "outs": ["total.txt"]},
+    })
+    return root

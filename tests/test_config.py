@@ -1,0 +1,93 @@
+"""Invalid specs fail at load time with one line naming the file and the field."""
+
+from pathlib import Path
+
+import pytest
+
+from mlmom_lab.config import load_project
+from mlmom_lab.errors import SpecError
+
+from .helpers import mlmom, notebook, spec
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    notebook(tmp_path / "a.ipynb", "x = 1", "pass")
+    notebook(tmp_path / "b.ipynb", "y = 2", "pass")
+    return tmp_path
+
+
+def error_of(root: Path) -> str:
+    with pytest.raises(SpecError) as info:
+        load_project(root)
+    message = info.value.message
+    assert "\n" not in message
+    assert str(root / "mlmom.yaml") in message or "mlmom.yaml" in message
+    return message
+
+
+def test_valid_spec_defaults_to_state_under_dot_mlmom(root):
+    spec(root, {"a": {"notebook": "a.ipynb", "outs": ["out.txt"]}})
+    project = load_project(root)
+    assert project.tracking_uri == f"sqlite:///{root.resolve()}/.mlmom/mlflow.db"
+    assert project.artifact_root.startswith("file://") and project.artifact_root.endswith("/.mlmom/artifacts")
+    assert project.experiment == "toy"
+
+
+def test_unknown_key_is_named(root):
+    spec(root, {"a": {"notebook": "a.ipynb", "outz": ["x"]}})
+    assert "stages.a.outz: unknown key" in error_of(root)
+
+
+def test_unknown_top_level_key(root):
+    spec(root, {"a": {"notebook": "a.ipynb"}}, colour="blue")
+    assert "colour: unknown key" in error_of(root)
+
+
+def test_missing_notebook(root):
+    spec(root, {"a": {"notebook": "nope.ipynb"}})
+    assert "stages.a.notebook: file not found: nope.ipynb" in error_of(root)
+
+
+def test_out_claimed_by_two_stages(root):
+    spec(root, {"a": {"notebook": "a.ipynb", "outs": ["data"]},
+                "b": {"notebook": "b.ipynb", "outs": ["data/x.csv"]}})
+    message = error_of(root)
+    assert "stages.b.outs" in message and "'data'" in message and "stage 'a'" in message
+
+
+def test_dep_nobody_produces_and_not_on_disk(root):
+    spec(root, {"a": {"notebook": "a.ipynb", "deps": ["raw.csv"]}})
+    assert "stages.a.deps: 'raw.csv' is not an out of any stage and does not exist" in error_of(root)
+
+
+def test_cycle(root):
+    spec(root, {"a": {"notebook": "a.ipynb", "deps": ["b.txt"], "outs": ["a.txt"]},
+                "b": {"notebook": "b.ipynb", "deps": ["a.txt"], "outs": ["b.txt"]}})
+    message = error_of(root)
+    assert "stages: cycle" in message and "a" in message and "b" in message
+
+
+def test_path_escaping_the_project(root):
+    spec(root, {"a": {"notebook": "a.ipynb", "deps": ["../secret"]}})
+    assert "stages.a.deps" in error_of(root)
+
+
+def test_wrong_type_and_bad_yaml(root):
+    spec(root, {"a": {"notebook": "a.ipynb", "params": "n=1"}})
+    assert "stages.a.params" in error_of(root)
+    (root / "mlmom.yaml").write_text("project: [unclosed\n")
+    assert "invalid YAML" in error_of(root)
+
+
+def test_no_project_found(tmp_path):
+    with pytest.raises(SpecError, match="no mlmom.yaml"):
+        load_project(tmp_path)
+
+
+def test_cli_prints_one_line_and_exits_non_zero(root):
+    spec(root, {"a": {"notebook": "missing.ipynb"}})
+    result = mlmom("status", cwd=root)
+    assert result.returncode == 1
+    assert result.stderr.strip().count("\n") == 0
+    assert result.stderr.startswith("error:") and "stages.a.notebook" in result.stderr
