@@ -84,10 +84,10 @@ def reproduce(project: Project, ref: str, *, workdir: str | Path | None = None,
 def verify_inputs(project: Project, lineage: dict[str, Any]) -> None:
     """Raise :class:`ReproduceMismatch` when a notebook or source file no longer matches."""
     hasher = Hasher(project.root)
-    problems = []
+    problems: list[str] = []
+    changed_data: dict[str, list[str]] = {}
     for stage, entry in lineage["stages"].items():
-        spec = project.spec.stages.get(stage)
-        if spec is None:
+        if stage not in project.spec.stages:
             problems.append(f"stage {stage!r} no longer exists in {SPEC_FILE}")
             continue
         path = project.root / entry["notebook"]
@@ -96,9 +96,11 @@ def verify_inputs(project: Project, lineage: dict[str, Any]) -> None:
         for dep in dag.source_deps(project, stage):
             recorded = entry["deps"].get(dep)
             if recorded is not None and hasher.path(dep) != recorded:
-                problems.append(f"data {dep} (read by {stage!r}) changed")
+                changed_data.setdefault(dep, []).append(stage)
+    problems += [f"data {dep} (read by {', '.join(map(repr, stages))}) changed"
+                 for dep, stages in changed_data.items()]
     if problems:
-        raise ReproduceMismatch("cannot reproduce: " + "; ".join(dict.fromkeys(problems))
+        raise ReproduceMismatch("cannot reproduce: " + "; ".join(problems)
                                 + " since the version was registered")
 
 

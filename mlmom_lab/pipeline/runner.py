@@ -297,7 +297,8 @@ class PipelineRun:
 
     def _lineage(self, name: str, key: StageKey, mlflow_run_id: str) -> dict[str, Any]:
         stages = {}
-        for up in dag.ancestors(self.graph, {name}) - {name}:
+        needed = dag.ancestors(self.graph, {name}) - {name}
+        for up in (s for s in dag.order(self.project) if s in needed):
             record = self.records.get(up) or self.cache.latest(up)
             if record:
                 stages[up] = lineage.stage_entry(

@@ -1,0 +1,54 @@
+"""The README's demo, end to end, and reproducing the champion it leaves behind."""
+
+import json
+
+import pytest
+
+from ..helpers import mlmom
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo") / "churn"
+    result = mlmom("demo", str(folder), "--quiet", cwd=folder.parent, check=True)
+    return folder, result.stdout
+
+
+def test_demo_tells_the_story(demo):
+    folder, story = demo
+    assert "1. Run the pipeline" in story and story.rstrip().endswith("demo finished")
+    assert "prepare   cached" in story  # step 2 re-used prepare
+    assert "4 of 4 stages cached or restored" in story
+    assert "mlflow ui --backend-store-uri sqlite:///" in story
+    versions = json.loads(mlmom("registry", "list", "--json", cwd=folder, check=True).stdout)
+    assert [v["version"] for v in versions] == ["2", "1"]
+    assert sum("champion" in v["aliases"] for v in versions) == 1
+    assert all(v["onnx"]["status"] == "ok" for v in versions)
+
+
+def test_reproduce_champion_gives_the_same_metrics(demo, tmp_path):
+    folder, _ = demo
+    result = mlmom("reproduce", "churn-classifier@champion", "--workdir", str(tmp_path), "--json",
+                   cwd=folder)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["ok"] and report["run"]["ok"]
+    checked = {(c["scope"], c["metric"]) for c in report["checks"]}
+    assert {("evaluate", "roc_auc"), ("version", "f1"), ("prepare", "train_rows")} <= checked
+    assert all(c["diff"] == 0 for c in report["checks"])
+    assert (tmp_path / "churn" / ".mlmom" / "mlflow.db").is_file()  # its own fresh store
+
+
+def test_reproduce_fails_loudly_when_code_or_data_changed(demo):
+    folder, _ = demo
+    source = folder / "churn_data.py"
+    original = source.read_text()
+    try:
+        source.write_text(original + "\n# tweak\n")
+        result = mlmom("reproduce", "churn-classifier/1", cwd=folder)
+    finally:
+        source.write_text(original)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "error: cannot reproduce: data churn_data.py (read by 'prepare', 'train', 'evaluate', "
+        "'register') changed since the version was registered")

@@ -1,0 +1,176 @@
+"""The registry on a real MLflow SQLite store: versions, lineage, aliases, history, ONNX."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlmom_lab import registry
+from mlmom_lab.config import load_project
+from mlmom_lab.errors import NotFound, RegistryError
+
+from ..helpers import mlmom, notebook, spec
+
+
+@pytest.fixture
+def project(tmp_path):
+    notebook(tmp_path / "noop.ipynb", "", "pass")
+    spec(tmp_path, {"noop": {"notebook": "noop.ipynb"}})
+    return load_project(tmp_path)
+
+
+def frame(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"amount": rng.normal(50, 10, n), "visits": rng.integers(0, 9, n).astype(float),
+                      "plan": rng.choice(["basic", "plus", "pro"], n)})
+    X.loc[::9, "amount"] = np.nan
+    y = ((X.amount.fillna(50) > 52) ^ (X.plan == "pro")).astype(int)
+    return X, y
+
+
+def classifier(estimator=None):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    pre = ColumnTransformer([("num", SimpleImputer(strategy="median"), ["amount", "visits"]),
+                             ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])])
+    model = estimator or RandomForestClassifier(n_estimators=15, random_state=0)
+    X, y = frame()
+    return Pipeline([("pre", pre), ("model", model)]).fit(X, y), X
+
+
+def test_classifier_gets_an_onnx_twin_after_a_parity_check(project):
+    model, X = classifier()
+    info = registry.register_model(model, X.head(5), metrics={"roc_auc": 0.8}, held_out=X,
+                                   project=project)
+    assert info.version == "1" and info.task == "classification"
+    assert info.onnx["status"] == "ok" and float(info.onnx["max_diff"]) < 1e-4
+    assert info.onnx["parity_rows"] == str(len(X))
+    assert info.metrics == {"roc_auc": 0.8}
+    from mlmom_lab.mlflow_store import client
+
+    files = [a.path for a in client(project).list_artifacts(info.run_id, "onnx")]
+    assert files == ["onnx/model.onnx"]
+    import onnxruntime as ort
+
+    from mlmom_lab.registry.onnx import feeds
+
+    path = client(project).download_artifacts(info.run_id, "onnx/model.onnx")
+    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    labels = session.run(None, feeds(X.head(20), [tuple(i) for i in eval(info.onnx["inputs"])]))[0]
+    assert (labels == model.predict(X.head(20))).all()
+
+
+def test_model_that_does_not_convert_says_why_and_works_natively(project):
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    model, X = classifier(HistGradientBoostingClassifier(max_iter=10))
+    info = registry.register_model(model, X.head(5), project=project)
+    assert info.onnx["status"] == "failed"
+    assert info.onnx["reason"].startswith("conversion failed: ")
+    import mlflow
+
+    mlflow.set_tracking_uri(project.tracking_uri)
+    native = mlflow.pyfunc.load_model(info.uri)
+    assert list(native.predict(X.head(8))) == list(model.predict(X.head(8)))
+
+
+def test_regressor_registers_with_onnx(project):
+    from sklearn.linear_model import Ridge
+
+    X, _ = frame()
+    numeric = X[["visits"]].assign(amount=X.amount.fillna(0))
+    model = Ridge().fit(numeric, numeric.visits * 3 + numeric.amount)
+    info = registry.register_model(model, numeric.head(5), metrics={"mae": 0.1}, held_out=numeric,
+                                   project=project)
+    assert info.task == "regression" and info.onnx["status"] == "ok"
+    assert info.onnx["inputs"] == '[["input", "float"]]'
+
+
+def test_promote_rollback_and_history_survive_a_restart(project):
+    model, X = classifier()
+    for _ in range(3):
+        registry.register_model(model, X.head(5), project=project)
+    registry.promote("1", reason="first", project=project)
+    registry.promote("2", alias="challenger", reason="candidate", project=project)
+    registry.promote("2", reason="wins by 0.02", project=project)
+    registry.promote("3", reason="wins again", project=project)
+    with pytest.raises(RegistryError, match="already champion"):
+        registry.promote("3", project=project)
+
+    restarted = load_project(project.root)  # a new process reads the same store
+    assert registry.get_version(None, "champion", restarted).version == "3"
+    back = registry.rollback(reason="latency regression", project=restarted)
+    assert (back.from_version, back.to_version, back.action) == ("3", "2", "rollback")
+    assert registry.rollback(project=restarted).to_version == "1"
+    with pytest.raises(RegistryError, match="no earlier champion"):
+        registry.rollback(project=restarted)
+
+    events = [(e.alias, e.from_version, e.to_version, e.action) for e in registry.history(project=restarted)]
+    assert events == [
+        ("champion", None, "1", "promote"), ("challenger", None, "2", "challenge"),
+        ("champion", "1", "2", "promote"), ("challenger", "2", None, "clear"),
+        ("champion", "2", "3", "promote"), ("champion", "3", "2", "rollback"),
+        ("champion", "2", "1", "rollback"),
+    ]
+    last = registry.history(project=restarted)[-1]
+    assert last.who and last.when > 0
+    assert registry.history(project=restarted, alias="challenger")[0].reason == "candidate"
+    assert registry.get_version(None, "1", restarted).aliases == ["champion"]
+
+
+def test_unknown_models_and_versions_are_not_found(project):
+    with pytest.raises(NotFound, match="no registered model named 'toy-model'"):
+        registry.list_versions(project=project)
+    model, X = classifier()
+    registry.register_model(model, X.head(5), project=project)
+    with pytest.raises(NotFound, match="no version 9"):
+        registry.get_version(None, "9", project)
+    with pytest.raises(NotFound, match="no version or alias 'champion'"):
+        registry.get_version(None, "champion", project)
+    with pytest.raises(NotFound):
+        registry.promote("7", project=project)
+
+
+def test_cli_registry_commands(project):
+    model, X = classifier()
+    registry.register_model(model, X.head(5), metrics={"roc_auc": 0.7}, project=project)
+    registry.register_model(model, X.head(5), metrics={"roc_auc": 0.75}, project=project)
+    root = project.root
+    assert "toy-model v2" in mlmom("registry", "list", cwd=root, check=True).stdout
+    out = mlmom("registry", "promote", "2", "-m", "better auc", cwd=root, check=True).stdout
+    assert out.strip() == "champion: - -> 2"
+    history = mlmom("registry", "history", cwd=root, check=True).stdout
+    assert "champion      - -> 2    promote   " in history and "better auc" in history
+    compare = mlmom("registry", "compare", "1", "2", cwd=root, check=True).stdout
+    assert "roc_auc" in compare and "(+0.0500)" in compare
+    bad = mlmom("registry", "show", "toy-model@42", cwd=root)
+    assert bad.returncode == 1 and bad.stderr.strip() == "error: model 'toy-model' has no version 42"
+    bad = mlmom("registry", "rollback", cwd=root)
+    assert bad.returncode == 1 and "no earlier champion" in bad.stderr
+
+
+def test_version_from_the_pipeline_carries_lineage(example_run):
+    project, result = example_run
+    info = registry.get_version(None, "champion", project)
+    assert info.lineage["pipeline_run_id"] == result.run_id
+    lineage = registry.get_lineage(info, project)
+    assert lineage["pipeline_run_id"] == result.run_id
+    assert set(lineage["stages"]) == {"prepare", "train", "evaluate", "register"}
+    train = lineage["stages"]["train"]
+    assert train["params"] == {"n_iter": 6, "cv": 3, "seed": 7, "scoring": "roc_auc"}
+    assert train["executed_notebook"].endswith(f"{result.run_id}/train.ipynb")
+    assert train["mlflow_run_id"] == result.stage("train").mlflow_run_id
+    from mlmom_lab.pipeline.hashing import Hasher
+
+    hasher = Hasher(project.root)
+    for path in ("data/train.parquet", "churn_data.py"):
+        assert lineage["data"][path] == hasher.path(path)
+    assert lineage["sources"] == {"churn_data.py": hasher.path("churn_data.py")}
+    assert lineage["environment"]["python"].startswith("3.")
+    assert lineage["git"] is None  # the copied project is not in a git repository
+    assert set(info.metrics) >= {"accuracy", "precision", "recall", "f1", "roc_auc"}
+    assert info.onnx["status"] == "ok"
+    assert [e.action for e in registry.history(project=project)][:2] == ["challenge", "promote"]

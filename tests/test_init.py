@@ -1,0 +1,45 @@
+"""``mlmom init``: a template project that runs as is, with git lineage on its versions."""
+
+import json
+import subprocess
+
+from .helpers import mlmom
+
+
+def git(*args, cwd):
+    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
+                        "PATH": "/usr/bin:/bin"})
+
+
+def test_init_scaffolds_a_project_that_runs_and_records_git(tmp_path):
+    folder = tmp_path / "my project"
+    out = mlmom("init", str(folder), cwd=tmp_path, check=True).stdout
+    assert "mlmom.yaml" in out
+    assert "project: my-project" in (folder / "mlmom.yaml").read_text()
+    git("init", "-q", cwd=folder)
+    git("add", "-A", cwd=folder)
+    git("commit", "-qm", "start", cwd=folder)
+    mlmom("run", cwd=folder, check=True)
+    info = json.loads(mlmom("registry", "show", "champion", cwd=folder, check=True).stdout)
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
+                          text=True).stdout.strip()
+    assert info["lineage"]["git"] == {"commit": head, "branch": "master", "dirty": False} or \
+        info["lineage"]["git"]["commit"] == head
+    assert info["lineage"]["git"]["dirty"] is False
+    assert info["aliases"] == ["champion"]
+
+    # an uncommitted edit of a tracked file marks the next version dirty
+    nb = folder / "train.ipynb"
+    nb.write_text(nb.read_text().replace("C = 1.0", "C = 0.5"))
+    mlmom("run", cwd=folder, check=True)
+    latest = json.loads(mlmom("registry", "show", "2", cwd=folder, check=True).stdout)
+    assert latest["lineage"]["git"]["dirty"] is True
+    assert latest["lineage"]["git"]["commit"] == head
+
+
+def test_init_refuses_to_overwrite_a_project(tmp_path):
+    mlmom("init", str(tmp_path / "p"), cwd=tmp_path, check=True)
+    again = mlmom("init", str(tmp_path / "p"), cwd=tmp_path)
+    assert again.returncode == 1 and "already exists: not overwriting" in again.stderr
