@@ -37,20 +37,32 @@ class StageContext:
     registry_uri: str
     experiment: str
     model: str
-    mlflow_run_id: str
-    mlflow_parent_run_id: str
+    mlflow_run_id: str | None
+    mlflow_parent_run_id: str | None
     track_log: str
     files_dir: str
     params: dict[str, Any] = field(default_factory=dict)
     lineage: dict[str, Any] = field(default_factory=dict)
 
 
-def context() -> StageContext | None:
-    """The pipeline context of this notebook, or ``None`` when it is run by hand."""
+def context(*, wait_for_run: bool = False, timeout: float = 300.0) -> StageContext | None:
+    """The pipeline context of this notebook, or ``None`` when it is run by hand.
+
+    The pipeline opens the stage's MLflow run while the notebook already runs (so that
+    importing MLflow overlaps the notebook's own work); ``wait_for_run`` waits until the
+    run id is there, for code that logs to that run directly, such as registering a model.
+    """
     path = os.environ.get(CONTEXT_ENV)
     if not path or not Path(path).is_file():
         return None
-    return StageContext(**json.loads(Path(path).read_text()))
+    deadline = time.monotonic() + timeout
+    while True:
+        ctx = StageContext(**json.loads(Path(path).read_text()))
+        if ctx.mlflow_run_id or not wait_for_run:
+            return ctx
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the pipeline did not open this stage's MLflow run ({path})")
+        time.sleep(0.05)
 
 
 def log_metric(key: str, value: float, step: int | None = None) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
@@ -19,7 +20,7 @@ from ..config import Project
 from ..errors import StageFailed
 from . import dag, lineage
 from .cache import StageCache, StageKey, stage_key
-from .execute import execute_stage
+from .execute import execute_stage, skip_iri_grammar
 from .hashing import Hasher, environment_fingerprint
 from .kernels import launch_kernel, shutdown_kernel
 from .params import resolve
@@ -81,6 +82,20 @@ class _Silent:
     def finish(self, result: RunResult) -> None: ...
 
 
+def _in_thread(func, *args) -> Future:
+    """Run ``func`` on a thread of its own and return its future."""
+    future: Future = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(func(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on it
+            future.set_exception(exc)
+
+    threading.Thread(target=work, daemon=True).start()
+    return future
+
+
 def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
@@ -121,6 +136,7 @@ class PipelineRun:
     # -- the run, top to bottom ---------------------------------------------------------------
     def run(self) -> RunResult:
         began = time.perf_counter()
+        skip_iri_grammar()
         self.reporter.start(self.run_id, self.selected)
         try:
             self._schedule()
@@ -239,21 +255,23 @@ class PipelineRun:
         began = time.perf_counter()
         stage = self.project.spec.stages[name]
         output = self.run_dir / f"{name}.ipynb"
-        self.reporter.update(name, "running", "starting kernel")
-        km = self.kernels.pop(name)
-        mlflow_run_id = self.tracker.start_stage(name, key.as_dict())
-        self._write_context(name, key, mlflow_run_id)
         self.reporter.update(name, "running", "executing")
+        km = self.kernels.pop(name)
+        self._write_context(name, key, None)
+        # MLflow takes over a second to import: open the stage's run beside the notebook.
+        opening = _in_thread(self._open_run, name, key)
         try:
             execute_stage(name, self.project.root / stage.notebook, output, self.params[name],
                           km=km, kernel_name=stage.kernel, timeout=stage.timeout)
             self._check_outs(name, output)
         except StageFailed as exc:
+            mlflow_run_id = opening.result()
             self.tracker.end_stage(mlflow_run_id, ok=False, track_log=self._track_log(name),
                                    notebook=output)
             return StageResult(name, "failed", seconds=time.perf_counter() - began,
                                executed_notebook=str(output), error=exc.message, cell=exc.cell,
                                mlflow_run_id=mlflow_run_id)
+        mlflow_run_id = opening.result()
         seconds = time.perf_counter() - began
         self.records[name] = self.cache.save(key, stage.outs, self.hasher, {
             "run_id": self.run_id, "mlflow_run_id": mlflow_run_id, "seconds": seconds,
@@ -263,6 +281,12 @@ class PipelineRun:
                                notebook=output)
         return StageResult(name, "ran", self._why_ran(name), seconds=seconds,
                            executed_notebook=str(output), mlflow_run_id=mlflow_run_id)
+
+    def _open_run(self, name: str, key: StageKey) -> str:
+        """Create the stage's MLflow run and hand its id to the notebook through the context."""
+        mlflow_run_id = self.tracker.start_stage(name, key.as_dict())
+        self._write_context(name, key, mlflow_run_id)
+        return mlflow_run_id
 
     def _why_ran(self, name: str) -> str:
         return "forced" if name in self.forced else "inputs changed"
@@ -282,7 +306,7 @@ class PipelineRun:
     def _track_log(self, name: str) -> Path:
         return self.run_dir / f"{name}.track.jsonl"
 
-    def _write_context(self, name: str, key: StageKey, mlflow_run_id: str) -> None:
+    def _write_context(self, name: str, key: StageKey, mlflow_run_id: str | None) -> None:
         project = self.project
         context = {
             "stage": name, "run_id": self.run_id, "project_root": str(project.root),
@@ -293,9 +317,12 @@ class PipelineRun:
             "params": self.params[name], "lineage": self._lineage(name, key, mlflow_run_id),
         }
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self._context_path(name).write_text(json.dumps(context, indent=1, default=str))
+        path = self._context_path(name)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(context, indent=1, default=str))
+        tmp.replace(path)  # the notebook may read it at any moment: never half-written
 
-    def _lineage(self, name: str, key: StageKey, mlflow_run_id: str) -> dict[str, Any]:
+    def _lineage(self, name: str, key: StageKey, mlflow_run_id: str | None) -> dict[str, Any]:
         stages = {}
         needed = dag.ancestors(self.graph, {name}) - {name}
         for up in (s for s in dag.order(self.project) if s in needed):

@@ -26,7 +26,7 @@ def register_model(model: Any, input_example, *, name: str | None = None,
 
     project = project_of(project)
     name = name or project.spec.model
-    ctx = context()
+    ctx = context(wait_for_run=True)
     lineage = ctx.lineage if ctx else _manual_lineage(project)
     frame = held_out if held_out is not None else input_example
     exported = onnx.export(model, frame)
