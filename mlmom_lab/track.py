@@ -6,7 +6,8 @@ The same calls work in both places a notebook runs:
   executed notebook) and the pipeline logs them to the stage's MLflow run when the notebook
   ends, so the kernel never has to import MLflow just to record a number;
 - run by hand, they log straight to MLflow, in the project's experiment (the nearest
-  ``mlmom.yaml`` above the working folder), on the active run or a new one.
+  ``mlmom.yaml`` above the working folder, or the folder given to :func:`use_project`), on
+  the active MLflow run or a new one that stays open for the notebook's session.
 
     from mlmom_lab import track
     track.log_metrics({"accuracy": 0.93, "f1": 0.91})
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 CONTEXT_ENV = "MLMOM_STAGE_CONTEXT"
+_by_hand_project: str = "."
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,12 @@ def context(*, wait_for_run: bool = False, timeout: float = 300.0) -> StageConte
         if time.monotonic() > deadline:
             raise TimeoutError(f"the pipeline did not open this stage's MLflow run ({path})")
         time.sleep(0.05)
+
+
+def use_project(folder: str | Path) -> None:
+    """Where calls made by hand log to: the project at or above ``folder`` (default: cwd)."""
+    global _by_hand_project
+    _by_hand_project = str(folder)
 
 
 def log_metric(key: str, value: float, step: int | None = None) -> None:
@@ -140,10 +148,10 @@ def _log_by_hand(event: dict[str, Any]) -> None:
     import mlflow
 
     from .config import load_project
-    from .mlflow_store import use_project
+    from .mlflow_store import use_project as use_mlflow_project
 
     if mlflow.active_run() is None:
-        use_project(load_project("."))
+        use_mlflow_project(load_project(_by_hand_project))
         mlflow.start_run(run_name="by hand", tags={"mlmom.by_hand": "true"})
     replay(mlflow.MlflowClient(), mlflow.active_run().info.run_id, [event])
 

@@ -36,7 +36,7 @@ def list_(model: str | None, as_json: bool, project_dir: str) -> None:
     if not versions:
         click.echo("no versions yet: run the pipeline (mlmom run)")
     for v in versions:
-        metrics = "  ".join(f"{k} {val:.4f}" for k, val in list(v.metrics.items())[:4])
+        metrics = "  ".join(f"{k} {v.metrics[k]:.4f}" for k in _key_metrics(v.metrics))
         click.echo(f"{v.name} v{v.version:<4} {','.join(v.aliases) or '-':<20} "
                    f"onnx {v.onnx.get('status', '-'):<7} {metrics}")
 
@@ -126,6 +126,15 @@ def compare(a: str, b: str, model: str | None, as_json: bool, project_dir: str) 
         for r in rows:
             delta = f"  ({r['delta']:+.4f})" if "delta" in r else ""
             click.echo(f"  {r['key']:<28} {_short(r['a']):<24} {_short(r['b'])}{delta}")
+
+
+_PREFERRED = ("roc_auc", "f1", "accuracy", "rmse", "mae", "r2")
+
+
+def _key_metrics(metrics: dict[str, float], most: int = 4) -> list[str]:
+    """The metrics worth a glance first, then the rest in name order."""
+    ordered = [k for k in _PREFERRED if k in metrics] + sorted(set(metrics) - set(_PREFERRED))
+    return ordered[:most]
 
 
 def _short(value) -> str:

@@ -117,8 +117,10 @@ def environment_fingerprint() -> dict[str, Any]:
     """
     packages: set[str] = set()
     for entry in sys.path:
+        if not entry or not os.path.isabs(entry):
+            continue  # the working folder: it changes with the caller, not the environment
         try:
-            names = os.listdir(entry or ".")
+            names = os.listdir(entry)
         except OSError:
             continue
         for name in names:

@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
@@ -28,13 +29,32 @@ def _manager_class():
     return StageKernel
 
 
+def _run(coroutine) -> None:
+    """Run a coroutine to its end, also from a thread whose event loop is running.
+
+    Inside Jupyter (a notebook calling ``run_pipeline``, the server extension) the calling
+    thread already runs a loop, where ``asyncio.run`` is refused: use a thread of our own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 def launch_kernel(kernel_name: str, cwd: Path, env: dict[str, str]):
     """Start a kernel process now and return its (async) kernel manager."""
     # IPC sockets: the kernel is local, and TCP would make it warn about plain-text traffic.
     sockets = tempfile.mkdtemp(prefix="mlmom-kernel-")
     km = _manager_class()(kernel_name=kernel_name, transport="ipc", ip=sockets + "/kernel")
     km.__dict__["mlmom_sockets"] = sockets
-    asyncio.run(km.start_kernel(cwd=str(cwd), env={**os.environ, **env}))
+    try:
+        _run(km.start_kernel(cwd=str(cwd), env={**os.environ, **env}))
+    except BaseException:
+        shutil.rmtree(sockets, ignore_errors=True)
+        raise
     return km
 
 
@@ -48,7 +68,7 @@ def shutdown_kernel(km) -> None:
     for kc in km.__dict__.get("mlmom_clients", []):
         kc.stop_channels()
     try:
-        asyncio.run(_stop())
+        _run(_stop())
     except Exception:  # noqa: BLE001 - best effort on the way out
         pass
     shutil.rmtree(km.__dict__.get("mlmom_sockets", ""), ignore_errors=True)

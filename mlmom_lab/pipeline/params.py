@@ -42,6 +42,7 @@ def _read_value(text: str) -> Any:
 
 def resolve(spec_stages: dict, overrides: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Every stage's effective parameters; unknown stages, keys or types are errors."""
+    overrides = {stage: dict(values) for stage, values in overrides.items()}  # caller's stay as given
     for stage, values in overrides.items():
         if stage not in spec_stages:
             raise ParameterError(f"parameter {stage}.*: no stage named {stage!r}")

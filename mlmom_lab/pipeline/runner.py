@@ -188,7 +188,8 @@ class PipelineRun:
                         self._finish(name, result)
                     else:
                         self._launch(name)
-                        running[pool.submit(self._execute, name, key)] = name
+                        why = self._why_run(name, key)
+                        running[pool.submit(self._execute, name, key, why)] = name
                         self._prelaunch_next(pending, running)
 
     def _skip_rest(self, pending: list[str]) -> None:
@@ -251,7 +252,7 @@ class PipelineRun:
             u not in self.results or self.results[u].status == "ran" for u in ups)
 
     # -- one stage ------------------------------------------------------------------------------
-    def _execute(self, name: str, key: StageKey) -> StageResult:
+    def _execute(self, name: str, key: StageKey, why: str) -> StageResult:
         began = time.perf_counter()
         stage = self.project.spec.stages[name]
         output = self.run_dir / f"{name}.ipynb"
@@ -279,7 +280,7 @@ class PipelineRun:
         self._save_env_listing()
         self.tracker.end_stage(mlflow_run_id, ok=True, track_log=self._track_log(name),
                                notebook=output)
-        return StageResult(name, "ran", self._why_ran(name), seconds=seconds,
+        return StageResult(name, "ran", why, seconds=seconds,
                            executed_notebook=str(output), mlflow_run_id=mlflow_run_id)
 
     def _open_run(self, name: str, key: StageKey) -> str:
@@ -288,8 +289,13 @@ class PipelineRun:
         self._write_context(name, key, mlflow_run_id)
         return mlflow_run_id
 
-    def _why_ran(self, name: str) -> str:
-        return "forced" if name in self.forced else "inputs changed"
+    def _why_run(self, name: str, key: StageKey) -> str:
+        if name in self.forced:
+            return "forced"
+        from .status import why_stale
+
+        reasons = why_stale(self.project, self.cache, self.hasher, key, self.env)
+        return "; ".join(r for r in reasons if not r.startswith("(")) or "inputs changed"
 
     def _check_outs(self, name: str, output: Path) -> None:
         missing = [o for o in self.project.spec.stages[name].outs

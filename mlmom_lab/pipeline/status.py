@@ -45,6 +45,12 @@ def pipeline_status(project: Project, overrides: dict | None = None) -> list[Sta
     return list(found.values())
 
 
+def why_stale(project: Project, cache: StageCache, hasher: Hasher, key: StageKey,
+              env: dict[str, Any]) -> list[str]:
+    """Why a stage must run (empty when its cached result stands)."""
+    return _one(project, cache, hasher, key, env).reasons
+
+
 def _one(project: Project, cache: StageCache, hasher: Hasher, key: StageKey,
          env: dict[str, Any]) -> StageStatus:
     latest = cache.latest(key.stage)
@@ -104,5 +110,5 @@ def _out_reasons(record: dict, hasher: Hasher) -> list[str]:
         if now is None:
             reasons.append(f"out {out} is missing")
         elif now != digest:
-            reasons.append(f"out {out} was modified")
+            reasons.append(f"out {out} differs from the result of these inputs")
     return reasons

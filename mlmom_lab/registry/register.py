@@ -34,11 +34,10 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     tags = _version_tags(model, lineage, exported, metrics or {})
     client = client_for(project)
     _ensure_registered(client, name)
-    import mlflow
-
-    mv = mlflow.register_model(model_uri, name, tags=tags)
-    if description:
-        client.update_model_version(name, mv.version, description=description)
+    # The client, not mlflow.register_model: that one prints to stderr on every call.
+    mv = client.create_model_version(name, model_uri, run_id=run_id, tags=tags,
+                                     description=description or None,
+                                     model_id=model_uri.removeprefix("models:/"))
     return get_version(name, mv.version, project)
 
 

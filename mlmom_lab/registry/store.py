@@ -65,12 +65,25 @@ def to_info(mv, aliases: list[str] | None = None) -> VersionInfo:
         created=int(mv.creation_timestamp or 0), run_id=mv.run_id, source=mv.source,
         task=tags.get("mlmom.task", ""),
         metrics={k[len(METRIC_TAG):]: float(v) for k, v in tags.items() if k.startswith(METRIC_TAG)},
-        onnx={k.removeprefix("mlmom.onnx").lstrip(".") or "status": v
-              for k, v in tags.items() if k.startswith("mlmom.onnx")},
+        onnx=_onnx(tags),
         lineage={k.removeprefix("mlmom.lineage."): v for k, v in tags.items()
                  if k.startswith("mlmom.lineage.")},
         description=mv.description or "",
     )
+
+
+def _onnx(tags: dict[str, str]) -> dict[str, Any]:
+    """The ONNX export's record, typed: status, reason, max_diff, parity_rows, inputs."""
+    raw = {k.removeprefix("mlmom.onnx").lstrip(".") or "status": v
+           for k, v in tags.items() if k.startswith("mlmom.onnx")}
+    typed: dict[str, Any] = dict(raw)
+    if "max_diff" in raw:
+        typed["max_diff"] = float(raw["max_diff"])
+    if "parity_rows" in raw:
+        typed["parity_rows"] = int(raw["parity_rows"])
+    if "inputs" in raw:
+        typed["inputs"] = [tuple(pair) for pair in json.loads(raw["inputs"])]
+    return typed
 
 
 def list_versions(name: str | None = None, project: Project | str | None = None) -> list[VersionInfo]:
@@ -90,7 +103,8 @@ def list_models(project: Project | str | None = None) -> list[dict[str, Any]]:
     models = []
     for rm in client.search_registered_models(max_results=1000):
         versions = [int(v.version) for v in rm.latest_versions or []]
-        models.append({"name": rm.name, "aliases": dict(rm.aliases or {}),
+        models.append({"name": rm.name,
+                       "aliases": {a: str(v) for a, v in (rm.aliases or {}).items()},
                        "latest_version": str(max(versions)) if versions else None,
                        "description": rm.description or ""})
     return models

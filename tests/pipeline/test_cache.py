@@ -72,7 +72,7 @@ def test_dep_content_change_is_a_miss_touch_is_not(project):
     status = pipeline_status(project)[1]
     assert not status.fresh
     assert status.reasons == ["dep data/numbers.txt changed", "upstream stage 'make' is stale"]
-    assert pipeline_status(project)[0].reasons == ["out data was modified",
+    assert pipeline_status(project)[0].reasons == ["out data differs from the result of these inputs",
                                                    "(a cached result can be restored)"]
     # make's own out was edited by hand: make restores it from the cache, total is then cached
     assert statuses(run_pipeline(project)) == {"make": "restored", "total": "cached"}
