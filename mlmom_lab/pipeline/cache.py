@@ -82,7 +82,7 @@ class StageCache:
         record = {**key.as_dict(), "outs": {o: hasher.path(o) for o in outs},
                   "manifests": manifests, **run}
         for name in (key.key, "latest"):
-            _write_json(self._record_path(key.stage, name), record)
+            write_json(self._record_path(key.stage, name), record)
         return record
 
     def outs_intact(self, record: dict[str, Any], hasher: Hasher) -> bool:
@@ -102,7 +102,16 @@ class StageCache:
                 dest = self.root / rel
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(self._object(digest), dest)
-        _write_json(self._record_path(record["stage"], "latest"), record)
+        write_json(self._record_path(record["stage"], "latest"), record)
+
+    def save_environment(self, env: dict[str, Any]) -> None:
+        """Keep an environment's package listing once, so status can say what changed."""
+        path = self.dir / "envs" / f"{env['hash']}.json"
+        if not path.is_file():
+            write_json(path, env)
+
+    def environment(self, env_hash: str) -> dict[str, Any] | None:
+        return _read_json(self.dir / "envs" / f"{env_hash}.json")
 
     def _object(self, digest: str) -> Path:
         return self.objects / digest[:2] / digest[2:]
@@ -124,7 +133,8 @@ def _read_json(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def _write_json(path: Path, value: Any) -> None:
+def write_json(path: Path, value: Any) -> None:
+    """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(value, indent=1, default=str))

@@ -33,17 +33,29 @@ def stage_entry(key: dict[str, Any], *, status: str, run_id: str, mlflow_run_id:
     }
 
 
-def build(*, project_name: str, run_id: str, mlflow_parent_run_id: str | None,
-          git: dict[str, Any] | None, env: dict[str, Any], stages: dict[str, dict[str, Any]],
-          data: dict[str, str | None], sources: dict[str, str | None]) -> dict[str, Any]:
+def from_record(record: dict[str, Any], notebook: str, status: str) -> dict[str, Any]:
+    """Lineage of an upstream stage, from its cache record."""
+    return stage_entry(record, status=status, run_id=record["run_id"],
+                       mlflow_run_id=record.get("mlflow_run_id"),
+                       executed_notebook=record.get("executed_notebook", ""), notebook=notebook,
+                       outs=record.get("outs"))
+
+
+def build(project, *, run_id: str | None, mlflow_parent_run_id: str | None,
+          git: dict[str, Any] | None, env: dict[str, Any],
+          stages: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The lineage document handed to a stage (and stored with every model version)."""
+    from .dag import source_deps
+
+    data = {dep: digest for entry in stages.values() for dep, digest in entry["deps"].items()}
     return {
-        "project": project_name,
+        "project": project.spec.project,
         "pipeline_run_id": run_id,
         "mlflow_parent_run_id": mlflow_parent_run_id,
         "git": git,
         "environment": {k: env[k] for k in ("python", "packages", "hash")},
-        "data": data,        # every file the stages read, by content hash
-        "sources": sources,  # the subset no stage produces: the pipeline's own inputs
+        "data": data,  # every file the stages read, by content hash
+        # the subset no stage produces: the pipeline's own inputs
+        "sources": {d: data[d] for s in stages for d in source_deps(project, s)},
         "stages": stages,
     }

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from ..config import Project
 from ..errors import StageFailed
 from . import dag, lineage
-from .cache import StageCache, StageKey, stage_key
+from .cache import StageCache, StageKey, stage_key, write_json
 from .execute import execute_stage, skip_iri_grammar
 from .hashing import Hasher, environment_fingerprint
 from .kernels import launch_kernel, shutdown_kernel
@@ -186,6 +186,8 @@ class PipelineRun:
                     result = self._from_cache(name, key)
                     if result:
                         self._finish(name, result)
+                        if name in self.kernels:  # launched on a guess that it would run
+                            shutdown_kernel(self.kernels.pop(name))
                     else:
                         self._launch(name)
                         why = self._why_run(name, key)
@@ -277,7 +279,7 @@ class PipelineRun:
         self.records[name] = self.cache.save(key, stage.outs, self.hasher, {
             "run_id": self.run_id, "mlflow_run_id": mlflow_run_id, "seconds": seconds,
             "executed_notebook": str(output), "finished_at": time.time()})
-        self._save_env_listing()
+        self.cache.save_environment(self.env)
         self.tracker.end_stage(mlflow_run_id, ok=True, track_log=self._track_log(name),
                                notebook=output)
         return StageResult(name, "ran", why, seconds=seconds,
@@ -322,43 +324,29 @@ class PipelineRun:
             "track_log": str(self._track_log(name)), "files_dir": str(self.run_dir / f"{name}.files"),
             "params": self.params[name], "lineage": self._lineage(name, key, mlflow_run_id),
         }
-        self.run_dir.mkdir(parents=True, exist_ok=True)
-        path = self._context_path(name)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(context, indent=1, default=str))
-        tmp.replace(path)  # the notebook may read it at any moment: never half-written
+        write_json(self._context_path(name), context)  # atomic: the notebook may read it any time
 
     def _lineage(self, name: str, key: StageKey, mlflow_run_id: str | None) -> dict[str, Any]:
-        stages = {}
         needed = dag.ancestors(self.graph, {name}) - {name}
+        upstream = {}
         for up in (s for s in dag.order(self.project) if s in needed):
             record = self.records.get(up) or self.cache.latest(up)
             if record:
-                stages[up] = lineage.stage_entry(
-                    record, status=self.results.get(up, StageResult(up, "earlier run")).status,
-                    run_id=record["run_id"], mlflow_run_id=record.get("mlflow_run_id"),
-                    executed_notebook=record.get("executed_notebook", ""),
-                    notebook=self.project.spec.stages[up].notebook, outs=record.get("outs"))
-        stages[name] = lineage.stage_entry(
+                status = self.results[up].status if up in self.results else "earlier run"
+                upstream[up] = lineage.from_record(record, self.project.spec.stages[up].notebook,
+                                                   status)
+        this = lineage.stage_entry(
             key.as_dict(), status="running", run_id=self.run_id, mlflow_run_id=mlflow_run_id,
             executed_notebook=str(self.run_dir / f"{name}.ipynb"),
             notebook=self.project.spec.stages[name].notebook)
-        data = {d: h for entry in stages.values() for d, h in entry["deps"].items()}
-        sources = {d: data[d] for s in stages for d in dag.source_deps(self.project, s)}
-        return lineage.build(project_name=self.project.spec.project, run_id=self.run_id,
+        return lineage.build(self.project, run_id=self.run_id,
                              mlflow_parent_run_id=self.tracker.parent_run_id, git=self._git_info(),
-                             env=self.env, stages=stages, data=data, sources=sources)
+                             env=self.env, stages={**upstream, name: this})
 
     def _git_info(self) -> dict | None:
         if self._git is False:
             self._git = lineage.git_info(self.project.root)
         return self._git  # type: ignore[return-value]
-
-    def _save_env_listing(self) -> None:
-        path = self.project.cache_dir / "envs" / f"{self.env['hash']}.json"
-        if not path.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(json.dumps(self.env))
 
     def _write_summary(self, result: RunResult) -> None:
         if self.run_dir.is_dir():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,11 +64,13 @@ def _one(project: Project, cache: StageCache, hasher: Hasher, key: StageKey,
     elif latest is None:
         status.reasons = ["never run"]
     else:
-        status.reasons = _input_reasons(project, latest, key, env) or _out_reasons(latest, hasher)
+        status.reasons = (_input_reasons(project, cache, latest, key, env)
+                          or _out_reasons(latest, hasher))
     return status
 
 
-def _input_reasons(project: Project, latest: dict, key: StageKey, env: dict) -> list[str]:
+def _input_reasons(project: Project, cache: StageCache, latest: dict, key: StageKey,
+                   env: dict) -> list[str]:
     reasons = []
     if latest["notebook"] != key.notebook:
         reasons.append(f"notebook {project.spec.stages[key.stage].notebook} changed")
@@ -86,14 +87,13 @@ def _input_reasons(project: Project, latest: dict, key: StageKey, env: dict) -> 
     if latest["kernel"] != key.kernel:
         reasons.append(f"kernel changed: {latest['kernel']} -> {key.kernel}")
     if latest["env"] != key.env:
-        reasons.append(f"environment changed{_env_diff(project, latest['env'], env)}")
+        reasons.append(f"environment changed{_env_diff(cache, latest['env'], env)}")
     return reasons
 
 
-def _env_diff(project: Project, old_hash: str, env: dict[str, Any]) -> str:
-    try:
-        old = json.loads((project.cache_dir / "envs" / f"{old_hash}.json").read_text())
-    except (OSError, ValueError):
+def _env_diff(cache: StageCache, old_hash: str, env: dict[str, Any]) -> str:
+    old = cache.environment(old_hash)
+    if old is None:
         return ""
     removed = sorted(set(old["listing"]) - set(env["listing"]))
     added = sorted(set(env["listing"]) - set(old["listing"]))

@@ -118,6 +118,5 @@ def _manual_lineage(project: Project) -> dict[str, Any]:
     from ..pipeline import lineage as lin
     from ..pipeline.hashing import environment_fingerprint
 
-    return lin.build(project_name=project.spec.project, run_id=None, mlflow_parent_run_id=None,
-                     git=lin.git_info(project.root), env=environment_fingerprint(), stages={},
-                     data={}, sources={})
+    return lin.build(project, run_id=None, mlflow_parent_run_id=None,
+                     git=lin.git_info(project.root), env=environment_fingerprint(), stages={})

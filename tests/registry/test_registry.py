@@ -174,3 +174,20 @@ def test_version_from_the_pipeline_carries_lineage(example_run):
     assert set(info.metrics) >= {"accuracy", "precision", "recall", "f1", "roc_auc"}
     assert info.onnx["status"] == "ok"
     assert [e.action for e in registry.history(project=project)][:2] == ["challenge", "promote"]
+
+
+def test_example_pipeline_logs_trials_metrics_and_figure(example_run):
+    project, result = example_run
+    from mlmom_lab.mlflow_store import client
+
+    mlflow = client(project)
+    train = mlflow.get_run(result.stage("train").mlflow_run_id)
+    trials = mlflow.search_runs([train.info.experiment_id],
+                                f"tags.mlflow.parentRunId = '{train.info.run_id}'")
+    assert len(trials) == 6  # n_iter: one child run per search trial
+    assert all("cv_roc_auc" in t.data.metrics and "max_depth" in t.data.params for t in trials)
+    assert train.data.metrics["best_cv_roc_auc"] == max(t.data.metrics["cv_roc_auc"] for t in trials)
+    evaluate = mlflow.get_run(result.stage("evaluate").mlflow_run_id)
+    assert set(evaluate.data.metrics) == {"accuracy", "precision", "recall", "f1", "roc_auc"}
+    files = {a.path for a in mlflow.list_artifacts(evaluate.info.run_id)}
+    assert {"confusion_matrix.png", "notebook"} <= files
