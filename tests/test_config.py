@@ -49,6 +49,22 @@ def test_missing_notebook(root):
     assert "stages.a.notebook: file not found: nope.ipynb" in error_of(root)
 
 
+def test_notebook_that_is_not_a_notebook(root):
+    (root / "a.ipynb").write_text("{not json")
+    spec(root, {"a": {"notebook": "a.ipynb"}})
+    assert "stages.a.notebook: a.ipynb is not a valid notebook" in error_of(root)
+
+
+def test_params_need_a_parameters_cell(root):
+    import nbformat
+
+    nb = nbformat.read(root / "a.ipynb", as_version=4)
+    nb.cells[0].metadata["tags"] = []
+    nbformat.write(nb, root / "a.ipynb")
+    spec(root, {"a": {"notebook": "a.ipynb", "params": {"x": 2}}})
+    assert "a.ipynb has no cell tagged 'parameters' to receive the stage's params (x)" in error_of(root)
+
+
 def test_out_claimed_by_two_stages(root):
     spec(root, {"a": {"notebook": "a.ipynb", "outs": ["data"]},
                 "b": {"notebook": "b.ipynb", "outs": ["data/x.csv"]}})

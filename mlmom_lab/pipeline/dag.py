@@ -64,14 +64,31 @@ def source_deps(project: Project, stage: str) -> list[str]:
 def check_stage_files(project: Project) -> None:
     """Fail on a missing notebook, an unproduced dep missing on disk, or a cycle."""
     for name, stage in project.spec.stages.items():
-        if not (project.root / stage.notebook).is_file():
-            raise SpecError(f"{project.spec_path}: stages.{name}.notebook: "
-                            f"file not found: {stage.notebook}")
+        _check_notebook(project, name)
         for dep in source_deps(project, name):
             if not (project.root / dep).exists():
                 raise SpecError(f"{project.spec_path}: stages.{name}.deps: {dep!r} is not an out "
                                 f"of any stage and does not exist")
     order(project)
+
+
+def _check_notebook(project: Project, name: str) -> None:
+    """The stage's notebook exists, is a notebook, and can take the stage's parameters."""
+    import json
+
+    stage = project.spec.stages[name]
+    where = f"{project.spec_path}: stages.{name}.notebook"
+    path = project.root / stage.notebook
+    if not path.is_file():
+        raise SpecError(f"{where}: file not found: {stage.notebook}")
+    try:
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise SpecError(f"{where}: {stage.notebook} is not a valid notebook") from None
+    tagged = any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells)
+    if stage.params and not tagged:
+        raise SpecError(f"{where}: {stage.notebook} has no cell tagged 'parameters' to receive "
+                        f"the stage's params ({', '.join(stage.params)})")
 
 
 def descendants(graph: dict[str, set[str]], roots: set[str]) -> set[str]:

@@ -129,7 +129,8 @@ class PipelineRun:
         self.cache = StageCache(project.cache_dir, project.root)
         self.records: dict[str, dict[str, Any]] = {}
         self.results: dict[str, StageResult] = {}
-        self.kernels: dict[str, Any] = {}
+        self.kernels: dict[str, Any] = {}  # launched, waiting for their stage
+        self.executing: dict[str, Any] = {}  # kernels of the stages running now
         self.tracker = RunTracker(project, self.run_id, {})
         self._git: dict | None | bool = False
 
@@ -140,6 +141,9 @@ class PipelineRun:
         self.reporter.start(self.run_id, self.selected)
         try:
             self._schedule()
+        except KeyboardInterrupt:
+            self.tracker.finish(ok=False, status="KILLED")
+            raise
         finally:
             for name in list(self.kernels):
                 shutdown_kernel(self.kernels.pop(name))
@@ -163,7 +167,11 @@ class PipelineRun:
                     if pending:  # nothing can start: every remaining stage lost an upstream
                         self._skip_rest(pending)
                     break
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                try:
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                except KeyboardInterrupt:
+                    self._stop_executing()
+                    raise
                 for future in finished:
                     self._finish(running.pop(future), future.result())
 
@@ -193,6 +201,11 @@ class PipelineRun:
                         why = self._why_run(name, key)
                         running[pool.submit(self._execute, name, key, why)] = name
                         self._prelaunch_next(pending, running)
+
+    def _stop_executing(self) -> None:
+        """Interrupted: stop the running notebooks' kernels so their stages fail at once."""
+        for km in list(self.executing.values()):
+            shutdown_kernel(km)
 
     def _skip_rest(self, pending: list[str]) -> None:
         for name in pending:
@@ -259,7 +272,7 @@ class PipelineRun:
         stage = self.project.spec.stages[name]
         output = self.run_dir / f"{name}.ipynb"
         self.reporter.update(name, "running", "executing")
-        km = self.kernels.pop(name)
+        km = self.executing[name] = self.kernels.pop(name)
         self._write_context(name, key, None)
         # MLflow takes over a second to import: open the stage's run beside the notebook.
         opening = _in_thread(self._open_run, name, key)
@@ -268,12 +281,14 @@ class PipelineRun:
                           km=km, kernel_name=stage.kernel, timeout=stage.timeout)
             self._check_outs(name, output)
         except StageFailed as exc:
+            self.executing.pop(name, None)
             mlflow_run_id = opening.result()
             self.tracker.end_stage(mlflow_run_id, ok=False, track_log=self._track_log(name),
                                    notebook=output)
             return StageResult(name, "failed", seconds=time.perf_counter() - began,
                                executed_notebook=str(output), error=exc.message, cell=exc.cell,
                                mlflow_run_id=mlflow_run_id)
+        self.executing.pop(name, None)
         mlflow_run_id = opening.result()
         seconds = time.perf_counter() - began
         self.records[name] = self.cache.save(key, stage.outs, self.hasher, {

@@ -71,9 +71,11 @@ class RunTracker:
                 client.log_artifact(mlflow_run_id, str(notebook), artifact_path="notebook")
             client.set_terminated(mlflow_run_id, "FINISHED" if ok else "FAILED")
 
-    def finish(self, ok: bool) -> None:
+    def finish(self, ok: bool, status: str | None = None) -> None:
+        """Close the pipeline's run: FINISHED, FAILED, or the ``status`` given (KILLED)."""
         if self._client is not None and self.parent_run_id:
-            self._client.set_terminated(self.parent_run_id, "FINISHED" if ok else "FAILED")
+            self._client.set_terminated(self.parent_run_id,
+                                        status or ("FINISHED" if ok else "FAILED"))
 
     @property
     def started(self) -> bool:

@@ -1,6 +1,7 @@
 """Running stages: parameters, failures, parallel stages, MLflow records, the track helper."""
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,33 @@ def test_status_lists_every_stage(tmp_path):
     assert "2 ran" in run.stdout and "make" in run.stderr  # progress is drawn on stderr
     assert mlmom("status", cwd=tmp_path).stdout.splitlines() == ["make   fresh", "total  fresh"]
     assert "2 cached" in mlmom("run", cwd=tmp_path, check=True).stdout
+
+
+def test_interrupt_stops_the_running_notebook_and_records_nothing(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    notebook(tmp_path / "slow.ipynb", "", "import time\ntime.sleep(300)", "open('slow.txt', 'w')")
+    spec(tmp_path, {"slow": {"notebook": "slow.ipynb", "outs": ["slow.txt"]}})
+    mlmom_exe = Path(sys.executable).with_name("mlmom")
+    proc = subprocess.Popen([str(mlmom_exe), "run"], cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    track_log = None
+    for _ in range(600):  # until the notebook runs: its context names the stage's MLflow run
+        contexts = list((tmp_path / ".mlmom" / "runs").glob("*/slow.context.json"))
+        if contexts and json.loads(contexts[0].read_text())["mlflow_run_id"]:
+            track_log = contexts[0]
+            break
+        time.sleep(0.1)
+    assert track_log, "the stage never started"
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=120)  # far less than the notebook's 300 s: the kernel was stopped
+    assert proc.returncode != 0
+    assert not (tmp_path / "slow.txt").exists()
+    assert not (tmp_path / ".mlmom" / "cache" / "stages" / "slow").exists()
+    from mlmom_lab.mlflow_store import client
+
+    mlflow = client(load_project(tmp_path))
+    runs = mlflow.search_runs([mlflow.get_experiment_by_name("toy").experiment_id])
+    assert {r.info.status for r in runs if r.data.tags.get("mlmom.kind") == "pipeline"} == {"KILLED"}
