@@ -17,6 +17,7 @@ from .errors import SpecError
 SPEC_FILE = "mlmom.yaml"
 STATE_DIR = ".mlmom"
 _NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+_STAGE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
 
 
 class _Strict(BaseModel):
@@ -47,13 +48,43 @@ class Stage(_Strict):
     kernel: str = "python3"
     timeout: float | None = Field(default=None, gt=0, description="Seconds per cell.")
 
+    @field_validator("notebook")
+    @classmethod
+    def _notebook_inside(cls, path: str) -> str:
+        return _normalise(path)
+
     @field_validator("deps", "outs")
     @classmethod
     def _relative_paths(cls, paths: list[str]) -> list[str]:
         clean = [_normalise(p) for p in paths]
+        for path in clean:
+            if path == "." or path.split("/")[0] == STATE_DIR:
+                raise ValueError(f"{path!r} would include the project itself or its {STATE_DIR}/")
         if len(set(clean)) != len(clean):
             raise ValueError("lists a path twice")
         return clean
+
+    @field_validator("params")
+    @classmethod
+    def _plain_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        for name, value in params.items():
+            if not name.isidentifier():
+                raise ValueError(f"{name!r} is not a Python variable name")
+            if not _is_plain(value):
+                raise ValueError(f"{name}: {value!r} is not a string, number, boolean, list or "
+                                 "mapping (quote dates and times)")
+        return params
+
+
+def _is_plain(value: Any) -> bool:
+    """JSON-like values only: what papermill injects and what hashes the same everywhere."""
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    if isinstance(value, list):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
 
 
 class ProjectSpec(_Strict):
@@ -72,9 +103,9 @@ class ProjectSpec(_Strict):
 
         if not stages:
             raise ValueError("at least one stage is needed")
-        for name in stages:
-            if not re.match(_NAME_PATTERN, name):
-                raise ValueError(f"stage name {name!r} must be letters, digits, '_', '-' or '.'")
+        for name in stages:  # no '.': overrides are written STAGE.KEY=VALUE
+            if not re.match(_STAGE_PATTERN, name):
+                raise ValueError(f"stage name {name!r} must be letters, digits, '_' or '-'")
         return stages
 
 

@@ -107,3 +107,33 @@ def test_cli_prints_one_line_and_exits_non_zero(root):
     assert result.returncode == 1
     assert result.stderr.strip().count("\n") == 0
     assert result.stderr.startswith("error:") and "stages.a.notebook" in result.stderr
+
+
+@pytest.mark.parametrize("stage, message", [
+    ({"notebook": "a.ipynb", "outs": ["."]}, "stages.a.outs: '.' would include the project itself"),
+    ({"notebook": "a.ipynb", "outs": ["./"]}, "stages.a.outs: '.' would include the project itself"),
+    ({"notebook": "a.ipynb", "outs": [".mlmom/x"]}, "would include the project itself or its .mlmom/"),
+    ({"notebook": "a.ipynb", "outs": ["a.ipynb"]}, "stages.a.outs: 'a.ipynb' would hold a.ipynb"),
+    ({"notebook": "a.ipynb", "deps": ["data"], "outs": ["data/clean.csv"]},
+     "stages.a.deps: a dep overlaps the stage's own out 'data/clean.csv'"),
+    ({"notebook": "../a.ipynb"}, "stages.a.notebook: '../a.ipynb' must be a relative path"),
+    ({"notebook": "/tmp/a.ipynb"}, "stages.a.notebook: '/tmp/a.ipynb' must be a relative path"),
+    ({"notebook": "a.ipynb", "params": {"n-iter": 3}}, "'n-iter' is not a Python variable name"),
+    ({"notebook": "a.ipynb", "params": {"cutoff": __import__("datetime").date(2024, 1, 1)}},
+     "cutoff: datetime.date(2024, 1, 1) is not a string, number"),
+])
+def test_dangerous_or_unusable_stages_are_refused(root, stage, message):
+    spec(root, {"a": stage})
+    assert message in error_of(root)
+
+
+def test_out_holding_the_spec_is_refused(root):
+    (root / "sub").mkdir()
+    notebook(root / "sub" / "n.ipynb", "", "pass")
+    spec(root, {"a": {"notebook": "a.ipynb", "outs": ["sub"]}, "b": {"notebook": "sub/n.ipynb"}})
+    assert "stages.a.outs: 'sub' would hold sub/n.ipynb" in error_of(root)
+
+
+def test_stage_names_cannot_hold_dots(root):
+    spec(root, {"prep.v2": {"notebook": "a.ipynb"}})
+    assert "stage name 'prep.v2' must be letters, digits, '_' or '-'" in error_of(root)

@@ -13,11 +13,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .hashing import Hasher, notebook_source_hash, sha256_json
+from .hashing import Hasher, sha256_file, notebook_source_hash, sha256_json
 
 
 @dataclass(frozen=True)
@@ -28,18 +29,20 @@ class StageKey:
     notebook: str
     params: dict[str, Any]
     deps: dict[str, str | None]
+    outs: list[str]
     env: str
     kernel: str
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
         parts = {"notebook": self.notebook, "params": self.params, "deps": self.deps,
-                 "env": self.env, "kernel": self.kernel}
+                 "outs": self.outs, "env": self.env, "kernel": self.kernel}
         object.__setattr__(self, "key", sha256_json(parts))
 
     def as_dict(self) -> dict[str, Any]:
         return {"stage": self.stage, "key": self.key, "notebook": self.notebook,
-                "params": self.params, "deps": self.deps, "env": self.env, "kernel": self.kernel}
+                "params": self.params, "deps": self.deps, "outs_declared": self.outs,
+                "env": self.env, "kernel": self.kernel}
 
 
 def stage_key(project, name: str, params: dict[str, Any], hasher: Hasher, env: str) -> StageKey:
@@ -50,6 +53,7 @@ def stage_key(project, name: str, params: dict[str, Any], hasher: Hasher, env: s
         notebook=notebook_source_hash(project.root / stage.notebook),
         params=params,
         deps={dep: hasher.path(dep) for dep in stage.deps},
+        outs=sorted(stage.outs),
         env=env,
         kernel=stage.kernel,
     )
@@ -67,11 +71,11 @@ class StageCache:
         return self.dir / "stages" / stage / f"{name}.json"
 
     def lookup(self, key: StageKey) -> dict[str, Any] | None:
-        return _read_json(self._record_path(key.stage, key.key))
+        return _record(self._record_path(key.stage, key.key))
 
     def latest(self, stage: str) -> dict[str, Any] | None:
         """The record of the stage's last successful run, whatever its key."""
-        return _read_json(self._record_path(stage, "latest"))
+        return _record(self._record_path(stage, "latest"))
 
     def save(self, key: StageKey, outs: list[str], hasher: Hasher, run: dict[str, Any]) -> dict:
         """Store the outs by content and record the run under its key."""
@@ -92,17 +96,43 @@ class StageCache:
         return all(self._object(d).is_file()
                    for manifest in record["manifests"].values() for d in manifest.values())
 
-    def restore(self, record: dict[str, Any]) -> None:
-        """Put the record's outs back exactly as they were produced."""
-        for out, manifest in record["manifests"].items():
-            target = self.root / out
-            if target.is_dir():
-                shutil.rmtree(target)
-            for rel, digest in manifest.items():
-                dest = self.root / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(self._object(digest), dest)
+    def restore(self, record: dict[str, Any]) -> bool:
+        """Put the record's outs back exactly as they were produced.
+
+        Every object is copied next to its destination and its hash checked before anything
+        in the project is touched; a damaged object is deleted and nothing is restored
+        (``False``: the stage must run instead).
+        """
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for manifest in record["manifests"].values():
+                for rel, digest in manifest.items():
+                    staged.append((self._stage_copy(digest), self.root / rel))
+        except _Damaged:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            return False
+        for out in record["manifests"]:
+            if (self.root / out).is_dir():
+                shutil.rmtree(self.root / out)
+        for tmp, dest in staged:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, dest)
         write_json(self._record_path(record["stage"], "latest"), record)
+        return True
+
+    def _stage_copy(self, digest: str) -> Path:
+        """A verified copy of an object, in the cache's own temp folder (same file system)."""
+        obj = self._object(digest)
+        (self.dir / "tmp").mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.dir / "tmp", prefix="restore-")
+        with os.fdopen(fd, "wb") as out, obj.open("rb") as src:
+            shutil.copyfileobj(src, out)
+        if sha256_file(Path(name)) != digest:
+            Path(name).unlink()
+            obj.unlink(missing_ok=True)
+            raise _Damaged(digest)
+        return Path(name)
 
     def save_environment(self, env: dict[str, Any]) -> None:
         """Keep an environment's package listing once, so status can say what changed."""
@@ -121,12 +151,27 @@ class StageCache:
         if obj.is_file():
             return
         obj.parent.mkdir(parents=True, exist_ok=True)
-        tmp = obj.with_suffix(f".{os.getpid()}.tmp")
+        fd, tmp = tempfile.mkstemp(dir=obj.parent, prefix=".tmp-")
+        os.close(fd)
         shutil.copyfile(path, tmp)
-        os.replace(tmp, obj)
+        os.replace(tmp, obj)  # two stages storing the same content race harmlessly here
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+class _Damaged(Exception):
+    """A stored object no longer has the content its name promises."""
+
+
+_RECORD_KEYS = {"stage", "key", "notebook", "params", "deps", "env", "kernel", "outs",
+                "manifests", "run_id"}
+
+
+def _record(path: Path) -> dict[str, Any] | None:
+    """A cache record, or ``None`` when missing or damaged (it then counts as a miss)."""
+    record = _read_json(path)
+    return record if isinstance(record, dict) and _RECORD_KEYS <= record.keys() else None
+
+
+def _read_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):
@@ -136,6 +181,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
 def write_json(path: Path, value: Any) -> None:
     """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(value, indent=1, default=str))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(json.dumps(value, indent=1, default=str))
     os.replace(tmp, path)

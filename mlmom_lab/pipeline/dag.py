@@ -40,8 +40,22 @@ def upstream(project: Project) -> dict[str, set[str]]:
     graph: dict[str, set[str]] = {}
     for name, stage in project.spec.stages.items():
         graph[name] = {owner[out] for dep in stage.deps for out in owner if _overlaps(dep, out)}
-        graph[name].discard(name)
+        if name in graph[name]:
+            own = next(o for d in stage.deps for o in stage.outs if _overlaps(d, o))
+            raise SpecError(f"{project.spec_path}: stages.{name}.deps: a dep overlaps the "
+                            f"stage's own out {own!r}")
     return graph
+
+
+def _check_protected(project: Project) -> None:
+    """No out may hold the spec or a notebook: restoring an out replaces it whole."""
+    protected = ["mlmom.yaml", *(s.notebook for s in project.spec.stages.values())]
+    for name, stage in project.spec.stages.items():
+        for out in stage.outs:
+            hit = next((p for p in protected if _overlaps(out, p)), None)
+            if hit:
+                raise SpecError(f"{project.spec_path}: stages.{name}.outs: {out!r} would hold "
+                                f"{hit}, which is not a stage's output")
 
 
 def order(project: Project) -> list[str]:
@@ -63,6 +77,7 @@ def source_deps(project: Project, stage: str) -> list[str]:
 
 def check_stage_files(project: Project) -> None:
     """Fail on a missing notebook, an unproduced dep missing on disk, or a cycle."""
+    _check_protected(project)
     for name, stage in project.spec.stages.items():
         _check_notebook(project, name)
         for dep in source_deps(project, name):

@@ -11,10 +11,14 @@ import hashlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 _CHUNK = 1 << 20
+# A file changed within this window of being hashed could change again without its mtime
+# moving (coarse timestamps): like git's "racily clean" entries, such hashes are not kept.
+_RACY_NS = 2_000_000_000
 
 
 def sha256_bytes(data: bytes) -> str:
@@ -27,7 +31,7 @@ def sha256_json(value: Any) -> str:
     return sha256_bytes(text.encode())
 
 
-def _sha256_file(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while chunk := fh.read(_CHUNK):
@@ -68,9 +72,10 @@ class Hasher:
         cached = self._stats.get(key)
         if cached and cached[:3] == sig:
             return cached[3]
-        digest = _sha256_file(path)
-        self._stats[key] = [*sig, digest]
-        self._dirty = True
+        digest = sha256_file(path)
+        if time.time_ns() - st.st_mtime_ns > _RACY_NS:
+            self._stats[key] = [*sig, digest]
+            self._dirty = True
         return digest
 
     def manifest(self, rel: str) -> dict[str, str]:

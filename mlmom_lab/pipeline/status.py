@@ -84,6 +84,8 @@ def _input_reasons(project: Project, cache: StageCache, latest: dict, key: Stage
             reasons.append(f"dep {dep} is missing")
         elif old != new:
             reasons.append(f"dep {dep} changed" if old else f"dep {dep} added")
+    if latest.get("outs_declared") != key.outs:
+        reasons.append(f"declared outs changed: {', '.join(key.outs) or 'none'}")
     if latest["kernel"] != key.kernel:
         reasons.append(f"kernel changed: {latest['kernel']} -> {key.kernel}")
     if latest["env"] != key.env:

@@ -115,3 +115,35 @@ def test_users_notebooks_are_never_modified(project):
     before = (project.root / "make.ipynb").read_bytes()
     run_pipeline(project, overrides={"make": {"n": 4}})
     assert (project.root / "make.ipynb").read_bytes() == before
+
+
+def test_a_damaged_cache_object_is_never_restored(project):
+    run_pipeline(project, overrides={"make": {"n": 5}})
+    for obj in (project.cache_dir / "objects").rglob("*"):
+        if obj.is_file() and obj.read_text() == "0\n1\n2":
+            obj.write_text("GARBAGE")
+    result = run_pipeline(project)
+    assert statuses(result) == {"make": "ran", "total": "restored"}  # make ran instead
+    assert (project.root / "data" / "numbers.txt").read_text() == "0\n1\n2"
+    assert (project.root / "total.txt").read_text() == "3.0"
+
+
+def test_a_newly_declared_out_makes_the_stage_stale(project):
+    import yaml
+
+    raw = yaml.safe_load((project.root / "mlmom.yaml").read_text())
+    raw["stages"]["total"]["outs"].append("extra.txt")
+    (project.root / "mlmom.yaml").write_text(yaml.safe_dump(raw))
+    changed = load_project(project.root)
+    assert pipeline_status(changed)[1].reasons == ["declared outs changed: extra.txt, total.txt"]
+    result = run_pipeline(changed)
+    assert result.stage("total").status == "failed"  # the notebook does not write extra.txt
+    assert "extra.txt" in result.stage("total").error
+
+
+def test_damaged_cache_records_count_as_misses(project):
+    (project.cache_dir / "stages" / "make" / "latest.json").write_text("{}")
+    for record in (project.cache_dir / "stages" / "total").glob("*.json"):
+        record.write_text('{"outs": {}}')
+    assert [s.reasons for s in pipeline_status(project)][1][0] == "never run"
+    assert statuses(run_pipeline(project)) == {"make": "cached", "total": "ran"}
