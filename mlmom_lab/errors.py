@@ -24,6 +24,12 @@ class SpecError(MlmomError):
     code = "invalid_spec"
 
 
+class InvalidRequest(MlmomError):
+    """An argument that cannot be acted on as given (a bad alias name, a bad folder)."""
+
+    code = "invalid_request"
+
+
 class ParameterError(MlmomError):
     """A parameter override names an unknown stage or key, or has the wrong type."""
 
@@ -53,6 +59,12 @@ class RegistryError(MlmomError):
     code = "registry_conflict"
 
 
+class Busy(MlmomError):
+    """The project is busy: another pipeline run holds its lock."""
+
+    code = "busy"
+
+
 class ReproduceMismatch(MlmomError):
     """Code or data no longer match a version's lineage, or metrics differ on re-run."""
 
@@ -62,10 +74,12 @@ class ReproduceMismatch(MlmomError):
 HTTP_STATUS: dict[str, int] = {
     "error": 500,
     "invalid_spec": 400,
+    "invalid_request": 400,
     "invalid_parameter": 400,
     "stage_failed": 422,
     "not_found": 404,
     "registry_conflict": 409,
+    "busy": 409,
     "reproduce_mismatch": 409,
 }
 

@@ -32,8 +32,16 @@ def init_project(folder: str | Path, name: str | None = None) -> Path:
             shutil.copyfile(item, target / item.name)
     spec = (TEMPLATE / SPEC_FILE).read_text().format(project=name, model=f"{name}-model")
     (target / SPEC_FILE).write_text(spec)
-    (target / ".gitignore").write_text(f"{STATE_DIR}/\ndata/\n")
+    _ignore(target / ".gitignore", [f"{STATE_DIR}/", "data/"])
     return target
+
+
+def _ignore(gitignore: Path, patterns: list[str]) -> None:
+    """Add ``patterns`` to a .gitignore, keeping whatever the user already has there."""
+    lines = gitignore.read_text().splitlines() if gitignore.is_file() else []
+    missing = [p for p in patterns if p not in lines]
+    if missing:
+        gitignore.write_text("\n".join([*lines, *missing]) + "\n")
 
 
 def copy_example(folder: str | Path) -> Path:

@@ -26,6 +26,7 @@ from typing import Any
 
 CONTEXT_ENV = "MLMOM_STAGE_CONTEXT"
 _by_hand_project: str = "."
+_by_hand_files: str | None = None
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,7 @@ class StageContext:
     files_dir: str
     params: dict[str, Any] = field(default_factory=dict)
     lineage: dict[str, Any] = field(default_factory=dict)
+    mlflow_error: str | None = None  # set when the pipeline could not open the run
 
 
 def context(*, wait_for_run: bool = False, timeout: float = 300.0) -> StageContext | None:
@@ -62,6 +64,9 @@ def context(*, wait_for_run: bool = False, timeout: float = 300.0) -> StageConte
         ctx = StageContext(**json.loads(Path(path).read_text()))
         if ctx.mlflow_run_id or not wait_for_run:
             return ctx
+        if ctx.mlflow_error:
+            raise RuntimeError(f"the pipeline could not open this stage's MLflow run: "
+                               f"{ctx.mlflow_error}")
         if time.monotonic() > deadline:
             raise TimeoutError(f"the pipeline did not open this stage's MLflow run ({path})")
         time.sleep(0.05)
@@ -128,9 +133,12 @@ def _files_dir() -> Path:
     ctx = context()
     if ctx:
         return Path(ctx.files_dir)
-    import tempfile
+    global _by_hand_files
+    if _by_hand_files is None:  # one folder per session; MLflow copies the files it is given
+        import tempfile
 
-    return Path(tempfile.mkdtemp(prefix="mlmom-files-"))
+        _by_hand_files = tempfile.mkdtemp(prefix="mlmom-files-")
+    return Path(_by_hand_files)
 
 
 def _emit(event: dict[str, Any]) -> None:

@@ -43,3 +43,9 @@ def test_init_refuses_to_overwrite_a_project(tmp_path):
     mlmom("init", str(tmp_path / "p"), cwd=tmp_path, check=True)
     again = mlmom("init", str(tmp_path / "p"), cwd=tmp_path)
     assert again.returncode == 1 and "already exists: not overwriting" in again.stderr
+
+
+def test_init_keeps_an_existing_gitignore(tmp_path):
+    (tmp_path / ".gitignore").write_text("secret.env\n*.key\n")
+    mlmom("init", str(tmp_path), cwd=tmp_path, check=True)
+    assert (tmp_path / ".gitignore").read_text() == "secret.env\n*.key\n.mlmom/\ndata/\n"

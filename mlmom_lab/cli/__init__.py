@@ -20,8 +20,22 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except MlmomError as exc:
-            click.secho(f"error: {exc.message}", fg="red", err=True)
-            sys.exit(1)
+            _fail(exc.message)
+        except Exception as exc:
+            if not _from_mlflow(exc):
+                raise
+            _fail(f"MLflow refused: {str(exc).strip().splitlines()[0]}")
+
+
+def _fail(message: str) -> None:
+    click.secho(f"error: {message}", fg="red", err=True)
+    sys.exit(1)
+
+
+def _from_mlflow(exc: Exception) -> bool:
+    """An MlflowException: a store that refused a request, not a bug of ours."""
+    exceptions = sys.modules.get("mlflow.exceptions")
+    return exceptions is not None and isinstance(exc, exceptions.MlflowException)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

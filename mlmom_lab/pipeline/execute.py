@@ -43,9 +43,10 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict[str, An
             report_mode=False, request_save_on_cell_execute=True,
         )
     except pm.PapermillExecutionError as exc:
-        cell = _user_cell_number(notebook, exc.source, exc.cell_index)
+        cell = _user_cell_number(notebook, exc.source)
+        where = f"cell {cell} of {notebook.name}" if cell else "the injected parameters cell"
         raise StageFailed(
-            f"stage {stage!r} failed in cell {cell} of {notebook.name}: {exc.ename}: "
+            f"stage {stage!r} failed in {where}: {exc.ename}: "
             f"{exc.evalue} (partly executed notebook: {output})",
             stage=stage, notebook=str(output), cell=cell, exception=f"{exc.ename}: {exc.evalue}",
         ) from None
@@ -58,23 +59,23 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict[str, An
         _shutdown(km)
 
 
-def _user_cell_number(notebook: Path, source: str, cell_index: int) -> int:
+def _user_cell_number(notebook: Path, source: str) -> int | None:
     """1-based number of the failing cell in the user's own notebook.
 
-    Papermill's index counts the cells it inserts (injected parameters), so find the
-    failing source in the user's notebook instead.
+    Papermill's index counts the cells it inserts, so find the failing source in the user's
+    notebook instead; ``None`` when it is not there (the injected parameters cell).
     """
     import json
 
     try:
         cells = json.loads(notebook.read_text())["cells"]
     except (OSError, ValueError, KeyError):
-        return cell_index + 1
+        return None
     for number, cell in enumerate(cells, start=1):
         text = cell.get("source", "")
         if ("".join(text) if isinstance(text, list) else text) == source:
             return number
-    return cell_index + 1
+    return None
 
 
 def _shutdown(km) -> None:

@@ -47,6 +47,13 @@ def _run(coroutine) -> None:
 def launch_kernel(kernel_name: str, cwd: Path, env: dict[str, str]):
     """Start a kernel process now and return its (async) kernel manager."""
     # IPC sockets: the kernel is local, and TCP would make it warn about plain-text traffic.
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(kernel_name)
+    except NoSuchKernel:
+        installed = ", ".join(sorted(KernelSpecManager().find_kernel_specs())) or "none"
+        raise LookupError(f"no kernel named {kernel_name!r} (installed: {installed})") from None
     sockets = tempfile.mkdtemp(prefix="mlmom-kernel-")
     km = _manager_class()(kernel_name=kernel_name, transport="ipc", ip=sockets + "/kernel")
     km.__dict__["mlmom_sockets"] = sockets

@@ -7,6 +7,7 @@ parameter the spec declares and keep its type (an int may stand for a float).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -37,6 +38,8 @@ def _read_value(text: str) -> Any:
         return text
     if isinstance(value, str) and _EXPONENT.fullmatch(value.strip()):
         return float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return text.strip()  # a date stays the text it was written as, like in the spec
     return value
 
 
@@ -58,8 +61,11 @@ def resolve(spec_stages: dict, overrides: dict[str, dict[str, Any]]) -> dict[str
 
 def _check_type(name: str, default: Any, value: Any) -> Any:
     """``value`` if it has the type of the spec's ``default`` (an int becomes a float)."""
-    if default is None or value is None:
+    if default is None:
         return value
+    if value is None:
+        raise ParameterError(f"parameter {name}: expected {type(default).__name__} like the "
+                             f"spec's {default!r}, got null")
     expected = type(default)
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):

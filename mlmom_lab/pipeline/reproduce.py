@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import SPEC_FILE, STATE_DIR, Project, load_project
-from ..errors import ReproduceMismatch
+from ..errors import InvalidRequest, ReproduceMismatch
 from . import dag
 from .hashing import Hasher, environment_fingerprint, notebook_source_hash
 from .runner import Reporter, RunResult, run_pipeline
@@ -71,7 +71,7 @@ def reproduce(project: Project, ref: str, *, workdir: str | Path | None = None,
         raise ReproduceMismatch(f"{name} version {info.version} was registered outside a "
                                 "pipeline: there is no run to reproduce")
     verify_inputs(project, lineage)
-    fresh = _fresh_copy(project, Path(workdir or tempfile.mkdtemp(prefix="mlmom-reproduce-")))
+    fresh = _fresh_copy(project, _workdir(project, workdir))
     overrides = {s: lineage["stages"][s]["params"] for s in stages}
     run = run_pipeline(fresh, stages, force=True, overrides=overrides, reporter=reporter)
     result = ReproduceResult(name, info.version, str(fresh.root), run, tolerance=tolerance,
@@ -102,6 +102,20 @@ def verify_inputs(project: Project, lineage: dict[str, Any]) -> None:
     if problems:
         raise ReproduceMismatch("cannot reproduce: " + "; ".join(problems)
                                 + " since the version was registered")
+
+
+def _workdir(project: Project, workdir: str | Path | None) -> Path:
+    """A folder to re-run in: outside the project, with no copy of it there yet."""
+    if workdir is None:
+        return Path(tempfile.mkdtemp(prefix="mlmom-reproduce-"))
+    folder = Path(workdir).resolve()
+    if folder == project.root or project.root in folder.parents:
+        raise InvalidRequest(f"--workdir {workdir} lies inside the project: choose a folder "
+                                "outside it")
+    if (folder / project.root.name).exists():
+        raise InvalidRequest(f"{folder / project.root.name} already exists: choose another "
+                                "--workdir or remove it")
+    return folder
 
 
 def _fresh_copy(project: Project, workdir: Path) -> Project:

@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..config import Project
-from ..errors import StageFailed
+from ..errors import SpecError, StageFailed
 from . import dag, lineage
 from .cache import StageCache, StageKey, stage_key, write_json
 from .execute import execute_stage, skip_iri_grammar
 from .hashing import Hasher, environment_fingerprint
 from .kernels import launch_kernel, shutdown_kernel
+from .lock import project_lock
 from .params import resolve
 from .tracking import RunTracker
 
@@ -136,13 +137,18 @@ class PipelineRun:
 
     # -- the run, top to bottom ---------------------------------------------------------------
     def run(self) -> RunResult:
+        with project_lock(self.project):
+            return self._run_locked()
+
+    def _run_locked(self) -> RunResult:
         began = time.perf_counter()
         skip_iri_grammar()
         self.reporter.start(self.run_id, self.selected)
         try:
             self._schedule()
-        except KeyboardInterrupt:
-            self.tracker.finish(ok=False, status="KILLED")
+        except BaseException as exc:
+            self.tracker.finish(ok=False, status="KILLED" if isinstance(exc, KeyboardInterrupt)
+                                else "FAILED")
             raise
         finally:
             for name in list(self.kernels):
@@ -245,11 +251,15 @@ class PipelineRun:
 
     # -- kernels --------------------------------------------------------------------------------
     def _launch(self, name: str) -> None:
-        if name not in self.kernels:
-            stage = self.project.spec.stages[name]
-            env = {"MLMOM_STAGE_CONTEXT": str(self._context_path(name)),
-                   "PYTHONHASHSEED": "0", "MPLBACKEND": "agg"}
+        if name in self.kernels:
+            return
+        stage = self.project.spec.stages[name]
+        env = {"MLMOM_STAGE_CONTEXT": str(self._context_path(name)),
+               "PYTHONHASHSEED": "0", "MPLBACKEND": "agg"}
+        try:
             self.kernels[name] = launch_kernel(stage.kernel, self.project.root, env)
+        except LookupError as exc:  # no such kernel: a mistake in the spec
+            raise SpecError(f"{self.project.spec_path}: stages.{name}.kernel: {exc}") from None
 
     def _prelaunch_next(self, pending: list[str], running: dict) -> None:
         """Boot the kernel of the next stage likely to run while this one executes."""
@@ -268,7 +278,6 @@ class PipelineRun:
     # -- one stage ------------------------------------------------------------------------------
     def _execute(self, name: str, key: StageKey, why: str) -> StageResult:
         began = time.perf_counter()
-        stage = self.project.spec.stages[name]
         output = self.run_dir / f"{name}.ipynb"
         self.reporter.update(name, "running", "executing")
         km = self.executing[name] = self.kernels.pop(name)
@@ -276,32 +285,52 @@ class PipelineRun:
         # MLflow takes over a second to import: open the stage's run beside the notebook.
         opening = _in_thread(self._open_run, name, key)
         try:
-            execute_stage(name, self.project.root / stage.notebook, output, self.params[name],
-                          km=km, kernel_name=stage.kernel, timeout=stage.timeout)
-            self._check_outs(name, output)
-        except StageFailed as exc:
+            self._run_notebook(name, output, km)
+            mlflow_run_id = opening.result()
+            seconds = time.perf_counter() - began
+            self.records[name] = self.cache.save(key, self.project.spec.stages[name].outs,
+                                                 self.hasher, {
+                "run_id": self.run_id, "mlflow_run_id": mlflow_run_id, "seconds": seconds,
+                "executed_notebook": str(output), "finished_at": time.time()})
+            self.cache.save_environment(self.env)
+            self.tracker.end_stage(mlflow_run_id, ok=True, track_log=self._track_log(name),
+                                   notebook=output)
+        except Exception as exc:  # noqa: BLE001 - any failure is this stage's, never the run's
+            return self._failed(name, exc, output, opening, time.perf_counter() - began)
+        finally:
             self.executing.pop(name, None)
+        return StageResult(name, "ran", why, seconds=seconds, executed_notebook=str(output),
+                           mlflow_run_id=mlflow_run_id)
+
+    def _run_notebook(self, name: str, output: Path, km) -> None:
+        stage = self.project.spec.stages[name]
+        execute_stage(name, self.project.root / stage.notebook, output, self.params[name],
+                      km=km, kernel_name=stage.kernel, timeout=stage.timeout)
+        self._check_outs(name, output)
+
+    def _failed(self, name: str, exc: Exception, output: Path, opening: Future,
+                seconds: float) -> StageResult:
+        """Record a failed stage: its MLflow run (if it opened) ends FAILED; no cache record."""
+        error = exc.message if isinstance(exc, StageFailed) else (
+            f"stage {name!r} failed: {type(exc).__name__}: {exc}")
+        mlflow_run_id = None
+        try:
             mlflow_run_id = opening.result()
             self.tracker.end_stage(mlflow_run_id, ok=False, track_log=self._track_log(name),
                                    notebook=output)
-            return StageResult(name, "failed", seconds=time.perf_counter() - began,
-                               executed_notebook=str(output), error=exc.message, cell=exc.cell,
-                               mlflow_run_id=mlflow_run_id)
-        self.executing.pop(name, None)
-        mlflow_run_id = opening.result()
-        seconds = time.perf_counter() - began
-        self.records[name] = self.cache.save(key, stage.outs, self.hasher, {
-            "run_id": self.run_id, "mlflow_run_id": mlflow_run_id, "seconds": seconds,
-            "executed_notebook": str(output), "finished_at": time.time()})
-        self.cache.save_environment(self.env)
-        self.tracker.end_stage(mlflow_run_id, ok=True, track_log=self._track_log(name),
-                               notebook=output)
-        return StageResult(name, "ran", why, seconds=seconds,
-                           executed_notebook=str(output), mlflow_run_id=mlflow_run_id)
+        except Exception as tracking_error:  # noqa: BLE001 - report the first failure
+            error += f" (and MLflow could not record it: {tracking_error})"
+        return StageResult(name, "failed", seconds=seconds, executed_notebook=str(output),
+                           error=error, cell=getattr(exc, "cell", None),
+                           mlflow_run_id=mlflow_run_id)
 
     def _open_run(self, name: str, key: StageKey) -> str:
         """Create the stage's MLflow run and hand its id to the notebook through the context."""
-        mlflow_run_id = self.tracker.start_stage(name, key.as_dict())
+        try:
+            mlflow_run_id = self.tracker.start_stage(name, key.as_dict())
+        except Exception as exc:  # the notebook must not wait for a run that will never come
+            self._write_context(name, key, None, error=f"{type(exc).__name__}: {exc}")
+            raise
         self._write_context(name, key, mlflow_run_id)
         return mlflow_run_id
 
@@ -328,7 +357,8 @@ class PipelineRun:
     def _track_log(self, name: str) -> Path:
         return self.run_dir / f"{name}.track.jsonl"
 
-    def _write_context(self, name: str, key: StageKey, mlflow_run_id: str | None) -> None:
+    def _write_context(self, name: str, key: StageKey, mlflow_run_id: str | None,
+                       error: str | None = None) -> None:
         project = self.project
         context = {
             "stage": name, "run_id": self.run_id, "project_root": str(project.root),
@@ -337,6 +367,7 @@ class PipelineRun:
             "mlflow_run_id": mlflow_run_id, "mlflow_parent_run_id": self.tracker.parent_run_id,
             "track_log": str(self._track_log(name)), "files_dir": str(self.run_dir / f"{name}.files"),
             "params": self.params[name], "lineage": self._lineage(name, key, mlflow_run_id),
+            "mlflow_error": error,
         }
         write_json(self._context_path(name), context)  # atomic: the notebook may read it any time
 

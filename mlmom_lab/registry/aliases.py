@@ -11,16 +11,19 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import re
 import secrets
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ..config import Project
-from ..errors import NotFound, RegistryError
+from ..errors import InvalidRequest, NotFound, RegistryError
 from .store import _aliases, client_for, project_of
 
 EVENT_TAG = "mlmom.alias_event."
+_ALIAS = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,254}")
+_VERSION_LIKE = re.compile(r"[vV]\d+")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ def history(name: str | None = None, project: Project | str | None = None,
 def promote(version: str | int, *, name: str | None = None, alias: str = "champion",
             reason: str = "", project: Project | str | None = None) -> AliasEvent:
     """Point ``alias`` at ``version``. Promoting the challenger to champion clears the challenger."""
+    check_alias(alias)
     project = project_of(project)
     name = name or project.spec.model
     client = client_for(project)
@@ -116,10 +120,26 @@ def _existing(client, name: str, version: str | int) -> str:
 
 def _move(client, name: str, alias: str, old: str | None, new: str, action: str,
           reason: str) -> AliasEvent:
+    """Move the alias and record it; an unrecorded move is undone, so history stays whole."""
     client.set_registered_model_alias(name, alias, new)
     event = AliasEvent(alias, old, new, action, current_user(), time.time(), reason)
-    _record(client, name, event)
+    try:
+        _record(client, name, event)
+    except Exception:
+        if old is None:
+            client.delete_registered_model_alias(name, alias)
+        else:
+            client.set_registered_model_alias(name, alias, old)
+        raise
     return event
+
+
+def check_alias(alias: str) -> str:
+    """MLflow's alias rules, as one clear error instead of its exception."""
+    if not _ALIAS.fullmatch(alias) or alias.lower() == "latest" or _VERSION_LIKE.fullmatch(alias):
+        raise InvalidRequest(f"alias {alias!r} is not allowed: use letters, digits, '_' or '-', "
+                            "not 'latest' nor a version-like name such as 'v3'")
+    return alias
 
 
 def _record(client, name: str, event: AliasEvent) -> None:

@@ -91,7 +91,10 @@ def list_versions(name: str | None = None, project: Project | str | None = None)
     project = project_of(project)
     name = name or project.spec.model
     client = client_for(project)
-    aliases = _aliases(client, name)
+    try:
+        aliases = _aliases(client, name)
+    except NotFound:
+        return []  # nothing registered yet
     found = client.search_model_versions(f"name = '{_quote(name)}'", max_results=100_000)
     infos = [to_info(mv, [a for a, v in aliases.items() if v == str(mv.version)]) for mv in found]
     return sorted(infos, key=lambda i: int(i.version), reverse=True)

@@ -52,3 +52,11 @@ def test_reproduce_fails_loudly_when_code_or_data_changed(demo):
     assert result.stderr.strip() == (
         "error: cannot reproduce: data churn_data.py (read by 'prepare', 'train', 'evaluate', "
         "'register') changed since the version was registered")
+
+
+def test_reproduce_refuses_a_workdir_inside_the_project(demo):
+    folder, _ = demo
+    result = mlmom("reproduce", "1", "--workdir", "inside", cwd=folder)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: --workdir inside lies inside the project: choose a folder outside it"
+    assert not (folder / "inside").exists()

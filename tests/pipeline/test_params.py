@@ -37,3 +37,17 @@ def test_bad_overrides_are_named(pair, message):
 def test_malformed_pairs(pair):
     with pytest.raises(ParameterError, match="expected STAGE.KEY=VALUE"):
         parse_overrides([pair])
+
+
+def test_null_only_where_the_spec_allows_it_and_dates_stay_text():
+    stages = {"train": Stage(notebook="t.ipynb", params={"C": 1.0, "anything": None, "day": "x"})}
+    with pytest.raises(ParameterError, match="parameter train.C: expected float like the spec's 1.0, got null"):
+        resolve(stages, parse_overrides(["train.C=null"]))
+    params = resolve(stages, parse_overrides(["train.anything=null", "train.day=2024-02-01"]))["train"]
+    assert params["anything"] is None and params["day"] == "2024-02-01"
+
+
+def test_overrides_given_are_not_changed():
+    given = {"train": {"rate": 2}}
+    resolve(STAGES, given)
+    assert given == {"train": {"rate": 2}}

@@ -185,3 +185,27 @@ def test_interrupt_stops_the_running_notebook_and_records_nothing(tmp_path):
     mlflow = client(load_project(tmp_path))
     runs = mlflow.search_runs([mlflow.get_experiment_by_name("toy").experiment_id])
     assert {r.info.status for r in runs if r.data.tags.get("mlmom.kind") == "pipeline"} == {"KILLED"}
+
+
+def test_a_second_run_of_a_busy_project_is_refused(tmp_path):
+    import os
+
+    from mlmom_lab.pipeline.lock import project_lock
+
+    two_stage_project(tmp_path)
+    with project_lock(load_project(tmp_path)):
+        result = mlmom("run", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip() == (f"error: another pipeline run is in progress in "
+                                     f"{tmp_path.resolve()} (pid {os.getpid()}); wait for it to finish")
+    assert "2 ran" in mlmom("run", cwd=tmp_path, check=True).stdout  # the lock is free again
+
+
+def test_unknown_kernel_is_a_spec_error(tmp_path):
+    notebook(tmp_path / "a.ipynb", "", "pass")
+    spec(tmp_path, {"a": {"notebook": "a.ipynb", "kernel": "python9"}})
+    result = mlmom("run", cwd=tmp_path)
+    assert result.returncode == 1
+    error = result.stderr.strip().splitlines()[-1]
+    assert error.startswith("error: ") and "stages.a.kernel: no kernel named 'python9'" in error
+    assert "installed: python3" in error

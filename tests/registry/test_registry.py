@@ -123,7 +123,7 @@ def test_promote_rollback_and_history_survive_a_restart(project):
 
 def test_unknown_models_and_versions_are_not_found(project):
     with pytest.raises(NotFound, match="no registered model named 'toy-model'"):
-        registry.list_versions(project=project)
+        registry.get_version(None, "1", project)
     model, X = classifier()
     registry.register_model(model, X.head(5), project=project)
     with pytest.raises(NotFound, match="no version 9"):
@@ -191,3 +191,15 @@ def test_example_pipeline_logs_trials_metrics_and_figure(example_run):
     assert set(evaluate.data.metrics) == {"accuracy", "precision", "recall", "f1", "roc_auc"}
     files = {a.path for a in mlflow.list_artifacts(evaluate.info.run_id)}
     assert {"confusion_matrix.png", "notebook"} <= files
+
+
+def test_bad_alias_names_and_empty_registry(project):
+    assert registry.list_versions(project=project) == []
+    assert "no versions yet" in mlmom("registry", "list", cwd=project.root, check=True).stdout
+    model, X = classifier()
+    registry.register_model(model, X.head(5), project=project)
+    for alias in ("latest", "v3", "bad alias"):
+        result = mlmom("registry", "promote", "1", "--alias", alias, cwd=project.root)
+        assert result.returncode == 1
+        assert result.stderr.strip().startswith(f"error: alias '{alias}' is not allowed")
+    assert registry.history(project=project) == []
