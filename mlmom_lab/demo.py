@@ -30,6 +30,7 @@ def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
     say("   cached; the stages after it run again and the quality gate picks the champion.")
     second = _run(project, say, reporter, overrides={"train": {"seed": 11}})
     _show_versions(project, say)
+    _show_gate(project, say)
     say("3. Back to step 1's parameters: no stage runs; changed outs are restored from the")
     say("   content-addressed cache, unchanged ones are simply cached.")
     began = time.perf_counter()
@@ -48,8 +49,9 @@ def _run(project, say: Say, reporter, overrides: dict | None = None):
     if not result.ok:
         failed = next(s for s in result.stages if s.status == "failed")
         raise SystemExit(f"demo stopped: {failed.error}")
-    for stage in result.stages:
-        say(f"   {stage.stage:<9} {stage.status:<8} {stage.seconds:5.1f}s")
+    if reporter is None:  # the live progress has shown this already
+        for stage in result.stages:
+            say(f"   {stage.stage:<9} {stage.status:<8} {stage.seconds:5.1f}s")
     return result
 
 
@@ -58,6 +60,17 @@ def _show_versions(project, say: Say) -> None:
         aliases = ",".join(v.aliases) or "-"
         say(f"   version {v.version:<3} {aliases:<18} roc_auc {v.metrics.get('roc_auc', float('nan')):.4f}"
             f"  onnx {v.onnx.get('status', '-')} (max diff {v.onnx.get('max_diff', '-')})")
+
+
+def _show_gate(project, say: Say) -> None:
+    """What the register stage's quality gate decided (it writes reports/registered.json)."""
+    import json
+
+    path = project.root / "reports" / "registered.json"
+    if path.is_file():
+        gate = json.loads(path.read_text())
+        verdict = "promoted to champion" if gate["promoted"] else "kept as challenger"
+        say(f"   quality gate: version {gate['version']} {verdict} ({gate['reason']})")
 
 
 def _show_status(project, say: Say) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 _STYLE = {"ran": "green", "cached": "cyan", "restored": "cyan", "failed": "red",
@@ -14,14 +15,16 @@ class RichReporter:
 
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
-        self.progress = Progress(
-            SpinnerColumn(finished_text="•"), TextColumn("{task.fields[stage]:<14}"),
-            TextColumn("{task.description}"), TimeElapsedColumn(), console=self.console,
-            transient=False)
+        self.progress: Progress | None = None
         self.tasks: dict[str, int] = {}
 
     def start(self, run_id: str, stages: list[str]) -> None:
+        """A fresh display per run, so several runs (the demo) each print their own."""
         self.console.print(f"[bold]run {run_id}[/] · {len(stages)} stage(s)")
+        self.progress = Progress(
+            SpinnerColumn(finished_text="•"), TextColumn("{task.fields[stage]:<14}"),
+            TextColumn("{task.description}"), TimeElapsedColumn(), console=self.console)
+        self.tasks = {}
         self.progress.start()
         for stage in stages:
             self.tasks[stage] = self.progress.add_task("[dim]waiting", stage=stage, total=1,
@@ -30,7 +33,8 @@ class RichReporter:
     def update(self, stage: str, status: str, detail: str = "") -> None:
         task = self.tasks[stage]
         style = _STYLE.get(status, "")
-        text = f"[{style}]{status}[/]" + (f" [dim]{detail}[/]" if detail and status != "failed" else "")
+        shown = detail if detail and status != "failed" else ""  # errors are printed after
+        text = f"[{style}]{status}[/]" + (f" [dim]({escape(shown)})[/]" if shown else "")
         self.progress.start_task(task)
         if status == "running":
             self.progress.update(task, description=text)

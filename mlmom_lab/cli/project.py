@@ -27,10 +27,15 @@ def init(folder: str, name: str | None) -> None:
 @click.option("--quiet", is_flag=True, help="Tell the story without live stage progress.")
 def demo(folder: str, quiet: bool) -> None:
     """Copy the example project into FOLDER and run its whole lifecycle, unattended."""
+    from rich.console import Console
+
     from ..demo import run_demo
     from .progress import RichReporter
 
-    summary = run_demo(folder, click.echo, reporter=None if quiet else RichReporter())
+    # The story and the live progress share one console, so neither draws over the other.
+    console = Console(highlight=False)
+    say = click.echo if quiet else (lambda text: console.print(text, markup=False))
+    summary = run_demo(folder, say, reporter=None if quiet else RichReporter(console))
     click.secho("demo finished" if summary["ok"] else "demo failed", fg="green" if summary["ok"] else "red")
     sys.exit(0 if summary["ok"] else 1)
 

@@ -18,6 +18,7 @@ def test_demo_tells_the_story(demo):
     folder, story = demo
     assert "1. Run the pipeline" in story and story.rstrip().endswith("demo finished")
     assert "prepare   cached" in story  # step 2 re-used prepare
+    assert "quality gate: version 2 kept as challenger (roc_auc" in story
     assert "4 of 4 stages cached or restored" in story
     assert "mlflow ui --backend-store-uri sqlite:///" in story
     versions = json.loads(mlmom("registry", "list", "--json", cwd=folder, check=True).stdout)
