@@ -30,6 +30,9 @@ def stage_entry(key: dict[str, Any], *, status: str, run_id: str, mlflow_run_id:
         "deps": key["deps"], "outs": outs or {}, "kernel": key["kernel"], "cache_key": key["key"],
         "status": status, "run_id": run_id, "mlflow_run_id": mlflow_run_id,
         "executed_notebook": executed_notebook,
+        # the same notebook as an MLflow artifact, reachable from any machine on the store
+        "notebook_artifact": (f"runs:/{mlflow_run_id}/notebook/{Path(executed_notebook).name}"
+                              if mlflow_run_id and executed_notebook else None),
     }
 
 

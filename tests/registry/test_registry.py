@@ -1,5 +1,7 @@
 """The registry on a real MLflow SQLite store: versions, lineage, aliases, history, ONNX."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -163,6 +165,11 @@ def test_version_from_the_pipeline_carries_lineage(example_run):
     assert train["params"] == {"n_iter": 6, "cv": 3, "seed": 7, "scoring": "roc_auc"}
     assert train["executed_notebook"].endswith(f"{result.run_id}/train.ipynb")
     assert train["mlflow_run_id"] == result.stage("train").mlflow_run_id
+    import mlflow
+
+    mlflow.set_tracking_uri(project.tracking_uri)
+    local = mlflow.artifacts.download_artifacts(lineage["stages"]["register"]["notebook_artifact"])
+    assert "register_model(" in Path(local).read_text()
     from mlmom_lab.pipeline.hashing import Hasher
 
     hasher = Hasher(project.root)
