@@ -30,6 +30,12 @@ class InvalidRequest(MlmomError):
     code = "invalid_request"
 
 
+class InvalidInput(MlmomError):
+    """A prediction request that does not fit the model's signature or the protocol."""
+
+    code = "invalid_input"
+
+
 class ParameterError(MlmomError):
     """A parameter override names an unknown stage or key, or has the wrong type."""
 
@@ -75,6 +81,7 @@ HTTP_STATUS: dict[str, int] = {
     "error": 500,
     "invalid_spec": 400,
     "invalid_request": 400,
+    "invalid_input": 400,
     "invalid_parameter": 400,
     "stage_failed": 422,
     "not_found": 404,

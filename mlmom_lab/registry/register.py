@@ -30,7 +30,8 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     lineage = ctx.lineage if ctx else _manual_lineage(project)
     frame = held_out if held_out is not None else input_example
     exported = onnx.export(model, frame)
-    run_id, model_uri = _log(project, model, input_example, ctx, lineage, exported, metrics or {})
+    run_id, model_uri = _log(project, model, input_example, held_out, ctx, lineage, exported,
+                             metrics or {})
     tags = _version_tags(model, lineage, exported, metrics or {})
     client = client_for(project)
     _ensure_registered(client, name)
@@ -41,7 +42,7 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     return get_version(name, mv.version, project)
 
 
-def _log(project: Project, model: Any, input_example, ctx, lineage: dict, exported,
+def _log(project: Project, model: Any, input_example, held_out, ctx, lineage: dict, exported,
          metrics: dict[str, float]) -> tuple[str, str]:
     """Log the model, its ONNX twin and its lineage to a run; return the run and model URI."""
     import mlflow
@@ -53,7 +54,10 @@ def _log(project: Project, model: Any, input_example, ctx, lineage: dict, export
     active = mlflow.active_run()
     nested = active is not None and (not ctx or active.info.run_id != ctx.mlflow_run_id)
     with mlflow.start_run(nested=nested, **run_kwargs) as run:
-        signature = mlflow.models.infer_signature(input_example, model.predict(input_example))
+        # The signature from all the held-out rows, not the few of the example: a column
+        # with gaps anywhere must be known as one that may have gaps.
+        frame = held_out if held_out is not None else input_example
+        signature = mlflow.models.infer_signature(frame, model.predict(frame))
         model_uri = _log_native(model, input_example, signature)
         if metrics:
             mlflow.log_metrics(metrics)

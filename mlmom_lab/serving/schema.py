@@ -1,0 +1,171 @@
+"""A model's input contract, from its MLflow signature, and validation of request batches.
+
+A batch is a mapping of column name to a 1-D numpy array, all of one length: the shape both
+protocols arrive in (Open Inference v2 sends one input per column; MLflow's payloads are
+columns or records) and the shape ONNX Runtime wants, so no DataFrame is built on the way
+unless the model itself needs one. Every problem is an :class:`InvalidInput` naming the
+column, the row and what was expected.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import InvalidInput
+
+# MLflow column type -> (Open Inference v2 datatype, numpy dtype, kind)
+_TYPES: dict[str, tuple[str, str, str]] = {
+    "double": ("FP64", "float64", "float"),
+    "float": ("FP32", "float32", "float"),
+    "long": ("INT64", "int64", "int"),
+    "integer": ("INT32", "int32", "int"),
+    "boolean": ("BOOL", "bool", "bool"),
+    "string": ("BYTES", "object", "str"),
+}
+V2_NUMERIC = {"FP64", "FP32", "FP16", "INT64", "INT32", "INT16", "INT8", "UINT64", "UINT32",
+              "UINT16", "UINT8"}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One input column: its name, MLflow type, v2 datatype, and whether it may be left out."""
+
+    name: str
+    type: str
+    required: bool = True
+
+    @property
+    def datatype(self) -> str:
+        return _TYPES[self.type][0]
+
+    @property
+    def kind(self) -> str:
+        return _TYPES[self.type][2]
+
+    def as_v2(self) -> dict[str, Any]:
+        """The column as Open Inference v2 model metadata lists an input."""
+        return {"name": self.name, "datatype": self.datatype, "shape": [-1],
+                "parameters": {"required": self.required}}
+
+
+@dataclass(frozen=True)
+class InputSchema:
+    """The ordered input columns of a model version."""
+
+    columns: tuple[ColumnSpec, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def validate(self, batch: Mapping[str, Any]) -> dict[str, np.ndarray]:
+        """Typed columns for ``batch``, or :class:`InvalidInput` naming what is wrong."""
+        known = {c.name for c in self.columns}
+        extra = [name for name in batch if name not in known]
+        if extra:
+            raise InvalidInput(f"unknown column {extra[0]!r} (expected: {', '.join(self.names)})")
+        missing = [c.name for c in self.columns if c.required and c.name not in batch]
+        if missing:
+            raise InvalidInput(f"missing column {missing[0]!r}")
+        rows = _row_count(batch)
+        return {c.name: _typed(c, batch.get(c.name), rows) for c in self.columns}
+
+
+def from_signature(signature) -> InputSchema:
+    """The schema of an MLflow ``ModelSignature`` with named columns."""
+    if signature is None or not signature.inputs.has_input_names():
+        raise InvalidInput("the model's signature has no named columns")
+    columns = []
+    for col in signature.inputs.inputs:
+        type_name = getattr(col.type, "name", str(col.type))
+        if type_name not in _TYPES:
+            raise InvalidInput(f"column {col.name!r} has type {type_name}, which serving "
+                               "does not support")
+        columns.append(ColumnSpec(col.name, type_name, bool(getattr(col, "required", True))))
+    return InputSchema(tuple(columns))
+
+
+def _row_count(batch: Mapping[str, Any]) -> int:
+    lengths = {name: len(values) for name, values in batch.items()}
+    if not lengths or max(lengths.values()) == 0:
+        raise InvalidInput("empty batch: no rows to predict")
+    if len(set(lengths.values())) > 1:
+        shown = ", ".join(f"{n}={k}" for n, k in lengths.items())
+        raise InvalidInput(f"columns have different lengths ({shown})")
+    return next(iter(lengths.values()))
+
+
+def _typed(col: ColumnSpec, values: Sequence[Any] | np.ndarray | None, rows: int) -> np.ndarray:
+    """One column as a numpy array of the signature's type."""
+    if values is None:  # an optional column left out
+        return np.full(rows, np.nan) if col.kind == "float" else np.full(rows, None, object)
+    array = values if isinstance(values, np.ndarray) else _array(values)
+    if array.ndim != 1:
+        raise InvalidInput(f"column {col.name!r} must be one value per row, got shape "
+                           f"{list(array.shape)}")
+    converter = {"float": _floats, "int": _ints, "bool": _bools, "str": _strings}[col.kind]
+    return converter(col, array)
+
+
+def _array(values: Sequence[Any]) -> np.ndarray:
+    """Numbers and booleans in one numpy step; anything else element by element (object)."""
+    try:
+        array = np.asarray(values)
+    except ValueError:  # ragged nesting
+        return np.asarray(values, dtype=object)
+    return array if array.dtype.kind in "fiub" else np.asarray(values, dtype=object)
+
+
+def _bad(col: ColumnSpec, row: int, value: Any) -> InvalidInput:
+    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    return InvalidInput(f"column {col.name!r} expects {col.type} ({col.datatype}), got "
+                        f"{type(value).__name__} {shown} at row {row}")
+
+
+def _floats(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind in "fiu":
+        return array.astype(_TYPES[col.type][1], copy=False)
+    out = np.empty(len(array), dtype=_TYPES[col.type][1])
+    for row, value in enumerate(array):
+        if value is None:
+            out[row] = np.nan
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[row] = value
+        else:
+            raise _bad(col, row, value)
+    return out
+
+
+def _ints(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind in "iu":
+        return array.astype(_TYPES[col.type][1], copy=False)
+    out = np.empty(len(array), dtype=_TYPES[col.type][1])
+    for row, value in enumerate(array):
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            raise InvalidInput(f"column {col.name!r} is an integer column: null or NaN at row "
+                               f"{row} is not allowed")
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
+                or float(value) != int(value):
+            raise _bad(col, row, value)
+        out[row] = int(value)
+    return out
+
+
+def _bools(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
+    if array.dtype.kind == "b":
+        return array
+    for row, value in enumerate(array):
+        if not isinstance(value, (bool, np.bool_)):
+            raise _bad(col, row, value)
+    return array.astype(bool)
+
+
+def _strings(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
+    for row, value in enumerate(array):
+        if value is not None and not isinstance(value, str):
+            raise _bad(col, row, value)
+    return array.astype(object, copy=False)
