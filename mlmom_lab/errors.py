@@ -36,6 +36,24 @@ class InvalidInput(MlmomError):
     code = "invalid_input"
 
 
+class PayloadTooLarge(MlmomError):
+    """A request body over the configured size limit."""
+
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(MlmomError):
+    """A request body in a format the endpoint does not take."""
+
+    code = "unsupported_media_type"
+
+
+class MethodNotAllowed(MlmomError):
+    """An HTTP method the route does not answer."""
+
+    code = "method_not_allowed"
+
+
 class ParameterError(MlmomError):
     """A parameter override names an unknown stage or key, or has the wrong type."""
 
@@ -82,6 +100,9 @@ HTTP_STATUS: dict[str, int] = {
     "invalid_spec": 400,
     "invalid_request": 400,
     "invalid_input": 400,
+    "payload_too_large": 413,
+    "unsupported_media_type": 415,
+    "method_not_allowed": 405,
     "invalid_parameter": 400,
     "stage_failed": 422,
     "not_found": 404,

@@ -1,0 +1,37 @@
+"""``mlmom serve``: the project's model over REST (Open Inference v2 and MLflow's protocol)."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from . import cli, project_option
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Worker processes.")
+@click.option("--version", "version", default="champion", show_default=True,
+              help="Version number or alias to serve.")
+@click.option("--max-body", default=8 * 1024 * 1024, show_default=True,
+              help="Largest request body in bytes (413 above).")
+@project_option
+def serve(host: str, port: int, workers: int, version: str, max_body: int, project_dir: str) -> None:
+    """Serve a registered version of the project's model on HOST:PORT."""
+    import uvicorn
+
+    from ..config import load_project
+    from ..registry import get_version
+
+    project = load_project(project_dir)
+    info = get_version(None, version, project)  # fail here, in one line, if it does not exist
+    os.environ.update({"MLMOM_SERVE_PROJECT": str(project.root),
+                       "MLMOM_SERVE_VERSION": info.version, "MLMOM_SERVE_MAX_BODY": str(max_body)})
+    click.echo(f"serving {info.name} version {info.version} on http://{host}:{port} "
+               f"({workers} worker{'s' if workers > 1 else ''})", err=True)
+    uvicorn.run("mlmom_lab.serving.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="warning", access_log=False, http="httptools",
+                loop="uvloop")

@@ -1,0 +1,125 @@
+"""The serving app behind a real `mlmom serve` (uvicorn, 2 workers) on 127.0.0.1."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(example_run):
+    project, _ = example_run
+    port = free_port()
+    exe = Path(sys.executable).with_name("mlmom")
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", "2",
+                             "--max-body", "20000"], cwd=project.root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            urllib.request.urlopen(base + "/v2/health/ready", timeout=1)
+            break
+        except OSError:
+            assert proc.poll() is None, proc.stdout.read()
+            time.sleep(0.2)
+    yield base, project
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def call(base, path, body=None, content_type="application/json", method=None):
+    data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, method=method,
+                                     headers={"content-type": content_type} if data else {})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+@pytest.fixture(scope="module")
+def records(server):
+    _, project = server
+    test = pd.read_parquet(project.root / "data" / "test.parquet").drop(columns="churned").head(4)
+    return test.astype(object).where(test.notna(), None).to_dict(orient="records")
+
+
+def test_health_metadata_and_version(server):
+    base, project = server
+    assert call(base, "/v2/health/live") == (200, {"live": True})
+    assert call(base, "/ping")[0] == 200 and call(base, "/health")[0] == 200
+    status, meta = call(base, f"/v2/models/{project.spec.model}")
+    assert status == 200 and meta["versions"] == ["1"]
+    assert {"name": "contract", "datatype": "BYTES", "shape": [-1],
+            "parameters": {"required": True}} in meta["inputs"]
+    assert call(base, f"/v2/models/{project.spec.model}/ready") == (
+        200, {"name": project.spec.model, "ready": True})
+    assert call(base, "/version")[1]["version"] == "1"
+
+
+def test_both_protocols_agree(server, records):
+    base, project = server
+    status, mlflow_answer = call(base, "/invocations", {"dataframe_records": records})
+    assert status == 200 and len(mlflow_answer["predictions"]) == 4
+    columns = {k: [r[k] for r in records] for k in records[0]}
+    datatypes = {"tenure_months": "INT64", "support_calls": "INT64", "contract": "BYTES",
+                 "internet_service": "BYTES", "payment_method": "BYTES"}
+    body = {"id": "req-42", "parameters": {"content_type": "pd"}, "inputs": [
+        {"name": k, "shape": [4], "datatype": datatypes.get(k, "FP64"), "data": v}
+        for k, v in columns.items()]}
+    status, v2_answer = call(base, f"/v2/models/{project.spec.model}/versions/1/infer", body)
+    assert status == 200 and v2_answer["id"] == "req-42" and v2_answer["model_version"] == "1"
+    assert v2_answer["outputs"][0]["data"] == mlflow_answer["predictions"]
+    assert v2_answer["outputs"][1]["shape"] == [4, 2]
+
+
+@pytest.mark.parametrize("path, body, content_type, status, message", [
+    ("/invocations", b"{bad", "application/json", 400, "malformed JSON"),
+    ("/invocations", b"a,b", "text/csv", 415, "unsupported content type 'text/csv'"),
+    ("/invocations", {"instances": [{"tenure_months": 1}]}, "application/json", 400,
+     "missing column"),
+    ("/invocations", {"dataframe_records": []}, "application/json", 400,
+     "must be a list of records"),
+    ("/invocations", b"[" + b"1," * 20000 + b"1]", "application/json", 413, "over the limit"),
+    ("/v2/models/nope/infer", {"inputs": []}, "application/json", 404, "unknown model 'nope'"),
+    ("/v2/models/churn-classifier/versions/9/infer", {"inputs": []}, "application/json", 404,
+     "no served version '9'"),
+    ("/v2/models/churn-classifier/infer", {"inputs": [{"name": "age", "shape": [1],
+     "datatype": "FP64", "data": ["old"]}]}, "application/json", 400, "datatype FP64 but value 'old'"),
+])
+def test_bad_input_gets_a_named_4xx_and_the_server_keeps_serving(server, records, path, body,
+                                                                   content_type, status, message):
+    base, _ = server
+    got_status, answer = call(base, path, body, content_type)
+    assert got_status == status and message in answer["error"]
+    assert "Traceback" not in answer["error"]
+    assert call(base, "/invocations", {"dataframe_records": records})[0] == 200
+
+
+def test_wrong_method_and_unknown_route(server):
+    base, project = server
+    assert call(base, "/invocations", method="GET")[0] == 405
+    assert call(base, "/nowhere")[0] == 404
+
+
+def test_serve_refuses_an_unknown_version_in_one_line(server):
+    _, project = server
+    exe = Path(sys.executable).with_name("mlmom")
+    result = subprocess.run([str(exe), "serve", "--version", "42"], cwd=project.root,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip() == "error: model 'churn-classifier' has no version 42"
