@@ -50,7 +50,7 @@ def project_option(func):
 
 
 def _register() -> None:
-    from . import pipeline, project, registry, serve  # noqa: F401  (commands attach themselves)
+    from . import deploy, pipeline, project, registry, serve  # noqa: F401  (commands attach)
 
 
 def main() -> None:

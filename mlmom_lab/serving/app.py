@@ -5,8 +5,9 @@ the signature, predict, write JSON, and every layer in between costs throughput.
 :class:`~mlmom_lab.errors.MlmomError` subclasses mapped to a status by the shared table and
 written as ``{"error": "..."}``, never a traceback.
 
-This first version serves one model version (the champion by default); the router for
-canary and shadow releases, the prediction log, metrics and auth come next (issue 4).
+Each request goes through the current :class:`Router` (champion, canary by weight, shadow);
+a :class:`Follower` swaps in a new router when the deployment file changes. The prediction
+log, metrics and auth come next (issue 4).
 """
 
 from __future__ import annotations
@@ -20,84 +21,120 @@ from .. import __version__
 from ..errors import (InvalidInput, MethodNotAllowed, MlmomError, NotFound, PayloadTooLarge,
                       UnsupportedMediaType, http_status)
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
+from .follow import Follower
+from .router import Router
 from .runtime import ModelRuntime
 
 MAX_BODY_BYTES = 8 * 1024 * 1024
+ROUTE_KEY = b"x-mlmom-route-key"  # a header that keeps a caller on one route (sticky canary)
 _V2_MODEL = re.compile(r"^/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?$")
 
 Send = Callable[[dict], Awaitable[None]]
 
 
 class ServingApp:
-    """Answers both protocols for one loaded :class:`ModelRuntime`."""
+    """Answers both protocols, routing each request through the current :class:`Router`."""
 
-    def __init__(self, runtime: ModelRuntime, *, max_body_bytes: int = MAX_BODY_BYTES) -> None:
-        self.runtime = runtime
+    def __init__(self, router: Router, *, max_body_bytes: int = MAX_BODY_BYTES,
+                 follower: Follower | None = None) -> None:
+        self.router = router  # replaced whole when the deployment changes
         self.max_body_bytes = max_body_bytes
+        self.follower = follower
+        self.shadow_stats = {"requests": 0, "disagreements": 0}
 
     async def __call__(self, scope: dict, receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, self.follower)
             return
         if scope["type"] != "http":
             return
+        headers: list[tuple[bytes, bytes]] = []
+        after = None
         try:
-            status, body = await self._route(scope, receive)
+            status, body, headers, after = await self._route(scope, receive)
         except MlmomError as exc:
             status, body = http_status(exc), {"error": exc.message}
-        await _send_json(send, status, body)
+        await _send_json(send, status, body, headers)
+        if after is not None:
+            after()  # work the client must not wait for (the shadow's prediction)
 
-    async def _route(self, scope: dict, receive) -> tuple[int, Any]:
+    async def _route(self, scope: dict, receive):
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         if path in ("/ping", "/health", "/v2/health/live", "/v2/health/ready"):
-            return 200, {"status": "ok"} if path != "/v2/health/live" else {"live": True}
+            return 200, {"status": "ok"} if path != "/v2/health/live" else {"live": True}, [], None
         if path == "/version":
-            return 200, {"mlmom_lab": __version__, "model": self.runtime.name,
-                         "version": self.runtime.version}
+            champion = self.router.champion
+            return 200, {"mlmom_lab": __version__, "model": champion.name,
+                         "version": champion.version}, [], None
         if path == "/v2":
-            return 200, {"name": "mlmom-lab", "version": __version__, "extensions": []}
+            return 200, {"name": "mlmom-lab", "version": __version__, "extensions": []}, [], None
+        if path == "/deployment":
+            return 200, {**self.router.deployment.as_dict(), "worker": os.getpid(),
+                         "shadow_stats": self.shadow_stats}, [], None
         if path == "/invocations":
             _require(method, "POST")
-            return 200, self._invocations(await _json_body(scope, receive, self.max_body_bytes))
+            body = await _json_body(scope, receive, self.max_body_bytes)
+            runtime, route = self.router.pick(_header(scope, ROUTE_KEY) or None)
+            columns = runtime.schema.validate(parse_invocations(body, runtime.schema))
+            prediction = runtime.predict(columns)
+            return (200, invocations_response(prediction), _route_headers(runtime, route),
+                    self._shadow(columns, prediction))
         match = _V2_MODEL.match(path)
         if match:
             return await self._v2_model(method, match, scope, receive)
         raise NotFound(f"no route {path}")
 
-    async def _v2_model(self, method: str, match, scope: dict, receive) -> tuple[int, Any]:
+    async def _v2_model(self, method: str, match, scope: dict, receive):
         name, version, action = match.groups()
-        self._check_model(name, version)
+        champion = self.router.champion
+        if name != champion.name:
+            raise NotFound(f"unknown model {name!r} (serving {champion.name!r})")
+        pinned = self.router.version(version) if version is not None else None
         if action == "/infer":
             _require(method, "POST")
             body = await _json_body(scope, receive, self.max_body_bytes)
-            return 200, self._infer(body)
+            return self._infer(body, pinned, _header(scope, ROUTE_KEY) or None)
         _require(method, "GET")
         if action == "/ready":
-            return 200, {"name": name, "ready": True}
-        return 200, self._metadata()
+            return 200, {"name": name, "ready": True}, [], None
+        return 200, self._metadata(pinned or champion), [], None
 
-    def _check_model(self, name: str, version: str | None) -> None:
-        if name != self.runtime.name:
-            raise NotFound(f"unknown model {name!r} (serving {self.runtime.name!r})")
-        if version is not None and version != self.runtime.version:
-            raise NotFound(f"model {name!r} has no served version {version!r} "
-                           f"(serving version {self.runtime.version})")
-
-    def _metadata(self) -> dict[str, Any]:
-        return {"name": self.runtime.name, "versions": [self.runtime.version],
-                "platform": "mlmom-lab", "inputs": [c.as_v2() for c in self.runtime.schema.columns],
+    def _metadata(self, runtime: ModelRuntime) -> dict[str, Any]:
+        versions = sorted(self.router.deployment.versions, key=int)
+        return {"name": runtime.name, "versions": versions, "platform": "mlmom-lab",
+                "inputs": [c.as_v2() for c in runtime.schema.columns],
                 "outputs": [{"name": "predict", "datatype": "INT64", "shape": [-1]},
                             {"name": "predict_proba", "datatype": "FP32", "shape": [-1, -1]}]}
 
-    def _infer(self, body: Any) -> dict[str, Any]:
-        request = parse_v2(body, self.runtime.schema)
-        prediction = self.runtime.predict(self.runtime.schema.validate(request.columns))
-        return v2_response(prediction, model=self.runtime.name, version=self.runtime.version,
-                           request_id=request.id, outputs=request.outputs)
+    def _infer(self, body: Any, pinned: ModelRuntime | None, key: str | None):
+        runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
+        request = parse_v2(body, runtime.schema)
+        columns = runtime.schema.validate(request.columns)
+        prediction = runtime.predict(columns)
+        answer = v2_response(prediction, model=runtime.name, version=runtime.version,
+                             request_id=request.id, outputs=request.outputs)
+        return 200, answer, _route_headers(runtime, route), self._shadow(columns, prediction)
 
-    def _invocations(self, body: Any) -> dict[str, Any]:
-        columns = parse_invocations(body, self.runtime.schema)
-        return invocations_response(self.runtime.predict(self.runtime.schema.validate(columns)))
+    def _shadow(self, columns: dict, served) -> Callable[[], None] | None:
+        """The shadow's prediction on the same rows, once the answer is on its way."""
+        shadow = self.router.shadow()
+        if shadow is None:
+            return None
+
+        def compare() -> None:
+            try:
+                theirs = shadow.predict(columns)
+            except Exception:  # noqa: BLE001 - a shadow never affects the served traffic
+                return
+            self.shadow_stats["requests"] += 1
+            if theirs.values.tolist() != served.values.tolist():
+                self.shadow_stats["disagreements"] += 1
+
+        return compare
+
+
+def _route_headers(runtime: ModelRuntime, route: str) -> list[tuple[bytes, bytes]]:
+    return [(b"x-mlmom-version", runtime.version.encode()), (b"x-mlmom-route", route.encode())]
 
 
 def _require(method: str, allowed: str) -> None:
@@ -135,11 +172,12 @@ def _header(scope: dict, name: bytes) -> str:
     return ""
 
 
-async def _send_json(send: Send, status: int, body: Any) -> None:
+async def _send_json(send: Send, status: int, body: Any,
+                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
     payload = json.dumps(body, separators=(",", ":"), default=_plain).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(payload)).encode())]})
+                            (b"content-length", str(len(payload)).encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": payload})
 
 
@@ -149,22 +187,30 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-async def _lifespan(receive, send: Send) -> None:
+async def _lifespan(receive, send: Send, follower: Follower | None) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            if follower is not None:
+                follower.start()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if follower is not None:
+                await follower.stop()
             await send({"type": "lifespan.shutdown.complete"})
             return
 
 
 def create_app() -> ServingApp:
-    """The app for ``uvicorn --factory`` workers: project and version from the environment."""
+    """The app for ``uvicorn --factory`` workers: the project's deployment, followed live."""
     from ..config import load_project
+    from . import deployment
     from .runtime import load
 
     project = load_project(os.environ.get("MLMOM_SERVE_PROJECT", "."))
-    runtime = load(project, os.environ.get("MLMOM_SERVE_VERSION", "champion"))
+    state = deployment.current(project)
+    runtimes = {v: load(project, v) for v in state.versions}
     limit = int(os.environ.get("MLMOM_SERVE_MAX_BODY", MAX_BODY_BYTES))
-    return ServingApp(runtime, max_body_bytes=limit)
+    app = ServingApp(Router(state, runtimes), max_body_bytes=limit)
+    app.follower = Follower(app, deployment.path_of(project), lambda v: load(project, v))
+    return app

@@ -1,0 +1,66 @@
+"""Every worker follows the deployment file: new versions load and warm, then swap in whole.
+
+The check is a ``stat`` every 0.2 s. A changed file is read; versions not loaded yet load
+on a thread (requests keep flowing to the current router meanwhile); then the new router
+replaces the old one in a single assignment, so each request sees one or the other, never
+half of a change, and none waits or fails.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+from typing import Callable
+
+from .deployment import read
+from .router import Router
+
+log = logging.getLogger("mlmom.serving")
+
+
+class Follower:
+    def __init__(self, app, path: Path, load_version: Callable, interval: float = 0.2) -> None:
+        self.app, self.path, self.load_version, self.interval = app, path, load_version, interval
+        self._task: asyncio.Task | None = None
+        self._seen: tuple[int, int] | None = self._signature()
+        self._failed_seq: int | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._watch())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    def _signature(self) -> tuple[int, int] | None:
+        try:
+            st = self.path.stat()
+        except OSError:
+            return None
+        return st.st_mtime_ns, st.st_size
+
+    async def _watch(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            signature = self._signature()
+            if signature != self._seen:
+                self._seen = signature
+                await self._follow()
+
+    async def _follow(self) -> None:
+        state = read(self.path)
+        current = self.app.router
+        if state is None or state.seq == current.deployment.seq or state.seq == self._failed_seq:
+            return
+        loop = asyncio.get_running_loop()
+        runtimes = {}
+        try:
+            for version in state.versions:
+                runtimes[version] = current.runtimes.get(version) or \
+                    await loop.run_in_executor(None, self.load_version, version)
+        except Exception as exc:  # noqa: BLE001 - keep serving what works
+            self._failed_seq = state.seq
+            log.error("deployment %s not applied: %s: %s", state.seq, type(exc).__name__, exc)
+            return
+        self.app.router = Router(state, runtimes)
