@@ -8,7 +8,7 @@ stages. Every error names the file and the field, on one line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -36,6 +36,25 @@ class Stores(_Strict):
         default=".mlmom/artifacts", description="Where new MLflow experiments store artifacts.")
     experiment: str | None = Field(
         default=None, description="MLflow experiment name; the project name when unset.")
+
+
+class PredictionLogSpec(_Strict):
+    """Where served predictions are logged, and how hard a crash may hit them."""
+
+    uri: str = Field(default="sqlite:///.mlmom/predictions.db",
+                     description="SQLite URI; a relative path is resolved in the project.")
+    durability: Literal["fast", "safe"] = Field(
+        default="fast", description="fast: written in the background within ~50 ms; "
+        "safe: a prediction is answered only once it is on disk.")
+    personal_data: dict[str, Literal["hash", "drop"]] = Field(
+        default_factory=dict, description="Input columns that are personal data: hashed with "
+        "a secret salt, or dropped, before they are written.")
+
+
+class Serving(_Strict):
+    """How the model is served."""
+
+    log: PredictionLogSpec = Field(default_factory=PredictionLogSpec)
 
 
 class Stage(_Strict):
@@ -94,6 +113,7 @@ class ProjectSpec(_Strict):
     model: str = Field(pattern=_NAME_PATTERN)
     description: str = ""
     stores: Stores = Field(default_factory=Stores)
+    serving: Serving = Field(default_factory=Serving)
     stages: dict[str, Stage]
 
     @field_validator("stages")
@@ -148,6 +168,10 @@ class Project:
     def registry_uri(self) -> str:
         uri = self.spec.stores.registry_uri
         return _resolve_uri(uri, self.root) if uri else self.tracking_uri
+
+    @property
+    def prediction_log_uri(self) -> str:
+        return _resolve_uri(self.spec.serving.log.uri, self.root)
 
     @property
     def artifact_root(self) -> str:

@@ -12,19 +12,26 @@ log, metrics and auth come next (issue 4).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import os
 import re
+import time
+import uuid
 from typing import Any, Awaitable, Callable
 
 from .. import __version__
 from ..errors import (InvalidInput, MethodNotAllowed, MlmomError, NotFound, PayloadTooLarge,
                       UnsupportedMediaType, http_status)
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
+from . import predlog
 from .follow import Follower
+from .predlog import PredictionLog, add_feedback
 from .router import Router
 from .runtime import ModelRuntime
 
+logger = logging.getLogger("mlmom.serving")
 MAX_BODY_BYTES = 8 * 1024 * 1024
 ROUTE_KEY = b"x-mlmom-route-key"  # a header that keeps a caller on one route (sticky canary)
 _V2_MODEL = re.compile(r"^/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?$")
@@ -36,24 +43,31 @@ class ServingApp:
     """Answers both protocols, routing each request through the current :class:`Router`."""
 
     def __init__(self, router: Router, *, max_body_bytes: int = MAX_BODY_BYTES,
-                 follower: Follower | None = None) -> None:
+                 follower: Follower | None = None, log: PredictionLog | None = None) -> None:
         self.router = router  # replaced whole when the deployment changes
         self.max_body_bytes = max_body_bytes
         self.follower = follower
+        self.log = log
         self.shadow_stats = {"requests": 0, "disagreements": 0}
 
     async def __call__(self, scope: dict, receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send, self.follower)
+            await _lifespan(receive, send, self)
             return
         if scope["type"] != "http":
             return
-        headers: list[tuple[bytes, bytes]] = []
+        scope["mlmom.started"] = time.perf_counter()
+        request_id = _request_id(scope)
+        headers: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
         after = None
         try:
-            status, body, headers, after = await self._route(scope, receive)
+            status, body, more, after = await self._route(scope, receive)
+            headers += more
         except MlmomError as exc:
             status, body = http_status(exc), {"error": exc.message}
+        except Exception:  # a bug of ours: logged here, never shown to the caller
+            logger.exception("request %s failed", request_id)
+            status, body = 500, {"error": f"internal error (request {request_id})"}
         await _send_json(send, status, body, headers)
         if after is not None:
             after()  # work the client must not wait for (the shadow's prediction)
@@ -77,8 +91,12 @@ class ServingApp:
             runtime, route = self.router.pick(_header(scope, ROUTE_KEY) or None)
             columns = runtime.schema.validate(parse_invocations(body, runtime.schema))
             prediction = runtime.predict(columns)
+            await self._log(scope, runtime, route, columns, prediction)
             return (200, invocations_response(prediction), _route_headers(runtime, route),
-                    self._shadow(columns, prediction))
+                    self._shadow(scope, columns, prediction))
+        if path == "/feedback":
+            _require(method, "POST")
+            return 200, self._feedback(await _json_body(scope, receive, self.max_body_bytes)), [], None
         match = _V2_MODEL.match(path)
         if match:
             return await self._v2_model(method, match, scope, receive)
@@ -93,7 +111,7 @@ class ServingApp:
         if action == "/infer":
             _require(method, "POST")
             body = await _json_body(scope, receive, self.max_body_bytes)
-            return self._infer(body, pinned, _header(scope, ROUTE_KEY) or None)
+            return await self._infer(scope, body, pinned)
         _require(method, "GET")
         if action == "/ready":
             return 200, {"name": name, "ready": True}, [], None
@@ -106,16 +124,37 @@ class ServingApp:
                 "outputs": [{"name": "predict", "datatype": "INT64", "shape": [-1]},
                             {"name": "predict_proba", "datatype": "FP32", "shape": [-1, -1]}]}
 
-    def _infer(self, body: Any, pinned: ModelRuntime | None, key: str | None):
+    async def _infer(self, scope: dict, body: Any, pinned: ModelRuntime | None):
+        key = _header(scope, ROUTE_KEY) or None
         runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
         request = parse_v2(body, runtime.schema)
         columns = runtime.schema.validate(request.columns)
         prediction = runtime.predict(columns)
         answer = v2_response(prediction, model=runtime.name, version=runtime.version,
                              request_id=request.id, outputs=request.outputs)
-        return 200, answer, _route_headers(runtime, route), self._shadow(columns, prediction)
+        await self._log(scope, runtime, route, columns, prediction)
+        return 200, answer, _route_headers(runtime, route), self._shadow(scope, columns, prediction)
 
-    def _shadow(self, columns: dict, served) -> Callable[[], None] | None:
+    async def _log(self, scope: dict, runtime: ModelRuntime, route: str, columns: dict,
+                   prediction, suffix: str = "") -> None:
+        if self.log is None:
+            return
+        done = self.log.record(
+            request_id=scope["mlmom.request_id"] + suffix, model=runtime.name,
+            version=runtime.version, route=route, columns=columns,
+            outputs=_outputs(prediction),
+            latency_ms=(time.perf_counter() - scope["mlmom.started"]) * 1000)
+        if done is not None:  # durability: safe
+            await asyncio.wrap_future(done)
+
+    def _feedback(self, body: Any) -> dict[str, Any]:
+        if self.log is None:
+            raise NotFound("this server keeps no prediction log")
+        if not isinstance(body, dict):
+            raise InvalidInput("the body must be an object with 'labels'")
+        return {"accepted": add_feedback(self.log.path, body.get("labels"))}
+
+    def _shadow(self, scope: dict, columns: dict, served) -> Callable[[], None] | None:
         """The shadow's prediction on the same rows, once the answer is on its way."""
         shadow = self.router.shadow()
         if shadow is None:
@@ -129,8 +168,29 @@ class ServingApp:
             self.shadow_stats["requests"] += 1
             if theirs.values.tolist() != served.values.tolist():
                 self.shadow_stats["disagreements"] += 1
+            if self.log is not None:
+                self.log.record(request_id=scope["mlmom.request_id"] + ":shadow",
+                                model=shadow.name, version=shadow.version, route="shadow",
+                                columns=columns, outputs=_outputs(theirs), latency_ms=0.0)
 
         return compare
+
+
+def _outputs(prediction) -> dict[str, Any]:
+    out = {"predict": prediction.values}
+    if prediction.probabilities is not None:
+        out["predict_proba"] = prediction.probabilities
+    return out
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def _request_id(scope: dict) -> str:
+    """The caller's ``x-request-id`` when it is a sane one, else a new one."""
+    given = _header(scope, b"x-request-id")
+    scope["mlmom.request_id"] = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    return scope["mlmom.request_id"]
 
 
 def _route_headers(runtime: ModelRuntime, route: str) -> list[tuple[bytes, bytes]]:
@@ -187,16 +247,18 @@ def _plain(value: Any) -> Any:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-async def _lifespan(receive, send: Send, follower: Follower | None) -> None:
+async def _lifespan(receive, send: Send, app: ServingApp) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
-            if follower is not None:
-                follower.start()
+            if app.follower is not None:
+                app.follower.start()
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
-            if follower is not None:
-                await follower.stop()
+            if app.follower is not None:
+                await app.follower.stop()
+            if app.log is not None:
+                app.log.close()  # graceful shutdown: everything queued is written
             await send({"type": "lifespan.shutdown.complete"})
             return
 
@@ -211,6 +273,10 @@ def create_app() -> ServingApp:
     state = deployment.current(project)
     runtimes = {v: load(project, v) for v in state.versions}
     limit = int(os.environ.get("MLMOM_SERVE_MAX_BODY", MAX_BODY_BYTES))
-    app = ServingApp(Router(state, runtimes), max_body_bytes=limit)
+    spec = project.spec.serving.log
+    log = PredictionLog(predlog.sqlite_path(project.prediction_log_uri),
+                        personal_data=spec.personal_data, salt=predlog.salt_for(project.state_dir),
+                        durability=spec.durability)
+    app = ServingApp(Router(state, runtimes), max_body_bytes=limit, log=log)
     app.follower = Follower(app, deployment.path_of(project), lambda v: load(project, v))
     return app

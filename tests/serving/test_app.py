@@ -123,3 +123,69 @@ def test_serve_refuses_an_unknown_version_in_one_line(server):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1
     assert result.stderr.strip() == "error: model 'churn-classifier' has no version 42"
+
+
+def test_every_request_is_logged_with_its_id_and_feedback_joins(server, records):
+    import sqlite3
+
+    base, project = server
+    request = urllib.request.Request(base + "/invocations",
+                                     json.dumps({"dataframe_records": records}).encode(),
+                                     headers={"content-type": "application/json",
+                                              "x-request-id": "order-1234"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["x-request-id"] == "order-1234"
+        assert response.headers["x-mlmom-route"] == "champion"
+    with urllib.request.urlopen(base + "/ping", timeout=30) as response:
+        generated = response.headers["x-request-id"]
+    assert len(generated) == 32
+    status, answer = call(base, "/feedback", {"labels": [
+        {"request_id": "order-1234", "row": i, "label": i % 2} for i in range(len(records))]})
+    assert (status, answer) == (200, {"accepted": len(records)})
+    assert call(base, "/feedback", {"labels": [{"label": 1}]})[0] == 400
+    db = project.root / ".mlmom" / "predictions.db"
+    for _ in range(100):  # written in the background within ~50 ms
+        conn = sqlite3.connect(db)
+        found = conn.execute("SELECT version, route, n_rows, inputs FROM predictions "
+                             "WHERE request_id = 'order-1234'").fetchall()
+        joined = conn.execute("SELECT COUNT(*) FROM predictions p JOIN feedback f "
+                              "ON f.request_id = p.request_id").fetchone()[0]
+        conn.close()
+        if found:
+            break
+        time.sleep(0.1)
+    version, route, n_rows, inputs = found[0]
+    assert (version, route, n_rows) == ("1", "champion", len(records))
+    assert json.loads(inputs)["contract"] == [r["contract"] for r in records]
+    assert joined == len(records)
+
+
+def test_graceful_shutdown_loses_no_logged_prediction(example_run, records):
+    import http.client
+    import signal
+    import sqlite3
+
+    project, _ = example_run
+    port = free_port()
+    exe = Path(sys.executable).with_name("mlmom")
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], cwd=project.root,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for _ in range(300):
+        try:
+            conn.request("GET", "/ping")
+            conn.getresponse().read()
+            break
+        except OSError:
+            conn.close()
+            time.sleep(0.2)
+    body = json.dumps({"dataframe_records": records[:1]})
+    for i in range(300):
+        conn.request("POST", "/invocations", body, {"content-type": "application/json",
+                                                    "x-request-id": f"graceful-{i}"})
+        assert conn.getresponse().read()
+    proc.send_signal(signal.SIGTERM)  # at once: some records are still queued
+    proc.wait(timeout=60)
+    db = sqlite3.connect(project.root / ".mlmom" / "predictions.db")
+    logged = db.execute("SELECT COUNT(*) FROM predictions WHERE request_id LIKE 'graceful-%'")
+    assert logged.fetchone()[0] == 300

@@ -1,0 +1,82 @@
+"""The prediction log: batched writes, personal data, durability modes, feedback."""
+
+import json
+import sqlite3
+
+import numpy as np
+import pytest
+
+from mlmom_lab.errors import InvalidInput
+from mlmom_lab.serving.predlog import PredictionLog, add_feedback, salt_for
+
+
+def rows(path, table="predictions"):
+    conn = sqlite3.connect(path)
+    try:
+        conn.row_factory = sqlite3.Row
+        return [dict(r) for r in conn.execute(f"SELECT * FROM {table} ORDER BY rowid")]
+    finally:
+        conn.close()
+
+
+def record(log, rid, **columns):
+    return log.record(request_id=rid, model="m", version="1", route="champion",
+                      columns={k: np.asarray(v, dtype=object) for k, v in columns.items()},
+                      outputs={"predict": np.array([1] * len(next(iter(columns.values()))))},
+                      latency_ms=1.5)
+
+
+def test_records_are_written_and_personal_data_never_is(tmp_path):
+    log = PredictionLog(tmp_path / "p.db", personal_data={"email": "hash", "name": "drop"},
+                        salt=b"s3cret")
+    for i in range(500):
+        record(log, f"r{i}", email=[f"user{i}@example.com"], name=["Ada"], age=[30 + i])
+    log.close()  # a graceful shutdown writes everything queued
+    logged = rows(tmp_path / "p.db")
+    assert len(logged) == 500 and logged[0]["request_id"] == "r0"
+    inputs = json.loads(logged[7]["inputs"])
+    assert set(inputs) == {"email", "age"} and inputs["age"] == [37]
+    assert inputs["email"][0] != "user7@example.com" and len(inputs["email"][0]) == 32
+    raw = (tmp_path / "p.db").read_bytes() + b"".join(
+        f.read_bytes() for f in tmp_path.glob("p.db-*"))
+    assert b"example.com" not in raw and b"Ada" not in raw
+    assert json.loads(logged[0]["outputs"]) == {"predict": [1]}
+
+
+def test_hashes_are_stable_for_a_salt_and_differ_across_salts(tmp_path):
+    a = PredictionLog(tmp_path / "a.db", personal_data={"email": "hash"}, salt=b"one")
+    b = PredictionLog(tmp_path / "b.db", personal_data={"email": "hash"}, salt=b"two")
+    for log in (a, b):
+        record(log, "x", email=["ada@example.com"])
+        record(log, "y", email=["ada@example.com"])
+        log.close()
+    ha = [json.loads(r["inputs"])["email"][0] for r in rows(tmp_path / "a.db")]
+    hb = [json.loads(r["inputs"])["email"][0] for r in rows(tmp_path / "b.db")]
+    assert ha[0] == ha[1] and ha[0] != hb[0]  # joinable within a project, not guessable across
+
+
+def test_safe_mode_answers_only_once_committed(tmp_path):
+    log = PredictionLog(tmp_path / "p.db", durability="safe")
+    done = record(log, "r1", x=[1.0])
+    assert done.result(timeout=10) is True
+    assert [r["request_id"] for r in rows(tmp_path / "p.db")] == ["r1"]  # before close
+    log.close()
+
+
+def test_salt_is_kept_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("MLMOM_LOG_SALT", raising=False)
+    first = salt_for(tmp_path)
+    assert first == salt_for(tmp_path) and len(first) == 64
+    assert (tmp_path / "log_salt").stat().st_mode & 0o777 == 0o600
+
+
+def test_feedback_validation_and_storage(tmp_path):
+    path = tmp_path / "p.db"
+    assert add_feedback(path, [{"request_id": "r1", "label": 1}, {"request_id": "r2", "label": "yes",
+                                                                   "row": 3}]) == 2
+    assert [(r["request_id"], r["row"], json.loads(r["label"])) for r in rows(path, "feedback")] == [
+        ("r1", 0, 1), ("r2", 3, "yes")]
+    for bad, message in [([], "non-empty list"), ([{"label": 1}], "labels\\[0\\] needs a string"),
+                         ([{"request_id": "r", "label": 1, "row": -1}], "non-negative")]:
+        with pytest.raises(InvalidInput, match=message):
+            add_feedback(path, bad)
