@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import click
 
@@ -28,10 +29,18 @@ def serve(host: str, port: int, workers: int, version: str, max_body: int, proje
 
     project = load_project(project_dir)
     info = get_version(None, version, project)  # fail here, in one line, if it does not exist
+    # One fresh folder per server for the workers' metric files (prometheus multiprocess).
+    metrics_dir = project.state_dir / "metrics" / str(os.getpid())
+    shutil.rmtree(metrics_dir, ignore_errors=True)
+    metrics_dir.mkdir(parents=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     os.environ.update({"MLMOM_SERVE_PROJECT": str(project.root),
                        "MLMOM_SERVE_VERSION": info.version, "MLMOM_SERVE_MAX_BODY": str(max_body)})
     click.echo(f"serving {info.name} version {info.version} on http://{host}:{port} "
                f"({workers} worker{'s' if workers > 1 else ''})", err=True)
-    uvicorn.run("mlmom_lab.serving.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning", access_log=False, http="httptools",
-                loop="uvloop")
+    try:
+        uvicorn.run("mlmom_lab.serving.app:create_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", access_log=False, http="httptools",
+                    loop="uvloop")
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)

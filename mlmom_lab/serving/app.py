@@ -27,6 +27,7 @@ from ..errors import (InvalidInput, MethodNotAllowed, MlmomError, NotFound, Payl
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
 from . import predlog
 from .follow import Follower
+from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
 from .predlog import PredictionLog, add_feedback
 from .router import Router
 from .runtime import ModelRuntime
@@ -48,6 +49,9 @@ class ServingApp:
         self.max_body_bytes = max_body_bytes
         self.follower = follower
         self.log = log
+        self.metrics = metrics()
+        for runtime in router.runtimes.values():
+            self.metrics.loaded(runtime)
         self.shadow_stats = {"requests": 0, "disagreements": 0}
 
     async def __call__(self, scope: dict, receive, send: Send) -> None:
@@ -56,18 +60,26 @@ class ServingApp:
             return
         if scope["type"] != "http":
             return
+        if scope["path"] == "/metrics":
+            await _send(send, 200, exposition(), CONTENT_TYPE)
+            return
         scope["mlmom.started"] = time.perf_counter()
         request_id = _request_id(scope)
         headers: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
         after = None
+        self.metrics.in_flight.inc()
         try:
             status, body, more, after = await self._route(scope, receive)
             headers += more
         except MlmomError as exc:
             status, body = http_status(exc), {"error": exc.message}
+            self.metrics.error(exc.code, status)
         except Exception:  # a bug of ours: logged here, never shown to the caller
             logger.exception("request %s failed", request_id)
             status, body = 500, {"error": f"internal error (request {request_id})"}
+            self.metrics.error("internal", 500)
+        finally:
+            self.metrics.in_flight.dec()
         await _send_json(send, status, body, headers)
         if after is not None:
             after()  # work the client must not wait for (the shadow's prediction)
@@ -91,7 +103,7 @@ class ServingApp:
             runtime, route = self.router.pick(_header(scope, ROUTE_KEY) or None)
             columns = runtime.schema.validate(parse_invocations(body, runtime.schema))
             prediction = runtime.predict(columns)
-            await self._log(scope, runtime, route, columns, prediction)
+            await self._log(scope, runtime, route, columns, prediction, "mlflow")
             return (200, invocations_response(prediction), _route_headers(runtime, route),
                     self._shadow(scope, columns, prediction))
         if path == "/feedback":
@@ -132,18 +144,20 @@ class ServingApp:
         prediction = runtime.predict(columns)
         answer = v2_response(prediction, model=runtime.name, version=runtime.version,
                              request_id=request.id, outputs=request.outputs)
-        await self._log(scope, runtime, route, columns, prediction)
+        await self._log(scope, runtime, route, columns, prediction, "v2")
         return 200, answer, _route_headers(runtime, route), self._shadow(scope, columns, prediction)
 
     async def _log(self, scope: dict, runtime: ModelRuntime, route: str, columns: dict,
-                   prediction, suffix: str = "") -> None:
+                   prediction, protocol: str) -> None:
+        """Count the prediction in the metrics and queue it for the prediction log."""
+        seconds = time.perf_counter() - scope["mlmom.started"]
+        self.metrics.observe(runtime, route, protocol, seconds, prediction)
         if self.log is None:
             return
         done = self.log.record(
-            request_id=scope["mlmom.request_id"] + suffix, model=runtime.name,
+            request_id=scope["mlmom.request_id"], model=runtime.name,
             version=runtime.version, route=route, columns=columns,
-            outputs=_outputs(prediction),
-            latency_ms=(time.perf_counter() - scope["mlmom.started"]) * 1000)
+            outputs=_outputs(prediction), latency_ms=seconds * 1000)
         if done is not None:  # durability: safe
             await asyncio.wrap_future(done)
 
@@ -235,8 +249,13 @@ def _header(scope: dict, name: bytes) -> str:
 async def _send_json(send: Send, status: int, body: Any,
                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
     payload = json.dumps(body, separators=(",", ":"), default=_plain).encode()
+    await _send(send, status, payload, b"application/json", headers)
+
+
+async def _send(send: Send, status: int, payload: bytes, content_type: bytes,
+                headers: list[tuple[bytes, bytes]] | None = None) -> None:
     await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"),
+                "headers": [(b"content-type", content_type),
                             (b"content-length", str(len(payload)).encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": payload})
 
@@ -259,6 +278,7 @@ async def _lifespan(receive, send: Send, app: ServingApp) -> None:
                 await app.follower.stop()
             if app.log is not None:
                 app.log.close()  # graceful shutdown: everything queued is written
+            worker_exited()
             await send({"type": "lifespan.shutdown.complete"})
             return
 

@@ -63,4 +63,7 @@ class Follower:
             self._failed_seq = state.seq
             log.error("deployment %s not applied: %s: %s", state.seq, type(exc).__name__, exc)
             return
+        for version, runtime in runtimes.items():
+            if version not in current.runtimes:
+                self.app.metrics.loaded(runtime)
         self.app.router = Router(state, runtimes)

@@ -41,6 +41,7 @@ class ModelRuntime:
     onnx_inputs: list[tuple[str, str]] = field(default_factory=list)
     onnx_below: int = 0
     load_seconds: float = 0.0
+    task: str = ""
 
     def predict(self, columns: dict[str, np.ndarray]) -> Prediction:
         rows = len(next(iter(columns.values())))
@@ -92,7 +93,7 @@ def load(project, ref: str, *, providers: list[str] | None = None) -> ModelRunti
     info = registry.get_version(name, version, project)
     native = mlflow.sklearn.load_model(info.source)
     schema = from_signature(mlflow.models.get_model_info(info.source).signature)
-    runtime = ModelRuntime(info.name, info.version, schema, native)
+    runtime = ModelRuntime(info.name, info.version, schema, native, task=info.task)
     if info.onnx.get("status") == "ok":
         runtime.onnx = _session(project, info.run_id, providers)
         runtime.onnx_inputs = info.onnx["inputs"]

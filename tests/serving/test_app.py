@@ -189,3 +189,34 @@ def test_graceful_shutdown_loses_no_logged_prediction(example_run, records):
     db = sqlite3.connect(project.root / ".mlmom" / "predictions.db")
     logged = db.execute("SELECT COUNT(*) FROM predictions WHERE request_id LIKE 'graceful-%'")
     assert logged.fetchone()[0] == 300
+
+
+def metric_total(base, name):
+    with urllib.request.urlopen(base + "/metrics", timeout=30) as response:
+        assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+        text = response.read().decode()
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+               if line.startswith(name + "{") or line.startswith(name + " ")), text
+
+
+def test_metrics_add_up_across_workers(server, records):
+    base, project = server
+    before, _ = metric_total(base, "mlmom_requests_total")
+    errors_before, _ = metric_total(base, "mlmom_request_errors_total")
+    for _ in range(40):  # a new connection each time: both workers answer some
+        assert call(base, "/invocations", {"dataframe_records": records[:1]})[0] == 200
+    for _ in range(5):
+        assert call(base, "/invocations", {"instances": "bad"})[0] == 400
+    for _ in range(3):  # whichever worker answers /metrics, the sums are the same
+        after, text = metric_total(base, "mlmom_requests_total")
+        errors_after, _ = metric_total(base, "mlmom_request_errors_total")
+        assert after - before == 40 and errors_after - errors_before == 5
+    lines = text.splitlines()
+    assert any(line.startswith("mlmom_request_duration_seconds_bucket{") and 'le="0.01"' in line
+               and 'route="champion"' in line and 'version="1"' in line for line in lines)
+    predicted = [line for line in lines if line.startswith("mlmom_predictions_total{")]
+    assert predicted and all('prediction="0"' in line or 'prediction="1"' in line
+                             for line in predicted)
+    assert any(line.startswith('mlmom_model_load_seconds{model="churn-classifier",version="1"}')
+               for line in lines)
+    assert any(line.startswith("mlmom_requests_in_flight") for line in lines)

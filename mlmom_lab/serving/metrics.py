@@ -1,0 +1,91 @@
+"""Prometheus metrics, correct across worker processes.
+
+prometheus_client's multiprocess mode: every worker writes its samples to memory-mapped
+files in one folder (``PROMETHEUS_MULTIPROC_DIR``, which ``mlmom serve`` sets to a fresh
+folder per server before the workers start), and ``/metrics`` adds them up, whichever
+worker answers. Without that variable (one process, tests) the default registry is used.
+"""
+
+from __future__ import annotations
+
+import os
+
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
+
+
+class Metrics:
+    """The serving metrics of one process."""
+
+    def __init__(self) -> None:
+        from prometheus_client import Counter, Gauge, Histogram
+
+        labels = ("model", "version", "route")
+        self.latency = Histogram("mlmom_request_duration_seconds",
+                                 "Time to answer a prediction request.", labels,
+                                 buckets=LATENCY_BUCKETS)
+        self.requests = Counter("mlmom_requests_total", "Prediction requests answered.",
+                                (*labels, "protocol"))
+        self.errors = Counter("mlmom_request_errors_total", "Requests refused or failed, by code.",
+                              ("code", "status"))
+        self.predictions = Counter("mlmom_predictions_total", "Predicted rows by class.",
+                                   ("model", "version", "route", "prediction"))
+        self.in_flight = Gauge("mlmom_requests_in_flight", "Requests being answered now.",
+                               multiprocess_mode="livesum")
+        self.load_seconds = Gauge("mlmom_model_load_seconds",
+                                  "Seconds to load, warm and calibrate a version.",
+                                  ("model", "version"), multiprocess_mode="max")
+
+    def observe(self, runtime, route: str, protocol: str, seconds: float, prediction) -> None:
+        labels = (runtime.name, runtime.version, route)
+        self.latency.labels(*labels).observe(seconds)
+        self.requests.labels(*labels, protocol).inc()
+        if runtime.task == "classification":
+            values, counts = _counts(prediction.values)
+            for value, count in zip(values, counts):
+                self.predictions.labels(*labels, str(value)).inc(int(count))
+
+    def error(self, code: str, status: int) -> None:
+        self.errors.labels(code, str(status)).inc()
+
+    def loaded(self, runtime) -> None:
+        self.load_seconds.labels(runtime.name, runtime.version).set(runtime.load_seconds)
+
+
+_metrics: Metrics | None = None
+
+
+def metrics() -> Metrics:
+    """This process's metrics (created once: a registry refuses duplicates)."""
+    global _metrics
+    if _metrics is None:
+        _metrics = Metrics()
+    return _metrics
+
+
+def _counts(values):
+    import numpy as np
+
+    return np.unique(values, return_counts=True)
+
+
+def exposition() -> bytes:
+    """The metrics of every worker, in Prometheus text format."""
+    from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        return generate_latest(REGISTRY)
+    from prometheus_client.multiprocess import MultiProcessCollector
+
+    registry = CollectorRegistry()
+    MultiProcessCollector(registry, path=folder)
+    return generate_latest(registry)
+
+
+def worker_exited() -> None:
+    """Drop this worker's live gauges (in-flight) from the shared files."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(os.getpid())
