@@ -54,6 +54,18 @@ class MethodNotAllowed(MlmomError):
     code = "method_not_allowed"
 
 
+class Unauthorized(MlmomError):
+    """No API key, or one that is not valid."""
+
+    code = "unauthorized"
+
+
+class Forbidden(MlmomError):
+    """A valid API key without the scope the request needs."""
+
+    code = "forbidden"
+
+
 class ParameterError(MlmomError):
     """A parameter override names an unknown stage or key, or has the wrong type."""
 
@@ -100,6 +112,8 @@ HTTP_STATUS: dict[str, int] = {
     "invalid_spec": 400,
     "invalid_request": 400,
     "invalid_input": 400,
+    "unauthorized": 401,
+    "forbidden": 403,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "method_not_allowed": 405,

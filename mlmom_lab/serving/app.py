@@ -26,6 +26,7 @@ from ..errors import (InvalidInput, MethodNotAllowed, MlmomError, NotFound, Payl
                       UnsupportedMediaType, http_status)
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
 from . import predlog
+from .auth import KeyRing, from_environment, presented_key
 from .follow import Follower
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
 from .predlog import PredictionLog, add_feedback
@@ -34,6 +35,7 @@ from .runtime import ModelRuntime
 
 logger = logging.getLogger("mlmom.serving")
 MAX_BODY_BYTES = 8 * 1024 * 1024
+PUBLIC = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/metrics"}
 ROUTE_KEY = b"x-mlmom-route-key"  # a header that keeps a caller on one route (sticky canary)
 _V2_MODEL = re.compile(r"^/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?$")
 
@@ -44,11 +46,14 @@ class ServingApp:
     """Answers both protocols, routing each request through the current :class:`Router`."""
 
     def __init__(self, router: Router, *, max_body_bytes: int = MAX_BODY_BYTES,
-                 follower: Follower | None = None, log: PredictionLog | None = None) -> None:
+                 follower: Follower | None = None, log: PredictionLog | None = None,
+                 keys: KeyRing | None = None, project=None) -> None:
         self.router = router  # replaced whole when the deployment changes
         self.max_body_bytes = max_body_bytes
         self.follower = follower
         self.log = log
+        self.keys = keys or KeyRing()
+        self.project = project
         self.metrics = metrics()
         for runtime in router.runtimes.values():
             self.metrics.loaded(runtime)
@@ -69,6 +74,7 @@ class ServingApp:
         after = None
         self.metrics.in_flight.inc()
         try:
+            self._authorize(scope)
             status, body, more, after = await self._route(scope, receive)
             headers += more
         except MlmomError as exc:
@@ -84,8 +90,19 @@ class ServingApp:
         if after is not None:
             after()  # work the client must not wait for (the shadow's prediction)
 
+    def _authorize(self, scope: dict) -> None:
+        path = scope["path"].rstrip("/") or "/"
+        if path in PUBLIC:
+            return
+        needed = "admin" if path.startswith("/deployment") else "predict"
+        self.keys.check(presented_key(scope.get("headers", [])), needed)
+
     async def _route(self, scope: dict, receive):
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
+        if path.startswith("/deployment/"):
+            _require(method, "POST")
+            body = await _json_body(scope, receive, self.max_body_bytes)
+            return 200, await self._release(path.removeprefix("/deployment/"), body), [], None
         if path in ("/ping", "/health", "/v2/health/live", "/v2/health/ready"):
             return 200, {"status": "ok"} if path != "/v2/health/live" else {"live": True}, [], None
         if path == "/version":
@@ -160,6 +177,29 @@ class ServingApp:
             outputs=_outputs(prediction), latency_ms=seconds * 1000)
         if done is not None:  # durability: safe
             await asyncio.wrap_future(done)
+
+    async def _release(self, action: str, body: Any) -> dict[str, Any]:
+        """A deployment change over HTTP (admin scope); every worker then follows it."""
+        from . import deployment
+
+        actions = {"canary": deployment.canary, "shadow": deployment.shadow,
+                   "promote": deployment.promote, "rollback": deployment.rollback,
+                   "clear": deployment.clear}
+        if action not in actions or self.project is None:
+            raise NotFound(f"no deployment action {action!r} (actions: {', '.join(actions)})")
+        if not isinstance(body, dict):
+            raise InvalidInput("the body must be a JSON object")
+        args = [str(body.get("version", ""))] if action in ("canary", "shadow") else []
+        if action == "canary":
+            weight = body.get("weight", 0.1)
+            if not isinstance(weight, (int, float)) or isinstance(weight, bool):
+                raise InvalidInput("'weight' must be a number")
+            args.append(float(weight))
+        if args and not args[0]:
+            raise InvalidInput(f"{action} needs a 'version'")
+        reason = str(body.get("reason", ""))
+        state = await asyncio.to_thread(actions[action], self.project, *args, reason=reason)
+        return state.as_dict()
 
     def _feedback(self, body: Any) -> dict[str, Any]:
         if self.log is None:
@@ -297,6 +337,11 @@ def create_app() -> ServingApp:
     log = PredictionLog(predlog.sqlite_path(project.prediction_log_uri),
                         personal_data=spec.personal_data, salt=predlog.salt_for(project.state_dir),
                         durability=spec.durability)
-    app = ServingApp(Router(state, runtimes), max_body_bytes=limit, log=log)
+    keys = from_environment()
+    if not keys.enabled:
+        logger.warning("no API keys configured (MLMOM_API_KEYS): the server is open to anyone "
+                       "who can reach it")
+    app = ServingApp(Router(state, runtimes), max_body_bytes=limit, log=log, keys=keys,
+                     project=project)
     app.follower = Follower(app, deployment.path_of(project), lambda v: load(project, v))
     return app

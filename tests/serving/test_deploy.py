@@ -1,6 +1,7 @@
 """Releases on a live 2-worker server: canary split, stickiness, shadow, flips without errors."""
 
 import http.client
+import os
 import json
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import pytest
 from ..helpers import mlmom
 from .test_app import free_port
 
+PREDICT_KEY, ADMIN_KEY = "pk-0123456789abcdef", "ak-fedcba9876543210"
 ROW = {"inputs": [{"name": f"x{i}", "shape": [1], "datatype": "FP64", "data": [0.1 * i]}
                   for i in range(6)]}
 
@@ -25,8 +27,9 @@ def live(tmp_path_factory):
     mlmom("run", "-p", "train.C=0.001", cwd=root, check=True)         # version 2
     port = free_port()
     exe = Path(sys.executable).with_name("mlmom")
+    env = {**os.environ, "MLMOM_API_KEYS": f"predict:{PREDICT_KEY},admin:{ADMIN_KEY}"}
     proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", "2"], cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     for _ in range(300):
         try:
@@ -42,10 +45,13 @@ def live(tmp_path_factory):
     yield root, port, champion, "1" if champion == "2" else "2"
     proc.terminate()
     proc.wait(timeout=30)
+    output = proc.stdout.read()
+    assert PREDICT_KEY not in output and ADMIN_KEY not in output  # never in a log line
 
 
-def infer(conn, key=None):
-    headers = {"content-type": "application/json", **({"x-mlmom-route-key": key} if key else {})}
+def infer(conn, key=None, api_key=PREDICT_KEY):
+    headers = {"content-type": "application/json", "authorization": f"Bearer {api_key}",
+               **({"x-mlmom-route-key": key} if key else {})}
     conn.request("POST", "/v2/models/proj-model/infer", json.dumps(ROW), headers)
     response = conn.getresponse()
     response.read()
@@ -53,7 +59,7 @@ def infer(conn, key=None):
 
 
 def deployment(conn):
-    conn.request("GET", "/deployment")
+    conn.request("GET", "/deployment", headers={"x-api-key": ADMIN_KEY})
     return json.loads(conn.getresponse().read())
 
 
@@ -132,3 +138,44 @@ def test_promote_and_rollback_under_load_fail_no_request(live):
     assert {infer(conn)[2] for _ in range(20)} == {other}
     history = mlmom("registry", "history", cwd=root, check=True).stdout
     assert "the canary wins" in history and "back again" in history
+
+
+def request(port, method, path, body=None, api_key=None):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"content-type": "application/json"}
+    if api_key:
+        headers["authorization"] = f"Bearer {api_key}"
+    conn.request(method, path, json.dumps(body) if body is not None else None, headers)
+    response = conn.getresponse()
+    return response.status, json.loads(response.read())
+
+
+def test_api_keys_and_scopes(live):
+    root, port, champion, other = live
+    assert request(port, "GET", "/v2/health/ready")[0] == 200  # probes need no key
+    status, answer = request(port, "POST", "/v2/models/proj-model/infer", ROW)
+    assert (status, answer) == (401, {"error": "an API key is required (Authorization: Bearer <key>)"})
+    status, answer = request(port, "POST", "/v2/models/proj-model/infer", ROW, api_key="guess")
+    assert (status, answer) == (401, {"error": "the API key is not valid"})
+    assert request(port, "POST", "/v2/models/proj-model/infer", ROW, api_key=PREDICT_KEY)[0] == 200
+    status, answer = request(port, "POST", "/deployment/canary", {"version": other, "weight": 0.5},
+                             api_key=PREDICT_KEY)
+    assert (status, answer) == (403, {"error": "this needs an API key with the admin scope"})
+    assert request(port, "GET", "/deployment", api_key=PREDICT_KEY)[0] == 403
+
+
+def test_releases_over_http_with_the_admin_scope(live):
+    root, port, _, _ = live
+    current = request(port, "GET", "/deployment", api_key=ADMIN_KEY)[1]["champion"]
+    other = "1" if current == "2" else "2"
+    status, state = request(port, "POST", "/deployment/canary",
+                            {"version": other, "weight": 0.25, "reason": "over http"},
+                            api_key=ADMIN_KEY)
+    assert status == 200 and state["canary"] == other and state["canary_weight"] == 0.25
+    wait_for_seq(port, state["seq"])
+    status, answer = request(port, "POST", "/deployment/canary", {"version": other, "weight": 2},
+                             api_key=ADMIN_KEY)
+    assert status == 400 and "must be above 0 and at most 1" in answer["error"]
+    status, state = request(port, "POST", "/deployment/clear", {}, api_key=ADMIN_KEY)
+    assert status == 200 and state["canary"] is None
+    assert request(port, "POST", "/deployment/launch", {}, api_key=ADMIN_KEY)[0] == 404
