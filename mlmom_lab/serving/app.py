@@ -25,7 +25,7 @@ from .. import __version__
 from ..errors import (InvalidInput, MethodNotAllowed, MlmomError, NotFound, PayloadTooLarge,
                       UnsupportedMediaType, http_status)
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
-from . import predlog
+from . import openapi, predlog
 from .auth import KeyRing, from_environment, presented_key
 from .follow import Follower
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
@@ -35,7 +35,7 @@ from .runtime import ModelRuntime
 
 logger = logging.getLogger("mlmom.serving")
 MAX_BODY_BYTES = 8 * 1024 * 1024
-PUBLIC = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/metrics"}
+PUBLIC = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/metrics", "/openapi.json"}
 ROUTE_KEY = b"x-mlmom-route-key"  # a header that keeps a caller on one route (sticky canary)
 _V2_MODEL = re.compile(r"^/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?$")
 
@@ -111,6 +111,9 @@ class ServingApp:
                          "version": champion.version}, [], None
         if path == "/v2":
             return 200, {"name": "mlmom-lab", "version": __version__, "extensions": []}, [], None
+        if path == "/openapi.json":
+            champion = self.router.champion
+            return 200, openapi.document(champion.name, champion.schema), [], None
         if path == "/deployment":
             return 200, {**self.router.deployment.as_dict(), "worker": os.getpid(),
                          "shadow_stats": self.shadow_stats}, [], None

@@ -220,3 +220,26 @@ def test_metrics_add_up_across_workers(server, records):
     assert any(line.startswith('mlmom_model_load_seconds{model="churn-classifier",version="1"}')
                for line in lines)
     assert any(line.startswith("mlmom_requests_in_flight") for line in lines)
+
+
+def test_openapi_document_is_valid_and_truthful(server, records):
+    from openapi_spec_validator import validate
+
+    base, project = server
+    status, doc = call(base, "/openapi.json")
+    assert status == 200
+    validate(doc)  # a valid OpenAPI 3.1 document
+    row = doc["components"]["schemas"]["Row"]
+    assert set(row["properties"]) == set(records[0]) and "contract" in row["required"]
+    # every documented GET that needs no path parameter answers with a documented status
+    for path, item in doc["paths"].items():
+        if "get" in item and "{" not in path:
+            got = urllib.request.Request(base + path)
+            try:
+                with urllib.request.urlopen(got, timeout=30) as response:
+                    code = str(response.status)
+            except urllib.error.HTTPError as err:
+                code = str(err.code)
+            assert code in item["get"]["responses"], (path, code)
+    for path in ("/invocations", "/feedback", "/v2/models/{name}/infer"):
+        assert "415" in doc["paths"][path]["post"]["responses"]
