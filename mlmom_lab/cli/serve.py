@@ -15,28 +15,26 @@ from . import cli, project_option
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Worker processes.")
-@click.option("--version", "version", default="champion", show_default=True,
-              help="Version number or alias to serve.")
 @click.option("--max-body", default=8 * 1024 * 1024, show_default=True,
               help="Largest request body in bytes (413 above).")
 @project_option
-def serve(host: str, port: int, workers: int, version: str, max_body: int, project_dir: str) -> None:
-    """Serve a registered version of the project's model on HOST:PORT."""
+def serve(host: str, port: int, workers: int, max_body: int, project_dir: str) -> None:
+    """Serve the project's deployment (champion, canary, shadow) on HOST:PORT."""
     import uvicorn
 
     from ..config import load_project
-    from ..registry import get_version
+    from ..serving import deployment
 
     project = load_project(project_dir)
-    info = get_version(None, version, project)  # fail here, in one line, if it does not exist
+    state = deployment.current(project)  # fails here, in one line, without a champion
     # One fresh folder per server for the workers' metric files (prometheus multiprocess).
     metrics_dir = project.state_dir / "metrics" / str(os.getpid())
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     os.environ.update({"MLMOM_SERVE_PROJECT": str(project.root),
-                       "MLMOM_SERVE_VERSION": info.version, "MLMOM_SERVE_MAX_BODY": str(max_body)})
-    click.echo(f"serving {info.name} version {info.version} on http://{host}:{port} "
+                       "MLMOM_SERVE_MAX_BODY": str(max_body)})
+    click.echo(f"serving {project.spec.model} (champion {state.champion}) on http://{host}:{port} "
                f"({workers} worker{'s' if workers > 1 else ''})", err=True)
     try:
         uvicorn.run("mlmom_lab.serving.app:create_app", factory=True, host=host, port=port,

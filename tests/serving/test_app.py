@@ -116,13 +116,13 @@ def test_wrong_method_and_unknown_route(server):
     assert call(base, "/nowhere")[0] == 404
 
 
-def test_serve_refuses_an_unknown_version_in_one_line(server):
-    _, project = server
-    exe = Path(sys.executable).with_name("mlmom")
-    result = subprocess.run([str(exe), "serve", "--version", "42"], cwd=project.root,
-                            capture_output=True, text=True, timeout=120)
+def test_serve_without_a_champion_says_so_in_one_line(tmp_path):
+    from ..helpers import mlmom
+
+    mlmom("init", str(tmp_path / "p"), cwd=tmp_path, check=True)
+    result = mlmom("serve", cwd=tmp_path / "p")
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: model 'churn-classifier' has no version 42"
+    assert result.stderr.strip() == "error: no registered model named 'p-model'"
 
 
 def test_every_request_is_logged_with_its_id_and_feedback_joins(server, records):
