@@ -13,6 +13,7 @@ log, metrics and auth come next (issue 4).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import os
@@ -243,10 +244,15 @@ def _outputs(prediction) -> dict[str, Any]:
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 
+_ID_PREFIX = uuid.uuid4().hex[:16]  # per process: ids stay unique across workers and restarts
+_id_counter = itertools.count()
+
+
 def _request_id(scope: dict) -> str:
-    """The caller's ``x-request-id`` when it is a sane one, else a new one."""
+    """The caller's ``x-request-id`` when it is a sane one, else a new one (no syscall)."""
     given = _header(scope, b"x-request-id")
-    scope["mlmom.request_id"] = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    scope["mlmom.request_id"] = (given if given and _REQUEST_ID.match(given)
+                                 else f"{_ID_PREFIX}{next(_id_counter):016x}")
     return scope["mlmom.request_id"]
 
 

@@ -32,18 +32,39 @@ class Metrics:
                                    ("model", "version", "route", "prediction"))
         self.in_flight = Gauge("mlmom_requests_in_flight", "Requests being answered now.",
                                multiprocess_mode="livesum")
+        self._cache: dict[tuple, object] = {}
         self.load_seconds = Gauge("mlmom_model_load_seconds",
                                   "Seconds to load, warm and calibrate a version.",
                                   ("model", "version"), multiprocess_mode="max")
 
     def observe(self, runtime, route: str, protocol: str, seconds: float, prediction) -> None:
-        labels = (runtime.name, runtime.version, route)
-        self.latency.labels(*labels).observe(seconds)
-        self.requests.labels(*labels, protocol).inc()
+        latency, requests = self._children(runtime.name, runtime.version, route, protocol)
+        latency.observe(seconds)
+        requests.inc()
         if runtime.task == "classification":
-            values, counts = _counts(prediction.values)
-            for value, count in zip(values, counts):
-                self.predictions.labels(*labels, str(value)).inc(int(count))
+            labels = (runtime.name, runtime.version, route)
+            values = prediction.values
+            if len(values) == 1:  # the common case, without numpy's unique
+                self._predicted(labels, str(values[0])).inc()
+                return
+            for value, count in zip(*_counts(values)):
+                self._predicted(labels, str(value)).inc(int(count))
+
+    def _children(self, model: str, version: str, route: str, protocol: str):
+        """The labelled latency and request series, looked up once per label set."""
+        key = (model, version, route, protocol)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = (self.latency.labels(model, version, route),
+                                        self.requests.labels(model, version, route, protocol))
+        return found
+
+    def _predicted(self, labels: tuple[str, str, str], value: str):
+        key = (*labels, value)
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = self.predictions.labels(*labels, value)
+        return found
 
     def error(self, code: str, status: int) -> None:
         self.errors.labels(code, str(status)).inc()

@@ -138,7 +138,7 @@ def test_every_request_is_logged_with_its_id_and_feedback_joins(server, records)
         assert response.headers["x-mlmom-route"] == "champion"
     with urllib.request.urlopen(base + "/ping", timeout=30) as response:
         generated = response.headers["x-request-id"]
-    assert len(generated) == 32
+    assert len(generated) == 32 and generated != "order-1234"
     status, answer = call(base, "/feedback", {"labels": [
         {"request_id": "order-1234", "row": i, "label": i % 2} for i in range(len(records))]})
     assert (status, answer) == (200, {"accepted": len(records)})
