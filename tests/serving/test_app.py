@@ -1,41 +1,21 @@
 """The serving app behind a real `mlmom serve` (uvicorn, 2 workers) on 127.0.0.1."""
 
 import json
-import socket
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from ..helpers import start_server
 
 
 @pytest.fixture(scope="module")
 def server(example_run):
     project, _ = example_run
-    port = free_port()
-    exe = Path(sys.executable).with_name("mlmom")
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", "2",
-                             "--max-body", "20000"], cwd=project.root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(base + "/v2/health/ready", timeout=1)
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stdout.read()
-            time.sleep(0.2)
-    yield base, project
+    proc, port = start_server(project.root, "--workers", "2", "--max-body", "20000")
+    yield f"http://127.0.0.1:{port}", project
     proc.terminate()
     proc.wait(timeout=30)
 
@@ -166,19 +146,8 @@ def test_graceful_shutdown_loses_no_logged_prediction(example_run, records):
     import sqlite3
 
     project, _ = example_run
-    port = free_port()
-    exe = Path(sys.executable).with_name("mlmom")
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], cwd=project.root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc, port = start_server(project.root)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for _ in range(300):
-        try:
-            conn.request("GET", "/ping")
-            conn.getresponse().read()
-            break
-        except OSError:
-            conn.close()
-            time.sleep(0.2)
     body = json.dumps({"dataframe_records": records[:1]})
     for i in range(300):
         conn.request("POST", "/invocations", body, {"content-type": "application/json",

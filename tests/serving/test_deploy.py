@@ -1,18 +1,13 @@
 """Releases on a live 2-worker server: canary split, stickiness, shadow, flips without errors."""
 
 import http.client
-import os
 import json
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from ..helpers import mlmom
-from .test_app import free_port
+from ..helpers import mlmom, start_server
 
 PREDICT_KEY, ADMIN_KEY = "pk-0123456789abcdef", "ak-fedcba9876543210"
 ROW = {"inputs": [{"name": f"x{i}", "shape": [1], "datatype": "FP64", "data": [0.1 * i]}
@@ -25,21 +20,8 @@ def live(tmp_path_factory):
     mlmom("init", str(root), cwd=root.parent, check=True)
     mlmom("run", cwd=root, check=True)                                # version 1, champion
     mlmom("run", "-p", "train.C=0.001", cwd=root, check=True)         # version 2
-    port = free_port()
-    exe = Path(sys.executable).with_name("mlmom")
-    env = {**os.environ, "MLMOM_API_KEYS": f"predict:{PREDICT_KEY},admin:{ADMIN_KEY}"}
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", "2"], cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    for _ in range(300):
-        try:
-            conn.request("GET", "/v2/health/ready")
-            conn.getresponse().read()
-            break
-        except OSError:
-            assert proc.poll() is None, proc.stdout.read()
-            conn.close()
-            time.sleep(0.2)
+    proc, port = start_server(root, "--workers", "2", env={
+        "MLMOM_API_KEYS": f"predict:{PREDICT_KEY},admin:{ADMIN_KEY}"})
     champion = json.loads(mlmom("registry", "show", "champion", "--no-lineage", cwd=root,
                                 check=True).stdout)["version"]
     yield root, port, champion, "1" if champion == "2" else "2"
