@@ -12,9 +12,8 @@ import secrets
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ..config import Project
 from ..errors import SpecError, StageFailed
@@ -25,62 +24,9 @@ from .hashing import Hasher, environment_fingerprint
 from .kernels import launch_kernel, shutdown_kernel
 from .lock import project_lock
 from .params import resolve
+from .results import Reporter, RunResult, StageResult, Silent
 from .tracking import RunTracker
 
-OK_STATUSES = ("ran", "cached", "restored")
-
-
-@dataclass
-class StageResult:
-    """How one stage ended in a run."""
-
-    stage: str
-    status: str  # ran | cached | restored | failed | skipped
-    reason: str = ""
-    seconds: float = 0.0
-    executed_notebook: str | None = None
-    error: str | None = None
-    cell: int | None = None
-    mlflow_run_id: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.status in OK_STATUSES
-
-
-@dataclass
-class RunResult:
-    """The outcome of one ``mlmom run``."""
-
-    run_id: str
-    stages: list[StageResult] = field(default_factory=list)
-    mlflow_run_id: str | None = None
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return all(s.ok for s in self.stages)
-
-    def stage(self, name: str) -> StageResult:
-        return next(s for s in self.stages if s.stage == name)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "ok": self.ok, "mlflow_run_id": self.mlflow_run_id,
-                "seconds": self.seconds, "stages": [asdict(s) for s in self.stages]}
-
-
-class Reporter(Protocol):
-    """Receives progress; the CLI draws it, the server extension streams it."""
-
-    def start(self, run_id: str, stages: list[str]) -> None: ...
-    def update(self, stage: str, status: str, detail: str = "") -> None: ...
-    def finish(self, result: RunResult) -> None: ...
-
-
-class _Silent:
-    def start(self, run_id: str, stages: list[str]) -> None: ...
-    def update(self, stage: str, status: str, detail: str = "") -> None: ...
-    def finish(self, result: RunResult) -> None: ...
 
 
 def _in_thread(func, *args) -> Future:
@@ -107,7 +53,7 @@ def run_pipeline(project: Project, targets: list[str] | None = None, *, force: b
                  run_id: str | None = None) -> RunResult:
     """Run the project's pipeline (or ``targets`` and what they need, or from ``start`` on)."""
     return PipelineRun(project, targets or [], force=force, start=start, overrides=overrides or {},
-                       jobs=jobs, reporter=reporter or _Silent(), run_id=run_id).run()
+                       jobs=jobs, reporter=reporter or Silent(), run_id=run_id).run()
 
 
 class PipelineRun:

@@ -14,23 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import json
 import logging
 import os
 import re
 import time
 import uuid
-from typing import Any, Awaitable, Callable
+from typing import Any, Callable
 
 from .. import __version__
-from ..errors import (InvalidInput, MethodNotAllowed, MlmomError, NotFound, PayloadTooLarge,
-                      UnsupportedMediaType, http_status)
-from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
+from ..errors import InvalidInput, MethodNotAllowed, MlmomError, NotFound, http_status
 from . import openapi, predlog
 from .auth import KeyRing, from_environment, presented_key
 from .follow import Follower
+from .http import Send, header, json_body, send_bytes, send_json
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
 from .predlog import PredictionLog, add_feedback
+from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
 from .router import Router
 from .runtime import ModelRuntime
 
@@ -40,7 +39,6 @@ PUBLIC = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/metrics",
 ROUTE_KEY = b"x-mlmom-route-key"  # a header that keeps a caller on one route (sticky canary)
 _V2_MODEL = re.compile(r"^/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?$")
 
-Send = Callable[[dict], Awaitable[None]]
 
 
 class ServingApp:
@@ -67,7 +65,7 @@ class ServingApp:
         if scope["type"] != "http":
             return
         if scope["path"] == "/metrics":
-            await _send(send, 200, exposition(), CONTENT_TYPE)
+            await send_bytes(send, 200, exposition(), CONTENT_TYPE)
             return
         scope["mlmom.started"] = time.perf_counter()
         request_id = _request_id(scope)
@@ -87,7 +85,7 @@ class ServingApp:
             self.metrics.error("internal", 500)
         finally:
             self.metrics.in_flight.dec()
-        await _send_json(send, status, body, headers)
+        await send_json(send, status, body, headers)
         if after is not None:
             after()  # work the client must not wait for (the shadow's prediction)
 
@@ -102,7 +100,7 @@ class ServingApp:
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         if path.startswith("/deployment/"):
             _require(method, "POST")
-            body = await _json_body(scope, receive, self.max_body_bytes)
+            body = await json_body(scope, receive, self.max_body_bytes)
             return 200, await self._release(path.removeprefix("/deployment/"), body), [], None
         if path in ("/ping", "/health", "/v2/health/live", "/v2/health/ready"):
             return 200, {"status": "ok"} if path != "/v2/health/live" else {"live": True}, [], None
@@ -120,8 +118,8 @@ class ServingApp:
                          "shadow_stats": self.shadow_stats}, [], None
         if path == "/invocations":
             _require(method, "POST")
-            body = await _json_body(scope, receive, self.max_body_bytes)
-            runtime, route = self.router.pick(_header(scope, ROUTE_KEY) or None)
+            body = await json_body(scope, receive, self.max_body_bytes)
+            runtime, route = self.router.pick(header(scope, ROUTE_KEY) or None)
             columns = runtime.schema.validate(parse_invocations(body, runtime.schema))
             prediction = runtime.predict(columns)
             await self._log(scope, runtime, route, columns, prediction, "mlflow")
@@ -129,7 +127,7 @@ class ServingApp:
                     self._shadow(scope, columns, prediction))
         if path == "/feedback":
             _require(method, "POST")
-            return 200, self._feedback(await _json_body(scope, receive, self.max_body_bytes)), [], None
+            return 200, self._feedback(await json_body(scope, receive, self.max_body_bytes)), [], None
         match = _V2_MODEL.match(path)
         if match:
             return await self._v2_model(method, match, scope, receive)
@@ -143,7 +141,7 @@ class ServingApp:
         pinned = self.router.version(version) if version is not None else None
         if action == "/infer":
             _require(method, "POST")
-            body = await _json_body(scope, receive, self.max_body_bytes)
+            body = await json_body(scope, receive, self.max_body_bytes)
             return await self._infer(scope, body, pinned)
         _require(method, "GET")
         if action == "/ready":
@@ -158,7 +156,7 @@ class ServingApp:
                             {"name": "predict_proba", "datatype": "FP32", "shape": [-1, -1]}]}
 
     async def _infer(self, scope: dict, body: Any, pinned: ModelRuntime | None):
-        key = _header(scope, ROUTE_KEY) or None
+        key = header(scope, ROUTE_KEY) or None
         runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
         request = parse_v2(body, runtime.schema)
         columns = runtime.schema.validate(request.columns)
@@ -250,7 +248,7 @@ _id_counter = itertools.count()
 
 def _request_id(scope: dict) -> str:
     """The caller's ``x-request-id`` when it is a sane one, else a new one (no syscall)."""
-    given = _header(scope, b"x-request-id")
+    given = header(scope, b"x-request-id")
     scope["mlmom.request_id"] = (given if given and _REQUEST_ID.match(given)
                                  else f"{_ID_PREFIX}{next(_id_counter):016x}")
     return scope["mlmom.request_id"]
@@ -263,56 +261,6 @@ def _route_headers(runtime: ModelRuntime, route: str) -> list[tuple[bytes, bytes
 def _require(method: str, allowed: str) -> None:
     if method != allowed:
         raise MethodNotAllowed(f"use {allowed} here, not {method}")
-
-
-async def _json_body(scope: dict, receive, limit: int) -> Any:
-    content_type = _header(scope, b"content-type").split(";")[0].strip().lower()
-    if content_type not in ("application/json", ""):
-        raise UnsupportedMediaType(f"unsupported content type {content_type!r}: send "
-                                   "application/json")
-    declared = _header(scope, b"content-length")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"body of {declared} bytes is over the limit of {limit}")
-    chunks, size, more = [], 0, True
-    while more:
-        message = await receive()
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
-        chunks.append(chunk)
-        more = message.get("more_body", False)
-    try:
-        return json.loads(b"".join(chunks))
-    except ValueError as exc:
-        raise InvalidInput(f"malformed JSON: {exc}") from None
-
-
-def _header(scope: dict, name: bytes) -> str:
-    for key, value in scope.get("headers", []):
-        if key == name:
-            return value.decode("latin-1")
-    return ""
-
-
-async def _send_json(send: Send, status: int, body: Any,
-                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    payload = json.dumps(body, separators=(",", ":"), default=_plain).encode()
-    await _send(send, status, payload, b"application/json", headers)
-
-
-async def _send(send: Send, status: int, payload: bytes, content_type: bytes,
-                headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type),
-                            (b"content-length", str(len(payload)).encode()), *(headers or [])]})
-    await send({"type": "http.response.body", "body": payload})
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
-    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 async def _lifespan(receive, send: Send, app: ServingApp) -> None:

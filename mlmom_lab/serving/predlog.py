@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
+from .http import plain
 
 FLUSH_SECONDS = 0.05
 _SCHEMA = """
@@ -93,8 +94,8 @@ class PredictionLog:
         """Queue one request's record; in safe mode, a future that resolves once committed."""
         done: Future | None = Future() if self.safe else None
         row = (request_id, time.time(), model, version, route, _rows(columns),
-               json.dumps(self._protect(columns), default=_plain),
-               json.dumps(outputs, default=_plain), latency_ms)
+               json.dumps(self._protect(columns), default=plain),
+               json.dumps(outputs, default=plain), latency_ms)
         self._queue.put((row, done))
         return done
 
@@ -153,11 +154,6 @@ class PredictionLog:
 
 def _rows(columns: dict[str, Any]) -> int:
     return len(next(iter(columns.values()))) if columns else 0
-
-
-def _plain(value: Any) -> Any:
-    """numpy arrays and scalars as plain JSON values."""
-    return value.tolist() if hasattr(value, "tolist") else str(value)
 
 
 def add_feedback(path: Path, labels: Any) -> int:

@@ -1,0 +1,61 @@
+"""What a pipeline run reports: per-stage results, the run's result, and the progress hook."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+OK_STATUSES = ("ran", "cached", "restored")
+
+
+@dataclass
+class StageResult:
+    """How one stage ended in a run."""
+
+    stage: str
+    status: str  # ran | cached | restored | failed | skipped
+    reason: str = ""
+    seconds: float = 0.0
+    executed_notebook: str | None = None
+    error: str | None = None
+    cell: int | None = None
+    mlflow_run_id: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status in OK_STATUSES
+
+
+@dataclass
+class RunResult:
+    """The outcome of one ``mlmom run``."""
+
+    run_id: str
+    stages: list[StageResult] = field(default_factory=list)
+    mlflow_run_id: str | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(s.ok for s in self.stages)
+
+    def stage(self, name: str) -> StageResult:
+        return next(s for s in self.stages if s.stage == name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "ok": self.ok, "mlflow_run_id": self.mlflow_run_id,
+                "seconds": self.seconds, "stages": [asdict(s) for s in self.stages]}
+
+
+class Reporter(Protocol):
+    """Receives progress; the CLI draws it, the server extension streams it."""
+
+    def start(self, run_id: str, stages: list[str]) -> None: ...
+    def update(self, stage: str, status: str, detail: str = "") -> None: ...
+    def finish(self, result: RunResult) -> None: ...
+
+
+class Silent:
+    def start(self, run_id: str, stages: list[str]) -> None: ...
+    def update(self, stage: str, status: str, detail: str = "") -> None: ...
+    def finish(self, result: RunResult) -> None: ...
