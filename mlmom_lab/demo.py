@@ -39,9 +39,13 @@ def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
         f"{len(third.stages)} stages cached or restored in {time.perf_counter() - began:.2f}s")
     _show_status(project, say)
     _show_history(project, say)
+    from .demo_serving import serve_chapter
+
+    served = serve_chapter(project, say)
+    _show_history(project, say, since=4)
     _where_to_look(project, first.run_id, say)
     return {"project": str(project.root), "runs": [first.run_id, second.run_id, third.run_id],
-            "ok": first.ok and second.ok and third.ok}
+            "served": served, "ok": first.ok and second.ok and third.ok}
 
 
 def _run(project, say: Say, reporter, overrides: dict | None = None):
@@ -78,9 +82,10 @@ def _show_status(project, say: Say) -> None:
     say("   status: " + ", ".join(f"{s.stage} {'fresh' if s.fresh else 'stale'}" for s in states))
 
 
-def _show_history(project, say: Say) -> None:
-    say("4. Alias history (kept by mlmom; MLflow keeps none):")
-    for e in registry.history(project=project):
+def _show_history(project, say: Say, since: int = 0) -> None:
+    say("   alias history, continued:" if since else
+        "4. Alias history (kept by mlmom; MLflow keeps none):")
+    for e in registry.history(project=project)[since:]:
         say(f"   {e.alias:<10} {e.from_version or '-':>3} -> {e.to_version or '-':<3} "
             f"{e.action:<9} by {e.who}: {e.reason}")
 
@@ -92,3 +97,4 @@ def _where_to_look(project, run_id: str, say: Say) -> None:
     say(f"   pipeline status:    mlmom status -C {project.root}")
     say(f"   registry:           mlmom registry list -C {project.root}")
     say(f"   reproduce champion: mlmom reproduce {project.spec.model}@champion -C {project.root}")
+    say(f"   serve it:           mlmom serve -C {project.root}   (then mlmom deploy status)")

@@ -21,6 +21,10 @@ def test_demo_tells_the_story(demo):
     assert "quality gate: version 2 kept as challenger (roc_auc" in story
     assert "4 of 4 stages cached or restored" in story
     assert "mlflow ui --backend-store-uri sqlite:///" in story
+    assert "traffic: 60 to champion v1" in story  # both protocols, before the canary
+    assert "to canary v2" in story and "promote: champion is now version 2" in story
+    assert "rollback: champion is version 1 again" in story
+    assert "server stopped cleanly; 120 predictions are in the prediction log" in story
     versions = json.loads(mlmom("registry", "list", "--json", cwd=folder, check=True).stdout)
     assert [v["version"] for v in versions] == ["2", "1"]
     assert sum("champion" in v["aliases"] for v in versions) == 1

@@ -1,0 +1,130 @@
+"""The demo's serving chapter: a real server, both protocols, a canary, promote, rollback.
+
+It starts ``mlmom serve`` as a separate process on a free local port, exactly as a user
+would, drives it over HTTP, moves the deployment with the same calls as ``mlmom deploy``,
+and stops it with SIGTERM (the graceful path, which writes every queued log record).
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from collections import Counter
+from typing import Callable
+
+from .serving import deployment
+
+Say = Callable[[str], None]
+
+
+def serve_chapter(project, say: Say) -> dict:
+    """Run the chapter; return what the server answered."""
+    port = _free_port()
+    say(f"5. Serve the deployment: mlmom serve --port {port} (2 workers)")
+    server = subprocess.Popen([sys.executable, "-c", "from mlmom_lab.cli import main; main()",
+                               "serve", "--port", str(port), "--workers", "2"], cwd=project.root,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait(base, server)
+        rows = _rows(project)
+        routes = _traffic(base, project, rows, say)
+        candidate = _candidate(project)
+        state = deployment.canary(project, candidate, 0.3, reason="demo canary")
+        say(f"   canary: version {candidate} gets 30% of the traffic (change {state.seq})")
+        time.sleep(1.0)
+        routes = _traffic(base, project, rows, say)
+        state = deployment.promote(project, reason="demo: the canary is promoted")
+        say(f"   promote: champion is now version {state.champion}")
+        state = deployment.rollback(project, reason="demo: and rolled back")
+        say(f"   rollback: champion is version {state.champion} again")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+    logged = _logged(project)
+    say(f"   server stopped cleanly; {logged} predictions are in the prediction log "
+        f"({project.prediction_log_uri})")
+    return {"routes": dict(routes), "logged": logged}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait(base: str, server: subprocess.Popen, timeout: float = 120) -> None:
+    began = time.time()
+    while time.time() - began < timeout:
+        if server.poll() is not None:
+            raise SystemExit("demo stopped: the server exited while starting")
+        try:
+            urllib.request.urlopen(base + "/ping", timeout=2)
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit("demo stopped: the server did not start")
+
+
+def _rows(project) -> list[dict]:
+    import pandas as pd
+
+    test = pd.read_parquet(project.root / "data" / "test.parquet").drop(columns="churned")
+    sample = test.head(60)
+    return sample.astype(object).where(sample.notna(), None).to_dict(orient="records")
+
+
+def _post(base: str, path: str, body: dict, key: str) -> tuple[str, str]:
+    request = urllib.request.Request(base + path, json.dumps(body).encode(), headers={
+        "content-type": "application/json", "x-mlmom-route-key": key})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        response.read()
+        return response.headers["x-mlmom-route"], response.headers["x-mlmom-version"]
+
+
+def _traffic(base: str, project, rows: list[dict], say: Say) -> Counter:
+    """Half the rows through MLflow's protocol, half through Open Inference v2."""
+    routes: Counter = Counter()
+    for i, row in enumerate(rows):
+        if i % 2:
+            body = {"dataframe_records": [row]}
+            route, version = _post(base, "/invocations", body, f"customer-{i}")
+        else:
+            body = {"id": f"demo-{i}", "inputs": [
+                {"name": k, "shape": [1], "datatype": _datatype(v), "data": [v]}
+                for k, v in row.items()]}
+            route, version = _post(base, f"/v2/models/{project.spec.model}/infer", body,
+                                   f"customer-{i}")
+        routes[f"{route} v{version}"] += 1
+    say("   traffic: " + ", ".join(f"{n} to {r}" for r, n in sorted(routes.items())))
+    return routes
+
+
+def _datatype(value) -> str:
+    if isinstance(value, str):
+        return "BYTES"
+    return "INT64" if isinstance(value, int) else "FP64"
+
+
+def _candidate(project) -> str:
+    from . import registry
+
+    champion = deployment.current(project).champion
+    others = [v.version for v in registry.list_versions(project=project) if v.version != champion]
+    return others[0]
+
+
+def _logged(project) -> int:
+    from .serving.predlog import sqlite_path
+
+    conn = sqlite3.connect(sqlite_path(project.prediction_log_uri))
+    try:
+        return conn.execute("SELECT COUNT(*) FROM predictions").fetchone()[0]
+    finally:
+        conn.close()
