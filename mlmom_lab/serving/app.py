@@ -221,9 +221,11 @@ class ServingApp:
                 theirs = shadow.predict(columns)
             except Exception:  # noqa: BLE001 - a shadow never affects the served traffic
                 return
+            agree = theirs.values.tolist() == served.values.tolist()
             self.shadow_stats["requests"] += 1
-            if theirs.values.tolist() != served.values.tolist():
-                self.shadow_stats["disagreements"] += 1
+            self.shadow_stats["disagreements"] += not agree
+            self.metrics.shadow.labels(shadow.name, shadow.version,
+                                       "agree" if agree else "disagree").inc()
             if self.log is not None:
                 self.log.record(request_id=scope["mlmom.request_id"] + ":shadow",
                                 model=shadow.name, version=shadow.version, route="shadow",
@@ -288,7 +290,8 @@ def create_app() -> ServingApp:
 
     project = load_project(os.environ.get("MLMOM_SERVE_PROJECT", "."))
     state = deployment.current(project)
-    runtimes = {v: load(project, v) for v in state.versions}
+    providers = [p for p in os.environ.get("MLMOM_SERVE_PROVIDERS", "").split(",") if p] or None
+    runtimes = {v: load(project, v, providers=providers) for v in state.versions}
     limit = int(os.environ.get("MLMOM_SERVE_MAX_BODY", MAX_BODY_BYTES))
     spec = project.spec.serving.log
     log = PredictionLog(predlog.sqlite_path(project.prediction_log_uri),
@@ -300,5 +303,6 @@ def create_app() -> ServingApp:
                        "who can reach it")
     app = ServingApp(Router(state, runtimes), max_body_bytes=limit, log=log, keys=keys,
                      project=project)
-    app.follower = Follower(app, deployment.path_of(project), lambda v: load(project, v))
+    app.follower = Follower(app, deployment.path_of(project),
+                            lambda v: load(project, v, providers=providers))
     return app

@@ -32,6 +32,9 @@ class Metrics:
                                    ("model", "version", "route", "prediction"))
         self.in_flight = Gauge("mlmom_requests_in_flight", "Requests being answered now.",
                                multiprocess_mode="livesum")
+        self.shadow = Counter("mlmom_shadow_predictions_total",
+                              "Shadow predictions, agreeing with the served answer or not.",
+                              ("model", "version", "result"))
         self._cache: dict[tuple, object] = {}
         self.load_seconds = Gauge("mlmom_model_load_seconds",
                                   "Seconds to load, warm and calibrate a version.",

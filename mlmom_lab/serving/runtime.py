@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InvalidRequest
 from .schema import InputSchema, from_signature
 
 CALIBRATION_SIZES = (1, 16, 256, 2048)
@@ -108,10 +109,21 @@ def _session(project, run_id: str, providers: list[str] | None):
     from ..mlflow_store import client
 
     path = client(project).download_artifacts(run_id, "onnx/model.onnx")
+    return ort.InferenceSession(path, providers=execution_providers(providers))
+
+
+def execution_providers(requested: list[str] | None = None) -> list[str]:
+    """The providers to use: those asked for (each must exist here), else CUDA when present."""
+    import onnxruntime as ort
+
     available = ort.get_available_providers()
-    wanted = [p for p in (providers or ["CUDAExecutionProvider", "CPUExecutionProvider"])
-              if p in available] or ["CPUExecutionProvider"]
-    return ort.InferenceSession(path, providers=wanted)
+    if requested:
+        missing = [p for p in requested if p not in available]
+        if missing:
+            raise InvalidRequest(f"execution provider {missing[0]!r} is not available here "
+                                 f"(available: {', '.join(available)})")
+        return list(requested)
+    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
 
 
 def _example(source: str, schema: InputSchema) -> dict[str, np.ndarray]:

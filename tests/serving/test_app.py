@@ -212,3 +212,19 @@ def test_openapi_document_is_valid_and_truthful(server, records):
             assert code in item["get"]["responses"], (path, code)
     for path in ("/invocations", "/feedback", "/v2/models/{name}/infer"):
         assert "415" in doc["paths"][path]["post"]["responses"]
+
+
+def test_execution_providers_are_checked(server):
+    from mlmom_lab.errors import InvalidRequest
+    from mlmom_lab.serving.runtime import execution_providers
+
+    assert execution_providers()[-1] == "CPUExecutionProvider"
+    assert execution_providers(["CPUExecutionProvider"]) == ["CPUExecutionProvider"]
+    with pytest.raises(InvalidRequest, match="'TensorrtExecutionProvider' is not available here"):
+        execution_providers(["TensorrtExecutionProvider"])
+    from ..helpers import mlmom
+
+    _, project = server
+    result = mlmom("serve", "--providers", "NopeExecutionProvider", cwd=project.root)
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("error: execution provider 'NopeExecutionProvider'")

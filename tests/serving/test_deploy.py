@@ -88,6 +88,12 @@ def test_shadow_sees_every_request_and_never_answers(live):
     answers = [infer(conn) for _ in range(40)]
     assert all(version in ("1", "2") and route in ("champion", "canary") for _, route, version in answers)
     assert deployment(conn)["shadow_stats"]["requests"] > before
+    conn.request("GET", "/metrics")
+    text = conn.getresponse().read().decode()
+    shadowed = [line for line in text.splitlines()
+                if line.startswith("mlmom_shadow_predictions_total{")]
+    assert shadowed and all(f'version="{other}"' in line for line in shadowed)
+    assert sum(float(line.rsplit(" ", 1)[1]) for line in shadowed) >= 40
     deploy(root, "clear")
 
 
