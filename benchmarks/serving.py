@@ -15,16 +15,16 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+from mlmom_lab.serving.process import free_port, wait_until_ready  # noqa: E402
 BIN = Path(sys.executable).parent
 ROW = {"tenure_months": 3, "monthly_charges": 90.5, "total_charges": 271.5,
        "contract": "month-to-month", "internet_service": "fiber",
@@ -42,23 +42,9 @@ async def app(scope, receive, send):
 '''
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
-    began = time.time()
-    while time.time() - began < timeout:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited: {proc.stdout.read()[-2000:]}")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} never answered")
+    if not wait_until_ready(url, proc, timeout):
+        raise RuntimeError(f"{url} never answered: {proc.stdout.read()[-2000:]}")
 
 
 def wrk(port: int, connections: int, seconds: float, scratch: Path) -> dict:
@@ -118,7 +104,6 @@ def measure(name: str, proc: subprocess.Popen, port: int, seconds: float, scratc
 
 def flips(root: Path, scratch: Path) -> dict:
     """20 promote/rollback flips during a 30 s load at 64 connections."""
-    sys.path.insert(0, str(REPO))
     from mlmom_lab.config import load_project
     from mlmom_lab.serving import deployment
 

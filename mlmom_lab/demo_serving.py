@@ -9,30 +9,27 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import sqlite3
-import subprocess
-import sys
 import time
 import urllib.request
 from collections import Counter
 from typing import Callable
 
 from .serving import deployment
+from .serving.process import start_server
 
 Say = Callable[[str], None]
 
 
 def serve_chapter(project, say: Say) -> dict:
     """Run the chapter; return what the server answered."""
-    port = _free_port()
+    try:
+        server, port = start_server(project.root, "--workers", "2")
+    except RuntimeError as exc:
+        raise SystemExit(f"demo stopped: {exc}") from None
     say(f"5. Serve the deployment: mlmom serve --port {port} (2 workers)")
-    server = subprocess.Popen([sys.executable, "-c", "from mlmom_lab.cli import main; main()",
-                               "serve", "--port", str(port), "--workers", "2"], cwd=project.root,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait(base, server)
         rows = _rows(project)
         routes = _traffic(base, project, rows, say)
         candidate = _candidate(project)
@@ -51,25 +48,6 @@ def serve_chapter(project, say: Say) -> dict:
     say(f"   server stopped cleanly; {logged} predictions are in the prediction log "
         f"({project.prediction_log_uri})")
     return {"routes": dict(routes), "logged": logged}
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait(base: str, server: subprocess.Popen, timeout: float = 120) -> None:
-    began = time.time()
-    while time.time() - began < timeout:
-        if server.poll() is not None:
-            raise SystemExit("demo stopped: the server exited while starting")
-        try:
-            urllib.request.urlopen(base + "/ping", timeout=2)
-            return
-        except OSError:
-            time.sleep(0.3)
-    raise SystemExit("demo stopped: the server did not start")
 
 
 def _rows(project) -> list[dict]:

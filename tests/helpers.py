@@ -60,33 +60,8 @@ def two_stage_project(root: Path) -> Path:
     return root
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_server(root: Path, *args: str, env: dict | None = None, timeout: float = 120.0):
     """A real ``mlmom serve`` on 127.0.0.1; returns (process, port) once it answers /ping."""
-    import time
-    import urllib.request
+    from mlmom_lab.serving.process import start_server as start
 
-    port = free_port()
-    exe = Path(sys.executable).with_name("mlmom")
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), *args], cwd=root,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                            env={**os.environ, **(env or {})})
-    began = time.time()
-    while time.time() - began < timeout:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=2)
-            return proc, port
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.2)
-    proc.terminate()
-    output = proc.communicate(timeout=30)[0]
-    raise AssertionError(f"mlmom serve never answered on port {port}:\n{output[-3000:]}")
+    return start(root, *args, env=env, timeout=timeout)

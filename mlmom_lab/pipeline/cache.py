@@ -92,16 +92,12 @@ class StageCache:
     def outs_intact(self, record: dict[str, Any], hasher: Hasher) -> bool:
         return all(hasher.path(out) == digest for out, digest in record["outs"].items())
 
-    def can_restore(self, record: dict[str, Any]) -> bool:
-        return all(self._object(d).is_file()
-                   for manifest in record["manifests"].values() for d in manifest.values())
-
     def restore(self, record: dict[str, Any]) -> bool:
         """Put the record's outs back exactly as they were produced.
 
-        Every object is copied next to its destination and its hash checked before anything
-        in the project is touched; a damaged object is deleted and nothing is restored
-        (``False``: the stage must run instead).
+        Every object is copied to the cache's temp folder and its hash checked before anything
+        in the project is touched; a missing or damaged object means nothing is restored
+        (``False``: the stage must run instead), and a damaged one is deleted.
         """
         staged: list[tuple[Path, Path]] = []
         try:
@@ -124,6 +120,8 @@ class StageCache:
     def _stage_copy(self, digest: str) -> Path:
         """A verified copy of an object, in the cache's own temp folder (same file system)."""
         obj = self._object(digest)
+        if not obj.is_file():
+            raise _Damaged(digest)
         (self.dir / "tmp").mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(dir=self.dir / "tmp", prefix="restore-")
         with os.fdopen(fd, "wb") as out, obj.open("rb") as src:

@@ -178,7 +178,7 @@ class PipelineRun:
             return None
         if self.cache.outs_intact(record, self.hasher):
             status = "cached"
-        elif self.cache.can_restore(record) and self.cache.restore(record):
+        elif self.cache.restore(record):
             status = "restored"
         else:
             return None

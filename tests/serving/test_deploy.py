@@ -7,6 +7,8 @@ import time
 
 import pytest
 
+from mlmom_lab.serving.process import output_of
+
 from ..helpers import mlmom, start_server
 
 PREDICT_KEY, ADMIN_KEY = "pk-0123456789abcdef", "ak-fedcba9876543210"
@@ -27,7 +29,7 @@ def live(tmp_path_factory):
     yield root, port, champion, "1" if champion == "2" else "2"
     proc.terminate()
     proc.wait(timeout=30)
-    output = proc.stdout.read()
+    output = output_of(proc)
     assert PREDICT_KEY not in output and ADMIN_KEY not in output  # never in a log line
 
 

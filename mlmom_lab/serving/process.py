@@ -1,0 +1,62 @@
+"""Starting ``mlmom serve`` as a separate process and waiting until it answers.
+
+Used by the demo, the tests and the benchmarks, so all three start the server the way a
+user does. The server's output goes to a temporary file (a pipe nobody reads could fill up
+and stall it); when it never gets ready, the error carries the end of that output.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> bool:
+    """True once ``url`` answers; False if the process exits or ``timeout`` passes first."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            return True
+        except OSError:
+            if proc.poll() is not None:
+                return False
+            time.sleep(0.2)
+    return False
+
+
+def start_server(root: str | Path, *args: str, env: dict[str, str] | None = None,
+                 timeout: float = 120.0) -> tuple[subprocess.Popen, int]:
+    """``mlmom serve --port <free> ARGS`` in ``root``; returns the process and its port."""
+    port = free_port()
+    log = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from mlmom_lab.cli import main; main()", "serve",
+         "--port", str(port), *args],
+        cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+    if not wait_until_ready(f"http://127.0.0.1:{port}/ping", proc, timeout):
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.seek(0)
+        raise RuntimeError(f"mlmom serve never answered on port {port}:\n{log.read()[-3000:]}")
+    proc.output = log  # type: ignore[attr-defined]  # the server's output, to read later
+    return proc, port
+
+
+def output_of(proc: subprocess.Popen) -> str:
+    """Everything a server started by :func:`start_server` has printed so far."""
+    proc.output.seek(0)  # type: ignore[attr-defined]
+    return proc.output.read()  # type: ignore[attr-defined]
