@@ -51,10 +51,23 @@ class PredictionLogSpec(_Strict):
         "a secret salt, or dropped, before they are written.")
 
 
+class BatchingSpec(_Strict):
+    """Micro-batching: concurrent small requests for one version share one prediction."""
+
+    max_batch_size: int = Field(
+        default=64, ge=1, le=100_000,
+        description="Most rows in one prediction; 1 turns micro-batching off.")
+    max_wait_ms: float = Field(
+        default=0.0, ge=0, le=1000,
+        description="How long a request may wait for others; 0 batches only what arrives "
+        "together, adding no delay.")
+
+
 class Serving(_Strict):
     """How the model is served."""
 
     log: PredictionLogSpec = Field(default_factory=PredictionLogSpec)
+    batching: BatchingSpec = Field(default_factory=BatchingSpec)
 
 
 class Stage(_Strict):

@@ -10,6 +10,9 @@ from pathlib import Path
 import nbformat
 import yaml
 
+# a real `mlmom serve` on 127.0.0.1: (process, port) once it answers /ping
+from mlmom_lab.serving.process import start_server  # noqa: F401
+
 
 def notebook(path: Path, params: str, *cells: str) -> Path:
     """Write a notebook with a ``parameters`` cell and code cells."""
@@ -60,8 +63,30 @@ def two_stage_project(root: Path) -> Path:
     return root
 
 
-def start_server(root: Path, *args: str, env: dict | None = None, timeout: float = 120.0):
-    """A real ``mlmom serve`` on 127.0.0.1; returns (process, port) once it answers /ping."""
-    from mlmom_lab.serving.process import start_server as start
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and localhost and its key, as PEM files in ``folder``."""
+    import datetime
+    import ipaddress
 
-    return start(root, *args, env=env, timeout=timeout)
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mlmom test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / "cert.pem", folder / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path

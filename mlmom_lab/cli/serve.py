@@ -20,15 +20,27 @@ from . import cli, project_option
                    "then CPU), e.g. CUDAExecutionProvider,CPUExecutionProvider.")
 @click.option("--max-body", default=8 * 1024 * 1024, show_default=True,
               help="Largest request body in bytes (413 above).")
+@click.option("--max-batch-size", type=click.IntRange(1, 100_000), default=None,
+              help="Most rows micro-batched into one prediction; 1 turns batching off "
+                   "[default: serving.batching in mlmom.yaml, 64].")
+@click.option("--max-wait-ms", type=click.FloatRange(0, 1000), default=None,
+              help="How long a request may wait for others to batch with "
+                   "[default: serving.batching in mlmom.yaml, 0].")
+@click.option("--ssl-certfile", type=click.Path(exists=True, dir_okay=False),
+              help="PEM certificate (chain): serve HTTPS.")
+@click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False),
+              help="PEM private key of the certificate.")
 @project_option
 def serve(host: str, port: int, workers: int, providers: str, max_body: int,
-          project_dir: str) -> None:
+          max_batch_size: int | None, max_wait_ms: float | None, ssl_certfile: str | None,
+          ssl_keyfile: str | None, project_dir: str) -> None:
     """Serve the project's deployment (champion, canary, shadow) on HOST:PORT."""
     import uvicorn
 
     from ..config import load_project
     from ..serving import deployment
 
+    tls = _tls(ssl_certfile, ssl_keyfile)
     project = load_project(project_dir)
     state = deployment.current(project)  # fails here, in one line, without a champion
     chosen = [p.strip() for p in providers.split(",") if p.strip()]
@@ -44,11 +56,31 @@ def serve(host: str, port: int, workers: int, providers: str, max_body: int,
     os.environ.update({"MLMOM_SERVE_PROJECT": str(project.root),
                        "MLMOM_SERVE_MAX_BODY": str(max_body),
                        "MLMOM_SERVE_PROVIDERS": ",".join(chosen)})
-    click.echo(f"serving {project.spec.model} (champion {state.champion}) on http://{host}:{port} "
-               f"({workers} worker{'s' if workers > 1 else ''})", err=True)
+    if max_batch_size is not None:
+        os.environ["MLMOM_SERVE_MAX_BATCH"] = str(max_batch_size)
+    if max_wait_ms is not None:
+        os.environ["MLMOM_SERVE_MAX_WAIT_MS"] = str(max_wait_ms)
+    scheme = "https" if tls else "http"
+    click.echo(f"serving {project.spec.model} (champion {state.champion}) on "
+               f"{scheme}://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
     try:
         uvicorn.run("mlmom_lab.serving.app:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", access_log=False, http="httptools",
-                    loop="uvloop")
+                    loop="uvloop", **tls)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _tls(certfile: str | None, keyfile: str | None) -> dict[str, str]:
+    """uvicorn's TLS settings, once the pair is complete and loads (a wrong key fails here)."""
+    if not certfile and not keyfile:
+        return {}
+    if not (certfile and keyfile):
+        raise click.UsageError("TLS needs both --ssl-certfile and --ssl-keyfile")
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except (ssl.SSLError, ValueError) as exc:
+        raise click.UsageError(f"the certificate and key do not load together: {exc}") from None
+    return {"ssl_certfile": certfile, "ssl_keyfile": keyfile}

@@ -13,6 +13,7 @@ log, metrics and auth come next (issue 4).
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import logging
 import os
@@ -25,6 +26,7 @@ from .. import __version__
 from ..errors import InvalidInput, MethodNotAllowed, MlmomError, NotFound, http_status
 from . import openapi, predlog
 from .auth import KeyRing, from_environment, presented_key
+from .batching import Batcher, BatchPolicy
 from .follow import Follower
 from .http import Send, header, json_body, send_bytes, send_json
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
@@ -46,8 +48,10 @@ class ServingApp:
 
     def __init__(self, router: Router, *, max_body_bytes: int = MAX_BODY_BYTES,
                  follower: Follower | None = None, log: PredictionLog | None = None,
-                 keys: KeyRing | None = None, project=None) -> None:
+                 keys: KeyRing | None = None, project=None,
+                 batching: BatchPolicy | None = None) -> None:
         self.router = router  # replaced whole when the deployment changes
+        self.batching = batching or BatchPolicy()
         self.max_body_bytes = max_body_bytes
         self.follower = follower
         self.log = log
@@ -120,8 +124,8 @@ class ServingApp:
             _require(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
             runtime, route = self.router.pick(header(scope, ROUTE_KEY) or None)
-            columns = runtime.schema.validate(parse_invocations(body, runtime.schema))
-            prediction = runtime.predict(columns)
+            raw = parse_invocations(body, runtime.schema)
+            columns, prediction = await self._predict(runtime, raw)
             await self._log(scope, runtime, route, columns, prediction, "mlflow")
             return (200, invocations_response(prediction), _route_headers(runtime, route),
                     self._shadow(scope, columns, prediction))
@@ -159,12 +163,17 @@ class ServingApp:
         key = header(scope, ROUTE_KEY) or None
         runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
         request = parse_v2(body, runtime.schema)
-        columns = runtime.schema.validate(request.columns)
-        prediction = runtime.predict(columns)
+        columns, prediction = await self._predict(runtime, request.columns)
         answer = v2_response(prediction, model=runtime.name, version=runtime.version,
                              request_id=request.id, outputs=request.outputs)
         await self._log(scope, runtime, route, columns, prediction, "v2")
         return 200, answer, _route_headers(runtime, route), self._shadow(scope, columns, prediction)
+
+    def _predict(self, runtime: ModelRuntime, raw: dict[str, Any]):
+        """Validated columns and the prediction, via the version's micro-batcher."""
+        if runtime.batcher is None:  # one per version, made by the worker that serves it
+            runtime.batcher = Batcher(runtime, self.batching)
+        return runtime.batcher.predict(raw)
 
     async def _log(self, scope: dict, runtime: ModelRuntime, route: str, columns: dict,
                    prediction, protocol: str) -> None:
@@ -301,8 +310,16 @@ def create_app() -> ServingApp:
     if not keys.enabled:
         logger.warning("no API keys configured (MLMOM_API_KEYS): the server is open to anyone "
                        "who can reach it")
+    batching = project.spec.serving.batching
+    policy = BatchPolicy(int(os.environ.get("MLMOM_SERVE_MAX_BATCH", batching.max_batch_size)),
+                         float(os.environ.get("MLMOM_SERVE_MAX_WAIT_MS", batching.max_wait_ms)))
     app = ServingApp(Router(state, runtimes), max_body_bytes=limit, log=log, keys=keys,
-                     project=project)
+                     project=project, batching=policy)
     app.follower = Follower(app, deployment.path_of(project),
                             lambda v: load(project, v, providers=providers))
+    # MLflow, pandas and scikit-learn leave ~10^6 objects behind; a full garbage collection
+    # walking them all stalls every request for 100+ ms (p99 at 64 connections went from
+    # ~170 ms to ~15 ms). Frozen objects are never scanned again.
+    gc.collect()
+    gc.freeze()
     return app

@@ -1,9 +1,15 @@
-"""Bare ASGI plumbing for the serving app: reading a JSON body within limits, writing JSON."""
+"""Bare ASGI plumbing for the serving app: reading a JSON body within limits, writing JSON.
+
+JSON goes through orjson: on a one-row request, parsing and writing with the standard library
+cost about as much as the model's prediction.
+"""
 
 from __future__ import annotations
 
 import json
 from typing import Any, Awaitable, Callable
+
+import orjson
 
 from ..errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 
@@ -27,10 +33,24 @@ async def json_body(scope: dict, receive, limit: int) -> Any:
             raise PayloadTooLarge(f"body is over the limit of {limit} bytes")
         chunks.append(chunk)
         more = message.get("more_body", False)
+    return loads(b"".join(chunks))
+
+
+def loads(payload: bytes) -> Any:
+    """A JSON document; ``NaN`` and ``Infinity`` (which pandas and Python clients write) allowed."""
     try:
-        return json.loads(b"".join(chunks))
+        return orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        pass
+    try:  # the standard library also reads NaN / Infinity; other bad JSON fails here too
+        return json.loads(payload)
     except ValueError as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from None
+
+
+def dumps(value: Any) -> bytes:
+    """Compact JSON bytes; numpy arrays and scalars as plain values, NaN as null."""
+    return orjson.dumps(value, default=plain, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 def header(scope: dict, name: bytes) -> str:
@@ -42,7 +62,7 @@ def header(scope: dict, name: bytes) -> str:
 
 async def send_json(send: Send, status: int, body: Any,
                      headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    payload = json.dumps(body, separators=(",", ":"), default=plain).encode()
+    payload = dumps(body)
     await send_bytes(send, status, payload, b"application/json", headers)
 
 

@@ -8,10 +8,11 @@ What a crash can lose:
 - ``durability: fast`` (default): a ``kill -9`` loses what was queued since the last commit,
   at most ~50 ms of predictions; a graceful shutdown (SIGTERM, Ctrl-C) loses nothing.
 - ``durability: safe``: a request is answered only after its record is committed, so no
-  acknowledged prediction is ever lost (each request waits for the next batch commit).
+  acknowledged prediction is ever lost (the writer wakes at once; requests that arrive
+  while it commits share the next commit).
 
 Columns configured as personal data are hashed (HMAC-SHA256 with a secret salt) or dropped
-before they reach the queue. Labels arrive later through :func:`add_feedback`, keyed by
+by the writer thread before anything is written. Labels arrive later through :func:`add_feedback`, keyed by
 request id and row.
 """
 
@@ -21,17 +22,17 @@ import hashlib
 import hmac
 import json
 import os
-import queue
 import secrets
 import sqlite3
 import threading
 import time
+from collections import deque
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
-from .http import plain
+from .http import dumps
 
 FLUSH_SECONDS = 0.05
 _SCHEMA = """
@@ -76,7 +77,11 @@ def salt_for(state_dir: Path) -> bytes:
 
 
 class PredictionLog:
-    """A worker's writer: ``record`` queues, a thread commits batches, ``close`` drains."""
+    """A worker's writer: ``record`` queues, a thread encodes and commits, ``close`` drains.
+
+    ``record`` only appends to a deque (no lock, no wake-up in fast mode): encoding the
+    features, hashing personal data and the SQLite commit all happen on the writer thread.
+    """
 
     def __init__(self, path: Path, *, personal_data: dict[str, str] | None = None,
                  salt: bytes = b"", durability: str = "fast") -> None:
@@ -84,7 +89,9 @@ class PredictionLog:
         self.personal = personal_data or {}
         self.salt = salt
         self.safe = durability == "safe"
-        self._queue: queue.Queue = queue.Queue()
+        self._pending: deque = deque()
+        self._wake = threading.Event()  # set by safe-mode records and by close
+        self._closing = False
         self._conn = connect(path)
         self._thread = threading.Thread(target=self._write, name="mlmom-predlog", daemon=True)
         self._thread.start()
@@ -93,11 +100,37 @@ class PredictionLog:
                columns: dict[str, Any], outputs: dict[str, Any], latency_ms: float) -> Future | None:
         """Queue one request's record; in safe mode, a future that resolves once committed."""
         done: Future | None = Future() if self.safe else None
-        row = (request_id, time.time(), model, version, route, _rows(columns),
-               json.dumps(self._protect(columns), default=plain),
-               json.dumps(outputs, default=plain), latency_ms)
-        self._queue.put((row, done))
+        self._pending.append((request_id, time.time(), model, version, route, columns, outputs,
+                              latency_ms, done))
+        if done is not None:
+            self._wake.set()
         return done
+
+    def _write(self) -> None:
+        while not self._closing:
+            self._wake.wait(FLUSH_SECONDS)
+            self._wake.clear()
+            self._drain()
+        self._drain()
+
+    def _drain(self) -> None:
+        while self._pending:
+            batch = [self._pending.popleft() for _ in range(min(len(self._pending), 5000))]
+            self._commit(batch)
+
+    def _commit(self, batch: list[tuple]) -> None:
+        rows = [(rid, ts, model, version, route, _rows(columns), _json(self._protect(columns)),
+                 _json(outputs), latency) for rid, ts, model, version, route, columns, outputs,
+                latency, _ in batch]
+        try:
+            with self._conn:
+                self._conn.execute("BEGIN")
+                self._conn.executemany("INSERT OR REPLACE INTO predictions VALUES "
+                                       "(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.Error as exc:
+            _settle(batch, exc)
+            return
+        _settle(batch, None)
 
     def _protect(self, columns: dict[str, Any]) -> dict[str, Any]:
         out = {}
@@ -105,8 +138,10 @@ class PredictionLog:
             rule = self.personal.get(name)
             if rule == "drop":
                 continue
-            values = values.tolist() if hasattr(values, "tolist") else list(values)
-            out[name] = [self._hash(v) for v in values] if rule == "hash" else values
+            if rule == "hash":
+                values = [self._hash(v) for v in (values.tolist() if hasattr(values, "tolist")
+                                                  else values)]
+            out[name] = values
         return out
 
     def _hash(self, value: Any) -> str | None:
@@ -114,42 +149,26 @@ class PredictionLog:
             return None
         return hmac.new(self.salt, str(value).encode(), hashlib.sha256).hexdigest()[:32]
 
-    def _write(self) -> None:
-        while True:
-            batch = [self._queue.get()]
-            deadline = time.monotonic() + FLUSH_SECONDS
-            while (left := deadline - time.monotonic()) > 0 and len(batch) < 2000:
-                try:
-                    batch.append(self._queue.get(timeout=left))
-                except queue.Empty:
-                    break
-            stop = any(item is None for item in batch)
-            self._commit([item for item in batch if item is not None])
-            if stop:
-                return
-
-    def _commit(self, batch: list[tuple]) -> None:
-        if not batch:
-            return
-        try:
-            with self._conn:
-                self._conn.execute("BEGIN")
-                self._conn.executemany("INSERT OR REPLACE INTO predictions VALUES "
-                                       "(?, ?, ?, ?, ?, ?, ?, ?, ?)", [row for row, _ in batch])
-        except sqlite3.Error as exc:
-            for _, done in batch:
-                if done is not None:
-                    done.set_exception(exc)
-            return
-        for _, done in batch:
-            if done is not None:
-                done.set_result(True)
-
     def close(self) -> None:
         """Write everything queued, then stop: a graceful shutdown loses nothing."""
-        self._queue.put(None)
+        self._closing = True
+        self._wake.set()
         self._thread.join(timeout=30)
         self._conn.close()
+
+
+def _json(value: Any) -> str:
+    return dumps(value).decode()
+
+
+def _settle(batch: list[tuple], error: Exception | None) -> None:
+    for *_, done in batch:
+        if done is None:
+            continue
+        if error is None:
+            done.set_result(True)
+        else:
+            done.set_exception(error)
 
 
 def _rows(columns: dict[str, Any]) -> int:

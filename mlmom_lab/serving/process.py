@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -24,12 +25,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0) -> bool:
+def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0,
+                     context: ssl.SSLContext | None = None) -> bool:
     """True once ``url`` answers; False if the process exits or ``timeout`` passes first."""
     began = time.monotonic()
     while time.monotonic() - began < timeout:
         try:
-            urllib.request.urlopen(url, timeout=2)
+            urllib.request.urlopen(url, timeout=2, context=context)
             return True
         except OSError:
             if proc.poll() is not None:
@@ -39,15 +41,20 @@ def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0) -
 
 
 def start_server(root: str | Path, *args: str, env: dict[str, str] | None = None,
-                 timeout: float = 120.0) -> tuple[subprocess.Popen, int]:
-    """``mlmom serve --port <free> ARGS`` in ``root``; returns the process and its port."""
+                 timeout: float = 120.0,
+                 context: ssl.SSLContext | None = None) -> tuple[subprocess.Popen, int]:
+    """``mlmom serve --port <free> ARGS`` in ``root``; returns the process and its port.
+
+    With TLS among ``args``, ``context`` is the client side that trusts the certificate.
+    """
     port = free_port()
     log = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(
         [sys.executable, "-c", "from mlmom_lab.cli import main; main()", "serve",
          "--port", str(port), *args],
         cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
-    if not wait_until_ready(f"http://127.0.0.1:{port}/ping", proc, timeout):
+    scheme = "https" if context is not None else "http"
+    if not wait_until_ready(f"{scheme}://127.0.0.1:{port}/ping", proc, timeout, context):
         proc.terminate()
         proc.wait(timeout=30)
         log.seek(0)

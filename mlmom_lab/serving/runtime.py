@@ -8,6 +8,7 @@ sizes where it was faster. A version without a parity-checked ONNX twin runs nat
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,7 @@ class ModelRuntime:
     onnx_below: int = 0
     load_seconds: float = 0.0
     task: str = ""
+    batcher: Any = field(default=None, repr=False, compare=False)  # set by the serving app
 
     def predict(self, columns: dict[str, np.ndarray]) -> Prediction:
         rows = len(next(iter(columns.values())))
@@ -109,7 +111,13 @@ def _session(project, run_id: str, providers: list[str] | None):
     from ..mlflow_store import client
 
     path = client(project).download_artifacts(run_id, "onnx/model.onnx")
-    return ort.InferenceSession(path, providers=execution_providers(providers))
+    options = ort.SessionOptions()
+    # One thread per worker: a served batch is small, and ONNX Runtime's default pool (one
+    # spinning thread per core) burns the cores the other workers and the HTTP parsing need.
+    options.intra_op_num_threads = int(os.environ.get("MLMOM_ONNX_THREADS", "1"))
+    options.inter_op_num_threads = 1
+    return ort.InferenceSession(path, sess_options=options,
+                                providers=execution_providers(providers))
 
 
 def execution_providers(requested: list[str] | None = None) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -64,15 +65,33 @@ class InputSchema:
 
     def validate(self, batch: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """Typed columns for ``batch``, or :class:`InvalidInput` naming what is wrong."""
-        known = {c.name for c in self.columns}
-        extra = [name for name in batch if name not in known]
+        return self.typed(batch, self.check_shape(batch))
+
+    def check_shape(self, batch: Mapping[str, Any]) -> int:
+        """The number of rows, once the columns are the right ones and of one length.
+
+        The cheap half of :meth:`validate`: the micro-batcher checks each request's shape
+        alone, then types many requests' values in one go with :meth:`typed`.
+        """
+        extra = [name for name in batch if name not in self._known]
         if extra:
             raise InvalidInput(f"unknown column {extra[0]!r} (expected: {', '.join(self.names)})")
-        missing = [c.name for c in self.columns if c.required and c.name not in batch]
+        missing = [name for name in self._required if name not in batch]
         if missing:
             raise InvalidInput(f"missing column {missing[0]!r}")
-        rows = _row_count(batch)
+        return _row_count(batch)
+
+    def typed(self, batch: Mapping[str, Any], rows: int) -> dict[str, np.ndarray]:
+        """The columns of a shape-checked batch as numpy arrays of the signature's types."""
         return {c.name: _typed(c, batch.get(c.name), rows) for c in self.columns}
+
+    @cached_property
+    def _known(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.columns)
+
+    @cached_property
+    def _required(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
 
 
 def from_signature(signature) -> InputSchema:
@@ -117,10 +136,14 @@ def _array(values: Sequence[Any]) -> np.ndarray:
         array = np.asarray(values)
     except ValueError:  # ragged nesting
         return np.asarray(values, dtype=object)
+    if array.dtype.kind in "fiu" and bool in set(map(type, values)):
+        return np.asarray(values, dtype=object)  # numpy would read True as 1: check each value
     return array if array.dtype.kind in "fiub" else np.asarray(values, dtype=object)
 
 
 def _bad(col: ColumnSpec, row: int, value: Any) -> InvalidInput:
+    if isinstance(value, np.generic):  # name the value as the caller sent it: True, not np.True_
+        value = value.item()
     shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
     return InvalidInput(f"column {col.name!r} expects {col.type} ({col.datatype}), got "
                         f"{type(value).__name__} {shown} at row {row}")
