@@ -50,7 +50,7 @@ def project_option(func):
 
 
 def _register() -> None:
-    from . import deploy, pipeline, project, registry, serve  # noqa: F401  (commands attach)
+    from . import cluster, deploy, pipeline, project, registry, serve  # noqa: F401  (attach)
 
 
 def main() -> None:

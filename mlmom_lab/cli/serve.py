@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import click
 
@@ -30,45 +31,62 @@ from . import cli, project_option
               help="PEM certificate (chain): serve HTTPS.")
 @click.option("--ssl-keyfile", type=click.Path(exists=True, dir_okay=False),
               help="PEM private key of the certificate.")
+@click.option("--bundle", type=click.Path(exists=True, file_okay=False),
+              help="Serve one exported version (`mlmom build-docker` writes one) instead of "
+                   "the project's deployment; no registry needed.")
 @project_option
 def serve(host: str, port: int, workers: int, providers: str, max_body: int,
           max_batch_size: int | None, max_wait_ms: float | None, ssl_certfile: str | None,
-          ssl_keyfile: str | None, project_dir: str) -> None:
+          ssl_keyfile: str | None, bundle: str | None, project_dir: str) -> None:
     """Serve the project's deployment (champion, canary, shadow) on HOST:PORT."""
     import uvicorn
 
-    from ..config import load_project
-    from ..serving import deployment
-
     tls = _tls(ssl_certfile, ssl_keyfile)
-    project = load_project(project_dir)
-    state = deployment.current(project)  # fails here, in one line, without a champion
     chosen = [p.strip() for p in providers.split(",") if p.strip()]
     if chosen:
         from ..serving.runtime import execution_providers
 
         execution_providers(chosen)  # an unknown provider is refused here, in one line
+    what, state_dir = _bundle(bundle) if bundle else _project(project_dir)
     # One fresh folder per server for the workers' metric files (prometheus multiprocess).
-    metrics_dir = project.state_dir / "metrics" / str(os.getpid())
+    metrics_dir = state_dir / "metrics" / str(os.getpid())
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    os.environ.update({"MLMOM_SERVE_PROJECT": str(project.root),
-                       "MLMOM_SERVE_MAX_BODY": str(max_body),
+    os.environ.update({"MLMOM_SERVE_MAX_BODY": str(max_body),
                        "MLMOM_SERVE_PROVIDERS": ",".join(chosen)})
     if max_batch_size is not None:
         os.environ["MLMOM_SERVE_MAX_BATCH"] = str(max_batch_size)
     if max_wait_ms is not None:
         os.environ["MLMOM_SERVE_MAX_WAIT_MS"] = str(max_wait_ms)
     scheme = "https" if tls else "http"
-    click.echo(f"serving {project.spec.model} (champion {state.champion}) on "
-               f"{scheme}://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
+    click.echo(f"serving {what} on {scheme}://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
     try:
-        uvicorn.run("mlmom_lab.serving.app:create_app", factory=True, host=host, port=port,
+        uvicorn.run("mlmom_lab.serving.factory:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", access_log=False, http="httptools",
                     loop="uvloop", **tls)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _project(project_dir: str) -> tuple[str, Path]:
+    from ..config import load_project
+    from ..serving import deployment
+
+    project = load_project(project_dir)
+    state = deployment.current(project)  # fails here, in one line, without a champion
+    os.environ["MLMOM_SERVE_PROJECT"] = str(project.root)
+    return f"{project.spec.model} (champion {state.champion})", project.state_dir
+
+
+def _bundle(folder: str) -> tuple[str, Path]:
+    from ..deploy import bundle
+
+    meta = bundle.read(Path(folder))  # not a bundle: one line, here
+    state_dir = Path(os.environ.get("MLMOM_STATE_DIR") or Path(folder) / "state").resolve()
+    os.environ.update({"MLMOM_SERVE_BUNDLE": str(Path(folder).resolve()),
+                       "MLMOM_STATE_DIR": str(state_dir)})
+    return f"{meta['name']} version {meta['version']} (bundle)", state_dir
 
 
 def _tls(certfile: str | None, keyfile: str | None) -> dict[str, str]:

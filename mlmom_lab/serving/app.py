@@ -13,7 +13,6 @@ log, metrics and auth come next (issue 4).
 from __future__ import annotations
 
 import asyncio
-import gc
 import itertools
 import logging
 import os
@@ -24,8 +23,8 @@ from typing import Any, Callable
 
 from .. import __version__
 from ..errors import InvalidInput, MethodNotAllowed, MlmomError, NotFound, http_status
-from . import openapi, predlog
-from .auth import KeyRing, from_environment, presented_key
+from . import openapi
+from .auth import KeyRing, presented_key
 from .batching import Batcher, BatchPolicy
 from .follow import Follower
 from .http import Send, header, json_body, send_bytes, send_json
@@ -82,16 +81,23 @@ class ServingApp:
             headers += more
         except MlmomError as exc:
             status, body = http_status(exc), {"error": exc.message}
-            self.metrics.error(exc.code, status)
+            self._count_error(scope, exc.code, status)
         except Exception:  # a bug of ours: logged here, never shown to the caller
             logger.exception("request %s failed", request_id)
             status, body = 500, {"error": f"internal error (request {request_id})"}
-            self.metrics.error("internal", 500)
+            self._count_error(scope, "internal", 500)
         finally:
             self.metrics.in_flight.dec()
         await send_json(send, status, body, headers)
         if after is not None:
             after()  # work the client must not wait for (the shadow's prediction)
+
+    def _count_error(self, scope: dict, code: str, status: int) -> None:
+        served = scope.get("mlmom.served")  # (runtime, route) once the request was routed
+        if served is None:
+            self.metrics.error(code, status, self.router.champion.name)
+        else:
+            self.metrics.error(code, status, served[0].name, served[0].version, served[1])
 
     def _authorize(self, scope: dict) -> None:
         path = scope["path"].rstrip("/") or "/"
@@ -124,6 +130,7 @@ class ServingApp:
             _require(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
             runtime, route = self.router.pick(header(scope, ROUTE_KEY) or None)
+            scope["mlmom.served"] = (runtime, route)
             raw = parse_invocations(body, runtime.schema)
             columns, prediction = await self._predict(runtime, raw)
             await self._log(scope, runtime, route, columns, prediction, "mlflow")
@@ -162,6 +169,7 @@ class ServingApp:
     async def _infer(self, scope: dict, body: Any, pinned: ModelRuntime | None):
         key = header(scope, ROUTE_KEY) or None
         runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
+        scope["mlmom.served"] = (runtime, route)
         request = parse_v2(body, runtime.schema)
         columns, prediction = await self._predict(runtime, request.columns)
         answer = v2_response(prediction, model=runtime.name, version=runtime.version,
@@ -196,7 +204,10 @@ class ServingApp:
         actions = {"canary": deployment.canary, "shadow": deployment.shadow,
                    "promote": deployment.promote, "rollback": deployment.rollback,
                    "clear": deployment.clear}
-        if action not in actions or self.project is None:
+        if self.project is None:
+            raise NotFound("this server serves one exported version: release a new one "
+                           "with a new image (or KServe's canary), not here")
+        if action not in actions:
             raise NotFound(f"no deployment action {action!r} (actions: {', '.join(actions)})")
         if not isinstance(body, dict):
             raise InvalidInput("the body must be a JSON object")
@@ -289,37 +300,3 @@ async def _lifespan(receive, send: Send, app: ServingApp) -> None:
             worker_exited()
             await send({"type": "lifespan.shutdown.complete"})
             return
-
-
-def create_app() -> ServingApp:
-    """The app for ``uvicorn --factory`` workers: the project's deployment, followed live."""
-    from ..config import load_project
-    from . import deployment
-    from .runtime import load
-
-    project = load_project(os.environ.get("MLMOM_SERVE_PROJECT", "."))
-    state = deployment.current(project)
-    providers = [p for p in os.environ.get("MLMOM_SERVE_PROVIDERS", "").split(",") if p] or None
-    runtimes = {v: load(project, v, providers=providers) for v in state.versions}
-    limit = int(os.environ.get("MLMOM_SERVE_MAX_BODY", MAX_BODY_BYTES))
-    spec = project.spec.serving.log
-    log = PredictionLog(predlog.sqlite_path(project.prediction_log_uri),
-                        personal_data=spec.personal_data, salt=predlog.salt_for(project.state_dir),
-                        durability=spec.durability)
-    keys = from_environment()
-    if not keys.enabled:
-        logger.warning("no API keys configured (MLMOM_API_KEYS): the server is open to anyone "
-                       "who can reach it")
-    batching = project.spec.serving.batching
-    policy = BatchPolicy(int(os.environ.get("MLMOM_SERVE_MAX_BATCH", batching.max_batch_size)),
-                         float(os.environ.get("MLMOM_SERVE_MAX_WAIT_MS", batching.max_wait_ms)))
-    app = ServingApp(Router(state, runtimes), max_body_bytes=limit, log=log, keys=keys,
-                     project=project, batching=policy)
-    app.follower = Follower(app, deployment.path_of(project),
-                            lambda v: load(project, v, providers=providers))
-    # MLflow, pandas and scikit-learn leave ~10^6 objects behind; a full garbage collection
-    # walking them all stalls every request for 100+ ms (p99 at 64 connections went from
-    # ~170 ms to ~15 ms). Frozen objects are never scanned again.
-    gc.collect()
-    gc.freeze()
-    return app

@@ -26,8 +26,10 @@ class Metrics:
                                  buckets=LATENCY_BUCKETS)
         self.requests = Counter("mlmom_requests_total", "Prediction requests answered.",
                                 (*labels, "protocol"))
-        self.errors = Counter("mlmom_request_errors_total", "Requests refused or failed, by code.",
-                              ("code", "status"))
+        self.errors = Counter("mlmom_request_errors_total",
+                              "Requests refused or failed, by code; version and route are empty "
+                              "when the request failed before it was routed.",
+                              ("model", "version", "route", "code", "status"))
         self.predictions = Counter("mlmom_predictions_total", "Predicted rows by class.",
                                    ("model", "version", "route", "prediction"))
         self.in_flight = Gauge("mlmom_requests_in_flight", "Requests being answered now.",
@@ -69,8 +71,8 @@ class Metrics:
             found = self._cache[key] = self.predictions.labels(*labels, value)
         return found
 
-    def error(self, code: str, status: int) -> None:
-        self.errors.labels(code, str(status)).inc()
+    def error(self, code: str, status: int, model: str, version: str = "", route: str = "") -> None:
+        self.errors.labels(model, version, route, code, str(status)).inc()
 
     def loaded(self, runtime) -> None:
         self.load_seconds.labels(runtime.name, runtime.version).set(runtime.load_seconds)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -84,33 +85,52 @@ def _feeds(columns: dict[str, np.ndarray], inputs: list[tuple[str, str]]) -> dic
 
 def load(project, ref: str, *, providers: list[str] | None = None) -> ModelRuntime:
     """Load ``ref`` (``3``, ``champion``, ``model@champion``), warm it and calibrate it."""
-    import mlflow
-    import mlflow.sklearn
-
     from .. import registry
-    from ..mlflow_store import use_project
+    from ..mlflow_store import client, use_project
 
     began = time.perf_counter()
     use_project(project)
     name, version = registry.parse_ref(ref, project.spec.model)
     info = registry.get_version(name, version, project)
-    native = mlflow.sklearn.load_model(info.source)
-    schema = from_signature(mlflow.models.get_model_info(info.source).signature)
-    runtime = ModelRuntime(info.name, info.version, schema, native, task=info.task)
-    if info.onnx.get("status") == "ok":
-        runtime.onnx = _session(project, info.run_id, providers)
-        runtime.onnx_inputs = info.onnx["inputs"]
-        runtime.onnx_below = calibrate(runtime, _example(info.source, schema))
+    onnx_path = (client(project).download_artifacts(info.run_id, "onnx/model.onnx")
+                 if info.onnx.get("status") == "ok" else None)
+    return assemble(info.name, info.version, info.task, info.source, info.onnx, onnx_path,
+                    providers=providers, began=began)
+
+
+def load_bundle(folder: Path, *, providers: list[str] | None = None) -> ModelRuntime:
+    """Load a version exported by :func:`mlmom_lab.deploy.bundle.export` (no registry needed)."""
+    import json
+
+    began = time.perf_counter()
+    meta = json.loads((folder / "version.json").read_text())
+    onnx_path = folder / "model.onnx" if meta["onnx"].get("status") == "ok" else None
+    return assemble(meta["name"], meta["version"], meta["task"], str(folder / "model"),
+                    meta["onnx"], onnx_path, providers=providers, began=began)
+
+
+def assemble(name: str, version: str, task: str, model_uri: str, onnx: dict[str, Any],
+             onnx_path: str | Path | None, *, providers: list[str] | None = None,
+             began: float | None = None) -> ModelRuntime:
+    """A runtime from an MLflow model and, when it passed parity, its ONNX twin; warm."""
+    import mlflow
+    import mlflow.sklearn
+
+    began = time.perf_counter() if began is None else began
+    native = mlflow.sklearn.load_model(model_uri)
+    schema = from_signature(mlflow.models.Model.load(model_uri).signature)
+    runtime = ModelRuntime(name, version, schema, native, task=task)
+    if onnx_path is not None:
+        runtime.onnx = _session(str(onnx_path), providers)
+        runtime.onnx_inputs = [tuple(pair) for pair in onnx["inputs"]]
+        runtime.onnx_below = calibrate(runtime, _example(model_uri, schema))
     runtime.load_seconds = time.perf_counter() - began
     return runtime
 
 
-def _session(project, run_id: str, providers: list[str] | None):
+def _session(path: str, providers: list[str] | None):
     import onnxruntime as ort
 
-    from ..mlflow_store import client
-
-    path = client(project).download_artifacts(run_id, "onnx/model.onnx")
     options = ort.SessionOptions()
     # One thread per worker: a served batch is small, and ONNX Runtime's default pool (one
     # spinning thread per core) burns the cores the other workers and the HTTP parsing need.

@@ -189,6 +189,8 @@ def test_metrics_add_up_across_workers(server, records):
     assert any(line.startswith('mlmom_model_load_seconds{model="churn-classifier",version="1"}')
                for line in lines)
     assert any(line.startswith("mlmom_requests_in_flight") for line in lines)
+    assert any(line.startswith("mlmom_request_errors_total{") and 'code="invalid_input"' in line
+               and 'route="champion"' in line and 'version="1"' in line for line in lines)
 
 
 def test_openapi_document_is_valid_and_truthful(server, records):
