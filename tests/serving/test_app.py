@@ -160,6 +160,35 @@ def test_graceful_shutdown_loses_no_logged_prediction(example_run, records):
     assert logged.fetchone()[0] == 300
 
 
+def test_safe_mode_loses_no_acknowledged_prediction_to_kill_9(example_run, records, tmp_path):
+    import http.client
+    import shutil
+    import signal
+    import sqlite3
+
+    import yaml
+
+    project, _ = example_run
+    root = tmp_path / "safe"
+    shutil.copytree(project.root, root, ignore=shutil.ignore_patterns("predictions.db*"))
+    spec = yaml.safe_load((root / "mlmom.yaml").read_text())
+    spec["serving"] = {"log": {"durability": "safe"}}
+    (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    proc, port = start_server(root)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = json.dumps({"dataframe_records": records[:1]})
+    for i in range(200):
+        conn.request("POST", "/invocations", body, {"content-type": "application/json",
+                                                    "x-request-id": f"safe-{i}"})
+        response = conn.getresponse()
+        assert response.status == 200 and response.read()
+    proc.send_signal(signal.SIGKILL)  # no shutdown at all: only what is on disk survives
+    proc.wait(timeout=60)
+    db = sqlite3.connect(root / ".mlmom" / "predictions.db")
+    logged = db.execute("SELECT COUNT(*) FROM predictions WHERE request_id LIKE 'safe-%'")
+    assert logged.fetchone()[0] == 200
+
+
 def metric_total(base, name):
     with urllib.request.urlopen(base + "/metrics", timeout=30) as response:
         assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
