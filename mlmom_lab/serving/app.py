@@ -29,7 +29,7 @@ from .batching import Batcher, BatchPolicy
 from .follow import Follower
 from .http import Send, header, json_body, send_bytes, send_json
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
-from .predlog import PredictionLog, add_feedback
+from .predlog import PredictionLog
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
 from .router import Router
 from .runtime import ModelRuntime
@@ -138,7 +138,8 @@ class ServingApp:
                     self._shadow(scope, columns, prediction))
         if path == "/feedback":
             _require(method, "POST")
-            return 200, self._feedback(await json_body(scope, receive, self.max_body_bytes)), [], None
+            body = await json_body(scope, receive, self.max_body_bytes)
+            return 200, await asyncio.to_thread(self._feedback, body), [], None  # may be remote
         match = _V2_MODEL.match(path)
         if match:
             return await self._v2_model(method, match, scope, receive)
@@ -228,7 +229,7 @@ class ServingApp:
             raise NotFound("this server keeps no prediction log")
         if not isinstance(body, dict):
             raise InvalidInput("the body must be an object with 'labels'")
-        return {"accepted": add_feedback(self.log.path, body.get("labels"))}
+        return {"accepted": self.log.add_feedback(body.get("labels"))}
 
     def _shadow(self, scope: dict, columns: dict, served) -> Callable[[], None] | None:
         """The shadow's prediction on the same rows, once the answer is on its way."""

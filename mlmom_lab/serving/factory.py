@@ -46,7 +46,7 @@ def from_project() -> ServingApp:
     providers = _providers()
     runtimes = {v: load(project, v, providers=providers) for v in state.versions}
     spec = project.spec.serving
-    log = PredictionLog(predlog.sqlite_path(project.prediction_log_uri),
+    log = PredictionLog(project.prediction_log_uri,
                         personal_data=spec.log.personal_data,
                         salt=predlog.salt_for(project.state_dir), durability=spec.log.durability)
     app = ServingApp(Router(state, runtimes), max_body_bytes=_max_body(), log=log,

@@ -21,9 +21,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
-import sqlite3
 import threading
 import time
 from collections import deque
@@ -33,34 +33,20 @@ from typing import Any
 
 from ..errors import InvalidInput
 from .http import dumps
+from .logstore import Store, open_store
 
 FLUSH_SECONDS = 0.05
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS predictions (
-    request_id TEXT PRIMARY KEY, ts REAL NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
-    route TEXT NOT NULL, n_rows INTEGER NOT NULL, inputs TEXT NOT NULL, outputs TEXT NOT NULL,
-    latency_ms REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS predictions_ts ON predictions (ts);
-CREATE TABLE IF NOT EXISTS feedback (
-    request_id TEXT NOT NULL, row INTEGER NOT NULL, label TEXT NOT NULL, ts REAL NOT NULL,
-    PRIMARY KEY (request_id, row));
-"""
+RETRY_SECONDS = 1.0
+MAX_BACKLOG = 200_000  # records kept in memory while the database is down
+logger = logging.getLogger("mlmom.serving")
 
 
 def sqlite_path(uri: str) -> Path:
+    """The file of a ``sqlite:///`` prediction log (the demo reads it directly)."""
     prefix = "sqlite:///"
     if not uri.startswith(prefix):
-        raise InvalidInput(f"prediction log URI {uri!r}: only sqlite:/// is supported so far")
+        raise InvalidInput(f"prediction log URI {uri.split('://')[0]}://...: not a SQLite file")
     return Path(uri[len(prefix):])
-
-
-def connect(path: Path) -> sqlite3.Connection:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.executescript(_SCHEMA)
-    return conn
 
 
 def salt_for(state_dir: Path) -> bytes:
@@ -83,16 +69,15 @@ class PredictionLog:
     features, hashing personal data and the SQLite commit all happen on the writer thread.
     """
 
-    def __init__(self, path: Path, *, personal_data: dict[str, str] | None = None,
+    def __init__(self, target: str | Path, *, personal_data: dict[str, str] | None = None,
                  salt: bytes = b"", durability: str = "fast") -> None:
-        self.path = path
+        self.store: Store = open_store(target)  # a URI, or a SQLite file path
         self.personal = personal_data or {}
         self.salt = salt
         self.safe = durability == "safe"
         self._pending: deque = deque()
         self._wake = threading.Event()  # set by safe-mode records and by close
         self._closing = False
-        self._conn = connect(path)
         self._thread = threading.Thread(target=self._write, name="mlmom-predlog", daemon=True)
         self._thread.start()
 
@@ -116,21 +101,31 @@ class PredictionLog:
     def _drain(self) -> None:
         while self._pending:
             batch = [self._pending.popleft() for _ in range(min(len(self._pending), 5000))]
-            self._commit(batch)
+            if not self._commit(batch):
+                time.sleep(RETRY_SECONDS)  # the database is down: try again later
+                return
 
-    def _commit(self, batch: list[tuple]) -> None:
+    def _commit(self, batch: list[tuple]) -> bool:
         rows = [(rid, ts, model, version, route, _rows(columns), _json(self._protect(columns)),
                  _json(outputs), latency) for rid, ts, model, version, route, columns, outputs,
                 latency, _ in batch]
         try:
-            with self._conn:
-                self._conn.execute("BEGIN")
-                self._conn.executemany("INSERT OR REPLACE INTO predictions VALUES "
-                                       "(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        except sqlite3.Error as exc:
-            _settle(batch, exc)
-            return
+            self.store.write_predictions(rows)
+        except Exception as exc:  # noqa: BLE001 - a database that is down must not kill the writer
+            self._failed(batch, exc)
+            return False
         _settle(batch, None)
+        return True
+
+    def _failed(self, batch: list[tuple], exc: Exception) -> None:
+        """Safe-mode requests fail (nothing unwritten is acknowledged); the rest is retried."""
+        _settle([item for item in batch if item[-1] is not None], exc)
+        keep = [item for item in batch if item[-1] is None]
+        room = MAX_BACKLOG - len(self._pending)
+        self._pending.extendleft(reversed(keep[:max(room, 0)]))
+        logger.warning("prediction log: a write failed (%s); %d records kept for a retry, %d "
+                       "dropped", type(exc).__name__, min(len(keep), max(room, 0)),
+                       max(len(keep) - max(room, 0), 0))
 
     def _protect(self, columns: dict[str, Any]) -> dict[str, Any]:
         out = {}
@@ -154,7 +149,11 @@ class PredictionLog:
         self._closing = True
         self._wake.set()
         self._thread.join(timeout=30)
-        self._conn.close()
+        self.store.close()
+
+    def add_feedback(self, labels: Any) -> int:
+        """:func:`add_feedback` into this log's store."""
+        return add_feedback(self.store, labels)
 
 
 def _json(value: Any) -> str:
@@ -175,8 +174,11 @@ def _rows(columns: dict[str, Any]) -> int:
     return len(next(iter(columns.values()))) if columns else 0
 
 
-def add_feedback(path: Path, labels: Any) -> int:
-    """Attach ground-truth labels to logged requests: ``[{request_id, label, row?}]``."""
+def add_feedback(target: Store | str | Path, labels: Any) -> int:
+    """Attach ground-truth labels to logged requests: ``[{request_id, label, row?}]``.
+
+    ``target`` is the prediction log: its URI, a SQLite file, or an open store.
+    """
     if not isinstance(labels, list) or not labels:
         raise InvalidInput("'labels' must be a non-empty list of {request_id, label, row}")
     rows = []
@@ -188,11 +190,12 @@ def add_feedback(path: Path, labels: Any) -> int:
         if not isinstance(row, int) or isinstance(row, bool) or row < 0:
             raise InvalidInput(f"labels[{i}].row must be a non-negative integer")
         rows.append((item["request_id"], row, json.dumps(item["label"]), time.time()))
-    conn = connect(path)
-    try:
-        with conn:
-            conn.execute("BEGIN")
-            conn.executemany("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?)", rows)
-    finally:
-        conn.close()
+    if isinstance(target, (str, Path)):
+        store = open_store(target)
+        try:
+            store.write_feedback(rows)
+        finally:
+            store.close()
+    else:
+        target.write_feedback(rows)
     return len(rows)

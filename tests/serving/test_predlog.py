@@ -1,4 +1,5 @@
-"""The prediction log: batched writes, personal data, durability modes, feedback."""
+"""The prediction log: batched writes, personal data, durability modes, feedback; in SQLite
+directly and through SQLAlchemy (the path a server database such as PostgreSQL takes)."""
 
 import json
 import sqlite3
@@ -8,6 +9,13 @@ import pytest
 
 from mlmom_lab.errors import InvalidInput
 from mlmom_lab.serving.predlog import PredictionLog, add_feedback, salt_for
+
+
+@pytest.fixture(params=["sqlite", "sqlalchemy"])
+def uri(request, tmp_path):
+    """A log URI for a file name: ``sqlite:///`` (stdlib) or ``sqlite+pysqlite:///`` (SQLAlchemy)."""
+    scheme = "sqlite" if request.param == "sqlite" else "sqlite+pysqlite"
+    return lambda name: f"{scheme}:///{tmp_path / name}"
 
 
 def rows(path, table="predictions"):
@@ -26,8 +34,8 @@ def record(log, rid, **columns):
                       latency_ms=1.5)
 
 
-def test_records_are_written_and_personal_data_never_is(tmp_path):
-    log = PredictionLog(tmp_path / "p.db", personal_data={"email": "hash", "name": "drop"},
+def test_records_are_written_and_personal_data_never_is(tmp_path, uri):
+    log = PredictionLog(uri("p.db"), personal_data={"email": "hash", "name": "drop"},
                         salt=b"s3cret")
     for i in range(500):
         record(log, f"r{i}", email=[f"user{i}@example.com"], name=["Ada"], age=[30 + i])
@@ -43,9 +51,9 @@ def test_records_are_written_and_personal_data_never_is(tmp_path):
     assert json.loads(logged[0]["outputs"]) == {"predict": [1]}
 
 
-def test_hashes_are_stable_for_a_salt_and_differ_across_salts(tmp_path):
-    a = PredictionLog(tmp_path / "a.db", personal_data={"email": "hash"}, salt=b"one")
-    b = PredictionLog(tmp_path / "b.db", personal_data={"email": "hash"}, salt=b"two")
+def test_hashes_are_stable_for_a_salt_and_differ_across_salts(tmp_path, uri):
+    a = PredictionLog(uri("a.db"), personal_data={"email": "hash"}, salt=b"one")
+    b = PredictionLog(uri("b.db"), personal_data={"email": "hash"}, salt=b"two")
     for log in (a, b):
         record(log, "x", email=["ada@example.com"])
         record(log, "y", email=["ada@example.com"])
@@ -55,8 +63,8 @@ def test_hashes_are_stable_for_a_salt_and_differ_across_salts(tmp_path):
     assert ha[0] == ha[1] and ha[0] != hb[0]  # joinable within a project, not guessable across
 
 
-def test_safe_mode_answers_only_once_committed(tmp_path):
-    log = PredictionLog(tmp_path / "p.db", durability="safe")
+def test_safe_mode_answers_only_once_committed(tmp_path, uri):
+    log = PredictionLog(uri("p.db"), durability="safe")
     done = record(log, "r1", x=[1.0])
     assert done.result(timeout=10) is True
     assert [r["request_id"] for r in rows(tmp_path / "p.db")] == ["r1"]  # before close
@@ -70,13 +78,50 @@ def test_salt_is_kept_private(tmp_path, monkeypatch):
     assert (tmp_path / "log_salt").stat().st_mode & 0o777 == 0o600
 
 
-def test_feedback_validation_and_storage(tmp_path):
+def test_feedback_validation_and_storage(tmp_path, uri):
     path = tmp_path / "p.db"
-    assert add_feedback(path, [{"request_id": "r1", "label": 1}, {"request_id": "r2", "label": "yes",
+    assert add_feedback(uri("p.db"), [{"request_id": "r1", "label": 1}, {"request_id": "r2", "label": "yes",
                                                                    "row": 3}]) == 2
     assert [(r["request_id"], r["row"], json.loads(r["label"])) for r in rows(path, "feedback")] == [
         ("r1", 0, 1), ("r2", 3, "yes")]
     for bad, message in [([], "non-empty list"), ([{"label": 1}], "labels\\[0\\] needs a string"),
                          ([{"request_id": "r", "label": 1, "row": -1}], "non-negative")]:
         with pytest.raises(InvalidInput, match=message):
-            add_feedback(path, bad)
+            add_feedback(uri("p.db"), bad)
+
+
+def test_a_request_id_logged_twice_keeps_one_row(tmp_path, uri):
+    log = PredictionLog(uri("p.db"))
+    record(log, "same", x=[1.0])
+    record(log, "same", x=[2.0])
+    log.close()
+    assert [json.loads(r["inputs"])["x"] for r in rows(tmp_path / "p.db")] == [[2.0]]
+
+
+def test_a_database_that_is_down_keeps_records_for_a_retry(tmp_path):
+    log = PredictionLog(f"sqlite+pysqlite:///{tmp_path / 'p.db'}")
+    real = log.store.write_predictions
+    calls = []
+
+    def flaky(batch):
+        calls.append(len(batch))
+        if len(calls) == 1:
+            raise ConnectionError("database restarting")
+        real(batch)
+
+    log.store.write_predictions = flaky
+    for i in range(20):
+        record(log, f"r{i}", x=[float(i)])
+    log.close()
+    assert len(calls) >= 2 and len(rows(tmp_path / "p.db")) == 20
+
+
+def test_bad_or_unreachable_database_uris_say_so_without_the_password(tmp_path):
+    from mlmom_lab.errors import InvalidRequest
+
+    with pytest.raises(InvalidRequest, match="driver is not installed") as missing:
+        PredictionLog("nosuchdb://ada:hunter2@db.example.com/log")
+    assert "hunter2" not in str(missing.value)
+    with pytest.raises(InvalidRequest, match="unreachable") as down:
+        PredictionLog(f"sqlite+pysqlite:///{tmp_path}/no/such/dir/p.db")
+    assert "hunter2" not in str(down.value)

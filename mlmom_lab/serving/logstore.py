@@ -1,0 +1,161 @@
+"""Where the prediction log lives: SQLite in the project, or a server database by URI.
+
+``sqlite:///path`` (the default, ``.mlmom/predictions.db``) is written with the standard
+library in WAL mode, so every worker writes and monitoring reads at the same time. Any other
+SQLAlchemy URL (``postgresql+psycopg://user@host/db``, ``mysql+pymysql://...``) goes through
+SQLAlchemy Core with the same two tables; a record written twice under one request id
+replaces the first, as in SQLite. Passwords in a URL never appear in an error message.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Protocol
+
+from ..errors import InvalidRequest
+
+PREDICTION_COLUMNS = ("request_id", "ts", "model", "version", "route", "n_rows", "inputs",
+                      "outputs", "latency_ms")
+FEEDBACK_COLUMNS = ("request_id", "row", "label", "ts")
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS predictions (
+    request_id TEXT PRIMARY KEY, ts REAL NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
+    route TEXT NOT NULL, n_rows INTEGER NOT NULL, inputs TEXT NOT NULL, outputs TEXT NOT NULL,
+    latency_ms REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS predictions_ts ON predictions (ts);
+CREATE TABLE IF NOT EXISTS feedback (
+    request_id TEXT NOT NULL, row INTEGER NOT NULL, label TEXT NOT NULL, ts REAL NOT NULL,
+    PRIMARY KEY (request_id, row));
+"""
+
+
+class Store(Protocol):
+    def write_predictions(self, rows: list[tuple]) -> None: ...
+    def write_feedback(self, rows: list[tuple]) -> None: ...
+    def close(self) -> None: ...
+
+
+def open_store(target: str | Path) -> Store:
+    """The store for a URI (``sqlite:///...`` or any SQLAlchemy URL) or a SQLite file path."""
+    text = str(target)
+    if "://" not in text:
+        return SQLiteStore(Path(text))
+    if text.startswith("sqlite:///"):
+        return SQLiteStore(Path(text[len("sqlite:///"):]))
+    return SqlAlchemyStore(text)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")  # with WAL, a commit survives a process crash
+    conn.executescript(_SCHEMA)
+    return conn
+
+
+class SQLiteStore:
+    """One connection for the writer thread; feedback, from other threads, opens its own."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn = connect(path)
+
+    def write_predictions(self, rows: list[tuple]) -> None:
+        with self._conn:
+            self._conn.execute("BEGIN")
+            self._conn.executemany("INSERT OR REPLACE INTO predictions VALUES "
+                                   "(?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def write_feedback(self, rows: list[tuple]) -> None:
+        conn = connect(self.path)
+        try:
+            with conn:
+                conn.execute("BEGIN")
+                conn.executemany("INSERT OR REPLACE INTO feedback VALUES (?, ?, ?, ?)", rows)
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class SqlAlchemyStore:
+    """A server database through SQLAlchemy Core; its pool serves every thread."""
+
+    def __init__(self, uri: str) -> None:
+        import sqlalchemy as sa
+
+        try:
+            url = sa.engine.make_url(uri)
+        except sa.exc.ArgumentError:
+            raise InvalidRequest(f"prediction log URI {uri.split('://')[0]}://... is not a "
+                                 "database URL") from None
+        self.shown = url.render_as_string(hide_password=True)
+        try:
+            self.engine = sa.create_engine(url, pool_pre_ping=True)
+        except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
+            raise InvalidRequest(f"prediction log {self.shown}: its driver is not installed "
+                                 f"({exc})") from None
+        self.predictions, self.feedback = _tables(sa.MetaData())
+        try:
+            self.predictions.metadata.create_all(self.engine)
+        except sa.exc.SQLAlchemyError as exc:
+            raise InvalidRequest(f"prediction log {self.shown} is unreachable: "
+                                 f"{type(exc.orig or exc).__name__}") from None
+
+    def write_predictions(self, rows: list[tuple]) -> None:
+        self._upsert(self.predictions, PREDICTION_COLUMNS, ("request_id",), rows)
+
+    def write_feedback(self, rows: list[tuple]) -> None:
+        self._upsert(self.feedback, FEEDBACK_COLUMNS, ("request_id", "row"), rows)
+
+    def _upsert(self, table, columns: tuple[str, ...], keys: tuple[str, ...],
+                rows: list[tuple]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(_upsert(table, keys, self.engine.dialect.name),
+                         [dict(zip(columns, row)) for row in rows])
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _tables(metadata):
+    import sqlalchemy as sa
+
+    predictions = sa.Table(
+        "predictions", metadata,
+        sa.Column("request_id", sa.String(128), primary_key=True),
+        sa.Column("ts", sa.Float, nullable=False, index=True),
+        sa.Column("model", sa.String(256), nullable=False),
+        sa.Column("version", sa.String(64), nullable=False),
+        sa.Column("route", sa.String(32), nullable=False),
+        sa.Column("n_rows", sa.Integer, nullable=False),
+        sa.Column("inputs", sa.Text, nullable=False),
+        sa.Column("outputs", sa.Text, nullable=False),
+        sa.Column("latency_ms", sa.Float, nullable=False))
+    feedback = sa.Table(
+        "feedback", metadata,
+        sa.Column("request_id", sa.String(128), primary_key=True),
+        sa.Column("row", sa.Integer, primary_key=True),
+        sa.Column("label", sa.Text, nullable=False),
+        sa.Column("ts", sa.Float, nullable=False))
+    return predictions, feedback
+
+
+def _upsert(table, keys: tuple[str, ...], dialect: str):
+    """INSERT that replaces the row with the same key, in the database's own dialect."""
+    if dialect in ("postgresql", "sqlite"):
+        module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
+        stmt = module.insert(table)
+        return stmt.on_conflict_do_update(
+            index_elements=list(keys),
+            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys})
+    if dialect in ("mysql", "mariadb"):
+        from sqlalchemy.dialects.mysql import insert
+
+        stmt = insert(table)
+        return stmt.on_duplicate_key_update(
+            {c.name: stmt.inserted[c.name] for c in table.c if c.name not in keys})
+    return table.insert()
