@@ -44,6 +44,7 @@ async def app(scope, receive, send):
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
     if not wait_until_ready(url, proc, timeout):
+        proc.stdout.seek(0)
         raise RuntimeError(f"{url} never answered: {proc.stdout.read()[-2000:]}")
 
 
@@ -86,9 +87,14 @@ def prepare_project(scratch: Path) -> Path:
 
 
 def serve(cmd: list[str], cwd: Path, port: int, health: str, env: dict | None = None):
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    # Output to a file, never an unread pipe: `mlflow models serve` logs every request, and
+    # once a pipe's 64 KiB fill up the server stalls (an earlier run of this script measured
+    # that stall, not MLflow: 0 requests at 8 connections).
+    output = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
                             text=True, env={**os.environ, **(env or {}),
                                             "PATH": f"{BIN}:{os.environ['PATH']}"})
+    proc.stdout = output
     wait_ready(f"http://127.0.0.1:{port}{health}", proc)
     return proc
 
@@ -96,7 +102,11 @@ def serve(cmd: list[str], cwd: Path, port: int, health: str, env: dict | None = 
 def measure(name: str, proc: subprocess.Popen, port: int, seconds: float, scratch: Path) -> dict:
     try:
         wrk(port, 8, 2, scratch)  # warm-up
-        return {f"c{c}": wrk(port, c, seconds, scratch) for c in (1, 8, 64)}
+        results = {}
+        for c in (1, 8, 64):
+            results[f"c{c}"] = wrk(port, c, seconds, scratch)
+            print(f"{name} c{c}: {results[f'c{c}']}", file=sys.stderr, flush=True)
+        return results
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -131,6 +141,11 @@ def flips(root: Path, scratch: Path) -> dict:
     return {"flips": done, **result}
 
 
+def ratio(ours: float, theirs: float, digits: int) -> float | None:
+    """ours / theirs; None when the peer answered nothing in time (see its socket errors)."""
+    return round(ours / theirs, digits) if theirs else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -158,8 +173,8 @@ def main() -> None:
         results["flips_under_load"] = flips(root, scratch)
     c8 = {k: v["c8"]["rps"] for k, v in results.items() if "c8" in v}
     results["ratios_at_8_connections"] = {
-        "mlmom_to_mlflow": round(c8["mlmom_serve"] / c8["mlflow_models_serve"], 1),
-        "mlmom_to_bare_asgi": round(c8["mlmom_serve"] / c8["bare_asgi"], 2)}
+        "mlmom_to_mlflow": ratio(c8["mlmom_serve"], c8["mlflow_models_serve"], 1),
+        "mlmom_to_bare_asgi": ratio(c8["mlmom_serve"], c8["bare_asgi"], 2)}
     print(json.dumps(results, indent=1))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

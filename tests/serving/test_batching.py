@@ -7,24 +7,13 @@ import numpy as np
 import pytest
 
 from mlmom_lab.errors import InvalidInput
-from mlmom_lab.serving import runtime as rt
 from mlmom_lab.serving.batching import Batcher, BatchPolicy
 
 
 @pytest.fixture(scope="module")
-def champion(example_run):
-    project, _ = example_run
-    return rt.load(project, "champion")
-
-
-@pytest.fixture(scope="module")
-def requests(example_run):
+def requests(held_out):
     """40 one-row requests of real held-out rows, as JSON would bring them."""
-    import pandas as pd
-
-    project, _ = example_run
-    test = pd.read_parquet(project.root / "data" / "test.parquet").drop(columns="churned")
-    head = test.head(40).astype(object).where(test.head(40).notna(), None)
+    head = held_out.head(40).astype(object).where(held_out.head(40).notna(), None)
     return [{c: [head[c].iloc[i]] for c in head.columns} for i in range(len(head))]
 
 

@@ -4,23 +4,12 @@ import numpy as np
 import pytest
 
 from mlmom_lab.errors import InvalidInput
-from mlmom_lab.serving import runtime as rt
 from mlmom_lab.serving.protocols import parse_invocations, parse_v2, v2_response
 
 
 @pytest.fixture(scope="module")
-def champion(example_run):
-    project, _ = example_run
-    return rt.load(project, "champion")
-
-
-@pytest.fixture(scope="module")
-def rows(example_run):
-    import pandas as pd
-
-    project, _ = example_run
-    test = pd.read_parquet(project.root / "data" / "test.parquet").drop(columns="churned")
-    return test.head(300)
+def rows(held_out):
+    return held_out.head(300)
 
 
 def columns_of(frame):
