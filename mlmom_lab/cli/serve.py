@@ -64,7 +64,9 @@ def serve(host: str, port: int, workers: int, providers: str, max_body: int,
     try:
         uvicorn.run("mlmom_lab.serving.factory:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", access_log=False, http="httptools",
-                    loop="uvloop", **tls)
+                    loop="uvloop", server_header=False,  # no version banner for scanners
+                    proxy_headers=False,  # client addresses are never read, nor logged
+                    **tls)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 

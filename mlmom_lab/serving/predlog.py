@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput
-from .http import dumps
 from .logstore import Store, open_store
 
 FLUSH_SECONDS = 0.05
@@ -106,8 +105,8 @@ class PredictionLog:
                 return
 
     def _commit(self, batch: list[tuple]) -> bool:
-        rows = [(rid, ts, model, version, route, _rows(columns), _json(self._protect(columns)),
-                 _json(outputs), latency) for rid, ts, model, version, route, columns, outputs,
+        rows = [(rid, ts, model, version, route, _rows(columns), self._protect(columns),
+                 _plain(outputs), latency) for rid, ts, model, version, route, columns, outputs,
                 latency, _ in batch]
         try:
             self.store.write_predictions(rows)
@@ -127,16 +126,14 @@ class PredictionLog:
                        "dropped", type(exc).__name__, min(len(keep), max(room, 0)),
                        max(len(keep) - max(room, 0), 0))
 
-    def _protect(self, columns: dict[str, Any]) -> dict[str, Any]:
+    def _protect(self, columns: dict[str, Any]) -> dict[str, list]:
+        """The columns as plain lists, personal ones hashed or left out."""
         out = {}
-        for name, values in columns.items():
+        for name, values in _plain(columns).items():
             rule = self.personal.get(name)
             if rule == "drop":
                 continue
-            if rule == "hash":
-                values = [self._hash(v) for v in (values.tolist() if hasattr(values, "tolist")
-                                                  else values)]
-            out[name] = values
+            out[name] = [self._hash(v) for v in values] if rule == "hash" else values
         return out
 
     def _hash(self, value: Any) -> str | None:
@@ -156,8 +153,9 @@ class PredictionLog:
         return add_feedback(self.store, labels)
 
 
-def _json(value: Any) -> str:
-    return dumps(value).decode()
+def _plain(arrays: dict[str, Any]) -> dict[str, Any]:
+    """numpy arrays as lists (one C call each), so the encoder needs no Python callbacks."""
+    return {k: v.tolist() if hasattr(v, "tolist") else v for k, v in arrays.items()}
 
 
 def _settle(batch: list[tuple], error: Exception | None) -> None:
