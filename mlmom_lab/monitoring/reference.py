@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import InvalidInput
 
 META, ARRAYS = "reference.json", "reference.npz"
+PREDICTION, TARGET = "__prediction__", "__target__"  # columns beside the features
 
 
 @dataclass

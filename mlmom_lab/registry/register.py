@@ -15,12 +15,15 @@ from .store import METRIC_TAG, VersionInfo, client_for, get_version, project_of
 
 def register_model(model: Any, input_example, *, name: str | None = None,
                    metrics: dict[str, float] | None = None, held_out=None,
+                   reference=None, reference_target=None,
                    description: str = "", project: Project | str | None = None) -> VersionInfo:
     """Log ``model`` to MLflow and register it as a new version of the project's model.
 
     Inside a pipeline stage the model goes to the stage's MLflow run and the version carries
     the pipeline's lineage; run by hand it goes to a new run of the project's experiment.
     ``held_out`` rows (a DataFrame, defaulting to ``input_example``) check the ONNX export.
+    ``reference`` (the training features) and ``reference_target`` (their labels) become the
+    version's reference statistics for drift monitoring, with the model's predictions on them.
     """
     from ..track import context
 
@@ -30,8 +33,9 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     lineage = ctx.lineage if ctx else _manual_lineage(project)
     frame = held_out if held_out is not None else input_example
     exported = onnx.export(model, frame)
+    monitoring = _reference(model, reference, reference_target)
     run_id, model_uri = _log(project, model, input_example, held_out, ctx, lineage, exported,
-                             metrics or {})
+                             metrics or {}, monitoring)
     tags = _version_tags(model, lineage, exported, metrics or {})
     client = client_for(project)
     _ensure_registered(client, name)
@@ -43,7 +47,7 @@ def register_model(model: Any, input_example, *, name: str | None = None,
 
 
 def _log(project: Project, model: Any, input_example, held_out, ctx, lineage: dict, exported,
-         metrics: dict[str, float]) -> tuple[str, str]:
+         metrics: dict[str, float], monitoring) -> tuple[str, str]:
     """Log the model, its ONNX twin and its lineage to a run; return the run and model URI."""
     import mlflow
 
@@ -67,7 +71,23 @@ def _log(project: Project, model: Any, input_example, held_out, ctx, lineage: di
                 mlflow.log_artifact(str(Path(tmp) / "model.onnx"), artifact_path="onnx")
             (Path(tmp) / "lineage.json").write_text(json.dumps(lineage, indent=1, default=str))
             mlflow.log_artifact(str(Path(tmp) / "lineage.json"), artifact_path="lineage")
+            if monitoring is not None:
+                monitoring.save(Path(tmp) / "monitoring")
+                mlflow.log_artifacts(str(Path(tmp) / "monitoring"), artifact_path="monitoring")
         return run.info.run_id, model_uri
+
+
+def _reference(model: Any, features, target):
+    """Reference statistics of the training data, the model's predictions and the labels."""
+    if features is None:
+        return None
+    from ..monitoring.reference import PREDICTION, TARGET, reference_stats
+
+    frame = features.copy()
+    frame[PREDICTION] = model.predict(features)
+    if target is not None:
+        frame[TARGET] = list(target)
+    return reference_stats(frame)
 
 
 def _log_native(model: Any, input_example, signature) -> str:

@@ -1,0 +1,60 @@
+"""``mlmom monitor check``: drift of a window of the prediction log against the reference."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from . import cli, project_option
+
+
+@cli.group()
+def monitor() -> None:
+    """Drift and model health of what the server answered."""
+
+
+@monitor.command()
+@click.option("--version", "version", default=None, help="Model version [default: champion].")
+@click.option("--route", type=click.Choice(["champion", "canary", "pinned", "shadow"]),
+              default=None, help="Only requests served on this route [default: all but shadow].")
+@click.option("--last", type=click.IntRange(1), default=None,
+              help="The last N predicted rows [default: all].")
+@click.option("--since", default=None, metavar="DURATION|TS",
+              help="Rows logged since 30m, 2h, 1d ago, or a Unix timestamp.")
+@click.option("--json", "as_json", is_flag=True)
+@project_option
+def check(version: str | None, route: str | None, last: int | None, since: str | None,
+          as_json: bool, project_dir: str) -> None:
+    """Feature, prediction and target drift of a window, with Evidently's default tests."""
+    from ..config import load_project
+    from ..monitoring.windows import check_window, load_window, parse_since
+
+    project = load_project(project_dir)
+    window = load_window(project, version=version, route=route, last=last,
+                         since=parse_since(since) if since else None)
+    drift = check_window(project, window)
+    if as_json:
+        click.echo(json.dumps(drift.as_dict(), indent=1, default=str))
+        return
+    _show(drift)
+
+
+SHOWN = {"__prediction__": "(prediction)", "__target__": "(target, labelled rows)"}
+
+
+def _show(drift) -> None:
+    window, features = drift.window, drift.features
+    click.echo(f"{window.model} version {window.version}: {window.rows} rows, "
+               f"{window.labelled} labelled")
+    for column in [*features.columns, drift.prediction, drift.target]:
+        if column is None:
+            continue
+        score = "-" if column.score is None else f"{column.score:.4g}"
+        verdict = "DRIFT" if column.drifted else "ok"
+        name = SHOWN.get(column.column, column.column)
+        click.echo(f"  {name:<24} {column.method or '-':<14} {column.kind or '':<9} "
+                   f"{score:>10}  {verdict}{'  ' + column.note if column.note else ''}")
+    verdict = "DRIFT" if features.dataset_drift else "no drift"
+    click.echo(f"dataset: {verdict} ({features.drifted_share:.0%} of features drifted, "
+               f"threshold {features.drift_share:.0%})")

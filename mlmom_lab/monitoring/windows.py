@@ -1,0 +1,204 @@
+"""Windows over the prediction log, and their drift against the version's reference.
+
+A window is the last N predicted rows, or the rows of a time range, of one model version
+(and optionally one route), read from the prediction log wherever its URI points. Each
+logged request expands into its rows: the input features, ``__prediction__`` (what the
+model answered) and ``__target__`` where a label arrived through ``/feedback``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ..errors import InvalidInput, NotFound
+from .drift import DriftResult, check_drift
+from .reference import PREDICTION, TARGET, ReferenceStats
+
+
+@dataclass
+class Window:
+    """Rows of the prediction log: ``frame`` holds features, prediction, target and meta."""
+
+    model: str
+    version: str
+    route: str | None
+    frame: Any  # pandas DataFrame
+    since: float | None
+    until: float | None
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+    @property
+    def labelled(self) -> int:
+        return int(self.frame[TARGET].notna().sum()) if TARGET in self.frame else 0
+
+
+@dataclass
+class WindowDrift:
+    """Feature, prediction and (where labels arrived) target drift of one window."""
+
+    window: Window
+    features: DriftResult
+    prediction: Any  # ColumnDrift
+    target: Any  # ColumnDrift or None
+
+    def as_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return {"model": self.window.model, "version": self.window.version,
+                "route": self.window.route, "rows": self.window.rows,
+                "labelled": self.window.labelled, "features": self.features.as_dict(),
+                "prediction": asdict(self.prediction),
+                "target": asdict(self.target) if self.target else None}
+
+
+def load_window(project, *, version: str | None = None, route: str | None = None,
+                last: int | None = None, since: float | None = None,
+                until: float | None = None) -> Window:
+    """The window of ``version`` (default: the champion) by count (``last`` rows) or time."""
+    if last is not None and (not isinstance(last, int) or last <= 0):
+        raise InvalidInput(f"last: {last!r} is not a positive number of rows")
+    if since is not None and until is not None and since >= until:
+        raise InvalidInput("since must be before until")
+    name, number = _version(project, version)
+    records = _read(project.prediction_log_uri, name, number, route, since, until, last)
+    frame = _expand(records, last)
+    _join_labels(project.prediction_log_uri, frame)
+    return Window(name, number, route, frame, since, until)
+
+
+def check_window(project, window: Window, *, methods=None, thresholds=None) -> WindowDrift:
+    """The window's drift against the reference statistics stored with its version."""
+    reference = reference_for(project, window.version)
+    features = [c for c in reference.columns if c not in (PREDICTION, TARGET)]
+    if window.rows == 0:
+        raise InvalidInput(f"the window of version {window.version} has no logged predictions")
+    result = check_drift(reference, window.frame, columns=features, methods=methods,
+                         thresholds=thresholds)
+    prediction = check_drift(reference, window.frame, columns=[PREDICTION]).columns[0]
+    target = None
+    labelled = window.frame[window.frame[TARGET].notna()] if TARGET in window.frame else None
+    if TARGET in reference.columns and labelled is not None and len(labelled):
+        target = check_drift(reference, labelled.astype({TARGET: type(labelled[TARGET].iloc[0])}),
+                             columns=[TARGET]).columns[0]
+    return WindowDrift(window, result, prediction, target)
+
+
+def reference_for(project, version: str) -> ReferenceStats:
+    """The reference statistics registered with ``version``, cached under ``.mlmom/``."""
+    from ..mlflow_store import client
+    from ..registry import get_version
+
+    info = get_version(project.spec.model, version, project)
+    cache = project.state_dir / "monitoring" / info.name / info.version
+    if not (cache / "reference" / "reference.json").is_file():
+        try:
+            client(project).download_artifacts(info.run_id, "monitoring", str(cache))
+        except Exception:  # noqa: BLE001 - MLflow says "not found" in several ways
+            raise NotFound(f"version {info.version} has no reference statistics: register it "
+                           "with reference=<training features>") from None
+        (cache / "monitoring").rename(cache / "reference")
+    return ReferenceStats.load(cache / "reference")
+
+
+def _version(project, version: str | None) -> tuple[str, str]:
+    from ..registry import get_version
+
+    info = get_version(project.spec.model, version or "champion", project)
+    return info.name, info.version
+
+
+def _engine(uri: str):
+    import sqlalchemy as sa
+
+    return sa.create_engine(uri)
+
+
+def _read(uri: str, model: str, version: str, route: str | None, since, until,
+          last: int | None) -> list[tuple]:
+    import sqlalchemy as sa
+
+    where = ["model = :model", "version = :version", "route != 'shadow'" if route is None
+             else "route = :route"]
+    params: dict[str, Any] = {"model": model, "version": version, "route": route}
+    if since is not None:
+        where.append("ts >= :since")
+        params["since"] = since
+    if until is not None:
+        where.append("ts < :until")
+        params["until"] = until
+    sql = ("SELECT request_id, ts, route, n_rows, inputs, outputs FROM predictions WHERE "
+           + " AND ".join(where) + " ORDER BY ts DESC")
+    rows, total = [], 0
+    with _engine(uri).connect() as conn:
+        for row in conn.execute(sa.text(sql), params):
+            rows.append(tuple(row))
+            total += row[3]
+            if last is not None and total >= last:
+                break
+    return rows[::-1]  # oldest first
+
+
+def _expand(records: list[tuple], last: int | None):
+    """One DataFrame row per predicted row: features, prediction, request id, row, ts."""
+    import pandas as pd
+
+    columns: dict[str, list] = {}
+    meta: dict[str, list] = {"request_id": [], "row": [], "ts": [], "route": [], PREDICTION: []}
+    for request_id, ts, route, n_rows, inputs, outputs in records:
+        for name, values in orjson.loads(inputs).items():
+            columns.setdefault(name, [None] * len(meta["row"])).extend(values)
+        meta[PREDICTION].extend(orjson.loads(outputs)["predict"])
+        meta["request_id"].extend([request_id] * n_rows)
+        meta["row"].extend(range(n_rows))
+        meta["ts"].extend([ts] * n_rows)
+        meta["route"].extend([route] * n_rows)
+        for values in columns.values():  # a column a request left out: missing there
+            values.extend([None] * (len(meta["row"]) - len(values)))
+    frame = pd.DataFrame({**columns, **meta})
+    return frame.tail(last).reset_index(drop=True) if last is not None else frame
+
+
+def _join_labels(uri: str, frame) -> None:
+    """``__target__`` from the feedback table, by request id and row (missing where none)."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    if frame.empty:
+        frame[TARGET] = []
+        return
+    ids = sorted(set(frame["request_id"]))
+    query = sa.text("SELECT request_id, row, label FROM feedback WHERE request_id IN :ids"
+                    ).bindparams(sa.bindparam("ids", expanding=True))
+    found = []
+    with _engine(uri).connect() as conn:
+        for start in range(0, len(ids), 5000):  # within every database's parameter limit
+            found += conn.execute(query, {"ids": ids[start:start + 5000]}).fetchall()
+    labels = pd.DataFrame(found, columns=["request_id", "row", "label"])
+    if labels.empty:
+        frame[TARGET] = None
+        return
+    labels[TARGET] = [orjson.loads(v) for v in labels.pop("label")]
+    joined = frame[["request_id", "row"]].merge(labels, on=["request_id", "row"], how="left")
+    frame[TARGET] = joined[TARGET].to_numpy()
+
+
+def parse_since(text: str, now: float | None = None) -> float:
+    """``30m``, ``2h``, ``1d`` (before now) or a Unix timestamp, as a timestamp."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    now = time.time() if now is None else now
+    try:
+        if text[-1:] in units:
+            return now - float(text[:-1]) * units[text[-1]]
+        return float(text)
+    except ValueError:
+        raise InvalidInput(f"since: {text!r} is not a duration (30m, 2h, 1d) or a "
+                           "timestamp") from None
+
+

@@ -1,0 +1,98 @@
+"""Windows over a real prediction log of the example's champion: by count and by time, per
+route, labels joined by request id and row, and drift against the registered reference."""
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from mlmom_lab.errors import InvalidInput
+from mlmom_lab.monitoring.reference import PREDICTION, TARGET
+from mlmom_lab.monitoring.windows import check_window, load_window, parse_since
+from mlmom_lab.serving.predlog import PredictionLog, add_feedback
+
+from ..helpers import mlmom
+
+
+@pytest.fixture(scope="module")
+def logged(example_run):
+    """300 requests of 2 held-out rows each (the second half with monthly charges x1.6), a
+    shadow copy of each, and labels for the first 100 requests."""
+    import pandas as pd
+
+    project, _ = example_run
+    test = pd.read_parquet(project.root / "data" / "test.parquet")
+    features = test.drop(columns="churned")
+    log = PredictionLog(project.prediction_log_uri)
+    began = time.time()
+    for i in range(300):
+        rows = features.iloc[2 * i:2 * i + 2].copy()
+        if i >= 150:
+            rows["monthly_charges"] *= 1.6
+        columns = {c: rows[c].to_numpy() for c in rows.columns}
+        outputs = {"predict": np.array([i % 2, 1])}
+        for route in ("champion", "shadow"):
+            log.record(request_id=f"w-{i}" + (":shadow" if route == "shadow" else ""),
+                       model="churn-classifier", version="1", route=route, columns=columns,
+                       outputs=outputs, latency_ms=1.0)
+    log.close()
+    labels = [{"request_id": f"w-{i}", "row": r, "label": int(test["churned"].iloc[2 * i + r])}
+              for i in range(100) for r in range(2)]
+    add_feedback(project.prediction_log_uri, labels)
+    return project, began
+
+
+def test_a_window_by_count_holds_the_last_rows_with_their_labels(logged):
+    project, _ = logged
+    window = load_window(project, last=100)
+    assert window.rows == 100 and set(window.frame["route"]) == {"champion"}
+    assert list(window.frame["request_id"].iloc[[0, -1]]) == ["w-250", "w-299"]
+    assert window.labelled == 0  # labels came only for the first 100 requests
+    everything = load_window(project)
+    assert everything.rows >= 600 and everything.labelled >= 200
+    first = everything.frame[everything.frame["request_id"] == "w-0"]
+    assert list(first["row"]) == [0, 1] and list(first[PREDICTION]) == [0, 1]
+    assert first[TARGET].notna().all()
+
+
+def test_a_window_by_time_and_route(logged):
+    project, began = logged
+    assert load_window(project, since=began, route="shadow").rows == 600
+    assert load_window(project, since=time.time() + 60).rows == 0
+    assert load_window(project, until=began - 3600).rows == 0
+
+
+def test_drift_of_a_window_against_the_registered_reference(logged):
+    project, _ = logged
+    shifted = check_window(project, load_window(project, last=300))
+    features = shifted.features
+    assert features["monthly_charges"].drifted
+    assert features["monthly_charges"].method == "wasserstein"  # > 1000 reference rows
+    assert not features["contract"].drifted
+    assert shifted.target is None  # no labels in the last 300 rows
+    steady = check_window(project, load_window(project, until=time.time()))
+    assert steady.target is not None and steady.target.n_current >= 200  # the labelled rows
+    assert steady.prediction.column == PREDICTION and steady.prediction.method
+
+
+def test_the_cli_shows_a_window_and_refuses_bad_input(logged):
+    project, _ = logged
+    result = mlmom("monitor", "check", "--last", "300", "--json", cwd=project.root, check=True)
+    shown = json.loads(result.stdout)
+    drifted = {c["column"] for c in shown["features"]["columns"] if c["drifted"]}
+    assert "monthly_charges" in drifted and shown["rows"] == 300
+    text = mlmom("monitor", "check", "--last", "300", cwd=project.root, check=True).stdout
+    assert "monthly_charges" in text and "DRIFT" in text and "(prediction)" in text
+    for args, message in [(["--since", "yesterday"], "not a duration"),
+                          (["--version", "99"], "no version 99")]:
+        result = mlmom("monitor", "check", *args, cwd=project.root)
+        assert result.returncode == 1 and message in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_window_options_are_checked():
+    with pytest.raises(InvalidInput, match="last: 0 is not a positive"):
+        load_window(None, last=0)
+    assert parse_since("2h", now=10_000.0) == 10_000.0 - 7200
+    assert parse_since("1700000000") == 1700000000.0
