@@ -58,3 +58,19 @@ def _show(drift) -> None:
     verdict = "DRIFT" if features.dataset_drift else "no drift"
     click.echo(f"dataset: {verdict} ({features.drifted_share:.0%} of features drifted, "
                f"threshold {features.drift_share:.0%})")
+    if drift.performance is not None:
+        _show_performance(drift.performance)
+
+
+def _show_performance(performance) -> None:
+    names = list(dict.fromkeys([*performance.measured, *performance.estimated]))
+    if not names:
+        return
+    click.echo(f"performance ({performance.labelled} labelled rows measured, "
+               f"{performance.rows} estimated):")
+    for name in names:
+        cells = [performance.baseline.get(name), performance.measured.get(name),
+                 performance.estimated.get(name)]
+        shown = ["-" if v is None else f"{v:.3f}" for v in cells]
+        click.echo(f"  {name:<10} baseline {shown[0]:>6}  measured {shown[1]:>6}  "
+                   f"estimated {shown[2]:>6}")

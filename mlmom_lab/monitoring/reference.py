@@ -20,7 +20,8 @@ import numpy as np
 from ..errors import InvalidInput
 
 META, ARRAYS = "reference.json", "reference.npz"
-PREDICTION, TARGET = "__prediction__", "__target__"  # columns beside the features
+# columns beside the features: the answer, the label, the positive class's probability
+PREDICTION, TARGET, SCORE = "__prediction__", "__target__", "__score__"
 
 
 @dataclass

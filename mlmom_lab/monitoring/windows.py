@@ -16,7 +16,8 @@ import orjson
 
 from ..errors import InvalidInput, NotFound
 from .drift import DriftResult, check_drift
-from .reference import PREDICTION, TARGET, ReferenceStats
+from .performance import Calibration, Performance, estimated, measured
+from .reference import PREDICTION, SCORE, TARGET, ReferenceStats
 
 
 @dataclass
@@ -47,6 +48,7 @@ class WindowDrift:
     features: DriftResult
     prediction: Any  # ColumnDrift
     target: Any  # ColumnDrift or None
+    performance: Performance | None = None
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -55,7 +57,8 @@ class WindowDrift:
                 "route": self.window.route, "rows": self.window.rows,
                 "labelled": self.window.labelled, "features": self.features.as_dict(),
                 "prediction": asdict(self.prediction),
-                "target": asdict(self.target) if self.target else None}
+                "target": asdict(self.target) if self.target else None,
+                "performance": self.performance.as_dict() if self.performance else None}
 
 
 def load_window(project, *, version: str | None = None, route: str | None = None,
@@ -87,11 +90,46 @@ def check_window(project, window: Window, *, methods=None, thresholds=None) -> W
     if TARGET in reference.columns and labelled is not None and len(labelled):
         target = check_drift(reference, labelled.astype({TARGET: type(labelled[TARGET].iloc[0])}),
                              columns=[TARGET]).columns[0]
-    return WindowDrift(window, result, prediction, target)
+    return WindowDrift(window, result, prediction, target, window_performance(project, window))
+
+
+def window_performance(project, window: Window) -> Performance:
+    """Measured metrics on the labelled rows, CBPE estimates on all rows, and the baseline."""
+    from ..registry import get_version
+
+    info = get_version(project.spec.model, window.version, project)
+    frame = window.frame
+    labelled = frame[frame[TARGET].notna()] if TARGET in frame else frame.iloc[:0]
+    calibration = calibration_for(project, window.version)
+    positive = calibration.classes[1] if calibration else None
+    has_score = SCORE in frame and frame[SCORE].notna().all()
+    performance = Performance(window.rows, len(labelled), baseline=dict(info.metrics))
+    if len(labelled):
+        performance.measured = measured(info.task, labelled[TARGET].tolist(),
+                                        labelled[PREDICTION].tolist(),
+                                        labelled[SCORE] if has_score else None, positive)
+    if calibration is not None and has_score and window.rows:
+        performance.estimated = estimated(calibration(frame[SCORE].to_numpy()),
+                                          (frame[PREDICTION] == positive).to_numpy())
+        if len(labelled):
+            performance.estimated_on_labelled = estimated(
+                calibration(labelled[SCORE].to_numpy()),
+                (labelled[PREDICTION] == positive).to_numpy())
+    return performance
 
 
 def reference_for(project, version: str) -> ReferenceStats:
     """The reference statistics registered with ``version``, cached under ``.mlmom/``."""
+    return ReferenceStats.load(_monitoring_dir(project, version))
+
+
+def calibration_for(project, version: str) -> Calibration | None:
+    """The score calibration registered with ``version`` (binary classifiers only)."""
+    return Calibration.load(_monitoring_dir(project, version))
+
+
+def _monitoring_dir(project, version: str):
+    """The version's ``monitoring`` artifacts, downloaded once into ``.mlmom/monitoring``."""
     from ..mlflow_store import client
     from ..registry import get_version
 
@@ -104,7 +142,7 @@ def reference_for(project, version: str) -> ReferenceStats:
             raise NotFound(f"version {info.version} has no reference statistics: register it "
                            "with reference=<training features>") from None
         (cache / "monitoring").rename(cache / "reference")
-    return ReferenceStats.load(cache / "reference")
+    return cache / "reference"
 
 
 def _version(project, version: str | None) -> tuple[str, str]:
@@ -150,11 +188,17 @@ def _expand(records: list[tuple], last: int | None):
     import pandas as pd
 
     columns: dict[str, list] = {}
-    meta: dict[str, list] = {"request_id": [], "row": [], "ts": [], "route": [], PREDICTION: []}
+    meta: dict[str, list] = {"request_id": [], "row": [], "ts": [], "route": [], PREDICTION: [],
+                             SCORE: []}
     for request_id, ts, route, n_rows, inputs, outputs in records:
         for name, values in orjson.loads(inputs).items():
             columns.setdefault(name, [None] * len(meta["row"])).extend(values)
-        meta[PREDICTION].extend(orjson.loads(outputs)["predict"])
+        answer = orjson.loads(outputs)
+        meta[PREDICTION].extend(answer["predict"])
+        # the last class's probability: the positive one of a binary classifier
+        probabilities = answer.get("predict_proba")
+        meta[SCORE].extend([row[-1] for row in probabilities] if probabilities
+                           else [None] * n_rows)
         meta["request_id"].extend([request_id] * n_rows)
         meta["row"].extend(range(n_rows))
         meta["ts"].extend([ts] * n_rows)

@@ -15,7 +15,7 @@ from .store import METRIC_TAG, VersionInfo, client_for, get_version, project_of
 
 def register_model(model: Any, input_example, *, name: str | None = None,
                    metrics: dict[str, float] | None = None, held_out=None,
-                   reference=None, reference_target=None,
+                   held_out_target=None, reference=None, reference_target=None,
                    description: str = "", project: Project | str | None = None) -> VersionInfo:
     """Log ``model`` to MLflow and register it as a new version of the project's model.
 
@@ -23,7 +23,9 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     the pipeline's lineage; run by hand it goes to a new run of the project's experiment.
     ``held_out`` rows (a DataFrame, defaulting to ``input_example``) check the ONNX export.
     ``reference`` (the training features) and ``reference_target`` (their labels) become the
-    version's reference statistics for drift monitoring, with the model's predictions on them.
+    version's reference statistics for drift monitoring, with the model's predictions on them;
+    a classifier's probabilities on ``held_out`` against ``held_out_target`` calibrate the
+    performance estimate used before labels arrive.
     """
     from ..track import context
 
@@ -33,7 +35,7 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     lineage = ctx.lineage if ctx else _manual_lineage(project)
     frame = held_out if held_out is not None else input_example
     exported = onnx.export(model, frame)
-    monitoring = _reference(model, reference, reference_target)
+    monitoring = _reference(model, reference, reference_target, held_out, held_out_target)
     run_id, model_uri = _log(project, model, input_example, held_out, ctx, lineage, exported,
                              metrics or {}, monitoring)
     tags = _version_tags(model, lineage, exported, metrics or {})
@@ -72,22 +74,30 @@ def _log(project: Project, model: Any, input_example, held_out, ctx, lineage: di
             (Path(tmp) / "lineage.json").write_text(json.dumps(lineage, indent=1, default=str))
             mlflow.log_artifact(str(Path(tmp) / "lineage.json"), artifact_path="lineage")
             if monitoring is not None:
-                monitoring.save(Path(tmp) / "monitoring")
+                stats, calibration = monitoring
+                stats.save(Path(tmp) / "monitoring")
+                if calibration is not None:
+                    calibration.save(Path(tmp) / "monitoring")
                 mlflow.log_artifacts(str(Path(tmp) / "monitoring"), artifact_path="monitoring")
         return run.info.run_id, model_uri
 
 
-def _reference(model: Any, features, target):
-    """Reference statistics of the training data, the model's predictions and the labels."""
+def _reference(model: Any, features, target, held_out, held_out_target):
+    """Reference statistics of the training data (features, the model's predictions, the
+    labels) and, for a binary classifier, the calibration of its held-out probabilities."""
     if features is None:
         return None
+    from ..monitoring.performance import Calibration
     from ..monitoring.reference import PREDICTION, TARGET, reference_stats
 
     frame = features.copy()
     frame[PREDICTION] = model.predict(features)
     if target is not None:
         frame[TARGET] = list(target)
-    return reference_stats(frame)
+    calibration = None
+    if held_out is not None and held_out_target is not None and hasattr(model, "predict_proba"):
+        calibration = Calibration.fit(model, held_out, held_out_target)
+    return reference_stats(frame), calibration
 
 
 def _log_native(model: Any, input_example, signature) -> str:

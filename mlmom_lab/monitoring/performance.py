@@ -1,0 +1,124 @@
+"""Model drift: performance per window, measured where labels arrived and estimated where not.
+
+Measured: accuracy, precision, recall, F1 and ROC AUC for a classifier, MAE and RMSE for a
+regressor, on the window's labelled rows, next to the version's evaluation baseline (the
+metrics it was registered with). Estimated, before labels arrive, in the spirit of NannyML's
+CBPE: a binary classifier's score is calibrated once, at registration, on held-out rows
+(isotonic regression), so p = P(positive | row) for each served row; the expected confusion
+matrix is then sum(p) and sum(1 - p) over the rows predicted positive and negative, and every
+metric follows from it. Expected ROC AUC integrates the expected TPR over the expected FPR,
+thresholds taken at the distinct scores.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+CALIBRATION = "calibration.json"
+
+
+@dataclass
+class Calibration:
+    """Isotonic map from the positive class's raw score to a calibrated probability."""
+
+    classes: list[Any]
+    x: list[float]
+    y: list[float]
+
+    @classmethod
+    def fit(cls, model, features, target) -> "Calibration | None":
+        from sklearn.isotonic import IsotonicRegression
+
+        classes = list(model.classes_)
+        if len(classes) != 2:
+            return None  # the estimate covers binary classifiers
+        scores = model.predict_proba(features)[:, 1]
+        iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
+        iso.fit(scores, (np.asarray(target) == classes[1]).astype(float))
+        return cls([_plain(c) for c in classes], iso.X_thresholds_.tolist(),
+                   iso.y_thresholds_.tolist())
+
+    def __call__(self, scores: np.ndarray) -> np.ndarray:
+        return np.interp(scores, self.x, self.y)
+
+    def save(self, folder: Path) -> None:
+        (folder / CALIBRATION).write_text(json.dumps(
+            {"classes": self.classes, "x": self.x, "y": self.y}))
+
+    @classmethod
+    def load(cls, folder: Path) -> "Calibration | None":
+        path = folder / CALIBRATION
+        return cls(**json.loads(path.read_text())) if path.is_file() else None
+
+
+@dataclass
+class Performance:
+    """One window's performance: measured on labelled rows, estimated on all, the baseline."""
+
+    rows: int
+    labelled: int
+    measured: dict[str, float] = field(default_factory=dict)
+    estimated: dict[str, float] = field(default_factory=dict)
+    estimated_on_labelled: dict[str, float] = field(default_factory=dict)
+    baseline: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        from dataclasses import asdict
+
+        return asdict(self)
+
+
+def measured(task: str, target, prediction, score=None, positive=None) -> dict[str, float]:
+    """The realised metrics of labelled rows."""
+    from sklearn import metrics
+
+    y, pred = np.asarray(target), np.asarray(prediction)
+    if task == "regression":
+        return {"mae": float(metrics.mean_absolute_error(y, pred)),
+                "rmse": float(np.sqrt(metrics.mean_squared_error(y, pred)))}
+    out = {"accuracy": float(metrics.accuracy_score(y, pred))}
+    if positive is not None:
+        out.update(precision=float(metrics.precision_score(y, pred, pos_label=positive,
+                                                           zero_division=0)),
+                   recall=float(metrics.recall_score(y, pred, pos_label=positive,
+                                                     zero_division=0)),
+                   f1=float(metrics.f1_score(y, pred, pos_label=positive, zero_division=0)))
+        if score is not None and len(set(y.tolist())) == 2:
+            out["roc_auc"] = float(metrics.roc_auc_score(y == positive, score))
+    return out
+
+
+def estimated(probability: np.ndarray, predicted_positive: np.ndarray) -> dict[str, float]:
+    """CBPE: the expected metrics when each row is positive with its calibrated probability."""
+    p, pos = np.asarray(probability, dtype=float), np.asarray(predicted_positive, dtype=bool)
+    if p.size == 0:
+        return {}
+    tp, fp = p[pos].sum(), (1 - p[pos]).sum()
+    fn, tn = p[~pos].sum(), (1 - p[~pos]).sum()
+    return {"accuracy": float((tp + tn) / p.size),
+            "precision": float(tp / (tp + fp)) if tp + fp else 0.0,
+            "recall": float(tp / (tp + fn)) if tp + fn else 0.0,
+            "f1": float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 0.0,
+            "roc_auc": expected_roc_auc(p)}
+
+
+def expected_roc_auc(p: np.ndarray) -> float:
+    """The ROC AUC expected when row i is positive with probability p_i, scored by p_i."""
+    order = np.argsort(-p, kind="stable")
+    ranked = p[order]
+    positives, negatives = p.sum(), (1 - p).sum()
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    last_of_tie = np.append(np.flatnonzero(np.diff(ranked) != 0), ranked.size - 1)
+    tpr = np.concatenate(([0.0], np.cumsum(ranked)[last_of_tie] / positives))
+    fpr = np.concatenate(([0.0], np.cumsum(1 - ranked)[last_of_tie] / negatives))
+    return float(np.trapezoid(tpr, fpr) if hasattr(np, "trapezoid") else np.trapz(tpr, fpr))
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if isinstance(value, np.generic) else value
