@@ -10,7 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
+                      model_validator)
 
 from .errors import SpecError
 
@@ -70,6 +71,74 @@ class Serving(_Strict):
     batching: BatchingSpec = Field(default_factory=BatchingSpec)
 
 
+DRIFT_METHODS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi", "kl_div",
+                 "hellinger")
+ALERT_FIELDS = {"dataset_drift": (), "feature_drift": ("feature",),
+                "performance_drop": ("metric", "max_drop"), "latency_p99": ("max_ms",),
+                "error_rate": ("max_rate",)}
+METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "mae", "rmse")
+
+
+class AlertRule(_Strict):
+    """One alert: what it watches, its limit, the samples it needs, and its cool-down."""
+
+    name: str = Field(pattern=_NAME_PATTERN)
+    kind: Literal["dataset_drift", "feature_drift", "performance_drop", "latency_p99",
+                  "error_rate"]
+    feature: str | None = Field(default=None, description="feature_drift: the column.")
+    metric: Literal[METRICS] | None = Field(  # type: ignore[valid-type]
+        default=None, description="performance_drop: the metric that may not fall.")
+    max_drop: float | None = Field(default=None, gt=0, le=1, description=(
+        "performance_drop: the largest allowed fall below the registered baseline (for mae "
+        "and rmse, rise above it)."))
+    use_estimate: bool = Field(default=True, description=(
+        "performance_drop: with too few labels, judge the estimated metric instead."))
+    max_ms: float | None = Field(default=None, gt=0, description="latency_p99: milliseconds.")
+    max_rate: float | None = Field(default=None, gt=0, le=1,
+                                   description="error_rate: the largest share of failed requests.")
+    min_samples: int = Field(default=100, ge=1, description="Rows (or labels) needed to judge.")
+    cooldown: str = Field(default="30m", pattern=r"^\d+(\.\d+)?[smhd]$",
+                          description="Quiet time after firing: 90s, 30m, 2h, 1d.")
+
+    @model_validator(mode="after")
+    def _fields_of_kind(self) -> "AlertRule":
+        needed = ALERT_FIELDS[self.kind]
+        for name in needed:
+            if getattr(self, name) is None:
+                raise ValueError(f"a {self.kind} alert needs '{name}'")
+        for name in ("feature", "metric", "max_drop", "max_ms", "max_rate"):
+            if name not in needed and getattr(self, name) is not None:
+                raise ValueError(f"'{name}' does not apply to a {self.kind} alert")
+        return self
+
+    @property
+    def cooldown_seconds(self) -> float:
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        return float(self.cooldown[:-1]) * units[self.cooldown[-1]]
+
+
+class MonitoringSpec(_Strict):
+    """How served predictions are watched."""
+
+    window: int = Field(default=1000, ge=10, description="Rows a check reads by default.")
+    methods: dict[str, Literal[DRIFT_METHODS]] = Field(  # type: ignore[valid-type]
+        default_factory=dict, description="A drift test per feature, instead of the default.")
+    thresholds: dict[str, float] = Field(default_factory=dict,
+                                         description="A drift threshold per feature.")
+    alerts: list[AlertRule] = Field(default_factory=list)
+    webhook: str | None = Field(default=None, pattern=r"^https?://",
+                                description="URL that receives every fired alert as JSON.")
+
+    @field_validator("alerts")
+    @classmethod
+    def _unique_names(cls, alerts: list[AlertRule]) -> list[AlertRule]:
+        names = [a.name for a in alerts]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"alert name {twice[0]!r} is used twice")
+        return alerts
+
+
 class Stage(_Strict):
     """One pipeline stage: a notebook run with parameters, reading deps and writing outs."""
 
@@ -127,6 +196,7 @@ class ProjectSpec(_Strict):
     description: str = ""
     stores: Stores = Field(default_factory=Stores)
     serving: Serving = Field(default_factory=Serving)
+    monitoring: MonitoringSpec = Field(default_factory=MonitoringSpec)
     stages: dict[str, Stage]
 
     @field_validator("stages")

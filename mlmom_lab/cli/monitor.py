@@ -19,25 +19,57 @@ def monitor() -> None:
 @click.option("--route", type=click.Choice(["champion", "canary", "pinned", "shadow"]),
               default=None, help="Only requests served on this route [default: all but shadow].")
 @click.option("--last", type=click.IntRange(1), default=None,
-              help="The last N predicted rows [default: all].")
+              help="The last N predicted rows [default: monitoring.window in mlmom.yaml].")
 @click.option("--since", default=None, metavar="DURATION|TS",
               help="Rows logged since 30m, 2h, 1d ago, or a Unix timestamp.")
 @click.option("--json", "as_json", is_flag=True)
 @project_option
 def check(version: str | None, route: str | None, last: int | None, since: str | None,
           as_json: bool, project_dir: str) -> None:
-    """Feature, prediction and target drift of a window, with Evidently's default tests."""
+    """Drift and performance of a window; fire, store and post the alerts of mlmom.yaml."""
+    from dataclasses import asdict
+
     from ..config import load_project
-    from ..monitoring.windows import check_window, load_window, parse_since
+    from ..monitoring.check import run_check
+    from ..monitoring.windows import parse_since
 
     project = load_project(project_dir)
-    window = load_window(project, version=version, route=route, last=last,
-                         since=parse_since(since) if since else None)
-    drift = check_window(project, window)
+    result = run_check(project, version=version, route=route, last=last,
+                       since=parse_since(since) if since else None)
     if as_json:
-        click.echo(json.dumps(drift.as_dict(), indent=1, default=str))
+        click.echo(json.dumps({**result.drift.as_dict(),
+                               "alerts": [asdict(a) for a in result.alerts]},
+                              indent=1, default=str))
         return
-    _show(drift)
+    _show(result.drift)
+    for alert in result.alerts:
+        click.secho(f"ALERT {alert.message}", fg="red")
+    if result.webhook_ok is False:
+        click.echo("(the alert webhook did not answer; the alerts are stored)", err=True)
+
+
+@monitor.command()
+@click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@project_option
+def alerts(limit: int, as_json: bool, project_dir: str) -> None:
+    """The alerts fired so far, newest first."""
+    import datetime
+    from dataclasses import asdict
+
+    from ..config import load_project
+    from ..monitoring.alerts import history
+
+    project = load_project(project_dir)
+    fired = history(project.prediction_log_uri, limit)
+    if as_json:
+        click.echo(json.dumps([asdict(a) for a in fired], indent=1))
+        return
+    if not fired:
+        click.echo("no alerts")
+    for alert in fired:
+        when = datetime.datetime.fromtimestamp(alert.ts).isoformat(timespec="seconds")
+        click.echo(f"{when}  {alert.message}")
 
 
 SHOWN = {"__prediction__": "(prediction)", "__target__": "(target, labelled rows)"}

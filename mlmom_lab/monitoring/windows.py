@@ -9,12 +9,13 @@ model answered) and ``__target__`` where a label arrived through ``/feedback``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
 
 from ..errors import InvalidInput, NotFound
+from ..serving.logstore import open_store
 from .drift import DriftResult, check_drift
 from .performance import Calibration, Performance, estimated, measured
 from .reference import PREDICTION, SCORE, TARGET, ReferenceStats
@@ -30,6 +31,12 @@ class Window:
     frame: Any  # pandas DataFrame
     since: float | None
     until: float | None
+    latencies_ms: list[float] = field(default_factory=list)  # one per request
+    errors: int = 0  # refused or failed requests in the window's time span
+
+    @property
+    def requests(self) -> int:
+        return len(self.latencies_ms)
 
     @property
     def rows(self) -> int:
@@ -70,10 +77,14 @@ def load_window(project, *, version: str | None = None, route: str | None = None
     if since is not None and until is not None and since >= until:
         raise InvalidInput("since must be before until")
     name, number = _version(project, version)
-    records = _read(project.prediction_log_uri, name, number, route, since, until, last)
+    uri = project.prediction_log_uri
+    open_store(uri).close()  # the tables exist, even before a server ever wrote here
+    records = _read(uri, name, number, route, since, until, last)
     frame = _expand(records, last)
-    _join_labels(project.prediction_log_uri, frame)
-    return Window(name, number, route, frame, since, until)
+    _join_labels(uri, frame)
+    latencies = [r[6] for r in records]
+    errors = _errors(uri, name, number, records[0][1], records[-1][1]) if records else 0
+    return Window(name, number, route, frame, since, until, latencies, errors)
 
 
 def check_window(project, window: Window, *, methods=None, thresholds=None) -> WindowDrift:
@@ -171,8 +182,8 @@ def _read(uri: str, model: str, version: str, route: str | None, since, until,
     if until is not None:
         where.append("ts < :until")
         params["until"] = until
-    sql = ("SELECT request_id, ts, route, n_rows, inputs, outputs FROM predictions WHERE "
-           + " AND ".join(where) + " ORDER BY ts DESC")
+    sql = ("SELECT request_id, ts, route, n_rows, inputs, outputs, latency_ms "
+           "FROM predictions WHERE " + " AND ".join(where) + " ORDER BY ts DESC")
     rows, total = [], 0
     with _engine(uri).connect() as conn:
         for row in conn.execute(sa.text(sql), params):
@@ -190,7 +201,7 @@ def _expand(records: list[tuple], last: int | None):
     columns: dict[str, list] = {}
     meta: dict[str, list] = {"request_id": [], "row": [], "ts": [], "route": [], PREDICTION: [],
                              SCORE: []}
-    for request_id, ts, route, n_rows, inputs, outputs in records:
+    for request_id, ts, route, n_rows, inputs, outputs, _ in records:
         for name, values in orjson.loads(inputs).items():
             columns.setdefault(name, [None] * len(meta["row"])).extend(values)
         answer = orjson.loads(outputs)
@@ -207,6 +218,17 @@ def _expand(records: list[tuple], last: int | None):
             values.extend([None] * (len(meta["row"]) - len(values)))
     frame = pd.DataFrame({**columns, **meta})
     return frame.tail(last).reset_index(drop=True) if last is not None else frame
+
+
+def _errors(uri: str, model: str, version: str, first: float, last: float) -> int:
+    """Refused or failed prediction requests of the version (or not yet routed) in a span."""
+    import sqlalchemy as sa
+
+    query = sa.text("SELECT COUNT(*) FROM errors WHERE model = :model AND ts >= :first AND "
+                    "ts <= :last AND (version = :version OR version = '')")
+    with _engine(uri).connect() as conn:
+        return int(conn.execute(query, {"model": model, "version": version, "first": first,
+                                        "last": last}).scalar())
 
 
 def _join_labels(uri: str, frame) -> None:

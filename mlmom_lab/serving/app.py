@@ -60,6 +60,11 @@ class ServingApp:
         for runtime in router.runtimes.values():
             self.metrics.loaded(runtime)
         self.shadow_stats = {"requests": 0, "disagreements": 0}
+        self.monitoring = None  # the latest drift check's gauges, once a project is known
+        if project is not None:
+            from ..monitoring.export import LATEST, MonitoringCollector
+
+            self.monitoring = MonitoringCollector(project.state_dir / "monitoring" / LATEST)
 
     async def __call__(self, scope: dict, receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -68,7 +73,7 @@ class ServingApp:
         if scope["type"] != "http":
             return
         if scope["path"] == "/metrics":
-            await send_bytes(send, 200, exposition(), CONTENT_TYPE)
+            await send_bytes(send, 200, exposition(self.monitoring), CONTENT_TYPE)
             return
         scope["mlmom.started"] = time.perf_counter()
         request_id = _request_id(scope)
@@ -94,10 +99,13 @@ class ServingApp:
 
     def _count_error(self, scope: dict, code: str, status: int) -> None:
         served = scope.get("mlmom.served")  # (runtime, route) once the request was routed
-        if served is None:
-            self.metrics.error(code, status, self.router.champion.name)
-        else:
-            self.metrics.error(code, status, served[0].name, served[0].version, served[1])
+        model, version, route = ((self.router.champion.name, "", "") if served is None else
+                                 (served[0].name, served[0].version, served[1]))
+        self.metrics.error(code, status, model, version, route)
+        path = scope["path"]
+        if self.log is not None and (path == "/invocations" or path.endswith("/infer")):
+            self.log.record_error(model=model, version=version, route=route, code=code,
+                                  status=status)
 
     def _authorize(self, scope: dict) -> None:
         path = scope["path"].rstrip("/") or "/"

@@ -19,6 +19,7 @@ from .http import dumps
 PREDICTION_COLUMNS = ("request_id", "ts", "model", "version", "route", "n_rows", "inputs",
                       "outputs", "latency_ms")
 FEEDBACK_COLUMNS = ("request_id", "row", "label", "ts")
+ERROR_COLUMNS = ("ts", "model", "version", "route", "code", "status")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS predictions (
     request_id TEXT PRIMARY KEY, ts REAL NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL,
@@ -28,6 +29,10 @@ CREATE INDEX IF NOT EXISTS predictions_ts ON predictions (ts);
 CREATE TABLE IF NOT EXISTS feedback (
     request_id TEXT NOT NULL, row INTEGER NOT NULL, label TEXT NOT NULL, ts REAL NOT NULL,
     PRIMARY KEY (request_id, row));
+CREATE TABLE IF NOT EXISTS errors (
+    ts REAL NOT NULL, model TEXT NOT NULL, version TEXT NOT NULL, route TEXT NOT NULL,
+    code TEXT NOT NULL, status INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS errors_ts ON errors (ts);
 """
 
 
@@ -42,6 +47,7 @@ class Store(Protocol):
 
     def write_predictions(self, rows: list[tuple]) -> None: ...
     def write_feedback(self, rows: list[tuple]) -> None: ...
+    def write_errors(self, rows: list[tuple]) -> None: ...
     def close(self) -> None: ...
 
 
@@ -79,6 +85,11 @@ class SQLiteStore:
             self._conn.execute("BEGIN")
             self._conn.execute(_INSERT_FROM_JSON, (dumps(rows),))
 
+    def write_errors(self, rows: list[tuple]) -> None:
+        with self._conn:
+            self._conn.execute("BEGIN")
+            self._conn.executemany("INSERT INTO errors VALUES (?, ?, ?, ?, ?, ?)", rows)
+
     def write_feedback(self, rows: list[tuple]) -> None:
         conn = connect(self.path)
         try:
@@ -109,7 +120,7 @@ class SqlAlchemyStore:
         except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
             raise InvalidRequest(f"prediction log {self.shown}: its driver is not installed "
                                  f"({exc})") from None
-        self.predictions, self.feedback = _tables(sa.MetaData())
+        self.predictions, self.feedback, self.errors = _tables(sa.MetaData())
         try:
             self.predictions.metadata.create_all(self.engine)
         except sa.exc.SQLAlchemyError as exc:
@@ -122,6 +133,10 @@ class SqlAlchemyStore:
 
     def write_feedback(self, rows: list[tuple]) -> None:
         self._upsert(self.feedback, FEEDBACK_COLUMNS, ("request_id", "row"), rows)
+
+    def write_errors(self, rows: list[tuple]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(self.errors.insert(), [dict(zip(ERROR_COLUMNS, r)) for r in rows])
 
     def _upsert(self, table, columns: tuple[str, ...], keys: tuple[str, ...],
                 rows: list[tuple]) -> None:
@@ -157,7 +172,15 @@ def _tables(metadata):
         sa.Column("row", sa.Integer, primary_key=True),
         sa.Column("label", sa.Text, nullable=False),
         sa.Column("ts", sa.Float, nullable=False))
-    return predictions, feedback
+    errors = sa.Table(
+        "errors", metadata,
+        sa.Column("ts", sa.Float, nullable=False, index=True),
+        sa.Column("model", sa.String(256), nullable=False),
+        sa.Column("version", sa.String(64), nullable=False),
+        sa.Column("route", sa.String(32), nullable=False),
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("status", sa.Integer, nullable=False))
+    return predictions, feedback, errors
 
 
 def _upsert(table, keys: tuple[str, ...], dialect: str):

@@ -95,18 +95,25 @@ def _counts(values):
     return np.unique(values, return_counts=True)
 
 
-def exposition() -> bytes:
-    """The metrics of every worker, in Prometheus text format."""
+def exposition(extra=None) -> bytes:
+    """The metrics of every worker, in Prometheus text format, plus ``extra`` (a collector:
+    the monitoring gauges of the latest drift check)."""
     from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if not folder:
-        return generate_latest(REGISTRY)
-    from prometheus_client.multiprocess import MultiProcessCollector
+        text = generate_latest(REGISTRY)
+    else:
+        from prometheus_client.multiprocess import MultiProcessCollector
 
-    registry = CollectorRegistry()
-    MultiProcessCollector(registry, path=folder)
-    return generate_latest(registry)
+        registry = CollectorRegistry()
+        MultiProcessCollector(registry, path=folder)
+        text = generate_latest(registry)
+    if extra is not None:
+        registry = CollectorRegistry()
+        registry.register(extra)
+        text += generate_latest(registry)
+    return text
 
 
 def worker_exited() -> None:

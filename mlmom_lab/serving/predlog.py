@@ -75,6 +75,7 @@ class PredictionLog:
         self.salt = salt
         self.safe = durability == "safe"
         self._pending: deque = deque()
+        self._errors: deque = deque()  # refused or failed requests, for the error rate
         self._wake = threading.Event()  # set by safe-mode records and by close
         self._closing = False
         self._thread = threading.Thread(target=self._write, name="mlmom-predlog", daemon=True)
@@ -90,6 +91,11 @@ class PredictionLog:
             self._wake.set()
         return done
 
+    def record_error(self, *, model: str, version: str, route: str, code: str,
+                     status: int) -> None:
+        """Queue one refused or failed request (no input, no message: nothing personal)."""
+        self._errors.append((time.time(), model, version, route, code, status))
+
     def _write(self) -> None:
         while not self._closing:
             self._wake.wait(FLUSH_SECONDS)
@@ -98,6 +104,13 @@ class PredictionLog:
         self._drain()
 
     def _drain(self) -> None:
+        if self._errors:
+            errors = [self._errors.popleft() for _ in range(len(self._errors))]
+            try:
+                self.store.write_errors(errors)
+            except Exception as exc:  # noqa: BLE001 - counted in /metrics all the same
+                logger.warning("prediction log: %d error records lost (%s)", len(errors),
+                               type(exc).__name__)
         while self._pending:
             batch = [self._pending.popleft() for _ in range(min(len(self._pending), 5000))]
             if not self._commit(batch):

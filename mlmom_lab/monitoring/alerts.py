@@ -1,0 +1,186 @@
+"""Alerts: rules from ``mlmom.yaml`` judged on a checked window, stored, and posted.
+
+Each rule needs ``min_samples`` (rows, or labels for a measured metric) before it judges, and
+stays quiet for ``cooldown`` after it fires. Fired alerts go to the ``alerts`` table beside
+the prediction log, to the optional webhook (JSON, best effort: a webhook that is down is
+logged, never raised), and the latest check's figures become Prometheus gauges on the
+server's ``/metrics`` (see :mod:`.export`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import urllib.request
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from ..config import AlertRule
+from ..errors import InvalidInput
+from .windows import WindowDrift
+
+logger = logging.getLogger("mlmom.monitoring")
+LOWER_IS_BETTER = {"mae", "rmse"}
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A rule that fired: what it saw, against which limit, on how many samples."""
+
+    rule: str
+    kind: str
+    ts: float
+    model: str
+    version: str
+    value: float
+    limit: float
+    samples: int
+    message: str
+
+
+def judge(rules: list[AlertRule], drift: WindowDrift, *, fired_at: dict[str, float],
+          now: float | None = None) -> list[Alert]:
+    """The rules that fire on this window, minus those still cooling down."""
+    now = time.time() if now is None else now
+    alerts = []
+    for rule in rules:
+        if now - fired_at.get(rule.name, float("-inf")) < rule.cooldown_seconds:
+            continue
+        seen = _observe(rule, drift)
+        if seen is None:
+            continue
+        value, limit, samples, breached, what = seen
+        if samples >= rule.min_samples and breached:
+            window = drift.window
+            alerts.append(Alert(rule.name, rule.kind, now, window.model, window.version,
+                                float(value), float(limit), samples,
+                                f"{rule.name}: {what} (version {window.version}, "
+                                f"{samples} samples)"))
+    return alerts
+
+
+def _observe(rule: AlertRule, drift: WindowDrift):
+    """(value, limit, samples, breached, description) of one rule on one window."""
+    window, features = drift.window, drift.features
+    if rule.kind == "dataset_drift":
+        share = features.drifted_share
+        return (share, features.drift_share, window.rows, features.dataset_drift,
+                f"{share:.0%} of features drifted")
+    if rule.kind == "feature_drift":
+        try:
+            column = features[rule.feature]
+        except StopIteration:
+            raise InvalidInput(f"monitoring.alerts.{rule.name}.feature: {rule.feature!r} is "
+                               "not a feature of the model") from None
+        return (column.score or 0.0, column.threshold or 0.0, column.n_current, column.drifted,
+                f"{rule.feature} drifted ({column.method} {column.score:.3g})"
+                if column.score is not None else "")
+    if rule.kind == "performance_drop":
+        return _performance(rule, drift)
+    if rule.kind == "latency_p99":
+        import numpy as np
+
+        if not window.latencies_ms:
+            return None
+        p99 = float(np.percentile(window.latencies_ms, 99))
+        return (p99, rule.max_ms, window.requests, p99 > rule.max_ms,
+                f"p99 latency {p99:.1f} ms > {rule.max_ms:g} ms")
+    total = window.requests + window.errors
+    rate = window.errors / total if total else 0.0
+    return (rate, rule.max_rate, total, rate > rule.max_rate,
+            f"error rate {rate:.1%} > {rule.max_rate:.1%}")
+
+
+def _performance(rule: AlertRule, drift: WindowDrift):
+    performance = drift.performance
+    if performance is None:
+        return None
+    baseline = performance.baseline.get(rule.metric)
+    if baseline is None:
+        raise InvalidInput(f"monitoring.alerts.{rule.name}.metric: the version was registered "
+                           f"without {rule.metric!r} (it has: "
+                           f"{', '.join(performance.baseline) or 'none'})")
+    value, samples, how = performance.measured.get(rule.metric), performance.labelled, "measured"
+    if (value is None or samples < rule.min_samples) and rule.use_estimate:
+        value, samples, how = performance.estimated.get(rule.metric), performance.rows, "estimated"
+    if value is None:
+        return None
+    drop = value - baseline if rule.metric in LOWER_IS_BETTER else baseline - value
+    return (value, baseline - rule.max_drop if rule.metric not in LOWER_IS_BETTER
+            else baseline + rule.max_drop, samples, drop > rule.max_drop,
+            f"{how} {rule.metric} {value:.3f} vs baseline {baseline:.3f}")
+
+
+def record(uri: str, alerts: list[Alert]) -> None:
+    """Store fired alerts in the ``alerts`` table beside the prediction log."""
+    if not alerts:
+        return
+    with _engine(uri).begin() as conn:
+        conn.execute(_table().insert(), [asdict(a) for a in alerts])
+
+
+def history(uri: str, limit: int = 50) -> list[Alert]:
+    """The latest stored alerts, newest first."""
+    import sqlalchemy as sa
+
+    table = _table()
+    with _engine(uri).connect() as conn:
+        rows = conn.execute(sa.select(table).order_by(table.c.ts.desc()).limit(limit))
+        return [Alert(**row._asdict()) for row in rows]
+
+
+def last_fired(uri: str) -> dict[str, float]:
+    """Rule name -> when it last fired (for the cool-down)."""
+    import sqlalchemy as sa
+
+    table = _table()
+    with _engine(uri).connect() as conn:
+        rows = conn.execute(sa.select(table.c.rule, sa.func.max(table.c.ts)).group_by(table.c.rule))
+        return {rule: ts for rule, ts in rows}
+
+
+def post(url: str, alerts: list[Alert], timeout: float = 5.0) -> bool:
+    """POST the alerts as JSON to the webhook; False (and a log line) when it fails."""
+    if not alerts:
+        return True
+    body = json.dumps({"alerts": [asdict(a) for a in alerts]}).encode()
+    request = urllib.request.Request(url, data=body, headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout):
+            return True
+    except OSError as exc:  # a webhook that is down must not stop monitoring
+        logger.warning("alert webhook failed: %s", type(exc).__name__)
+        return False
+
+
+_TABLE = None
+_ENGINES: dict[str, Any] = {}
+
+
+def _table():
+    global _TABLE
+    if _TABLE is None:
+        import sqlalchemy as sa
+
+        _TABLE = sa.Table(
+            "alerts", sa.MetaData(),
+            sa.Column("rule", sa.String(128), nullable=False, index=True),
+            sa.Column("kind", sa.String(32), nullable=False),
+            sa.Column("ts", sa.Float, nullable=False, index=True),
+            sa.Column("model", sa.String(256), nullable=False),
+            sa.Column("version", sa.String(64), nullable=False),
+            sa.Column("value", sa.Float, nullable=False),
+            sa.Column("limit", sa.Float, nullable=False),
+            sa.Column("samples", sa.Integer, nullable=False),
+            sa.Column("message", sa.Text, nullable=False))
+    return _TABLE
+
+
+def _engine(uri: str):
+    if uri not in _ENGINES:
+        import sqlalchemy as sa
+
+        _ENGINES[uri] = sa.create_engine(uri)
+        _table().metadata.create_all(_ENGINES[uri])
+    return _ENGINES[uri]

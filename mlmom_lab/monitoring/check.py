@@ -1,0 +1,36 @@
+"""One monitoring check, top to bottom: read the window, measure drift and performance, judge
+the alert rules, store and post what fired, publish the gauges."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import alerts as alerting
+from .export import write_latest
+from .windows import WindowDrift, check_window, load_window
+
+
+@dataclass
+class CheckResult:
+    drift: WindowDrift
+    alerts: list[alerting.Alert]
+    webhook_ok: bool | None = None
+
+
+def run_check(project, *, version: str | None = None, route: str | None = None,
+              last: int | None = None, since: float | None = None,
+              until: float | None = None, now: float | None = None) -> CheckResult:
+    """Check a window (by default the last ``monitoring.window`` rows) and act on it."""
+    spec = project.spec.monitoring
+    if last is None and since is None and until is None:
+        last = spec.window
+    window = load_window(project, version=version, route=route, last=last, since=since,
+                         until=until)
+    drift = check_window(project, window, methods=spec.methods or None,
+                         thresholds=spec.thresholds or None)
+    uri = project.prediction_log_uri
+    fired = alerting.judge(spec.alerts, drift, fired_at=alerting.last_fired(uri), now=now)
+    alerting.record(uri, fired)
+    webhook_ok = alerting.post(spec.webhook, fired) if spec.webhook and fired else None
+    write_latest(project.state_dir, drift, fired)
+    return CheckResult(drift, fired, webhook_ok)

@@ -1,0 +1,99 @@
+"""The latest check as Prometheus gauges, next to the serving metrics.
+
+``mlmom monitor check`` writes ``.mlmom/monitoring/latest.json``; the server's ``/metrics``
+reads it (when it changed) through :class:`MonitoringCollector` and adds:
+``mlmom_feature_drift_score{model,version,feature,method}``,
+``mlmom_feature_drifted{...}``, ``mlmom_dataset_drift_share{model,version}``,
+``mlmom_performance{model,version,metric,source}`` (source: measured, estimated, baseline),
+``mlmom_alerts_firing{model,version,rule}`` and
+``mlmom_monitoring_check_timestamp_seconds``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+LATEST = "latest.json"
+
+
+def write_latest(state_dir: Path, drift, alerts: list) -> Path:
+    """Write what the check found where the server's collector reads it (atomically)."""
+    window, features = drift.window, drift.features
+    performance = drift.performance
+    latest = {
+        "ts": time.time(), "model": window.model, "version": window.version,
+        "rows": window.rows, "dataset_drift_share": features.drifted_share,
+        "features": [{"feature": c.column, "method": c.method, "score": c.score,
+                      "drifted": c.drifted} for c in features.columns if c.score is not None],
+        "performance": {source: getattr(performance, source) for source in
+                        ("measured", "estimated", "baseline")} if performance else {},
+        "alerts": [a.rule for a in alerts]}
+    folder = state_dir / "monitoring"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / LATEST
+    temporary = path.with_suffix(f".{os.getpid()}.tmp")
+    temporary.write_text(json.dumps(latest))
+    os.replace(temporary, path)
+    return path
+
+
+class MonitoringCollector:
+    """A prometheus_client collector over ``latest.json`` (re-read only when it changes)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: tuple[float, Any] = (-1.0, None)
+
+    def collect(self):
+        latest = self._latest()
+        if latest is None:
+            return []
+        return list(_families(latest))
+
+    def _latest(self) -> dict | None:
+        try:
+            mtime = self.path.stat().st_mtime
+        except OSError:
+            return None
+        if mtime != self._seen[0]:
+            try:
+                self._seen = (mtime, json.loads(self.path.read_text()))
+            except (OSError, ValueError):
+                return self._seen[1]
+        return self._seen[1]
+
+
+def _families(latest: dict):
+    from prometheus_client.core import GaugeMetricFamily
+
+    model, version = latest["model"], latest["version"]
+    score = GaugeMetricFamily("mlmom_feature_drift_score", "Drift score of each feature in "
+                              "the latest check (a p-value or a distance: see method).",
+                              labels=["model", "version", "feature", "method"])
+    drifted = GaugeMetricFamily("mlmom_feature_drifted", "1 where the feature drifted.",
+                                labels=["model", "version", "feature", "method"])
+    for f in latest["features"]:
+        labels = [model, version, f["feature"], f["method"]]
+        score.add_metric(labels, f["score"])
+        drifted.add_metric(labels, float(f["drifted"]))
+    share = GaugeMetricFamily("mlmom_dataset_drift_share", "Share of drifted features.",
+                              labels=["model", "version"])
+    share.add_metric([model, version], latest["dataset_drift_share"])
+    performance = GaugeMetricFamily("mlmom_performance", "Model performance in the latest "
+                                    "check: measured on labels, estimated, or the baseline.",
+                                    labels=["model", "version", "metric", "source"])
+    for source, values in latest["performance"].items():
+        for metric, value in values.items():
+            performance.add_metric([model, version, metric, source], value)
+    alerts = GaugeMetricFamily("mlmom_alerts_firing", "1 for each alert the latest check "
+                               "fired.", labels=["model", "version", "rule"])
+    for rule in latest["alerts"]:
+        alerts.add_metric([model, version, rule], 1.0)
+    checked = GaugeMetricFamily("mlmom_monitoring_check_timestamp_seconds",
+                                "When the latest monitoring check ran.")
+    checked.add_metric([], latest["ts"])
+    yield from (score, drifted, share, performance, alerts, checked)
