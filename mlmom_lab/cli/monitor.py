@@ -49,6 +49,95 @@ def check(version: str | None, route: str | None, last: int | None, since: str |
 
 
 @monitor.command()
+@click.option("--version", "version", default=None, help="Model version [default: champion].")
+@click.option("--route", type=click.Choice(["champion", "canary", "pinned", "shadow"]),
+              default=None, help="Only requests served on this route [default: all but shadow].")
+@click.option("--last", type=click.IntRange(1), default=None,
+              help="The last N predicted rows [default: monitoring.window in mlmom.yaml].")
+@click.option("--since", default=None, metavar="DURATION|TS",
+              help="Rows logged since 30m, 2h, 1d ago, or a Unix timestamp.")
+@click.option("--output", "-o", type=click.Path(file_okay=False), default=None,
+              help="Folder for the HTML and JSON [default: .mlmom/reports].")
+@project_option
+def report(version: str | None, route: str | None, last: int | None, since: str | None,
+           output: str | None, project_dir: str) -> None:
+    """Evidently's drift report of a window against the reference, also logged to MLflow."""
+    from pathlib import Path
+
+    from ..config import load_project
+    from ..monitoring.report import write_report
+    from ..monitoring.windows import load_window, parse_since
+
+    project = load_project(project_dir)
+    if last is None and since is None:
+        last = project.spec.monitoring.window
+    window = load_window(project, version=version, route=route, last=last,
+                         since=parse_since(since) if since else None)
+    if window.rows == 0:
+        raise click.UsageError(f"no logged predictions of version {window.version} in this "
+                               "window")
+    files = write_report(project, window, Path(output) if output else
+                         project.state_dir / "reports")
+    click.echo(f"wrote {files.html}\nwrote {files.json}\nlogged to MLflow with version "
+               f"{window.version} under {files.mlflow_path}/")
+
+
+@monitor.command()
+@project_option
+def status(project_dir: str) -> None:
+    """What the latest check found, and the latest alerts."""
+    import datetime
+
+    from ..config import load_project
+    from ..monitoring.alerts import history
+    from ..monitoring.export import read_latest
+
+    project = load_project(project_dir)
+    latest = read_latest(project.state_dir)
+    if latest is None:
+        click.echo("no check yet: run `mlmom monitor check`")
+        return
+    when = datetime.datetime.fromtimestamp(latest["ts"]).isoformat(timespec="seconds")
+    drifted = [f["feature"] for f in latest["features"] if f["drifted"]]
+    click.echo(f"{latest['model']} version {latest['version']}, checked {when} on "
+               f"{latest['rows']} rows: {latest['dataset_drift_share']:.0%} of features "
+               f"drifted ({', '.join(drifted) or 'none'})")
+    for source in ("measured", "estimated"):
+        values = latest["performance"].get(source) or {}
+        if values:
+            shown = ", ".join(f"{k} {v:.3f}" for k, v in values.items())
+            click.echo(f"  {source}: {shown}")
+    for alert in history(project.prediction_log_uri, 5):
+        click.echo(f"  alert {datetime.datetime.fromtimestamp(alert.ts):%Y-%m-%d %H:%M}  "
+                   f"{alert.message}")
+
+
+@monitor.command()
+@click.option("--every", type=click.FloatRange(1), default=60, show_default=True,
+              help="Seconds between checks.")
+@click.option("--times", type=click.IntRange(1), default=None,
+              help="Stop after this many checks [default: until Ctrl-C].")
+@project_option
+def watch(every: float, times: int | None, project_dir: str) -> None:
+    """Check the champion's latest window again and again, printing each check."""
+    import itertools
+    import time
+
+    from ..config import load_project
+    from ..monitoring.check import run_check
+
+    project = load_project(project_dir)
+    for i in itertools.count(1):
+        result = run_check(project)
+        _show(result.drift)
+        for alert in result.alerts:
+            click.secho(f"ALERT {alert.message}", fg="red")
+        if times is not None and i >= times:
+            return
+        time.sleep(every)
+
+
+@monitor.command()
 @click.option("--limit", type=click.IntRange(1, 10_000), default=20, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @project_option

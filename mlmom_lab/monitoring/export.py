@@ -41,6 +41,14 @@ def write_latest(state_dir: Path, drift, alerts: list) -> Path:
     return path
 
 
+def read_latest(state_dir: Path) -> dict | None:
+    """What the latest check wrote, or None before the first."""
+    try:
+        return json.loads((state_dir / "monitoring" / LATEST).read_text())
+    except (OSError, ValueError):
+        return None
+
+
 class MonitoringCollector:
     """A prometheus_client collector over ``latest.json`` (re-read only when it changes)."""
 

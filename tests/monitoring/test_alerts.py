@@ -149,3 +149,19 @@ def test_bad_rules_fail_at_load_naming_the_field(project, tmp_path, rule, messag
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     with pytest.raises(SpecError, match=f"mlmom.yaml: monitoring.{message}"):
         load_project(root)
+
+
+def test_the_monitor_commands(project, tmp_path):
+    from ..helpers import mlmom
+
+    watched = mlmom("monitor", "watch", "--every", "1", "--times", "1", cwd=project.root,
+                    check=True).stdout
+    assert "monthly_charges" in watched and "performance" in watched
+    status = mlmom("monitor", "status", cwd=project.root, check=True).stdout
+    assert "churn-classifier version 1" in status and "monthly_charges" in status
+    assert "estimated: accuracy" in status
+    fired = json.loads(mlmom("monitor", "alerts", "--json", cwd=project.root, check=True).stdout)
+    assert {"charges", "slow", "errors"} <= {a["rule"] for a in fired}
+    report = mlmom("monitor", "report", "-o", str(tmp_path), cwd=project.root, check=True)
+    assert "logged to MLflow with version 1" in report.stdout
+    assert len(list(tmp_path.glob("drift-churn-classifier-v1-*.html"))) == 1

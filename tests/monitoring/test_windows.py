@@ -97,3 +97,22 @@ def test_window_options_are_checked():
         load_window(None, last=0)
     assert parse_since("2h", now=10_000.0) == 10_000.0 - 7200
     assert parse_since("1700000000") == 1700000000.0
+
+
+def test_the_evidently_report_agrees_and_is_logged_with_the_version(logged, tmp_path):
+    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.monitoring.report import write_report
+    from mlmom_lab.registry import get_version
+
+    project, began, ended = logged
+    window = load_window(project, since=began, until=ended)
+    files = write_report(project, window, tmp_path)
+    assert files.html.stat().st_size > 100_000 and "<html" in files.html.read_text()[:2000]
+    values = {m["config"]["column"]: m["value"] for m in json.loads(files.json.read_text())
+              ["metrics"] if m["metric_name"].startswith("ValueDrift(")}
+    ours = check_window(project, window).features
+    for column in ours.columns:  # the rebuilt reference has the stored marginals exactly
+        assert values[column.column] == pytest.approx(column.score, rel=1e-6), column.column
+    run = get_version(project.spec.model, window.version, project).run_id
+    logged_files = [a.path for a in client(project).list_artifacts(run, files.mlflow_path)]
+    assert {p.rsplit("/", 1)[-1] for p in logged_files} == {files.html.name, files.json.name}
