@@ -117,6 +117,26 @@ class AlertRule(_Strict):
         return float(self.cooldown[:-1]) * units[self.cooldown[-1]]
 
 
+class RetrainPolicy(_Strict):
+    """What fired alerts do: retrain, release the result as a canary, promote or roll back."""
+
+    on: list[str] = Field(min_length=1, description="Alert names that start the loop.")
+    strategy: Literal["retrain"] = "retrain"
+    target_column: str = Field(description="The label's column name in the training data.")
+    recent_param: str = Field(pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z_][A-Za-z0-9_]*$", description=(
+        "STAGE.PARAM that receives the path of the recent labelled rows (a parquet file)."))
+    params: dict[str, Any] = Field(default_factory=dict, description=(
+        "More STAGE.PARAM overrides for the retraining run, e.g. register.auto_champion: false."))
+    recent_rows: int = Field(default=2000, ge=10, description="Labelled rows exported.")
+    holdout: float = Field(default=0.25, gt=0, lt=1, description=(
+        "Share of the recent rows kept out of training to compare challenger and champion."))
+    metric: Literal[METRICS] = "accuracy"  # type: ignore[valid-type]
+    margin: float = Field(default=0.0, ge=0, le=1, description="How much the challenger must win by.")
+    canary_weight: float = Field(default=0.2, gt=0, lt=1)
+    min_samples: int = Field(default=200, ge=1, description=(
+        "Labelled canary rows needed before promoting or rolling back."))
+
+
 class MonitoringSpec(_Strict):
     """How served predictions are watched."""
 
@@ -128,6 +148,15 @@ class MonitoringSpec(_Strict):
     alerts: list[AlertRule] = Field(default_factory=list)
     webhook: str | None = Field(default=None, pattern=r"^https?://",
                                 description="URL that receives every fired alert as JSON.")
+    retrain: RetrainPolicy | None = None
+
+    @model_validator(mode="after")
+    def _triggers_exist(self) -> "MonitoringSpec":
+        names = {a.name for a in self.alerts}
+        for name in self.retrain.on if self.retrain else []:
+            if name not in names:
+                raise ValueError(f"retrain.on: no alert named {name!r}")
+        return self
 
     @field_validator("alerts")
     @classmethod

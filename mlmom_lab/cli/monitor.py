@@ -44,6 +44,7 @@ def check(version: str | None, route: str | None, last: int | None, since: str |
     _show(result.drift)
     for alert in result.alerts:
         click.secho(f"ALERT {alert.message}", fg="red")
+    _show_loop(result.loop)
     if result.webhook_ok is False:
         click.echo("(the alert webhook did not answer; the alerts are stored)", err=True)
 
@@ -181,6 +182,13 @@ def _show(drift) -> None:
                f"threshold {features.drift_share:.0%})")
     if drift.performance is not None:
         _show_performance(drift.performance)
+
+
+def _show_loop(loop: dict | None) -> None:
+    """The retraining loop's latest step, when this check moved it."""
+    if loop and loop.get("history"):
+        step = loop["history"][-1]
+        click.echo(f"retraining loop: {loop['state']} - {step['message']}")
 
 
 def _show_performance(performance) -> None:

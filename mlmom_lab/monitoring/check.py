@@ -1,11 +1,12 @@
 """One monitoring check, top to bottom: read the window, measure drift and performance, judge
-the alert rules, store and post what fired, publish the gauges."""
+the alert rules, store and post what fired, publish the gauges, advance the retraining loop."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from . import alerts as alerting
+from . import loop
 from .export import write_latest
 from .windows import WindowDrift, check_window, load_window
 
@@ -15,6 +16,7 @@ class CheckResult:
     drift: WindowDrift
     alerts: list[alerting.Alert]
     webhook_ok: bool | None = None
+    loop: dict | None = None  # the retraining loop's state after this check
 
 
 def run_check(project, *, version: str | None = None, route: str | None = None,
@@ -33,4 +35,4 @@ def run_check(project, *, version: str | None = None, route: str | None = None,
     alerting.record(uri, fired)
     webhook_ok = alerting.post(spec.webhook, fired) if spec.webhook and fired else None
     write_latest(project.state_dir, drift, fired)
-    return CheckResult(drift, fired, webhook_ok)
+    return CheckResult(drift, fired, webhook_ok, loop.advance(project, fired, now))
