@@ -121,20 +121,36 @@ class RetrainPolicy(_Strict):
     """What fired alerts do: retrain, release the result as a canary, promote or roll back."""
 
     on: list[str] = Field(min_length=1, description="Alert names that start the loop.")
-    strategy: Literal["retrain"] = "retrain"
-    target_column: str = Field(description="The label's column name in the training data.")
-    recent_param: str = Field(pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z_][A-Za-z0-9_]*$", description=(
-        "STAGE.PARAM that receives the path of the recent labelled rows (a parquet file)."))
+    strategy: Literal["retrain", "incremental"] = Field(default="retrain", description=(
+        "retrain: run the pipeline on recent data; incremental: partial_fit the champion on "
+        "the labelled feedback."))
+    target_column: str = Field(default="target",
+                               description="retrain: the label's column name in the data.")
+    recent_param: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z_][A-Za-z0-9_]*$", description=(
+            "retrain: STAGE.PARAM that receives the path of the recent labelled rows."))
     params: dict[str, Any] = Field(default_factory=dict, description=(
         "More STAGE.PARAM overrides for the retraining run, e.g. register.auto_champion: false."))
     recent_rows: int = Field(default=2000, ge=10, description="Labelled rows exported.")
+    epochs: int = Field(default=5, ge=1, le=1000, description=(
+        "incremental: passes of partial_fit over the recent rows (shuffled each time)."))
     holdout: float = Field(default=0.25, gt=0, lt=1, description=(
         "Share of the recent rows kept out of training to compare challenger and champion."))
     metric: Literal[METRICS] = "accuracy"  # type: ignore[valid-type]
-    margin: float = Field(default=0.0, ge=0, le=1, description="How much the challenger must win by.")
+    margin: float = Field(default=0.0, ge=0, le=1, description=(
+        "How much the canary must win by on live labels to be promoted."))
+    offline_tolerance: float = Field(default=0.02, ge=0, le=1, description=(
+        "How much worse than the champion the challenger may look on the few held-out recent "
+        "rows and still go out as a canary (the live comparison decides)."))
     canary_weight: float = Field(default=0.2, gt=0, lt=1)
     min_samples: int = Field(default=200, ge=1, description=(
         "Labelled canary rows needed before promoting or rolling back."))
+
+    @model_validator(mode="after")
+    def _retrain_needs_a_param(self) -> "RetrainPolicy":
+        if self.strategy == "retrain" and self.recent_param is None:
+            raise ValueError("the retrain strategy needs 'recent_param' (STAGE.PARAM)")
+        return self
 
 
 class MonitoringSpec(_Strict):

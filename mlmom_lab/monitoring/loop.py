@@ -1,4 +1,4 @@
-"""The retraining loop: alert -> retrain -> challenger -> canary -> promote or roll back.
+"""The retraining loop: alert -> retrain or update -> challenger -> canary -> promote or roll back.
 
 A small state machine kept in ``.mlmom/monitoring/loop.json`` (with every step in its
 history), advanced by each monitoring check:
@@ -6,8 +6,9 @@ history), advanced by each monitoring check:
 - **idle**: an alert named in ``monitoring.retrain.on`` fired -> export the recent labelled
   rows from the prediction log (the newest ``holdout`` share kept apart), run the pipeline
   with ``recent_param`` pointing at them (papermill: cached, logged, reproducible like any
-  run), and compare the new version (``challenger``) with the champion on the kept-apart rows;
-  if it is not worse, release it as a canary at ``canary_weight``.
+  run) - or, with ``strategy: incremental``, ``partial_fit`` a copy of the champion on them -
+  and compare the new version (``challenger``) with the champion on the kept-apart rows; if
+  it is not worse by more than ``offline_tolerance``, release it as a canary.
 - **canary**: once ``min_samples`` canary rows are labelled, compare the canary's measured
   metric with the champion's over the same period: promote when it wins by ``margin``,
   otherwise roll back (the canary is removed; the champion never moved).
@@ -21,9 +22,11 @@ import os
 import time
 from typing import Any
 
+import numpy as np
+
 from ..errors import InvalidRequest
 from .performance import measured
-from .reference import PREDICTION, TARGET
+from .reference import PREDICTION, SCORE, TARGET
 
 FILE = "loop.json"
 
@@ -62,18 +65,23 @@ def _retrain(project, policy, current: dict, fired: list, now: float) -> dict:
         return _step(current, now, "idle", f"not retrained: only {len(labelled)} labelled rows")
     cut = int(len(labelled) * (1 - policy.holdout))
     train_rows, holdout = labelled.iloc[:cut], labelled.iloc[cut:]
-    recent = _export(project, train_rows, policy.target_column)
-    overrides = _overrides(policy, recent)
-    result = run_pipeline(project, overrides=overrides)
-    if not result.ok:
-        failed = next(s for s in result.stages if s.error)
-        return _step(current, now, "idle", f"retraining failed in {failed.name}: {failed.error}")
-    challenger = registry.get_version(project.spec.model, "challenger", project).version
+    if policy.strategy == "incremental":
+        challenger = _incremental(project, champion, train_rows, holdout, policy.epochs)
+        how = f"updated ({policy.epochs} partial_fit passes)"
+    else:
+        result = run_pipeline(project, overrides=_overrides(
+            policy, _export(project, train_rows, policy.target_column)))
+        if not result.ok:
+            failed = next(s for s in result.stages if s.error)
+            return _step(current, now, "idle",
+                         f"retraining failed in {failed.name}: {failed.error}")
+        challenger = registry.get_version(project.spec.model, "challenger", project).version
+        how = "retrained"
     ours, theirs = _offline(project, policy, challenger, champion, holdout)
-    why = (f"alert {', '.join(a.rule for a in fired)}: retrained on {len(train_rows)} recent "
+    why = (f"alert {', '.join(a.rule for a in fired)}: {how} on {len(train_rows)} recent "
            f"rows as version {challenger}; on {len(holdout)} held-out recent rows "
            f"{policy.metric} {ours:.3f} vs champion v{champion}'s {theirs:.3f}")
-    if challenger == champion or ours < theirs:
+    if challenger == champion or ours < theirs - policy.offline_tolerance:
         return _step(current, now, "idle", why + ": not released")
     deployment.canary(project, challenger, policy.canary_weight,
                       reason=f"retraining loop: canary of v{challenger}")
@@ -102,12 +110,48 @@ def _judge_canary(project, policy, current: dict, now: float) -> dict:
     return _step(current, now, "idle", f"rolled back: {why}")
 
 
+def _incremental(project, champion: str, rows, holdout, epochs: int) -> str:
+    """``partial_fit`` a copy of the champion on the labelled rows and register it as the
+    challenger (a pipeline's fitted preprocessing is kept; only its last step learns)."""
+    import copy
+
+    import mlflow.sklearn
+
+    from .. import registry
+
+    info = registry.get_version(project.spec.model, champion, project)
+    model = copy.deepcopy(mlflow.sklearn.load_model(info.source))
+    learner = model.steps[-1][1] if hasattr(model, "steps") else model
+    if not hasattr(learner, "partial_fit"):
+        raise InvalidRequest(f"monitoring.retrain.strategy: version {champion}'s "
+                             f"{type(learner).__name__} has no partial_fit; use retrain")
+    features = _features(rows)
+    inputs = model[:-1].transform(rows[features]) if hasattr(model, "steps") else rows[features]
+    labels = rows[TARGET].astype(type(learner.classes_[0])).to_numpy()
+    order = np.random.default_rng(0)
+    for _ in range(epochs):  # shuffled passes, seeded: the same rows give the same model
+        shuffled = order.permutation(len(labels))
+        learner.partial_fit(inputs[shuffled], labels[shuffled])
+    version = registry.register_model(
+        model, rows[features].head(5), held_out=holdout[features],
+        held_out_target=holdout[TARGET].astype(type(learner.classes_[0])),
+        reference=rows[features], reference_target=rows[TARGET], project=project,
+        description=f"incremental update of version {champion} on {len(rows)} labelled rows")
+    registry.promote(version.version, alias="challenger", project=project,
+                     reason=f"retraining loop: partial_fit of v{champion} on {len(rows)} rows")
+    return version.version
+
+
+def _features(frame) -> list[str]:
+    return [c for c in frame.columns if c not in
+            (PREDICTION, TARGET, SCORE, "request_id", "row", "ts", "route")]
+
+
 def _offline(project, policy, challenger: str, champion: str, holdout) -> tuple[float, float]:
     """The metric of both versions on the held-out recent rows (predicted natively)."""
     from ..serving.runtime import load
 
-    features = [c for c in holdout.columns if c not in
-                (PREDICTION, TARGET, "request_id", "row", "ts", "route", "__score__")]
+    features = _features(holdout)
     scores = []
     for version in (challenger, champion):
         runtime = load(project, version)
@@ -115,24 +159,30 @@ def _offline(project, policy, challenger: str, champion: str, holdout) -> tuple[
                for c in features if c in runtime.schema.names}
         prediction = runtime.predict(runtime.schema.validate(raw))
         frame = holdout.assign(**{PREDICTION: prediction.values})
+        if prediction.probabilities is not None:
+            frame[SCORE] = prediction.probabilities[:, -1]
         scores.append(_metric(policy, frame))
     return scores[0], scores[1]
 
 
 def _metric(policy, labelled) -> float:
+    """The policy's metric on labelled rows (higher is better: errors are negated). ROC AUC
+    reads the positive class's score, which is the last of the sorted classes."""
     task = "regression" if policy.metric in ("mae", "rmse") else "classification"
-    values = measured(task, labelled[TARGET].tolist(), labelled[PREDICTION].tolist())
-    value = values.get(policy.metric)
+    labels, predicted = labelled[TARGET].tolist(), labelled[PREDICTION].tolist()
+    score = labelled[SCORE] if SCORE in labelled and labelled[SCORE].notna().all() else None
+    positive = sorted(set(labels) | set(predicted))[-1] if task == "classification" else None
+    value = measured(task, labels, predicted, score, positive).get(policy.metric)
     if value is None:
-        raise InvalidRequest(f"monitoring.retrain.metric: {policy.metric!r} needs scores; "
-                             "use accuracy (or mae, rmse)")
+        raise InvalidRequest(f"monitoring.retrain.metric: {policy.metric!r} cannot be measured "
+                             "on these rows (roc_auc needs two classes and the model's scores)")
     return -value if policy.metric in ("mae", "rmse") else value
 
 
 def _export(project, rows, target: str) -> str:
     """The rows as a parquet file named by its content, inside the project (relative path)."""
     features = rows.drop(columns=[c for c in ("request_id", "row", "ts", "route", PREDICTION,
-                                              "__score__") if c in rows]).rename(
+                                              SCORE) if c in rows]).rename(
         columns={TARGET: target})
     folder = project.root / "data" / "recent"
     folder.mkdir(parents=True, exist_ok=True)

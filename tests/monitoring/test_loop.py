@@ -127,3 +127,73 @@ def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project):
     current = deployment.current(project)
     assert current.champion == champion and current.canary is None
     assert registry.get_version(project.spec.model, "champion", project).version == champion
+
+
+@pytest.fixture(scope="module")
+def sgd_project(example_run, tmp_path_factory):
+    """A copy of the example whose champion is an SGD classifier (it has partial_fit),
+    registered by hand, under the incremental strategy."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.pipeline import Pipeline, make_pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    source, _ = example_run
+    root = tmp_path_factory.mktemp("incremental") / "churn"
+    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns("predictions.db*"))
+    spec = yaml.safe_load((root / "mlmom.yaml").read_text())
+    spec["monitoring"] = {"window": 1000, "retrain": {
+        "on": ["drift"], "strategy": "incremental", "holdout": 0.3, "metric": "roc_auc",
+        "canary_weight": 0.5, "min_samples": 150}, "alerts": [
+        {"name": "drift", "kind": "feature_drift", "feature": "monthly_charges",
+         "min_samples": 200}]}
+    (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    project = load_project(root)
+    sys.path.insert(0, str(root))
+    from churn_data import FEATURES, TARGET
+
+    train = pd.read_parquet(root / "data" / "train.parquet")
+    test = pd.read_parquet(root / "data" / "test.parquet")
+    numeric = [c for c in FEATURES if train[c].dtype.kind in "if"]
+    model = Pipeline([
+        ("preprocess", ColumnTransformer([
+            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+             numeric),
+            ("categorical", OneHotEncoder(handle_unknown="ignore"),
+             [c for c in FEATURES if c not in numeric])])),
+        ("model", SGDClassifier(loss="log_loss", random_state=0))]).fit(train[FEATURES],
+                                                                       train[TARGET])
+    version = registry.register_model(model, test[FEATURES].head(5), held_out=test[FEATURES],
+                                      held_out_target=test[TARGET], reference=train[FEATURES],
+                                      reference_target=train[TARGET], project=project,
+                                      metrics={"accuracy": model.score(test[FEATURES],
+                                                                       test[TARGET])})
+    registry.promote(version.version, project=project, reason="test: an SGD champion")
+    assert deployment.current(project).champion == version.version
+    return project
+
+
+def test_incremental_update_canary_and_decision(sgd_project):
+    project = sgd_project
+    champion = deployment.current(project).champion
+    proc, port = start_server(project.root)
+    try:
+        send(port, customers(project, 1600, seed=601), "inc-before")
+        first = run_check(project)
+        assert first.loop["state"] == "canary", first.loop["history"][-1]
+        challenger = first.loop["canary"]
+        assert "updated (5 partial_fit passes) on 1120 recent rows" in first.loop["history"][-1]["message"]
+        info = registry.get_version(project.spec.model, challenger, project)
+        assert info.description.startswith(f"incremental update of version {champion}")
+        time.sleep(1.5)
+        send(port, customers(project, 1200, seed=602), "inc-during")
+        second = run_check(project)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    for step in second.loop["history"]:
+        print(step["message"])
+    assert second.loop["history"][-1]["message"].startswith("promoted:")
+    assert deployment.current(project).champion == challenger
