@@ -129,7 +129,8 @@ def test_every_request_is_logged_with_its_id_and_feedback_joins(server, records)
         found = conn.execute("SELECT version, route, n_rows, inputs FROM predictions "
                              "WHERE request_id = 'order-1234'").fetchall()
         joined = conn.execute("SELECT COUNT(*) FROM predictions p JOIN feedback f "
-                              "ON f.request_id = p.request_id").fetchone()[0]
+                              "ON f.request_id = p.request_id "
+                              "WHERE p.request_id = 'order-1234'").fetchone()[0]
         conn.close()
         if found:
             break
