@@ -1,4 +1,5 @@
-"""``mlmom monitor check``: drift of a window of the prediction log against the reference."""
+"""``mlmom monitor check|report|status|watch|alerts``: drift, performance and alerts of the
+prediction log, against the reference registered with each version."""
 
 from __future__ import annotations
 
@@ -14,14 +15,23 @@ def monitor() -> None:
     """Drift and model health of what the server answered."""
 
 
+def window_options(func):
+    """--version, --route, --last and --since: which rows of the prediction log to read."""
+    for option in reversed([
+        click.option("--version", "version", default=None,
+                     help="Model version [default: champion]."),
+        click.option("--route", type=click.Choice(["champion", "canary", "pinned", "shadow"]),
+                     default=None, help="Only requests on this route [default: all but shadow]."),
+        click.option("--last", type=click.IntRange(1), default=None,
+                     help="The last N predicted rows [default: monitoring.window in mlmom.yaml]."),
+        click.option("--since", default=None, metavar="DURATION|TS",
+                     help="Rows logged since 30m, 2h, 1d ago, or a Unix timestamp.")]):
+        func = option(func)
+    return func
+
+
 @monitor.command()
-@click.option("--version", "version", default=None, help="Model version [default: champion].")
-@click.option("--route", type=click.Choice(["champion", "canary", "pinned", "shadow"]),
-              default=None, help="Only requests served on this route [default: all but shadow].")
-@click.option("--last", type=click.IntRange(1), default=None,
-              help="The last N predicted rows [default: monitoring.window in mlmom.yaml].")
-@click.option("--since", default=None, metavar="DURATION|TS",
-              help="Rows logged since 30m, 2h, 1d ago, or a Unix timestamp.")
+@window_options
 @click.option("--json", "as_json", is_flag=True)
 @project_option
 def check(version: str | None, route: str | None, last: int | None, since: str | None,
@@ -50,13 +60,7 @@ def check(version: str | None, route: str | None, last: int | None, since: str |
 
 
 @monitor.command()
-@click.option("--version", "version", default=None, help="Model version [default: champion].")
-@click.option("--route", type=click.Choice(["champion", "canary", "pinned", "shadow"]),
-              default=None, help="Only requests served on this route [default: all but shadow].")
-@click.option("--last", type=click.IntRange(1), default=None,
-              help="The last N predicted rows [default: monitoring.window in mlmom.yaml].")
-@click.option("--since", default=None, metavar="DURATION|TS",
-              help="Rows logged since 30m, 2h, 1d ago, or a Unix timestamp.")
+@window_options
 @click.option("--output", "-o", type=click.Path(file_okay=False), default=None,
               help="Folder for the HTML and JSON [default: .mlmom/reports].")
 @project_option
