@@ -43,9 +43,13 @@ def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
 
     served = serve_chapter(project, say)
     _show_history(project, say, since=4)
+    from .demo_monitoring import monitor_chapter
+
+    monitored = monitor_chapter(project, say)
     _where_to_look(project, first.run_id, say)
     return {"project": str(project.root), "runs": [first.run_id, second.run_id, third.run_id],
-            "served": served, "ok": first.ok and second.ok and third.ok}
+            "served": served, "monitored": monitored,
+            "ok": first.ok and second.ok and third.ok}
 
 
 def _run(project, say: Say, reporter, overrides: dict | None = None):

@@ -25,8 +25,12 @@ def test_demo_tells_the_story(demo):
     assert "to canary v2" in story and "promote: champion is now version 2" in story
     assert "rollback: champion is version 1 again" in story
     assert "server stopped cleanly; 120 predictions are in the prediction log" in story
+    assert "6. Watch the model in production" in story
+    assert "ALERT charges-drift: monthly_charges drifted" in story
+    assert "loop: alert charges-drift: retrained on" in story and "canary at 50%" in story
+    assert "loop: promoted: canary v3" in story and "the champion is now version 3" in story
     versions = json.loads(mlmom("registry", "list", "--json", cwd=folder, check=True).stdout)
-    assert [v["version"] for v in versions] == ["2", "1"]
+    assert [v["version"] for v in versions] == ["3", "2", "1"]
     assert sum("champion" in v["aliases"] for v in versions) == 1
     assert all(v["onnx"]["status"] == "ok" for v in versions)
 
