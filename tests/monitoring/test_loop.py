@@ -2,17 +2,17 @@
 and late labels fire an alert, the pipeline retrains on the recent rows, the challenger goes
 out as a canary, wins on live labels and is promoted; every step recorded."""
 
-import json
 import shutil
 import sys
 import time
-import urllib.request
 
 import pytest
 import yaml
 
 from mlmom_lab import registry
 from mlmom_lab.config import load_project
+from mlmom_lab.demo_monitoring import customers as drifting
+from mlmom_lab.demo_monitoring import stream
 from mlmom_lab.monitoring.check import run_check
 from mlmom_lab.monitoring.loop import state
 from mlmom_lab.serving import deployment
@@ -39,36 +39,13 @@ def project(example_run, tmp_path_factory):
     return load_project(root)
 
 
-def send(port: int, customers, prefix: str) -> None:
-    """Serve the customers in requests of 20, then send every label late, in one batch."""
-    sys.path.insert(0, str(customers.attrs["root"]))
-    from churn_data import FEATURES, TARGET
-
-    labels = []
-    for i in range(0, len(customers), 20):
-        chunk = customers.iloc[i:i + 20]
-        rows = chunk[FEATURES].astype(object).where(chunk[FEATURES].notna(), None)
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{port}/invocations",
-            json.dumps({"dataframe_records": rows.to_dict(orient="records")}).encode(),
-            {"content-type": "application/json", "x-request-id": f"{prefix}-{i}",
-             "x-mlmom-route-key": f"{prefix}-{i}"})  # a fixed canary split: a repeatable test
-        urllib.request.urlopen(request, timeout=30).read()
-        labels += [{"request_id": f"{prefix}-{i}", "row": r, "label": int(v)}
-                   for r, v in enumerate(chunk[TARGET])]
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/feedback",
-                                     json.dumps({"labels": labels}).encode(),
-                                     {"content-type": "application/json"})
-    assert json.loads(urllib.request.urlopen(request, timeout=30).read())["accepted"] == len(labels)
+def send(port: int, frame, prefix: str) -> None:
+    """Serve the rows in keyed requests, then send every label late, in one batch."""
+    assert stream(port, frame, prefix) == len(frame)
 
 
 def customers(project, n: int, seed: int):
-    sys.path.insert(0, str(project.root))
-    from churn_data import make_customers
-
-    frame = make_customers(n, seed=seed, shift=1.0)  # the population and churn both moved
-    frame.attrs["root"] = project.root
-    return frame
+    return drifting(project, n, seed=seed, shift=1.0)  # the population and churn both moved
 
 
 def test_alert_retrain_canary_promote(project):
