@@ -8,7 +8,7 @@ stages. Every error names the file and the field, on one line.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (BaseModel, ConfigDict, Field, ValidationError, field_validator,
                       model_validator)
@@ -159,8 +159,8 @@ class MonitoringSpec(_Strict):
     window: int = Field(default=1000, ge=10, description="Rows a check reads by default.")
     methods: dict[str, Literal[DRIFT_METHODS]] = Field(  # type: ignore[valid-type]
         default_factory=dict, description="A drift test per feature, instead of the default.")
-    thresholds: dict[str, float] = Field(default_factory=dict,
-                                         description="A drift threshold per feature.")
+    thresholds: dict[str, Annotated[float, Field(gt=0, lt=10)]] = Field(
+        default_factory=dict, description="A drift threshold per feature (p-value tests: < 1).")
     alerts: list[AlertRule] = Field(default_factory=list)
     webhook: str | None = Field(default=None, pattern=r"^https?://",
                                 description="URL that receives every fired alert as JSON.")

@@ -28,6 +28,7 @@ def run_check(project, *, version: str | None = None, route: str | None = None,
         last = spec.window
     window = load_window(project, version=version, route=route, last=last, since=since,
                          until=until)
+    _check_spec_columns(project, spec, window.version)
     drift = check_window(project, window, methods=spec.methods or None,
                          thresholds=spec.thresholds or None)
     uri = project.prediction_log_uri
@@ -36,3 +37,19 @@ def run_check(project, *, version: str | None = None, route: str | None = None,
     webhook_ok = alerting.post(spec.webhook, fired) if spec.webhook and fired else None
     write_latest(project.state_dir, drift, fired)
     return CheckResult(drift, fired, webhook_ok, loop.advance(project, fired, now))
+
+
+def _check_spec_columns(project, spec, version: str) -> None:
+    """Columns named in mlmom.yaml must be features of the version, said with the field."""
+    from ..errors import InvalidInput
+    from .reference import PREDICTION, TARGET
+    from .windows import reference_for
+
+    features = [c for c in reference_for(project, version).columns if c not in (PREDICTION, TARGET)]
+    named = [(f"monitoring.methods.{c}", c) for c in spec.methods] + \
+        [(f"monitoring.thresholds.{c}", c) for c in spec.thresholds] + \
+        [(f"monitoring.alerts.{a.name}.feature", a.feature) for a in spec.alerts if a.feature]
+    for field, column in named:
+        if column not in features:
+            raise InvalidInput(f"{field}: {column!r} is not a feature of version {version} "
+                               f"(features: {', '.join(features)})")

@@ -165,3 +165,31 @@ def test_the_monitor_commands(project, tmp_path):
     report = mlmom("monitor", "report", "-o", str(tmp_path), cwd=project.root, check=True)
     assert "logged to MLflow with version 1" in report.stdout
     assert len(list(tmp_path.glob("drift-churn-classifier-v1-*.html"))) == 1
+
+
+@pytest.mark.parametrize("monitoring, message", [
+    ({"methods": {"age": "magic"}}, "monitoring.methods.age: Input should be 'ks'"),
+    ({"thresholds": {"age": -0.1}}, "monitoring.thresholds.age: Input should be greater than 0"),
+    ({"retrain": {"on": ["nope"], "recent_param": "prepare.recent"}},
+     "monitoring: retrain.on: no alert named 'nope'"),
+    ({"retrain": {"on": ["x"]}, "alerts": [{"name": "x", "kind": "dataset_drift"}]},
+     "monitoring.retrain: the retrain strategy needs 'recent_param'"),
+])
+def test_bad_monitoring_settings_fail_at_load(project, tmp_path, monitoring, message):
+    spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
+    spec["monitoring"] = monitoring
+    root = tmp_path / "p"
+    shutil.copytree(project.root, root, ignore=shutil.ignore_patterns(".mlmom"))
+    (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(SpecError, match=message.replace("(", r"\(")):
+        load_project(root)
+
+
+def test_columns_named_in_the_spec_must_be_features(project, tmp_path):
+    spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
+    spec["monitoring"] = {"methods": {"agee": "psi"}}
+    root = tmp_path / "p"
+    shutil.copytree(project.root, root)
+    (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    with pytest.raises(InvalidInput, match="monitoring.methods.agee: 'agee' is not a feature"):
+        run_check(load_project(root))
