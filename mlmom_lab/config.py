@@ -120,7 +120,9 @@ class AlertRule(_Strict):
 class RetrainPolicy(_Strict):
     """What fired alerts do: retrain, release the result as a canary, promote or roll back."""
 
-    on: list[str] = Field(min_length=1, description="Alert names that start the loop.")
+    on: list[str] = Field(default_factory=list, description="Alert names that start the loop.")
+    every: str | None = Field(default=None, pattern=r"^\d+(\.\d+)?[smhd]$", description=(
+        "Also start it on a schedule: this long after the last retraining (e.g. 7d)."))
     strategy: Literal["retrain", "incremental"] = Field(default="retrain", description=(
         "retrain: run the pipeline on recent data; incremental: partial_fit the champion on "
         "the labelled feedback."))
@@ -150,7 +152,15 @@ class RetrainPolicy(_Strict):
     def _retrain_needs_a_param(self) -> "RetrainPolicy":
         if self.strategy == "retrain" and self.recent_param is None:
             raise ValueError("the retrain strategy needs 'recent_param' (STAGE.PARAM)")
+        if not self.on and self.every is None:
+            raise ValueError("give the alerts that start the loop ('on'), a schedule "
+                             "('every'), or both")
         return self
+
+    @property
+    def every_seconds(self) -> float | None:
+        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+        return None if self.every is None else float(self.every[:-1]) * units[self.every[-1]]
 
 
 class MonitoringSpec(_Strict):

@@ -45,14 +45,32 @@ def advance(project, fired: list, now: float | None = None) -> dict[str, Any]:
     if policy is None:
         return current
     now = time.time() if now is None else now
-    if current["state"] == "idle" and any(a.rule in policy.on for a in fired):
-        return _save(project, _retrain(project, policy, current, fired, now))
     if current["state"] == "canary":
         return _save(project, _judge_canary(project, policy, current, now))
+    triggers = [a.rule for a in fired if a.rule in policy.on]
+    if triggers:
+        return _save(project, _retrain(project, policy, current,
+                                       f"alert {', '.join(triggers)}", now))
+    if policy.every_seconds is not None:
+        if _due(policy, current, now):
+            return _save(project, _retrain(project, policy, current,
+                                           f"schedule (every {policy.every})", now))
+        return _save(project, current)  # the schedule's clock may have started
     return current
 
 
-def _retrain(project, policy, current: dict, fired: list, now: float) -> dict:
+def _due(policy, current: dict, now: float) -> bool:
+    """The schedule: this long since the last retraining (or since the loop began)."""
+    if policy.every_seconds is None:
+        return False
+    last = current.get("retrained_at", current.get("started_at"))
+    if last is None:  # the first check under a schedule starts the clock
+        current["started_at"] = now
+        return False
+    return now - last >= policy.every_seconds
+
+
+def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
     from .. import registry
     from ..pipeline import run_pipeline
     from ..serving import deployment
@@ -78,7 +96,8 @@ def _retrain(project, policy, current: dict, fired: list, now: float) -> dict:
         challenger = registry.get_version(project.spec.model, "challenger", project).version
         how = "retrained"
     ours, theirs = _offline(project, policy, challenger, champion, holdout)
-    why = (f"alert {', '.join(a.rule for a in fired)}: {how} on {len(train_rows)} recent "
+    current = {**current, "retrained_at": now}
+    why = (f"{trigger}: {how} on {len(train_rows)} recent "
            f"rows as version {challenger}; on {len(holdout)} held-out recent rows "
            f"{policy.metric} {ours:.3f} vs champion v{champion}'s {theirs:.3f}")
     if challenger == champion or ours < theirs - policy.offline_tolerance:
@@ -204,7 +223,8 @@ def _overrides(policy, recent: str) -> dict[str, dict[str, Any]]:
 
 def _step(current: dict, now: float, new_state: str, message: str) -> dict:
     history = [*current.get("history", []), {"ts": now, "state": new_state, "message": message}]
-    return {"state": new_state, "history": history[-200:]}
+    kept = {k: current[k] for k in ("retrained_at", "started_at") if k in current}
+    return {**kept, "state": new_state, "history": history[-200:]}
 
 
 def _save(project, new: dict) -> dict:

@@ -174,3 +174,18 @@ def test_incremental_update_canary_and_decision(sgd_project):
         print(step["message"])
     assert second.loop["history"][-1]["message"].startswith("promoted:")
     assert deployment.current(project).champion == challenger
+
+
+def test_a_schedule_retrains_without_an_alert(project):
+    """With ``every: 1d`` and no alert, nothing happens within a day of the last retraining;
+    a check a day later retrains on the recent rows."""
+    spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
+    spec["monitoring"]["retrain"].update(on=[], every="1d", margin=0.0)
+    spec["monitoring"]["alerts"] = []
+    (project.root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    project = load_project(project.root)
+    now = time.time()
+    steps = len(state(project)["history"])
+    assert len(run_check(project, now=now).loop["history"]) == steps  # not due yet
+    later = run_check(project, now=now + 86400 + 1).loop
+    assert later["history"][-1]["message"].startswith("schedule (every 1d): retrained on")
