@@ -1,0 +1,72 @@
+"""What every mlmom handler shares: authentication, the project, JSON errors, work off the loop.
+
+The project is the folder holding ``mlmom.yaml`` nearest to ``?path=`` (a file or folder the
+user has open, relative to the server's root directory). A path that resolves outside the
+root, by ``..`` or a symlink, is refused with 403; no project there is a 404 that says how to
+make one. Errors are the core's :class:`~mlmom_lab.errors.MlmomError` codes, mapped to a
+status by the shared table and written as ``{"error": ..., "code": ...}``, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+from jupyter_server.auth.decorator import authorized
+from jupyter_server.base.handlers import APIHandler
+from tornado import web
+
+from ..errors import Forbidden, MlmomError, NotFound, http_status
+
+AUTH_RESOURCE = "mlmom"  # what jupyter_server's authorizer is asked about
+
+
+class MlmomHandler(APIHandler):
+    """A JSON API handler whose work runs in a thread and whose errors are the core's."""
+
+    auth_resource = AUTH_RESOURCE
+
+    def project(self):
+        """The project of ``?path=`` (default: the root), inside the server's root only."""
+        from ..config import find_project_root, load_project
+
+        root = Path(self.settings["server_root_dir"]).expanduser().resolve()
+        given = self.get_query_argument("path", "")
+        target = (root / given).resolve()
+        if target != root and root not in target.parents:
+            raise Forbidden(f"path {given!r} is outside the server's root")
+        try:
+            found = find_project_root(target if target.is_dir() else target.parent)
+        except MlmomError:
+            raise NotFound(f"no mlmom.yaml at or above {given or '.'}: create a project with "
+                           "`mlmom init DIR`") from None
+        if found != root and root not in found.parents:
+            raise NotFound(f"no mlmom.yaml at or above {given or '.'} inside the server's root")
+        return load_project(found)
+
+    async def respond(self, work: Callable[[], Any]) -> None:
+        """Run ``work`` off the event loop and write its result, or the core's error."""
+        try:
+            result = await asyncio.to_thread(work)
+        except MlmomError as exc:
+            self.set_status(http_status(exc))
+            self.finish(json.dumps({"error": exc.message, "code": exc.code}))
+            return
+        self.finish(json.dumps(result, default=str))
+
+    def relative(self, project, path: Path | str | None) -> str | None:
+        """A path as the lab sees it: relative to the server's root."""
+        if path is None:
+            return None
+        root = Path(self.settings["server_root_dir"]).expanduser().resolve()
+        try:
+            return Path(path).resolve().relative_to(root).as_posix()
+        except ValueError:
+            return None
+
+
+def read_only(method):
+    """``@web.authenticated`` and ``@authorized`` (action ``read``) on a GET method."""
+    return web.authenticated(authorized(action="read", resource=AUTH_RESOURCE)(method))

@@ -1,0 +1,51 @@
+"""The server extension's routes on a real jupyter_server (pytest-jupyter): each answers with
+the core's data, refuses requests without a token, and refuses paths outside the root."""
+
+import json
+
+import pytest
+import tornado
+
+ROUTES = ["project", "pipeline", "registry", "deployment", "monitoring"]
+
+
+async def get(jp_fetch, route, **params):
+    response = await jp_fetch("mlmom", "api", route, params=params, method="GET")
+    return json.loads(response.body)
+
+
+async def test_each_route_answers_for_the_open_notebooks_project(jp_fetch, lab_root):
+    project = await get(jp_fetch, "project", path="churn/train.ipynb")
+    assert project["project"] == "churn-demo" and project["root"] == "churn"
+    assert project["stages"] == ["prepare", "train", "evaluate", "register"]
+    stages = (await get(jp_fetch, "pipeline", path="churn"))["stages"]
+    assert [s["stage"] for s in stages] == project["stages"]
+    versions = (await get(jp_fetch, "registry", path="churn"))["versions"]
+    assert versions[0]["version"] == "1" and "champion" in versions[0]["aliases"]
+    assert (await get(jp_fetch, "deployment", path="churn"))["champion"] == "1"
+    monitoring = await get(jp_fetch, "monitoring", path="churn")
+    assert monitoring == {"latest": None, "alerts": []}
+
+
+@pytest.mark.parametrize("route", ROUTES)
+async def test_no_token_no_data(jp_fetch, lab_root, route):
+    with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
+        await jp_fetch("mlmom", "api", route, params={"path": "churn"}, method="GET",
+                       headers={"Authorization": ""})
+    assert refused.value.code == 403
+
+
+@pytest.mark.parametrize("path", ["../", "churn/../../etc", "/etc"])
+async def test_paths_outside_the_root_are_refused(jp_fetch, lab_root, path):
+    with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
+        await jp_fetch("mlmom", "api", "project", params={"path": path}, method="GET")
+    assert refused.value.code == 403
+    assert "outside the server's root" in json.loads(refused.value.response.body)["error"]
+
+
+async def test_a_folder_without_a_project_says_how_to_make_one(jp_fetch, lab_root):
+    with pytest.raises(tornado.httpclient.HTTPClientError) as missing:
+        await jp_fetch("mlmom", "api", "registry", params={"path": "elsewhere"}, method="GET")
+    assert missing.value.code == 404
+    body = json.loads(missing.value.response.body)
+    assert "mlmom init" in body["error"] and body["code"] == "not_found"
