@@ -4,6 +4,9 @@ from pathlib import Path
 
 import pytest
 
+# jupyter_server fixtures (jp_fetch, jp_root_dir...) for the server extension's tests
+pytest_plugins = ["pytest_jupyter.jupyter_server"]
+
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("EVIDENTLY_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "true")

@@ -2,9 +2,6 @@ import shutil
 
 import pytest
 
-pytest_plugins = ["pytest_jupyter.jupyter_server"]
-
-
 @pytest.fixture
 def jp_server_config():
     return {"ServerApp": {"jpserver_extensions": {"mlmom_lab.server": True}}}
