@@ -13,6 +13,6 @@ def lab_root(example_run, jp_root_dir):
     in ``churn/``, and a folder that is not a project."""
     project, _ = example_run
     shutil.copytree(project.root, jp_root_dir / "churn",
-                    ignore=shutil.ignore_patterns("predictions.db*"))
+                    ignore=shutil.ignore_patterns("predictions.db*", "monitoring"))
     (jp_root_dir / "elsewhere").mkdir()
     return jp_root_dir
