@@ -71,6 +71,16 @@ class Serving(_Strict):
     batching: BatchingSpec = Field(default_factory=BatchingSpec)
 
 
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration_seconds(text: str) -> float:
+    """``90s``, ``30m``, ``2h``, ``1d`` in seconds (ValueError for anything else)."""
+    if text[-1:] not in DURATION_UNITS:
+        raise ValueError(f"{text!r} is not a duration")
+    return float(text[:-1]) * DURATION_UNITS[text[-1]]
+
+
 DRIFT_METHODS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi", "kl_div",
                  "hellinger")
 ALERT_FIELDS = {"dataset_drift": (), "feature_drift": ("feature",),
@@ -113,8 +123,7 @@ class AlertRule(_Strict):
 
     @property
     def cooldown_seconds(self) -> float:
-        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-        return float(self.cooldown[:-1]) * units[self.cooldown[-1]]
+        return duration_seconds(self.cooldown)
 
 
 class RetrainPolicy(_Strict):
@@ -159,8 +168,7 @@ class RetrainPolicy(_Strict):
 
     @property
     def every_seconds(self) -> float | None:
-        units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-        return None if self.every is None else float(self.every[:-1]) * units[self.every[-1]]
+        return None if self.every is None else duration_seconds(self.every)
 
 
 class MonitoringSpec(_Strict):

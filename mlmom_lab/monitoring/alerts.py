@@ -1,7 +1,7 @@
 """Alerts: rules from ``mlmom.yaml`` judged on a checked window, stored, and posted.
 
 Each rule needs ``min_samples`` (rows, or labels for a measured metric) before it judges, and
-stays quiet for ``cooldown`` after it fires. Fired alerts go to the ``alerts`` table beside
+stays quiet for ``cooldown`` after it fires. Fired alerts go to the ``alerts`` table of
 the prediction log, to the optional webhook (JSON, best effort: a webhook that is down is
 logged, never raised), and the latest check's figures become Prometheus gauges on the
 server's ``/metrics`` (see :mod:`.export`).
@@ -14,10 +14,10 @@ import logging
 import time
 import urllib.request
 from dataclasses import asdict, dataclass
-from typing import Any
 
 from ..config import AlertRule
 from ..errors import InvalidInput
+from ..serving.logstore import engine, tables
 from .windows import WindowDrift
 
 logger = logging.getLogger("mlmom.monitoring")
@@ -116,16 +116,16 @@ def record(uri: str, alerts: list[Alert]) -> None:
     """Store fired alerts in the ``alerts`` table beside the prediction log."""
     if not alerts:
         return
-    with _engine(uri).begin() as conn:
-        conn.execute(_table().insert(), [asdict(a) for a in alerts])
+    with engine(uri).begin() as conn:
+        conn.execute(tables()["alerts"].insert(), [asdict(a) for a in alerts])
 
 
 def history(uri: str, limit: int = 50) -> list[Alert]:
     """The latest stored alerts, newest first."""
     import sqlalchemy as sa
 
-    table = _table()
-    with _engine(uri).connect() as conn:
+    table = tables()["alerts"]
+    with engine(uri).connect() as conn:
         rows = conn.execute(sa.select(table).order_by(table.c.ts.desc()).limit(limit))
         return [Alert(**row._asdict()) for row in rows]
 
@@ -134,8 +134,8 @@ def last_fired(uri: str) -> dict[str, float]:
     """Rule name -> when it last fired (for the cool-down)."""
     import sqlalchemy as sa
 
-    table = _table()
-    with _engine(uri).connect() as conn:
+    table = tables()["alerts"]
+    with engine(uri).connect() as conn:
         rows = conn.execute(sa.select(table.c.rule, sa.func.max(table.c.ts)).group_by(table.c.rule))
         return {rule: ts for rule, ts in rows}
 
@@ -152,35 +152,3 @@ def post(url: str, alerts: list[Alert], timeout: float = 5.0) -> bool:
     except OSError as exc:  # a webhook that is down must not stop monitoring
         logger.warning("alert webhook failed: %s", type(exc).__name__)
         return False
-
-
-_TABLE = None
-_ENGINES: dict[str, Any] = {}
-
-
-def _table():
-    global _TABLE
-    if _TABLE is None:
-        import sqlalchemy as sa
-
-        _TABLE = sa.Table(
-            "alerts", sa.MetaData(),
-            sa.Column("rule", sa.String(128), nullable=False, index=True),
-            sa.Column("kind", sa.String(32), nullable=False),
-            sa.Column("ts", sa.Float, nullable=False, index=True),
-            sa.Column("model", sa.String(256), nullable=False),
-            sa.Column("version", sa.String(64), nullable=False),
-            sa.Column("value", sa.Float, nullable=False),
-            sa.Column("limit", sa.Float, nullable=False),
-            sa.Column("samples", sa.Integer, nullable=False),
-            sa.Column("message", sa.Text, nullable=False))
-    return _TABLE
-
-
-def _engine(uri: str):
-    if uri not in _ENGINES:
-        import sqlalchemy as sa
-
-        _ENGINES[uri] = sa.create_engine(uri)
-        _table().metadata.create_all(_ENGINES[uri])
-    return _ENGINES[uri]

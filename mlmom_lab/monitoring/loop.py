@@ -27,6 +27,7 @@ import numpy as np
 from ..errors import InvalidRequest
 from .performance import measured
 from .reference import PREDICTION, SCORE, TARGET
+from .windows import META_COLUMNS
 
 FILE = "loop.json"
 
@@ -162,8 +163,8 @@ def _incremental(project, champion: str, rows, holdout, epochs: int) -> str:
 
 
 def _features(frame) -> list[str]:
-    return [c for c in frame.columns if c not in
-            (PREDICTION, TARGET, SCORE, "request_id", "row", "ts", "route")]
+    """The input columns of a window's frame (not its answers, labels or request meta)."""
+    return [c for c in frame.columns if c not in (PREDICTION, TARGET, SCORE, *META_COLUMNS)]
 
 
 def _offline(project, policy, challenger: str, champion: str, holdout) -> tuple[float, float]:
@@ -200,9 +201,7 @@ def _metric(policy, labelled) -> float:
 
 def _export(project, rows, target: str) -> str:
     """The rows as a parquet file named by its content, inside the project (relative path)."""
-    features = rows.drop(columns=[c for c in ("request_id", "row", "ts", "route", PREDICTION,
-                                              SCORE) if c in rows]).rename(
-        columns={TARGET: target})
+    features = rows[[*_features(rows), TARGET]].rename(columns={TARGET: target})
     folder = project.root / "data" / "recent"
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{os.getpid()}.parquet"

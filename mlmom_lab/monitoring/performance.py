@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .reference import plain_scalar
+
 CALIBRATION = "calibration.json"
 
 
@@ -40,7 +42,7 @@ class Calibration:
         scores = model.predict_proba(features)[:, 1]
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
         iso.fit(scores, (np.asarray(target) == classes[1]).astype(float))
-        return cls([_plain(c) for c in classes], iso.X_thresholds_.tolist(),
+        return cls([plain_scalar(c) for c in classes], iso.X_thresholds_.tolist(),
                    iso.y_thresholds_.tolist())
 
     def __call__(self, scores: np.ndarray) -> np.ndarray:
@@ -118,7 +120,3 @@ def expected_roc_auc(p: np.ndarray) -> float:
     tpr = np.concatenate(([0.0], np.cumsum(ranked)[last_of_tie] / positives))
     fpr = np.concatenate(([0.0], np.cumsum(1 - ranked)[last_of_tie] / negatives))
     return float(np.trapezoid(tpr, fpr) if hasattr(np, "trapezoid") else np.trapz(tpr, fpr))
-
-
-def _plain(value: Any) -> Any:
-    return value.item() if isinstance(value, np.generic) else value

@@ -73,7 +73,7 @@ class ReferenceStats:
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         meta = [{"name": c.name, "dtype": c.dtype, "n": c.n, "column_type": c.column_type,
-                 "counts": None if c.counts is None else [[_plain(k), v] for k, v in c.counts.items()]}
+                 "counts": None if c.counts is None else [[plain_scalar(k), v] for k, v in c.counts.items()]}
                 for c in self.columns.values()]
         (folder / META).write_text(json.dumps({"columns": meta}))
         np.savez(folder / ARRAYS, **{f"c{i}": c.values for i, c in enumerate(self.columns.values())
@@ -151,5 +151,6 @@ def _first_present(values: np.ndarray) -> Any:
     return next((v for v in values if not pd.isna(v)), None)
 
 
-def _plain(value: Any) -> Any:
+def plain_scalar(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds (JSON-ready); anything else as is."""
     return value.item() if isinstance(value, np.generic) else value

@@ -15,10 +15,13 @@ from typing import Any
 import orjson
 
 from ..errors import InvalidInput, NotFound
-from ..serving.logstore import open_store
+from ..serving.logstore import engine
 from .drift import DriftResult, check_drift
 from .performance import Calibration, Performance, estimated, measured
 from .reference import PREDICTION, SCORE, TARGET, ReferenceStats
+
+
+META_COLUMNS = ("request_id", "row", "ts", "route")  # which request a row came from
 
 
 @dataclass
@@ -78,7 +81,6 @@ def load_window(project, *, version: str | None = None, route: str | None = None
         raise InvalidInput("since must be before until")
     name, number = _version(project, version)
     uri = project.prediction_log_uri
-    open_store(uri).close()  # the tables exist, even before a server ever wrote here
     records = _read(uri, name, number, route, since, until, last)
     frame = _expand(records, last)
     _join_labels(uri, frame)
@@ -163,12 +165,6 @@ def _version(project, version: str | None) -> tuple[str, str]:
     return info.name, info.version
 
 
-def _engine(uri: str):
-    import sqlalchemy as sa
-
-    return sa.create_engine(uri)
-
-
 def _read(uri: str, model: str, version: str, route: str | None, since, until,
           last: int | None) -> list[tuple]:
     import sqlalchemy as sa
@@ -185,7 +181,7 @@ def _read(uri: str, model: str, version: str, route: str | None, since, until,
     sql = ("SELECT request_id, ts, route, n_rows, inputs, outputs, latency_ms "
            "FROM predictions WHERE " + " AND ".join(where) + " ORDER BY ts DESC")
     rows, total = [], 0
-    with _engine(uri).connect() as conn:
+    with engine(uri).connect() as conn:
         for row in conn.execute(sa.text(sql), params):
             rows.append(tuple(row))
             total += row[3]
@@ -199,8 +195,7 @@ def _expand(records: list[tuple], last: int | None):
     import pandas as pd
 
     columns: dict[str, list] = {}
-    meta: dict[str, list] = {"request_id": [], "row": [], "ts": [], "route": [], PREDICTION: [],
-                             SCORE: []}
+    meta: dict[str, list] = {**{c: [] for c in META_COLUMNS}, PREDICTION: [], SCORE: []}
     for request_id, ts, route, n_rows, inputs, outputs, _ in records:
         for name, values in orjson.loads(inputs).items():
             columns.setdefault(name, [None] * len(meta["row"])).extend(values)
@@ -226,7 +221,7 @@ def _errors(uri: str, model: str, version: str, first: float, last: float) -> in
 
     query = sa.text("SELECT COUNT(*) FROM errors WHERE model = :model AND ts >= :first AND "
                     "ts <= :last AND (version = :version OR version = '')")
-    with _engine(uri).connect() as conn:
+    with engine(uri).connect() as conn:
         return int(conn.execute(query, {"model": model, "version": version, "first": first,
                                         "last": last}).scalar())
 
@@ -243,7 +238,7 @@ def _join_labels(uri: str, frame) -> None:
     query = sa.text("SELECT request_id, row, label FROM feedback WHERE request_id IN :ids"
                     ).bindparams(sa.bindparam("ids", expanding=True))
     found = []
-    with _engine(uri).connect() as conn:
+    with engine(uri).connect() as conn:
         for start in range(0, len(ids), 5000):  # within every database's parameter limit
             found += conn.execute(query, {"ids": ids[start:start + 5000]}).fetchall()
     labels = pd.DataFrame(found, columns=["request_id", "row", "label"])
@@ -257,12 +252,11 @@ def _join_labels(uri: str, frame) -> None:
 
 def parse_since(text: str, now: float | None = None) -> float:
     """``30m``, ``2h``, ``1d`` (before now) or a Unix timestamp, as a timestamp."""
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    from ..config import DURATION_UNITS, duration_seconds
+
     now = time.time() if now is None else now
     try:
-        if text[-1:] in units:
-            return now - float(text[:-1]) * units[text[-1]]
-        return float(text)
+        return now - duration_seconds(text) if text[-1:] in DURATION_UNITS else float(text)
     except ValueError:
         raise InvalidInput(f"since: {text!r} is not a duration (30m, 2h, 1d) or a "
                            "timestamp") from None

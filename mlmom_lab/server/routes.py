@@ -2,73 +2,62 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from jupyter_server.utils import url_path_join
 
 from .base import MlmomHandler, read_only
 
 
-class ProjectHandler(MlmomHandler):
+class ReadHandler(MlmomHandler):
+    """GET answers ``read(project)`` for the project of ``?path=``, off the event loop."""
+
+    def read(self, project) -> Any:
+        raise NotImplementedError
+
     @read_only
     async def get(self) -> None:
-        def work():
-            project = self.project()
-            spec = project.spec
-            return {"project": spec.project, "model": spec.model,
-                    "description": spec.description, "root": self.relative(project, project.root),
-                    "stages": list(spec.stages)}
-
-        await self.respond(work)
+        await self.respond(lambda: self.read(self.project()))
 
 
-class PipelineHandler(MlmomHandler):
-    @read_only
-    async def get(self) -> None:
-        def work():
-            from ..pipeline.status import pipeline_status
-
-            return {"stages": [s.as_dict() for s in pipeline_status(self.project())]}
-
-        await self.respond(work)
+class ProjectHandler(ReadHandler):
+    def read(self, project):
+        spec = project.spec
+        return {"project": spec.project, "model": spec.model, "description": spec.description,
+                "root": self.relative(project, project.root), "stages": list(spec.stages)}
 
 
-class RegistryHandler(MlmomHandler):
-    @read_only
-    async def get(self) -> None:
-        def work():
-            from .. import registry
+class PipelineHandler(ReadHandler):
+    def read(self, project):
+        from ..pipeline.status import pipeline_status
 
-            project = self.project()
-            return {"model": project.spec.model,
-                    "versions": [v.as_dict() for v in registry.list_versions(project=project)]}
-
-        await self.respond(work)
+        return {"stages": [s.as_dict() for s in pipeline_status(project)]}
 
 
-class DeploymentHandler(MlmomHandler):
-    @read_only
-    async def get(self) -> None:
-        def work():
-            from ..serving import deployment
+class RegistryHandler(ReadHandler):
+    def read(self, project):
+        from .. import registry
 
-            return deployment.current(self.project()).as_dict()
-
-        await self.respond(work)
+        return {"model": project.spec.model,
+                "versions": [v.as_dict() for v in registry.list_versions(project=project)]}
 
 
-class MonitoringHandler(MlmomHandler):
-    @read_only
-    async def get(self) -> None:
-        def work():
-            from dataclasses import asdict
+class DeploymentHandler(ReadHandler):
+    def read(self, project):
+        from ..serving import deployment
 
-            from ..monitoring.alerts import history
-            from ..monitoring.export import read_latest
+        return deployment.current(project).as_dict()
 
-            project = self.project()
-            return {"latest": read_latest(project.state_dir),
-                    "alerts": [asdict(a) for a in history(project.prediction_log_uri, 20)]}
 
-        await self.respond(work)
+class MonitoringHandler(ReadHandler):
+    def read(self, project):
+        from dataclasses import asdict
+
+        from ..monitoring.alerts import history
+        from ..monitoring.export import read_latest
+
+        return {"latest": read_latest(project.state_dir),
+                "alerts": [asdict(a) for a in history(project.prediction_log_uri, 20)]}
 
 
 ROUTES = {"project": ProjectHandler, "pipeline": PipelineHandler, "registry": RegistryHandler,

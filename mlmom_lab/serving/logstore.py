@@ -116,16 +116,15 @@ class SqlAlchemyStore:
                                  "database URL") from None
         self.shown = url.render_as_string(hide_password=True)
         try:
-            self.engine = sa.create_engine(url, pool_pre_ping=True)
+            self.engine = engine(uri)
         except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
             raise InvalidRequest(f"prediction log {self.shown}: its driver is not installed "
                                  f"({exc})") from None
-        self.predictions, self.feedback, self.errors = _tables(sa.MetaData())
-        try:
-            self.predictions.metadata.create_all(self.engine)
         except sa.exc.SQLAlchemyError as exc:
             raise InvalidRequest(f"prediction log {self.shown} is unreachable: "
                                  f"{type(exc.orig or exc).__name__}") from None
+        self.predictions, self.feedback, self.errors = (
+            tables()[name] for name in ("predictions", "feedback", "errors"))
 
     def write_predictions(self, rows: list[tuple]) -> None:
         encoded = [(*row[:6], _text(row[6]), _text(row[7]), row[8]) for row in rows]
@@ -152,7 +151,32 @@ def _text(value) -> str:
     return dumps(value).decode()
 
 
-def _tables(metadata):
+_ENGINES: dict = {}
+_TABLES: dict = {}
+
+
+def engine(uri: str):
+    """One SQLAlchemy engine per log URI and process, its tables created on first use (the
+    monitoring side reads the same log through it, whatever the database)."""
+    if uri not in _ENGINES:
+        import sqlalchemy as sa
+
+        created = sa.create_engine(uri, pool_pre_ping=True)
+        tables()["predictions"].metadata.create_all(created)  # if absent; may raise
+        _ENGINES[uri] = created
+    return _ENGINES[uri]
+
+
+def tables() -> dict:
+    """The log's tables as SQLAlchemy Core objects: predictions, feedback, errors, alerts."""
+    if not _TABLES:
+        import sqlalchemy as sa
+
+        _TABLES.update(_tables(sa.MetaData()))
+    return _TABLES
+
+
+def _tables(metadata) -> dict:
     import sqlalchemy as sa
 
     predictions = sa.Table(
@@ -180,7 +204,19 @@ def _tables(metadata):
         sa.Column("route", sa.String(32), nullable=False),
         sa.Column("code", sa.String(64), nullable=False),
         sa.Column("status", sa.Integer, nullable=False))
-    return predictions, feedback, errors
+    alerts = sa.Table(
+        "alerts", metadata,
+        sa.Column("rule", sa.String(128), nullable=False, index=True),
+        sa.Column("kind", sa.String(32), nullable=False),
+        sa.Column("ts", sa.Float, nullable=False, index=True),
+        sa.Column("model", sa.String(256), nullable=False),
+        sa.Column("version", sa.String(64), nullable=False),
+        sa.Column("value", sa.Float, nullable=False),
+        sa.Column("limit", sa.Float, nullable=False),
+        sa.Column("samples", sa.Integer, nullable=False),
+        sa.Column("message", sa.Text, nullable=False))
+    return {"predictions": predictions, "feedback": feedback, "errors": errors,
+            "alerts": alerts}
 
 
 def _upsert(table, keys: tuple[str, ...], dialect: str):
