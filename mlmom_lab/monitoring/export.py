@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 LATEST = "latest.json"
+HISTORY = "history.jsonl"  # one line per check: performance and drift over windows
+HISTORY_KEEP = 500
 
 
 def write_latest(state_dir: Path, drift, alerts: list) -> Path:
@@ -38,7 +40,33 @@ def write_latest(state_dir: Path, drift, alerts: list) -> Path:
     temporary = path.with_suffix(f".{os.getpid()}.tmp")
     temporary.write_text(json.dumps(latest))
     os.replace(temporary, path)
+    _append_history(folder, latest)
     return path
+
+
+def _append_history(folder: Path, latest: dict) -> None:
+    """Add the check to the history, keeping the last :data:`HISTORY_KEEP` (atomically)."""
+    entry = {k: latest[k] for k in ("ts", "model", "version", "rows", "dataset_drift_share",
+                                    "performance", "alerts")}
+    lines = read_history(folder.parent)[-(HISTORY_KEEP - 1):] + [entry]
+    temporary = folder / f".{HISTORY}.{os.getpid()}"
+    temporary.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    os.replace(temporary, folder / HISTORY)
+
+
+def read_history(state_dir: Path) -> list[dict]:
+    """The checks so far, oldest first (a torn or foreign line is skipped)."""
+    try:
+        text = (state_dir / "monitoring" / HISTORY).read_text()
+    except OSError:
+        return []
+    found = []
+    for line in text.splitlines():
+        try:
+            found.append(json.loads(line))
+        except ValueError:
+            continue
+    return found
 
 
 def read_latest(state_dir: Path) -> dict | None:

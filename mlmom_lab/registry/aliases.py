@@ -65,8 +65,12 @@ def history(name: str | None = None, project: Project | str | None = None,
 
 
 def promote(version: str | int, *, name: str | None = None, alias: str = "champion",
-            reason: str = "", project: Project | str | None = None) -> AliasEvent:
-    """Point ``alias`` at ``version``. Promoting the challenger to champion clears the challenger."""
+            reason: str = "", project: Project | str | None = None,
+            who: str | None = None) -> AliasEvent:
+    """Point ``alias`` at ``version``. Promoting the challenger to champion clears the challenger.
+
+    ``who`` is recorded in the alias history (default: :func:`current_user`); the lab passes
+    the Jupyter user it acts for."""
     check_alias(alias)
     project = project_of(project)
     name = name or project.spec.model
@@ -76,7 +80,7 @@ def promote(version: str | int, *, name: str | None = None, alias: str = "champi
     if current.get(alias) == version:
         raise RegistryError(f"{name} version {version} is already {alias}")
     action = "challenge" if alias == "challenger" else "promote"
-    event = _move(client, name, alias, current.get(alias), version, action, reason)
+    event = _move(client, name, alias, current.get(alias), version, action, reason, who)
     if alias == "champion" and current.get("challenger") == version:
         client.delete_registered_model_alias(name, "challenger")
         _record(client, name, AliasEvent("challenger", version, None, "clear", event.who,
@@ -86,7 +90,7 @@ def promote(version: str | int, *, name: str | None = None, alias: str = "champi
 
 
 def rollback(*, name: str | None = None, alias: str = "champion", reason: str = "",
-             project: Project | str | None = None) -> AliasEvent:
+             project: Project | str | None = None, who: str | None = None) -> AliasEvent:
     """Move ``alias`` back to the version it pointed at before the current one was promoted."""
     project = project_of(project)
     name = name or project.spec.model
@@ -97,7 +101,7 @@ def rollback(*, name: str | None = None, alias: str = "champion", reason: str = 
     previous = _previous(history(name, project, alias), current)
     if previous is None:
         raise RegistryError(f"{name}: no earlier {alias} than version {current} in the history")
-    event = _move(client, name, alias, current, previous, "rollback", reason)
+    event = _move(client, name, alias, current, previous, "rollback", reason, who)
     _follow(project, name, alias, previous, reason)
     return event
 
@@ -130,10 +134,10 @@ def _existing(client, name: str, version: str | int) -> str:
 
 
 def _move(client, name: str, alias: str, old: str | None, new: str, action: str,
-          reason: str) -> AliasEvent:
+          reason: str, who: str | None = None) -> AliasEvent:
     """Move the alias and record it; an unrecorded move is undone, so history stays whole."""
     client.set_registered_model_alias(name, alias, new)
-    event = AliasEvent(alias, old, new, action, current_user(), time.time(), reason)
+    event = AliasEvent(alias, old, new, action, who or current_user(), time.time(), reason)
     try:
         _record(client, name, event)
     except Exception:

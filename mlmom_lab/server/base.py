@@ -18,7 +18,7 @@ from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from ..errors import Forbidden, MlmomError, NotFound, http_status
+from ..errors import Forbidden, InvalidRequest, MlmomError, NotFound, http_status
 
 AUTH_RESOURCE = "mlmom"  # what jupyter_server's authorizer is asked about
 
@@ -46,7 +46,7 @@ class MlmomHandler(APIHandler):
             raise NotFound(f"no mlmom.yaml at or above {given or '.'} inside the server's root")
         return load_project(found)
 
-    async def respond(self, work: Callable[[], Any]) -> None:
+    async def respond(self, work: Callable[[], Any], status: int = 200) -> None:
         """Run ``work`` off the event loop and write its result, or the core's error."""
         try:
             result = await asyncio.to_thread(work)
@@ -54,7 +54,30 @@ class MlmomHandler(APIHandler):
             self.set_status(http_status(exc))
             self.finish(json.dumps({"error": exc.message, "code": exc.code}))
             return
+        self.set_status(status)
         self.finish(json.dumps(result, default=str))
+
+    def int_argument(self, name: str, default: int, low: int = 0) -> int:
+        """An integer query argument (at least ``low``); a bad one is a 400 naming it."""
+        raw = self.get_query_argument(name, str(default))
+        try:
+            value = int(raw)
+        except ValueError:
+            value = low - 1
+        if value < low:
+            raise InvalidRequest(f"?{name}= must be an integer >= {low}, not {raw!r}")
+        return value
+
+    @property
+    def who(self) -> str:
+        """The Jupyter user this request acts for (recorded in the alias history)."""
+        user = self.current_user
+        return getattr(user, "username", None) or str(user or "unknown")
+
+    @property
+    def jobs(self):
+        """The server's job runner (one per Jupyter server: see ``setup_handlers``)."""
+        return self.settings["mlmom_jobs"]
 
     def relative(self, project, path: Path | str | None) -> str | None:
         """A path as the lab sees it: relative to the server's root."""
@@ -67,6 +90,13 @@ class MlmomHandler(APIHandler):
             return None
 
 
-def read_only(method):
-    """``@web.authenticated`` and ``@authorized`` (action ``read``) on a GET method."""
-    return web.authenticated(authorized(action="read", resource=AUTH_RESOURCE)(method))
+def allowed(action: str):
+    """``@web.authenticated`` and ``@authorized`` for ``action`` (read, write or execute), as
+    jupyter_server's own handlers are guarded. Its APIHandler already checks the XSRF token of
+    a cookie-authenticated POST."""
+    def guard(method):
+        return web.authenticated(authorized(action=action, resource=AUTH_RESOURCE)(method))
+    return guard
+
+
+read_only = allowed("read")

@@ -1,4 +1,8 @@
-"""The routes under ``/mlmom/api/``: one handler per concern, each a single core call."""
+"""The routes under ``/mlmom/api/``: one handler per concern, each a single core call.
+
+Reads are GET (action ``read``); :mod:`.actions` holds the POST routes that change something
+or start a job. ``jobs`` and ``jobs/<id>`` let the lab poll a job's progress and log.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,11 @@ from typing import Any
 
 from jupyter_server.utils import url_path_join
 
+from ..errors import InvalidRequest
+from .actions import ACTIONS
 from .base import MlmomHandler, read_only
+
+PAGE = 100  # registry versions per page unless ?limit= says otherwise
 
 
 class ReadHandler(MlmomHandler):
@@ -29,17 +37,47 @@ class ProjectHandler(ReadHandler):
 
 class PipelineHandler(ReadHandler):
     def read(self, project):
+        from ..pipeline import dag
         from ..pipeline.status import pipeline_status
 
-        return {"stages": [s.as_dict() for s in pipeline_status(project)]}
+        graph = dag.upstream(project)
+        stages = []
+        for s in pipeline_status(project):
+            stages.append({**s.as_dict(), "needs": sorted(graph[s.stage]),
+                           "notebook": self.relative(project, project.root /
+                                                     project.spec.stages[s.stage].notebook),
+                           "executed_notebook": self.relative(project, s.executed_notebook)})
+        return {"stages": stages}
 
 
 class RegistryHandler(ReadHandler):
+    """One page of versions (``?offset=&limit=``, newest first) and the total."""
+
     def read(self, project):
         from .. import registry
 
-        return {"model": project.spec.model,
-                "versions": [v.as_dict() for v in registry.list_versions(project=project)]}
+        offset = self.int_argument("offset", 0)
+        limit = self.int_argument("limit", PAGE, low=1)
+        versions = registry.list_versions(project=project)
+        return {"model": project.spec.model, "total": len(versions), "offset": offset,
+                "versions": [v.as_dict() for v in versions[offset:offset + limit]]}
+
+
+class HistoryHandler(ReadHandler):
+    def read(self, project):
+        from ..registry.aliases import history
+
+        return {"events": [e.as_dict() for e in reversed(history(project=project))]}
+
+
+class CompareHandler(ReadHandler):
+    def read(self, project):
+        from ..registry.compare import compare
+
+        a, b = (self.get_query_argument(k, "") for k in ("a", "b"))
+        if not a or not b:
+            raise InvalidRequest("compare needs two versions: ?a=...&b=...")
+        return compare(a, b, project=project)
 
 
 class DeploymentHandler(ReadHandler):
@@ -49,22 +87,63 @@ class DeploymentHandler(ReadHandler):
         return deployment.current(project).as_dict()
 
 
+class ServerHandler(ReadHandler):
+    """The local model server (running, port, URL) and its traffic over the last minute."""
+
+    def read(self, project):
+        from ..serving import deployment, instance
+        from ..serving.traffic import recent_traffic
+
+        return {**instance.status(project), "deployment": deployment.current(project).as_dict(),
+                "traffic": recent_traffic(project.prediction_log_uri, 60.0)}
+
+
 class MonitoringHandler(ReadHandler):
     def read(self, project):
         from dataclasses import asdict
 
         from ..monitoring.alerts import history
-        from ..monitoring.export import read_latest
+        from ..monitoring.export import read_history, read_latest
 
+        reports = sorted((project.state_dir / "reports").glob("*.html"))[-5:]
         return {"latest": read_latest(project.state_dir),
-                "alerts": [asdict(a) for a in history(project.prediction_log_uri, 20)]}
+                "history": read_history(project.state_dir)[-50:],
+                "alerts": [asdict(a) for a in history(project.prediction_log_uri, 20)],
+                "reports": [self.relative(project, p) for p in reversed(reports)]}
 
 
-ROUTES = {"project": ProjectHandler, "pipeline": PipelineHandler, "registry": RegistryHandler,
-          "deployment": DeploymentHandler, "monitoring": MonitoringHandler}
+class JobsHandler(ReadHandler):
+    """The project's jobs, newest first, without their logs."""
+
+    def read(self, project):
+        return {"jobs": [{k: v for k, v in job.as_dict().items() if k != "log"}
+                         for job in self.jobs.list(str(project.root))[:20]]}
+
+
+class JobStatusHandler(MlmomHandler):
+    """One job: status, steps, result or error, and its log from line ``?log_from=``."""
+
+    @read_only
+    async def get(self, job_id: str) -> None:
+        def work():
+            log_from = self.int_argument("log_from", 0)
+            return self.jobs.get(job_id).as_dict(log_from)
+        await self.respond(work)
+
+
+READS = {"project": ProjectHandler, "pipeline": PipelineHandler, "registry": RegistryHandler,
+         "registry/history": HistoryHandler, "registry/compare": CompareHandler,
+         "deployment": DeploymentHandler, "server": ServerHandler,
+         "monitoring": MonitoringHandler, "jobs": JobsHandler}
 
 
 def setup_handlers(web_app) -> None:
+    from ..jobs import Jobs
+
+    web_app.settings.setdefault("mlmom_jobs", Jobs())
     base = url_path_join(web_app.settings["base_url"], "mlmom", "api")
-    web_app.add_handlers(".*$", [(url_path_join(base, name), handler)
-                                 for name, handler in ROUTES.items()])
+    routes = [(url_path_join(base, name), handler) for name, handler in READS.items()]
+    routes += [(url_path_join(base, name), handler, kwargs)
+               for name, (handler, kwargs) in ACTIONS.items()]
+    routes.append((url_path_join(base, "jobs", r"([\w-]+)"), JobStatusHandler))
+    web_app.add_handlers(".*$", routes)

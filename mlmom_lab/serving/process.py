@@ -41,14 +41,16 @@ def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0,
 
 
 def start_server(root: str | Path, *args: str, env: dict[str, str] | None = None,
-                 timeout: float = 120.0,
-                 context: ssl.SSLContext | None = None) -> tuple[subprocess.Popen, int]:
+                 timeout: float = 120.0, context: ssl.SSLContext | None = None,
+                 log_path: Path | None = None) -> tuple[subprocess.Popen, int]:
     """``mlmom serve --port <free> ARGS`` in ``root``; returns the process and its port.
 
-    With TLS among ``args``, ``context`` is the client side that trusts the certificate.
+    With TLS among ``args``, ``context`` is the client side that trusts the certificate. The
+    server's output goes to ``log_path`` when given (a server that outlives its caller), else
+    to a temporary file.
     """
     port = free_port()
-    log = tempfile.TemporaryFile(mode="w+")
+    log = open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen(
         [sys.executable, "-c", "from mlmom_lab.cli import main; main()", "serve",
          "--port", str(port), *args],

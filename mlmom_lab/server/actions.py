@@ -1,0 +1,202 @@
+"""The routes that change something: POST only, each authorized for ``write`` or ``execute``.
+
+Quick changes (an alias, a canary weight) answer with their result. Long work (a pipeline
+run, starting the model server, a check or a report) answers 202 with a job to poll at
+``jobs/<id>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import Busy
+from . import wire
+from .base import MlmomHandler, allowed
+
+
+class ActionHandler(MlmomHandler):
+    """POST answers ``act(project, body)``, the body parsed as ``body_type``."""
+
+    body_type: type[wire.Body] = wire.Empty
+    status = 200
+
+    def act(self, project, body) -> Any:
+        raise NotImplementedError
+
+    async def _post(self) -> None:
+        def work():
+            body = wire.parse(self.body_type, self.request.body)
+            return self.act(self.project(), body)
+        await self.respond(work, self.status)
+
+
+class WriteHandler(ActionHandler):
+    @allowed("write")
+    async def post(self) -> None:
+        await self._post()
+
+
+class JobHandler(ActionHandler):
+    """Starts a job: ``act`` returns it; the answer is 202 and the job."""
+
+    status = 202
+
+    @allowed("execute")
+    async def post(self) -> None:
+        await self._post()
+
+    def submit(self, project, kind: str, title: str, work, exclusive: bool = False):
+        root = str(project.root)
+        return self.jobs.submit(kind, title, work, project=root,
+                                exclusive=f"{kind}:{root}" if exclusive else None).as_dict()
+
+
+# -- pipeline -------------------------------------------------------------------------------
+class RunHandler(JobHandler):
+    body_type = wire.RunRequest
+
+    def act(self, project, body: wire.RunRequest):
+        from ..jobs import JobReporter
+        from ..pipeline import dag
+        from ..pipeline.params import resolve
+        from ..pipeline.runner import run_pipeline
+
+        dag.select(project, body.stages, body.start)  # an unknown stage or parameter:
+        resolve(project.spec.stages, body.params)     # 4xx now, not a failed job
+        what = (f"from {body.start}" if body.start else ", ".join(body.stages)) or "all stages"
+
+        def work(job):
+            result = run_pipeline(project, body.stages, force=body.force, start=body.start,
+                                  overrides=body.params, reporter=JobReporter(job))
+            return {**result.as_dict(), "executed": {
+                s.stage: self.relative(project, s.executed_notebook) for s in result.stages
+                if getattr(s, "executed_notebook", None)}}
+        return self.submit(project, "pipeline", f"pipeline run ({what})", work, exclusive=True)
+
+
+# -- registry -------------------------------------------------------------------------------
+class PromoteHandler(WriteHandler):
+    body_type = wire.PromoteRequest
+
+    def act(self, project, body: wire.PromoteRequest):
+        from ..registry import aliases
+
+        return aliases.promote(body.version, alias=body.alias, reason=body.reason,
+                               project=project, who=self.who).as_dict()
+
+
+class RollbackHandler(WriteHandler):
+    body_type = wire.RollbackRequest
+
+    def act(self, project, body: wire.RollbackRequest):
+        from ..registry import aliases
+
+        return aliases.rollback(alias=body.alias, reason=body.reason, project=project,
+                                who=self.who).as_dict()
+
+
+# -- deployment -----------------------------------------------------------------------------
+def _reason(body, default: str, who: str) -> str:
+    return f"{body.reason or default} (by {who} in the lab)"
+
+
+class CanaryHandler(WriteHandler):
+    body_type = wire.CanaryRequest
+
+    def act(self, project, body: wire.CanaryRequest):
+        from ..serving import deployment
+
+        return deployment.canary(project, body.version, body.weight,
+                                 _reason(body, "canary", self.who)).as_dict()
+
+
+class ShadowHandler(WriteHandler):
+    body_type = wire.ShadowRequest
+
+    def act(self, project, body: wire.ShadowRequest):
+        from ..serving import deployment
+
+        return deployment.shadow(project, body.version, _reason(body, "shadow", self.who)).as_dict()
+
+
+class ReleaseHandler(WriteHandler):
+    """``deployment/<promote|rollback|clear>`` of the canary (and shadow)."""
+
+    body_type = wire.ReleaseRequest
+
+    def initialize(self, step: str) -> None:
+        self.step = step
+
+    def act(self, project, body: wire.ReleaseRequest):
+        from ..serving import deployment
+
+        change = getattr(deployment, self.step)
+        return change(project, _reason(body, self.step, self.who)).as_dict()
+
+
+class ServerStartHandler(JobHandler):
+    def act(self, project, body):
+        from ..serving import deployment, instance
+
+        deployment.current(project)  # no champion, or a server already running:
+        if instance.status(project)["running"]:  # 4xx now, not a failed job
+            raise Busy(f"the server of {project.spec.project} already runs: stop it first")
+        who = self.who
+        return self.submit(project, "server", "start the model server",
+                           lambda job: instance.start(project, who=who), exclusive=True)
+
+
+class ServerStopHandler(WriteHandler):
+    def act(self, project, body):
+        from ..serving import instance
+
+        return instance.stop(project)
+
+
+# -- monitoring -----------------------------------------------------------------------------
+class CheckHandler(JobHandler):
+    body_type = wire.WindowRequest
+
+    def act(self, project, body: wire.WindowRequest):
+        from ..monitoring.check import run_check
+
+        def work(job):
+            result = run_check(project, version=body.version, last=body.last)
+            return {**result.drift.as_dict(), "alerts": [a.rule for a in result.alerts]}
+        return self.submit(project, "check", "monitoring check", work, exclusive=True)
+
+
+class ReportHandler(JobHandler):
+    body_type = wire.WindowRequest
+
+    def act(self, project, body: wire.WindowRequest):
+        from ..errors import NotFound
+        from ..monitoring.report import write_report
+        from ..monitoring.windows import load_window
+
+        def work(job):
+            window = load_window(project, version=body.version,
+                                 last=body.last or project.spec.monitoring.window)
+            if window.rows == 0:
+                raise NotFound(f"no logged predictions of version {window.version} yet: serve "
+                               "the model and send traffic first")
+            job.write(f"Evidently report of {window.rows} rows of version {window.version}")
+            files = write_report(project, window, project.state_dir / "reports")
+            return {"html": self.relative(project, files.html),
+                    "json": self.relative(project, files.json), "mlflow": files.mlflow_path}
+        return self.submit(project, "report", "drift report", work, exclusive=True)
+
+
+ACTIONS = {
+    "pipeline/run": (RunHandler, {}),
+    "registry/promote": (PromoteHandler, {}),
+    "registry/rollback": (RollbackHandler, {}),
+    "deployment/canary": (CanaryHandler, {}),
+    "deployment/shadow": (ShadowHandler, {}),
+    **{f"deployment/{step}": (ReleaseHandler, {"step": step})
+       for step in ("promote", "rollback", "clear")},
+    "server/start": (ServerStartHandler, {}),
+    "server/stop": (ServerStopHandler, {}),
+    "monitoring/check": (CheckHandler, {}),
+    "monitoring/report": (ReportHandler, {}),
+}

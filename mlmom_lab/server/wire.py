@@ -1,0 +1,83 @@
+"""The bodies the lab POSTs, defined once: pydantic models that refuse unknown fields and
+name the field that is wrong. (The frontend's ``labextension/src/types.ts`` mirrors them.)"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import InvalidRequest
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RunRequest(Body):
+    """Run the pipeline: all of it, ``stages`` (and what they need), or ``start`` onwards."""
+
+    stages: list[str] = Field(default_factory=list)
+    start: str | None = None
+    force: bool = False
+    params: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class PromoteRequest(Body):
+    version: str = Field(min_length=1)
+    alias: str = "champion"
+    reason: str = ""
+
+
+class RollbackRequest(Body):
+    alias: str = "champion"
+    reason: str = ""
+
+
+class CanaryRequest(Body):
+    version: str = Field(min_length=1)
+    weight: float = Field(gt=0, lt=1)
+    reason: str = ""
+
+
+class ShadowRequest(Body):
+    version: str = Field(min_length=1)
+    reason: str = ""
+
+
+class ReleaseRequest(Body):
+    """Promote the canary, roll it back, or clear canary and shadow."""
+
+    reason: str = ""
+
+
+class WindowRequest(Body):
+    """A window of the prediction log for a check or a report (default: the last
+    ``monitoring.window`` rows of the champion)."""
+
+    version: str | None = None
+    last: int | None = Field(default=None, gt=0)
+
+
+class Empty(Body):
+    pass
+
+
+B = TypeVar("B", bound=Body)
+
+
+def parse(model: type[B], raw: bytes) -> B:
+    """The request body as ``model``; any fault is one :class:`InvalidRequest` naming it."""
+    try:
+        data = json.loads(raw or b"{}")
+    except ValueError as exc:
+        raise InvalidRequest(f"the body is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise InvalidRequest("the body must be a JSON object")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidRequest(f"{where}: {first['msg']}") from None
