@@ -3,42 +3,24 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
+import { ICommandPalette } from '@jupyterlab/apputils';
+import { PageConfig, PathExt, URLExt } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { LabIcon } from '@jupyterlab/ui-components';
-import { ISignal, Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
-/**
- * The plugin id; also the key of the settings in schema/plugin.json.
- */
+import { attempt } from './common';
+import { LabModel } from './model';
+import { PanelName, PANELS, Sidebar } from './sidebar';
+
+/** The plugin id; also the key of the settings in schema/plugin.json. */
 const PLUGIN_ID = 'mlmom-lab:plugin';
 
-/**
- * The id of the left sidebar widget.
- */
+/** The id of the left sidebar widget. */
 export const SIDEBAR_ID = 'mlmom-lab-sidebar';
 
-/**
- * The user settings of mlmom-lab (schema/plugin.json).
- */
-export interface IMlmomSettings {
-  /** How often the panels poll the server, in seconds (>= 1). */
-  refreshInterval: number;
-  /** Project folder relative to the server root; empty for none. */
-  defaultProject: string;
-}
+const CATEGORY = 'mlmom-lab';
 
-/**
- * The settings used until (or unless) the setting registry provides them.
- */
-export const DEFAULT_SETTINGS: IMlmomSettings = {
-  refreshInterval: 5,
-  defaultProject: ''
-};
-
-/**
- * The sidebar's tab icon (a small line chart).
- */
 export const mlmomIcon = new LabIcon({
   name: 'mlmom-lab:icon',
   svgstr:
@@ -47,84 +29,143 @@ export const mlmomIcon = new LabIcon({
     '</svg>'
 });
 
-/**
- * The left sidebar: a placeholder until the panels land. It holds the current
- * settings and signals their changes.
- */
-export class MlmomSidebar extends Widget {
-  constructor() {
-    super();
-    this.id = SIDEBAR_ID;
-    this.addClass('mlmom-lab-sidebar');
-    this.title.icon = mlmomIcon;
-    this.title.caption = 'mlmom-lab';
-    const body = document.createElement('div');
-    body.className = 'mlmom-lab-placeholder';
-    body.textContent = 'mlmom-lab';
-    this.node.appendChild(body);
-  }
-
-  /** The current settings. */
-  get settings(): IMlmomSettings {
-    return this._settings;
-  }
-  set settings(value: IMlmomSettings) {
-    this._settings = value;
-    this._settingsChanged.emit(value);
-  }
-
-  /** Emitted when the settings change. */
-  get settingsChanged(): ISignal<this, IMlmomSettings> {
-    return this._settingsChanged;
-  }
-
-  private _settings: IMlmomSettings = { ...DEFAULT_SETTINGS };
-  private _settingsChanged = new Signal<this, IMlmomSettings>(this);
+/** The folder of the file a lab widget shows (documents have a context path). */
+function folderOf(widget: Widget | null): string | null {
+  const path = (widget as any)?.context?.path;
+  return typeof path === 'string' ? PathExt.dirname(path) : null;
 }
 
-function readSettings(settings: ISettingRegistry.ISettings): IMlmomSettings {
-  return {
-    refreshInterval: settings.get('refreshInterval').composite as number,
-    defaultProject: settings.get('defaultProject').composite as string
+function addCommands(
+  app: JupyterFrontEnd,
+  shell: ILabShell,
+  sidebar: Sidebar,
+  palette: ICommandPalette | null
+): void {
+  const model = sidebar.model;
+  const show = (panel: PanelName) => {
+    sidebar.panel = panel;
+    shell.activateById(sidebar.id);
   };
+  const commands: Record<string, { label: string; execute: () => unknown }> = {
+    'mlmom:refresh': { label: 'Refresh the mlmom panels', execute: () => model.refresh() },
+    'mlmom:run-pipeline': {
+      label: 'Run the pipeline (mlmom)',
+      execute: () => {
+        show('pipeline');
+        return attempt('the pipeline run', () => model.runJob('pipeline/run', {}));
+      }
+    },
+    'mlmom:start-server': {
+      label: 'Start the model server (mlmom)',
+      execute: () => {
+        show('deployments');
+        return attempt('starting the server', () => model.runJob('server/start'));
+      }
+    },
+    'mlmom:stop-server': {
+      label: 'Stop the model server (mlmom)',
+      execute: () => attempt('stopping the server', () => model.act('server/stop'))
+    },
+    'mlmom:check': {
+      label: 'Run a monitoring check (mlmom)',
+      execute: () => {
+        show('monitoring');
+        return attempt('the check', () => model.runJob('monitoring/check'));
+      }
+    }
+  };
+  for (const panel of PANELS) {
+    commands[`mlmom:open-${panel}`] = {
+      label: `Open the mlmom ${panel} panel`,
+      execute: () => show(panel)
+    };
+  }
+  for (const [id, command] of Object.entries(commands)) {
+    app.commands.addCommand(id, { label: command.label, execute: command.execute });
+    palette?.addItem({ command: id, category: CATEGORY });
+  }
+}
+
+function watchSettings(
+  registry: ISettingRegistry,
+  model: LabModel,
+  poll: (seconds: number) => void
+): void {
+  registry
+    .load(PLUGIN_ID)
+    .then(settings => {
+      const apply = () => {
+        poll(settings.get('refreshInterval').composite as number);
+        const chosen = settings.get('defaultProject').composite as string;
+        if (chosen) {
+          void model.setPath(chosen, true);
+        }
+      };
+      apply();
+      settings.changed.connect(apply);
+    })
+    .catch(reason => console.error('mlmom-lab: the settings did not load.', reason));
 }
 
 /**
- * The mlmom-lab frontend plugin.
+ * The mlmom-lab sidebar: Pipeline, Registry, Deployments and Monitoring of the
+ * project nearest to the open file (or the one chosen in the panel).
  *
- * ILabShell is optional: Voila (and other JupyterLab-based apps without the lab
- * shell) loads every installed lab extension and reports an activation error for
- * a required token it does not provide.
+ * ILabShell is optional: Voilà loads every installed lab extension and reports
+ * an activation error for a required token its shell does not provide.
  */
 const plugin: JupyterFrontEndPlugin<void> = {
   id: PLUGIN_ID,
-  description:
-    'The mlmom-lab sidebar: projects, pipelines, registry, deployments, monitoring.',
+  description: 'The mlmom-lab sidebar: pipeline, registry, deployments, monitoring.',
   autoStart: true,
-  optional: [ILabShell, ISettingRegistry],
+  optional: [ILabShell, ISettingRegistry, ICommandPalette],
   activate: (
     app: JupyterFrontEnd,
-    labShell: ILabShell | null,
-    settingRegistry: ISettingRegistry | null
+    shell: ILabShell | null,
+    settings: ISettingRegistry | null,
+    palette: ICommandPalette | null
   ) => {
-    if (!labShell) {
+    if (!shell) {
       return;
     }
-    const sidebar = new MlmomSidebar();
-    labShell.add(sidebar, 'left', { rank: 600 });
+    const model = new LabModel();
+    const sidebar = new Sidebar(model, {
+      open: path => void app.commands.execute('docmanager:open', { path }),
+      openUrl: path =>
+        window.open(URLExt.join(PageConfig.getBaseUrl(), 'files', URLExt.encodeParts(path)), '_blank')
+    });
+    sidebar.id = SIDEBAR_ID;
+    sidebar.title.icon = mlmomIcon;
+    sidebar.title.caption = 'mlmom-lab';
+    model.project.changed.connect(() => {
+      sidebar.title.caption = `mlmom-lab: ${model.project.data?.project ?? 'no project'}`;
+    });
+    shell.add(sidebar, 'left', { rank: 600 });
+    addCommands(app, shell, sidebar, palette);
 
-    if (settingRegistry) {
-      settingRegistry
-        .load(PLUGIN_ID)
-        .then(settings => {
-          sidebar.settings = readSettings(settings);
-          settings.changed.connect(() => {
-            sidebar.settings = readSettings(settings);
-          });
-        })
-        .catch(reason => {
-          console.error('mlmom-lab: failed to load the settings.', reason);
-        });
+    let timer = 0;
+    const poll = (seconds: number) => {
+      window.clearInterval(timer);
+      timer = window.setInterval(() => {
+        if (sidebar.isVisible) {
+          void model.refresh();
+        }
+      }, Math.max(1, seconds) * 1000);
+    };
+    poll(5);
+    shell.currentChanged.connect((_, change) => {
+      const folder = folderOf(change.newValue);
+      if (folder !== null) {
+        void model.setPath(folder);
+      }
+    });
+    void model.setPath(folderOf(shell.currentWidget) ?? '');
+    if (settings) {
+      watchSettings(settings, model, poll);
+    }
+    const open = String(PageConfig.getOption('mlmomOpenSidebar'));
+    if (open === 'true' || open === 'True') {
+      void app.restored.then(() => shell.activateById(sidebar.id));  // `mlmom lab`
     }
   }
 };

@@ -50,7 +50,7 @@ def project_option(func):
 
 
 def _register() -> None:
-    from . import cluster, deploy, monitor, pipeline, project, registry, serve  # noqa: F401
+    from . import cluster, deploy, lab, monitor, pipeline, project, registry, serve  # noqa: F401
 
 
 def main() -> None:

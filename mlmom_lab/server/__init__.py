@@ -13,7 +13,11 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 
 
 def _load_jupyter_server_extension(serverapp) -> None:
+    import os
+
     from .routes import setup_handlers
 
     setup_handlers(serverapp.web_app)
+    if os.environ.get("MLMOM_LAB_OPEN_SIDEBAR"):  # set by `mlmom lab`: the frontend opens it
+        serverapp.web_app.settings.setdefault("page_config_data", {})["mlmomOpenSidebar"] = True
     serverapp.log.info("mlmom-lab server extension loaded (/mlmom/api/)")

@@ -70,9 +70,13 @@ class MlmomHandler(APIHandler):
 
     @property
     def who(self) -> str:
-        """The Jupyter user this request acts for (recorded in the alias history)."""
+        """The Jupyter user this request acts for (recorded in the alias history): the
+        username, with the display name first where it differs (token logins get a random
+        username and a name such as "Anonymous Io")."""
         user = self.current_user
-        return getattr(user, "username", None) or str(user or "unknown")
+        username = getattr(user, "username", None) or str(user or "unknown")
+        name = getattr(user, "name", None)
+        return f"{name} ({username})" if name and name != username else username
 
     @property
     def jobs(self):

@@ -1,0 +1,79 @@
+import { Dialog, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import * as React from 'react';
+
+import { LabModel } from './model';
+
+/** What every panel gets: the model and a way to open a file in the lab. */
+export interface IPanelProps {
+  model: LabModel;
+  open: (path: string) => void;
+  openUrl: (path: string) => void;
+}
+
+/** A coloured word: fresh/ok in green, stale/warn in amber, failed/drift in red. */
+export function Badge(props: {
+  tone: 'good' | 'warn' | 'bad' | 'info' | 'muted';
+  children: React.ReactNode;
+  title?: string;
+}): JSX.Element {
+  return (
+    <span className={`mlmom-badge mlmom-badge-${props.tone}`} title={props.title}>
+      {props.children}
+    </span>
+  );
+}
+
+export function Empty(props: { children: React.ReactNode }): JSX.Element {
+  return <div className="mlmom-empty">{props.children}</div>;
+}
+
+export function ErrorNote(props: { error: string | null }): JSX.Element | null {
+  return props.error ? <div className="mlmom-error">{props.error}</div> : null;
+}
+
+export function Section(props: {
+  title: string;
+  actions?: React.ReactNode;
+  children: React.ReactNode;
+}): JSX.Element {
+  return (
+    <section className="mlmom-section">
+      <header className="mlmom-section-header">
+        <h3>{props.title}</h3>
+        <div className="mlmom-actions">{props.actions}</div>
+      </header>
+      {props.children}
+    </section>
+  );
+}
+
+/** Ask before a change that moves production traffic; true when confirmed. */
+export async function confirm(
+  title: string,
+  body: string,
+  label: string
+): Promise<boolean> {
+  const answer = await showDialog({
+    title,
+    body,
+    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label })]
+  });
+  return answer.button.accept;
+}
+
+/** Run a panel action; its failure is shown in a dialog with the server's message. */
+export async function attempt(what: string, work: () => Promise<unknown>): Promise<void> {
+  try {
+    await work();
+  } catch (reason) {
+    await showErrorMessage(`mlmom-lab: ${what} failed`, (reason as Error).message);
+  }
+}
+
+export function when(seconds: number | null | undefined): string {
+  return seconds ? new Date(seconds * 1000).toLocaleString() : '—';
+}
+
+export function num(value: unknown, digits = 3): string {
+  return typeof value === 'number' ? value.toFixed(digits).replace(/\.?0+$/, '') : String(value ?? '—');
+}

@@ -1,0 +1,172 @@
+"""The sidebar in a real JupyterLab and a real Chromium: each panel shows the project's real
+data, and the actions a user takes there (run a stage, promote, start the server, canary,
+check drift) happen and show. Screenshots of each panel are kept in test-artifacts/ui/."""
+
+import json
+import re
+import time
+import urllib.request
+
+from mlmom_lab.config import load_project
+from mlmom_lab.demo_monitoring import customers, stream
+from mlmom_lab.serving import deployment, instance
+
+from .conftest import shot
+
+SIDEBAR = "#mlmom-lab-sidebar"
+
+
+def open_project(page, path="churn"):
+    page.fill(f"{SIDEBAR} .mlmom-picker input", path)
+    page.click(f"{SIDEBAR} .mlmom-picker button[type=submit]")
+    page.wait_for_selector(f"{SIDEBAR} .mlmom-tabs", timeout=30_000)
+
+
+def show(page, panel):
+    page.click(f"{SIDEBAR} button[data-panel={panel}]")
+    page.wait_for_selector(f"{SIDEBAR} .mlmom-panel-{panel} h3", timeout=30_000)
+
+
+def served(port: int, seq: int, timeout: float = 30.0) -> None:
+    """Wait until the server routes by deployment change ``seq`` (it loads and warms the
+    canary before it switches)."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/deployment", timeout=5) as r:
+            if json.loads(r.read())["seq"] >= seq:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the server never followed deployment change {seq}")
+
+
+def test_a_folder_without_a_project_says_how_to_make_one(page):
+    empty = page.locator(f"{SIDEBAR} .mlmom-empty")
+    empty.wait_for()
+    assert "No mlmom.yaml here" in empty.inner_text() and "mlmom init" in empty.inner_text()
+    shot(page, "0-empty-state")
+
+
+def test_the_open_notebooks_project_shows_and_a_stage_runs_from_the_panel(page, lab):
+    page.goto(f"{lab['url']}/lab/tree/churn/prepare.ipynb?token={lab['token']}")
+    page.wait_for_selector(f"{SIDEBAR} .mlmom-tabs", timeout=90_000)
+    assert page.inner_text(f"{SIDEBAR} .mlmom-project") == "churn-demo"
+    stages = page.locator(f"{SIDEBAR} li.mlmom-stage")
+    assert stages.evaluate_all("els => els.map(e => e.dataset.stage)") == [
+        "prepare", "train", "evaluate", "register"]
+    page.click(f"{SIDEBAR} li[data-stage=register] >> text=Run from here")
+    page.wait_for_selector(f"{SIDEBAR} .mlmom-job[data-job=done]", timeout=180_000)
+    register = page.locator(f"{SIDEBAR} li[data-stage=register]")
+    assert register.get_attribute("data-status") == "fresh"
+    shot(page, "1-pipeline")
+
+
+def test_promote_a_version_and_see_the_alias_move(page):
+    open_project(page)
+    show(page, "registry")
+    versions = page.locator(f"{SIDEBAR} li.mlmom-version")
+    versions.first.wait_for()
+    numbers = versions.evaluate_all("els => els.map(e => e.dataset.version)")
+    assert numbers[-1] == "1" and len(numbers) >= 2
+    champion = page.locator(f"{SIDEBAR} li.mlmom-version:has(.mlmom-badge-good)")
+    before = champion.get_attribute("data-version")
+    target = next(n for n in numbers if n != before)
+    page.click(f"{SIDEBAR} li[data-version='{target}'] >> text=Promote")
+    page.click(".jp-Dialog button.jp-mod-warn")  # the confirmation
+    page.wait_for_selector(f"{SIDEBAR} li[data-version='{target}'] .mlmom-badge-good",
+                           timeout=30_000)
+    assert champion.get_attribute("data-version") == target
+    moved = page.locator(f"{SIDEBAR} .mlmom-history li[data-alias=champion]").first
+    assert re.search(rf"champion promote: {before} → {target} by Anonymous", moved.inner_text())
+    shot(page, "2-registry")
+
+
+def test_start_the_server_canary_traffic_and_drift_from_the_panels(page, lab):
+    open_project(page)
+    show(page, "deployments")
+    page.click(f"{SIDEBAR} >> text=Start server")
+    page.wait_for_selector(f"{SIDEBAR} .mlmom-server[data-running=true]", timeout=120_000)
+    project = load_project(lab["root"] / "churn")
+    try:
+        champion = page.inner_text(f"{SIDEBAR} dd[data-role=champion]").lstrip("v")
+        other = page.locator(f"{SIDEBAR} .mlmom-release option").evaluate_all(
+            "els => els.map(e => e.value)")
+        canary = next(v for v in other if v != champion)
+        page.select_option(f"{SIDEBAR} .mlmom-release select", canary)
+        page.fill(f"{SIDEBAR} .mlmom-release input", "0.25")
+        page.click(f"{SIDEBAR} .mlmom-release >> text=Canary")
+        page.wait_for_selector(f"{SIDEBAR} dd[data-role=canary]:has-text('on 25%')")
+        port = instance.status(project)["port"]
+        served(port, deployment.current(project).seq)
+        stream(port, customers(project, 300, seed=9, shift=1.0), "ui-test")
+        page.click(f"{SIDEBAR} .mlmom-picker button[title=Refresh]")
+        traffic = page.locator(f"{SIDEBAR} .mlmom-traffic")
+        traffic.wait_for(timeout=30_000)
+        assert f"v{canary}" in traffic.inner_text() and f"v{champion}" in traffic.inner_text()
+        shot(page, "3-deployments")
+
+        show(page, "monitoring")
+        page.click(f"{SIDEBAR} >> text=Run check")
+        page.wait_for_selector(f"{SIDEBAR} .mlmom-drift tr[data-feature]", timeout=120_000)
+        features = page.locator(f"{SIDEBAR} .mlmom-drift tr[data-feature]")
+        drifted = features.evaluate_all(
+            "els => els.filter(e => e.dataset.drifted === 'true').map(e => e.dataset.feature)")
+        assert "monthly_charges" in drifted  # the stream's shift raises prices
+        assert page.locator(f"{SIDEBAR} .mlmom-performance tbody tr").count() == 1
+        shot(page, "4-monitoring")
+        with page.expect_popup(timeout=180_000) as opened:
+            page.click(f"{SIDEBAR} >> text=Drift report")
+        report = opened.value
+        report.wait_for_load_state()
+        assert "/files/churn/.mlmom/reports/drift-" in report.url
+        report.close()
+    finally:
+        instance.stop(project)
+
+
+def test_a_post_without_the_xsrf_token_is_refused(page):
+    post = """async (xsrf) => {
+        const headers = xsrf ? {'X-XSRFToken': document.cookie.match(/_xsrf=([^;]+)/)[1]} : {};
+        const r = await fetch('/mlmom/api/registry/promote?path=churn',
+                              {method: 'POST', body: '{}', headers});
+        return [r.status, await r.text()];
+    }"""
+    status, _ = page.evaluate(post, False)
+    assert status == 403  # cookie-authenticated, no XSRF token
+    status, body = page.evaluate(post, True)
+    assert status == 400 and "version" in json.loads(body)["error"]  # past the guard
+
+
+def test_the_dark_theme_keeps_the_panels_readable(page, lab):
+    url = f"{lab['url']}/lab/api/settings/@jupyterlab/apputils-extension:themes?token={lab['token']}"
+
+    def theme(name):
+        body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
+        urllib.request.urlopen(urllib.request.Request(url, body, method="PUT")).read()
+
+    theme("JupyterLab Dark")
+    try:
+        page.reload()
+        page.wait_for_selector(f"body[data-jp-theme-light=false] {SIDEBAR} .mlmom-project",
+                               timeout=90_000)
+        open_project(page)
+        show(page, "registry")
+        page.locator(f"{SIDEBAR} li.mlmom-version").first.wait_for()
+        fg, bg = page.evaluate("""(s) => {
+            const side = document.querySelector(s);
+            const name = side.querySelector('.mlmom-name');
+            return [getComputedStyle(name).color, getComputedStyle(side).backgroundColor];
+        }""", SIDEBAR)
+        assert contrast(fg, bg) >= 4.5, (fg, bg)
+        shot(page, "5-registry-dark")
+    finally:
+        theme("JupyterLab Light")
+
+
+def contrast(fg: str, bg: str) -> float:
+    """WCAG contrast ratio of two CSS rgb() colours."""
+    def luminance(css):
+        channels = [int(c) / 255 for c in re.findall(r"\d+", css)[:3]]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
