@@ -102,4 +102,3 @@ def _where_to_look(project, run_id: str, say: Say) -> None:
     say(f"   registry:           mlmom registry list -C {project.root}")
     say(f"   reproduce champion: mlmom reproduce {project.spec.model}@champion -C {project.root}")
     say(f"   serve it:           mlmom serve -C {project.root}   (then mlmom deploy status)")
-    say(f"   in JupyterLab:      mlmom lab {project.root}   (the mlmom sidebar shows it all)")

@@ -6,8 +6,12 @@ import { LabModel } from './model';
 /** What every panel gets: the model and a way to open a file in the lab. */
 export interface IPanelProps {
   model: LabModel;
+  /** Open a file of the server's root in the lab. */
   open: (path: string) => void;
+  /** Open a file of the server's root in a new browser tab (a report). */
   openUrl: (path: string) => void;
+  /** Show one run's executed notebook of a stage in the main area. */
+  openRun: (stage: string, runId: string) => void;
 }
 
 /** A coloured word: fresh/ok in green, stale/warn in amber, failed/drift in red. */
@@ -72,6 +76,14 @@ export async function attempt(what: string, work: () => Promise<unknown>): Promi
 
 export function when(seconds: number | null | undefined): string {
   return seconds ? new Date(seconds * 1000).toLocaleString() : '—';
+}
+
+/** The time of day for today's moments, the date for older ones. */
+export function clock(seconds: number): string {
+  const moment = new Date(seconds * 1000);
+  return moment.toDateString() === new Date().toDateString()
+    ? moment.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : moment.toLocaleDateString();
 }
 
 export function num(value: unknown, digits = 3): string {

@@ -102,6 +102,7 @@ export function DeploymentsPanel(props: IPanelProps): JSX.Element {
         <button className="jp-mod-styled" disabled={!d.canary && !d.shadow}
           onClick={step('clear', 'Clear canary and shadow')}>Clear</button>
       </div>
+      <h4>Release a version</h4>
       <Release {...props} />
       <h4>Traffic, last minute</h4>
       <Traffic {...props} />

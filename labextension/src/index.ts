@@ -10,6 +10,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
 import { attempt } from './common';
+import { executedNotebook } from './executed';
 import { LabModel } from './model';
 import { PanelName, PANELS, Sidebar } from './sidebar';
 
@@ -132,7 +133,14 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const sidebar = new Sidebar(model, {
       open: path => void app.commands.execute('docmanager:open', { path }),
       openUrl: path =>
-        window.open(URLExt.join(PageConfig.getBaseUrl(), 'files', URLExt.encodeParts(path)), '_blank')
+        window.open(URLExt.join(PageConfig.getBaseUrl(), 'files', URLExt.encodeParts(path)), '_blank'),
+      openRun: (stage, runId) => {
+        const id = `mlmom-run-${runId}-${stage}`;
+        if (!Array.from(shell.widgets('main')).some(w => w.id === id)) {
+          shell.add(executedNotebook(model.path, stage, runId), 'main');
+        }
+        shell.activateById(id);
+      }
     });
     sidebar.id = SIDEBAR_ID;
     sidebar.title.icon = mlmomIcon;

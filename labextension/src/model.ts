@@ -48,14 +48,15 @@ export const REGISTRY_PAGE = 50;
 export class LabModel {
   path = '';
   pinned = false;
-  registryOffset = 0;
+  /** The registry page shown: the newest, or the one before or after a version number. */
+  registryCursor: { before?: string; after?: string } = {};
   readonly project = new Resource<IProject>('project', () => this.query());
   readonly pipeline = new Resource<{ stages: IStage[] }>('pipeline', () =>
     this.query()
   );
   readonly registry = new Resource<IRegistryPage>('registry', () => ({
     ...this.query(),
-    offset: String(this.registryOffset),
+    ...this.registryCursor,
     limit: String(REGISTRY_PAGE)
   }));
   readonly server = new Resource<IServer>('server', () => this.query());
@@ -80,7 +81,7 @@ export class LabModel {
       return;
     }
     this.path = path;
-    this.registryOffset = 0;
+    this.registryCursor = {};
     await this.refresh();
   }
 
@@ -96,8 +97,8 @@ export class LabModel {
     this._changed.emit();
   }
 
-  async pageRegistry(offset: number): Promise<void> {
-    this.registryOffset = Math.max(0, offset);
+  async pageRegistry(cursor: { before?: string; after?: string }): Promise<void> {
+    this.registryCursor = cursor;
     await this.registry.refresh();
     this._changed.emit();
   }

@@ -1,46 +1,76 @@
 import * as React from 'react';
 
-import { attempt, Badge, Empty, ErrorNote, IPanelProps, num, Section, when } from './common';
+import {
+  attempt, Badge, clock, Empty, ErrorNote, IPanelProps, num, Section, when
+} from './common';
 import { ICheck } from './types';
+
+/** Short names of the drift tests (mlmom_lab/monitoring/stattests.py), full ones on hover. */
+const TESTS: Record<string, [string, string]> = {
+  ks: ['KS', 'Kolmogorov-Smirnov p-value (drift when low)'],
+  chisquare: ['χ²', 'chi-square p-value (drift when low)'],
+  z: ['Z', 'two-proportion Z-test p-value (drift when low)'],
+  wasserstein: ['W', 'Wasserstein distance, normed by the reference std'],
+  jensenshannon: ['JS', 'Jensen-Shannon distance'],
+  psi: ['PSI', 'population stability index'],
+  kl_div: ['KL', 'Kullback-Leibler divergence'],
+  hellinger: ['H', 'Hellinger distance']
+};
 
 function Drift(props: { check: ICheck }): JSX.Element {
   const features = props.check.features ?? [];
   return (
     <table className="mlmom-table mlmom-drift">
-      <thead><tr><th>feature</th><th>method</th><th>score</th><th>verdict</th></tr></thead>
+      <thead><tr><th>feature</th><th>test</th><th>score</th><th>verdict</th></tr></thead>
       <tbody>
-        {features.map(f => (
-          <tr key={f.feature} data-feature={f.feature} data-drifted={String(f.drifted)}>
-            <td>{f.feature}</td><td>{f.method}</td><td>{num(f.score, 4)}</td>
-            <td><Badge tone={f.drifted ? 'bad' : 'good'}>{f.drifted ? 'drift' : 'no drift'}</Badge></td>
-          </tr>
-        ))}
+        {features.map(f => {
+          const [short, long] = TESTS[f.method] ?? [f.method, f.method];
+          return (
+            <tr key={f.feature} data-feature={f.feature} data-drifted={String(f.drifted)}>
+              <td className="mlmom-wrap">{f.feature}</td>
+              <td title={long}>{short}</td><td>{num(f.score, 3)}</td>
+              <td><Badge tone={f.drifted ? 'bad' : 'good'}>{f.drifted ? 'drift' : 'ok'}</Badge></td>
+            </tr>
+          );
+        })}
       </tbody>
     </table>
   );
 }
 
-/** One row per check: measured (from late labels) and estimated (CBPE) metrics. */
+/** The metric the performance table shows: accuracy for classifiers, else the first one. */
+function headline(checks: ICheck[]): string | null {
+  for (const c of checks) {
+    const found = c.performance?.measured ?? c.performance?.estimated;
+    if (found) {
+      return 'accuracy' in found ? 'accuracy' : Object.keys(found)[0] ?? null;
+    }
+  }
+  return null;
+}
+
+/** One row per check: the metric measured on late labels and estimated (CBPE) without them. */
 function Performance(props: { history: ICheck[] }): JSX.Element {
   const checks = props.history.slice(-10).reverse();
-  const metric = (c: ICheck, source: 'measured' | 'estimated') => {
-    const found = c.performance?.[source];
-    const key = found && ('accuracy' in found ? 'accuracy' : Object.keys(found)[0]);
-    return key ? `${key} ${num(found![key])}` : '—';
-  };
   if (checks.length === 0) {
     return <Empty>No checks yet.</Empty>;
   }
+  const metric = headline(checks);
+  const value = (c: ICheck, source: 'measured' | 'estimated') =>
+    metric ? num(c.performance?.[source]?.[metric], 3) : '—';
   return (
     <table className="mlmom-table mlmom-performance">
-      <thead><tr><th>checked</th><th>v</th><th>rows</th><th>drift share</th>
-        <th>measured</th><th>estimated</th></tr></thead>
+      <thead>
+        <tr><th>checked</th><th>v</th><th>rows</th><th title="share of drifted features">drift</th>
+          <th title={`${metric ?? 'metric'} on labelled rows`}>{metric ?? 'metric'}</th>
+          <th title={`${metric ?? 'metric'} estimated from the scores (CBPE)`}>est.</th></tr>
+      </thead>
       <tbody>
         {checks.map(c => (
           <tr key={c.ts}>
-            <td>{when(c.ts)}</td><td>{c.version}</td><td>{c.rows}</td>
-            <td>{num(c.dataset_drift_share, 2)}</td><td>{metric(c, 'measured')}</td>
-            <td>{metric(c, 'estimated')}</td>
+            <td title={when(c.ts)}>{clock(c.ts)}</td><td>{c.version}</td><td>{c.rows}</td>
+            <td>{Math.round(c.dataset_drift_share * 100)}%</td>
+            <td>{value(c, 'measured')}</td><td>{value(c, 'estimated')}</td>
           </tr>
         ))}
       </tbody>

@@ -26,6 +26,25 @@ function progressOf(job: IJob): string {
   return `${done} of ${steps.length} stage(s) done`;
 }
 
+/** The executed notebooks of the stage's latest runs (a failed run's, partly executed). */
+function Runs(props: { stage: IStage; openRun: IPanelProps['openRun'] }): JSX.Element | null {
+  const { stage } = props;
+  if (stage.runs.length === 0) {
+    return null;
+  }
+  return (
+    <select className="mlmom-runs" value="" aria-label={`executed notebooks of ${stage.stage}`}
+      title="Open the executed notebook of a run"
+      onChange={e => e.target.value && props.openRun(stage.stage, e.target.value)}>
+      <option value="">Executed…</option>
+      {stage.runs.map(r => (
+        <option key={r.run_id} value={r.run_id}>
+          {r.run_id}{r.notebook === stage.executed_notebook ? ' (current)' : ''}</option>
+      ))}
+    </select>
+  );
+}
+
 export function PipelinePanel(props: IPanelProps): JSX.Element {
   const { model } = props;
   const stages = model.pipeline.data?.stages ?? [];
@@ -70,13 +89,10 @@ export function PipelinePanel(props: IPanelProps): JSX.Element {
                 <button className="jp-mod-styled" disabled={running}
                   onClick={() => run({ start: stage.stage })}>Run from here</button>
                 {stage.notebook && (
-                  <button className="jp-mod-styled" onClick={() => props.open(stage.notebook!)}>
-                    Notebook</button>
+                  <button className="jp-mod-styled" title={stage.notebook}
+                    onClick={() => props.open(stage.notebook!)}>Notebook</button>
                 )}
-                {stage.executed_notebook && (
-                  <button className="jp-mod-styled"
-                    onClick={() => props.open(stage.executed_notebook!)}>Executed</button>
-                )}
+                <Runs stage={stage} openRun={props.openRun} />
               </div>
             </li>
           );

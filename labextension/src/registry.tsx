@@ -4,7 +4,6 @@ import { requestAPI } from './api';
 import {
   attempt, Badge, confirm, Empty, ErrorNote, IPanelProps, num, Section, when
 } from './common';
-import { REGISTRY_PAGE } from './model';
 import { IAliasEvent, ICompare, ICompareRow, IVersion } from './types';
 
 function VersionRow(props: IPanelProps & {
@@ -54,14 +53,21 @@ function VersionRow(props: IPanelProps & {
   );
 }
 
+/** A compared value; content hashes shortened to 12 characters (in full on hover). */
+function Cell(props: { value: unknown }): JSX.Element {
+  const text = num(props.value, 4);
+  const hash = /^[0-9a-f]{40,}$/.test(text);
+  return <td title={hash ? text : undefined}>{hash ? `${text.slice(0, 12)}…` : text}</td>;
+}
+
 function CompareTable(props: { compare: ICompare }): JSX.Element {
   const [a, b] = props.compare.versions;
   const rows = (title: string, list: ICompareRow[]) => list.length === 0 ? null : (
     <React.Fragment>
       <tr><th colSpan={3}>{title}</th></tr>
       {list.map(r => (
-        <tr key={title + r.key} className={r.same ? '' : 'mlmom-differs'}>
-          <td>{r.key}</td><td>{num(r.a, 4)}</td><td>{num(r.b, 4)}</td>
+        <tr key={title + r.key} data-key={r.key} className={r.same ? '' : 'mlmom-differs'}>
+          <td>{r.key}</td><Cell value={r.a} /><Cell value={r.b} />
         </tr>
       ))}
     </React.Fragment>
@@ -119,7 +125,8 @@ export function RegistryPanel(props: IPanelProps): JSX.Element {
   if (!page) {
     return <Section title="Registry"><ErrorNote error={model.registry.error} /></Section>;
   }
-  const last = Math.min(page.offset + page.versions.length, page.total);
+  const first = page.versions[0]?.version;
+  const last = page.versions[page.versions.length - 1]?.version;
   return (
     <Section title={`Registry · ${page.model}`} actions={
       <React.Fragment>
@@ -133,11 +140,11 @@ export function RegistryPanel(props: IPanelProps): JSX.Element {
       ) : (
         <React.Fragment>
           <div className="mlmom-pager">
-            <span>{page.offset + 1}–{last} of {page.total} versions</span>
-            <button className="jp-mod-styled" disabled={page.offset === 0}
-              onClick={() => model.pageRegistry(page.offset - REGISTRY_PAGE)}>Newer</button>
-            <button className="jp-mod-styled" disabled={last >= page.total}
-              onClick={() => model.pageRegistry(page.offset + REGISTRY_PAGE)}>Older</button>
+            <span>v{first}–v{last} · {page.total} version{page.total === 1 ? '' : 's'}</span>
+            <button className="jp-mod-styled" disabled={!page.newer}
+              onClick={() => model.pageRegistry({ after: first })}>Newer</button>
+            <button className="jp-mod-styled" disabled={!page.older}
+              onClick={() => model.pageRegistry({ before: last })}>Older</button>
           </div>
           <ul className="mlmom-versions">
             {page.versions.map(v => (

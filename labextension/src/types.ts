@@ -19,6 +19,8 @@ export interface IStage {
   executed_notebook: string | null;
   notebook: string | null;
   needs: string[];
+  /** The latest runs' executed notebooks, newest first. */
+  runs: { run_id: string; notebook: string | null }[];
 }
 
 export interface IVersion {
@@ -37,7 +39,9 @@ export interface IVersion {
 export interface IRegistryPage {
   model: string;
   total: number;
-  offset: number;
+  /** Whether versions newer than the first shown, or older than the last, exist. */
+  newer: boolean;
+  older: boolean;
   versions: IVersion[];
 }
 

@@ -26,16 +26,16 @@ def lab(folder: str, port: int, no_browser: bool, lab_args: tuple[str, ...]) -> 
     Arguments after ``--`` go to ``jupyter lab`` as they are.
     """
     from ..config import find_project_root
-    from ..errors import MlmomError
+    from ..errors import MlmomError, NotFound
 
     if not Path(folder).is_dir():
-        raise click.UsageError(f"no folder {folder!r}: run `mlmom demo {folder}` first, or "
-                               "name a project folder")
+        raise NotFound(f"no folder {folder!r}: run `mlmom demo {folder}` first, or name a "
+                       "project folder")
     try:
         root = find_project_root(Path(folder).resolve())
     except MlmomError:
-        raise click.UsageError(f"no mlmom.yaml in {folder} or above it: create a project "
-                               f"with `mlmom init {folder}`") from None
+        raise NotFound(f"no mlmom.yaml in {folder} or above it: create a project with "
+                       f"`mlmom init {folder}`") from None
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
                *([f"--port={port}"] if port else []), *(["--no-browser"] if no_browser else []),
                *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),

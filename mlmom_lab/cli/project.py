@@ -36,8 +36,11 @@ def demo(folder: str, quiet: bool) -> None:
     console = Console(highlight=False)
     say = click.echo if quiet else (lambda text: console.print(text, markup=False))
     summary = run_demo(folder, say, reporter=None if quiet else RichReporter(console))
-    click.secho("demo finished" if summary["ok"] else "demo failed", fg="green" if summary["ok"] else "red")
-    sys.exit(0 if summary["ok"] else 1)
+    if not summary["ok"]:
+        click.secho("demo failed", fg="red")
+        sys.exit(1)
+    click.secho("demo finished", fg="green")
+    click.echo(f"Open it in JupyterLab, the mlmom sidebar showing it all: mlmom lab {folder}")
 
 
 @cli.command()

@@ -54,9 +54,9 @@ def _one(project: Project, cache: StageCache, hasher: Hasher, key: StageKey,
          env: dict[str, Any]) -> StageStatus:
     latest = cache.latest(key.stage)
     record = cache.lookup(key)
-    status = StageStatus(key.stage, fresh=False,
-                         last_run=(record or latest or {}).get("run_id"),
-                         executed_notebook=(record or latest or {}).get("executed_notebook"))
+    run = record or latest or {}
+    status = StageStatus(key.stage, fresh=False, last_run=run.get("run_id"),
+                         executed_notebook=_executed_notebook(project, key.stage, run))
     if record and cache.outs_intact(record, hasher):
         status.fresh = True
     elif record:
@@ -67,6 +67,13 @@ def _one(project: Project, cache: StageCache, hasher: Hasher, key: StageKey,
         status.reasons = (_input_reasons(project, cache, latest, key, env)
                           or _out_reasons(latest, hasher))
     return status
+
+
+def _executed_notebook(project: Project, stage: str, run: dict) -> str | None:
+    """The run's executed notebook in this project's runs folder (records hold the absolute
+    path where it was written, which a copied or moved project no longer has)."""
+    here = project.runs_dir / str(run.get("run_id")) / f"{stage}.ipynb"
+    return str(here) if here.exists() else run.get("executed_notebook")
 
 
 def _input_reasons(project: Project, cache: StageCache, latest: dict, key: StageKey,

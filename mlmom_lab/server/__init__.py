@@ -20,4 +20,21 @@ def _load_jupyter_server_extension(serverapp) -> None:
     setup_handlers(serverapp.web_app)
     if os.environ.get("MLMOM_LAB_OPEN_SIDEBAR"):  # set by `mlmom lab`: the frontend opens it
         serverapp.web_app.settings.setdefault("page_config_data", {})["mlmomOpenSidebar"] = True
+    serverapp.io_loop.call_later(WARM_UP_AFTER_S, _warm_up_in_background)
     serverapp.log.info("mlmom-lab server extension loaded (/mlmom/api/)")
+
+
+WARM_UP_AFTER_S = 1.0
+
+
+def _warm_up_in_background() -> None:
+    """Import MLflow (~3 s here) in a thread once the server runs, so the panels' first
+    registry request does not wait for it, and the server's start did not either."""
+    import threading
+
+    def warm_up() -> None:
+        import mlflow  # noqa: F401
+
+        from ..registry import pages  # noqa: F401
+
+    threading.Thread(target=warm_up, name="mlmom-warm-up", daemon=True).start()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,6 +22,17 @@ from tornado import web
 from ..errors import Forbidden, InvalidRequest, MlmomError, NotFound, http_status
 
 AUTH_RESOURCE = "mlmom"  # what jupyter_server's authorizer is asked about
+
+
+@dataclass(frozen=True)
+class Page:
+    """An HTML answer (a rendered notebook) instead of JSON. It is served sandboxed: its
+    scripts run in an opaque origin, so they reach neither the Jupyter API nor the network."""
+
+    html: str
+    POLICY = ("sandbox allow-scripts allow-popups; default-src 'none'; img-src data:; "
+              "font-src data:; style-src 'unsafe-inline' data:; script-src 'unsafe-inline'; "
+              "frame-ancestors 'self'")
 
 
 class MlmomHandler(APIHandler):
@@ -55,7 +67,11 @@ class MlmomHandler(APIHandler):
             self.finish(json.dumps({"error": exc.message, "code": exc.code}))
             return
         self.set_status(status)
-        self.finish(json.dumps(result, default=str))
+        if isinstance(result, Page):
+            self.set_header("Content-Security-Policy", Page.POLICY)
+            self.finish(result.html, set_content_type="text/html; charset=UTF-8")
+        else:
+            self.finish(json.dumps(result, default=str))
 
     def int_argument(self, name: str, default: int, low: int = 0) -> int:
         """An integer query argument (at least ``low``); a bad one is a 400 naming it."""

@@ -12,9 +12,10 @@ from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidRequest
 from .actions import ACTIONS
-from .base import MlmomHandler, read_only
+from .base import MlmomHandler, Page, read_only
 
 PAGE = 100  # registry versions per page unless ?limit= says otherwise
+MAX_PAGE = 1000
 
 
 class ReadHandler(MlmomHandler):
@@ -38,29 +39,44 @@ class ProjectHandler(ReadHandler):
 class PipelineHandler(ReadHandler):
     def read(self, project):
         from ..pipeline import dag
+        from ..pipeline.runs import executed_runs
         from ..pipeline.status import pipeline_status
 
         graph = dag.upstream(project)
         stages = []
         for s in pipeline_status(project):
-            stages.append({**s.as_dict(), "needs": sorted(graph[s.stage]),
+            runs = [{"run_id": run_id, "notebook": self.relative(project, path)}
+                    for run_id, path in executed_runs(project, s.stage)]
+            stages.append({**s.as_dict(), "needs": sorted(graph[s.stage]), "runs": runs,
                            "notebook": self.relative(project, project.root /
                                                      project.spec.stages[s.stage].notebook),
                            "executed_notebook": self.relative(project, s.executed_notebook)})
         return {"stages": stages}
 
 
-class RegistryHandler(ReadHandler):
-    """One page of versions (``?offset=&limit=``, newest first) and the total."""
+class ExecutedNotebookHandler(ReadHandler):
+    """``?run=&stage=``: that run's executed notebook as a read-only, sandboxed HTML page."""
 
     def read(self, project):
-        from .. import registry
+        from ..pipeline.runs import executed_notebook, render_html
 
-        offset = self.int_argument("offset", 0)
+        run, stage = (self.get_query_argument(k, "") for k in ("run", "stage"))
+        return Page(render_html(executed_notebook(project, run, stage)))
+
+
+class RegistryHandler(ReadHandler):
+    """One page of versions, newest first (``?limit=``), just older than ``?before=`` or
+    newer than ``?after=`` a version number, with the total."""
+
+    def read(self, project):
+        from ..registry.pages import page_versions
+
+        cursor = {k: self.int_argument(k, 0, low=1) for k in ("before", "after")
+                  if self.get_query_argument(k, "")}
         limit = self.int_argument("limit", PAGE, low=1)
-        versions = registry.list_versions(project=project)
-        return {"model": project.spec.model, "total": len(versions), "offset": offset,
-                "versions": [v.as_dict() for v in versions[offset:offset + limit]]}
+        if limit > MAX_PAGE:
+            raise InvalidRequest(f"?limit= may be at most {MAX_PAGE}, not {limit}")
+        return page_versions(project, limit=limit, **cursor).as_dict()
 
 
 class HistoryHandler(ReadHandler):
@@ -131,7 +147,8 @@ class JobStatusHandler(MlmomHandler):
         await self.respond(work)
 
 
-READS = {"project": ProjectHandler, "pipeline": PipelineHandler, "registry": RegistryHandler,
+READS = {"project": ProjectHandler, "pipeline": PipelineHandler,
+         "pipeline/executed": ExecutedNotebookHandler, "registry": RegistryHandler,
          "registry/history": HistoryHandler, "registry/compare": CompareHandler,
          "deployment": DeploymentHandler, "server": ServerHandler,
          "monitoring": MonitoringHandler, "jobs": JobsHandler}

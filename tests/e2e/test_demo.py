@@ -16,7 +16,8 @@ def demo(tmp_path_factory):
 
 def test_demo_tells_the_story(demo):
     folder, story = demo
-    assert "1. Run the pipeline" in story and story.rstrip().endswith("demo finished")
+    assert "1. Run the pipeline" in story and "demo finished" in story
+    assert story.rstrip().endswith(f"mlmom lab {folder}")  # last, how to open it in the lab
     assert "prepare   cached" in story  # step 2 re-used prepare
     assert "quality gate: version 2 kept as challenger (roc_auc" in story
     assert "4 of 4 stages cached or restored" in story

@@ -17,6 +17,7 @@ import pytest
 from mlmom_lab.serving.process import free_port
 
 from ..conftest import REPO
+from ..helpers import notebook
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("MLMOM_TEST_ARTIFACTS", REPO / "test-artifacts")) / "ui"
@@ -48,6 +49,7 @@ def lab_root(example_run, tmp_path_factory):
     shutil.copytree(project.root, root / "churn", ignore=shutil.ignore_patterns(
         "predictions.db*", "monitoring", "server.json"))
     (root / "elsewhere").mkdir()
+    notebook(root / "elsewhere" / "hello.ipynb", "", "print('hello from voila')")
     from mlmom_lab.config import load_project
     from mlmom_lab.pipeline import run_pipeline
 

@@ -58,6 +58,16 @@ def test_the_open_notebooks_project_shows_and_a_stage_runs_from_the_panel(page, 
     register = page.locator(f"{SIDEBAR} li[data-stage=register]")
     assert register.get_attribute("data-status") == "fresh"
     shot(page, "1-pipeline")
+    runs = register.locator("select.mlmom-runs option:not([value=''])")
+    assert runs.count() >= 2  # the fixture's run and this one
+    first_run = runs.last.get_attribute("value")
+    register.locator("select.mlmom-runs").select_option(first_run)  # any run, not only the last
+    tab = page.locator(f".lm-DockPanel-tabBar .lm-TabBar-tab:has-text('register · {first_run}')")
+    tab.wait_for(timeout=30_000)
+    executed = page.frame_locator(".mlmom-executed iframe")
+    executed.locator(".jp-OutputArea").first.wait_for(timeout=30_000)  # its outputs, read-only
+    assert "register_model" in executed.locator("body").inner_text()
+    shot(page, "1b-executed-notebook")
 
 
 def test_promote_a_version_and_see_the_alias_move(page):
@@ -76,7 +86,24 @@ def test_promote_a_version_and_see_the_alias_move(page):
                            timeout=30_000)
     assert champion.get_attribute("data-version") == target
     moved = page.locator(f"{SIDEBAR} .mlmom-history li[data-alias=champion]").first
+    page.wait_for_function(  # the history is fetched again once the registry has changed
+        """([s, text]) => document.querySelector(s)?.innerText.includes(text)""",
+        arg=[f"{SIDEBAR} .mlmom-history li[data-alias=champion]", f"{before} → {target}"])
     assert re.search(rf"champion promote: {before} → {target} by Anonymous", moved.inner_text())
+
+    page.click(f"{SIDEBAR} li[data-version='{target}'] .mlmom-name")  # details and lineage
+    details = page.locator(f"{SIDEBAR} li[data-version='{target}'] .mlmom-details")
+    assert "pipeline_run" in details.inner_text() and "accuracy" in details.inner_text()
+    for number in (before, target):
+        page.check(f"{SIDEBAR} li[data-version='{number}'] input[type=checkbox]")
+    page.click(f"{SIDEBAR} button:has-text('Compare')")
+    compare = page.locator(f"{SIDEBAR} table.mlmom-compare")
+    compare.wait_for()
+    heads = compare.locator("thead th").all_inner_texts()
+    assert heads[1:] == [f"v{min(before, target, key=int)}", f"v{max(before, target, key=int)}"]
+    assert compare.locator("tr[data-key=accuracy]").count() == 1
+    page.click(f"{SIDEBAR} li[data-version='{target}'] .mlmom-name")  # details closed again
+    compare.scroll_into_view_if_needed()
     shot(page, "2-registry")
 
 
@@ -170,3 +197,19 @@ def contrast(fg: str, bg: str) -> float:
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
     high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
     return (high + 0.05) / (low + 0.05)
+
+
+def test_voila_loads_the_extension_without_an_activation_error(browser, lab):
+    """Voilà loads every installed lab extension, ours included; it has no lab shell."""
+    page = browser.new_page()
+    messages, loaded = [], []
+    page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
+    page.on("request", lambda r: loaded.append(r.url) if "labextensions/mlmom-lab/" in r.url
+            else None)
+    page.goto(f"{lab['url']}/voila/render/elsewhere/hello.ipynb?token={lab['token']}")
+    page.wait_for_selector("text=hello from voila", timeout=90_000)
+    page.wait_for_load_state("networkidle")
+    page.close()
+    assert any("remoteEntry" in url for url in loaded), loaded  # ours was loaded
+    ours = [m for m in messages if "mlmom" in m.lower() and not m.startswith("log")]
+    assert not ours, ours
