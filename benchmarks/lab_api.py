@@ -66,7 +66,9 @@ def make_project(root: Path, versions: int) -> dict:
 
 
 def start(command: list[str], log: Path, ready: str, env: dict | None = None):
+    """Start a server in the log's folder (mlflow server leaves an mlflow.db in its cwd)."""
     proc = subprocess.Popen(command, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+                            cwd=log.parent,
                             env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}",
                                  **(env or {})})
     parsed = urllib.parse.urlsplit(ready)
