@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -90,3 +92,19 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
                                            serialization.PrivateFormat.PKCS8,
                                            serialization.NoEncryption()))
     return cert_path, key_path
+
+
+def get_when_up(url: str, proc: subprocess.Popen, log, timeout: float = 90.0) -> str:
+    """The body of ``url`` once the server ``proc`` answers it; its log's tail if it never
+    does (it exited, or ``timeout`` passed)."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read().decode()
+        except OSError:
+            if proc.poll() is not None:
+                break
+            time.sleep(0.3)
+    log.seek(0)
+    raise AssertionError(f"{url} never answered:\n{log.read()[-3000:]}")

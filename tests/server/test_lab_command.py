@@ -6,13 +6,13 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from mlmom_lab.serving.process import free_port
+
+from ..helpers import get_when_up
 
 MLMOM = str(Path(sys.executable).with_name("mlmom"))
 
@@ -40,25 +40,12 @@ def test_mlmom_lab_serves_the_project_with_the_sidebar_open(example_run, tmp_pat
                             env={"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path),
                                  "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")})
     try:
-        page = _get(f"http://127.0.0.1:{port}/lab?token={token}", proc, log)
+        page = get_when_up(f"http://127.0.0.1:{port}/lab?token={token}", proc, log)
         assert '"mlmomOpenSidebar": true' in page  # the frontend opens the sidebar
-        answer = json.loads(_get(f"http://127.0.0.1:{port}/mlmom/api/project?token={token}",
+        answer = json.loads(get_when_up(f"http://127.0.0.1:{port}/mlmom/api/project?token={token}",
                                  proc, log))
         assert (answer["project"], answer["root"]) == ("churn-demo", ".")  # the root's project
     finally:
         proc.terminate()
         proc.wait(timeout=30)
 
-
-def _get(url: str, proc, log, timeout: float = 90.0) -> str:
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read().decode()
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-    log.seek(0)
-    raise AssertionError(f"mlmom lab never answered {url}:\n{log.read()[-3000:]}")

@@ -8,8 +8,6 @@ import secrets
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -17,7 +15,7 @@ import pytest
 from mlmom_lab.serving.process import free_port
 
 from ..conftest import REPO
-from ..helpers import notebook
+from ..helpers import get_when_up, notebook
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("MLMOM_TEST_ARTIFACTS", REPO / "test-artifacts")) / "ui"
@@ -82,25 +80,11 @@ def lab(lab_root, tmp_path_factory):
         env={**os.environ, "MLMOM_LAB_OPEN_SIDEBAR": "1", "JUPYTER_CONFIG_DIR": str(state / "cfg")})
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{url}/api/status?token={token}", proc, log)
+        get_when_up(f"{url}/api/status?token={token}", proc, log)
         yield {"url": url, "token": token, "root": lab_root, "log": log}
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-def _wait_for(url: str, proc, log, timeout: float = 90.0) -> None:
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-    log.seek(0)
-    raise AssertionError(f"JupyterLab never answered:\n{log.read()[-3000:]}")
 
 
 @pytest.fixture(scope="module")

@@ -164,7 +164,8 @@ def test_a_post_without_the_xsrf_token_is_refused(page):
 
 
 def test_the_dark_theme_keeps_the_panels_readable(page, lab):
-    url = f"{lab['url']}/lab/api/settings/@jupyterlab/apputils-extension:themes?token={lab['token']}"
+    themes = "@jupyterlab/apputils-extension:themes"
+    url = f"{lab['url']}/lab/api/settings/{themes}?token={lab['token']}"
 
     def theme(name):
         body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
