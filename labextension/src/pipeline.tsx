@@ -66,6 +66,10 @@ export function PipelinePanel(props: IPanelProps): JSX.Element {
           <b>{job.title}</b>: {job.status}
           {running ? ` · ${progressOf(job)}` : ''}
           {job.error ? <div className="mlmom-error">{job.error.error}</div> : null}
+          {(job.log ?? []).length > 0 && (
+            <pre className="mlmom-log" title="the run's latest log lines">
+              {job.log!.slice(-4).join('\n')}</pre>
+          )}
         </div>
       )}
       {stages.length === 0 && !model.pipeline.error && <Empty>No stages in mlmom.yaml yet.</Empty>}

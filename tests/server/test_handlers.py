@@ -6,7 +6,7 @@ import json
 import pytest
 import tornado
 
-ROUTES = ["project", "pipeline", "registry", "deployment", "monitoring"]
+from mlmom_lab.server.routes import READS
 
 
 async def get(jp_fetch, route, **params):
@@ -30,20 +30,25 @@ async def test_each_route_answers_for_the_open_notebooks_project(jp_fetch, lab_r
     assert (monitoring["latest"], monitoring["alerts"], monitoring["history"]) == (None, [], [])
 
 
-@pytest.mark.parametrize("route", ROUTES)
-async def test_no_token_no_data(jp_fetch, lab_root, route):
-    with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
-        await jp_fetch("mlmom", "api", route, params={"path": "churn"}, method="GET",
-                       headers={"Authorization": ""})
-    assert refused.value.code == 403
+async def refused(jp_fetch, route, **kwargs):
+    with pytest.raises(tornado.httpclient.HTTPClientError) as caught:
+        await jp_fetch("mlmom", "api", route, method="GET", **kwargs)
+    return caught.value.code, json.loads(caught.value.response.body or b"{}")
 
 
-@pytest.mark.parametrize("path", ["../", "churn/../../etc", "/etc"])
-async def test_paths_outside_the_root_are_refused(jp_fetch, lab_root, path):
-    with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
-        await jp_fetch("mlmom", "api", "project", params={"path": path}, method="GET")
-    assert refused.value.code == 403
-    assert "outside the server's root" in json.loads(refused.value.response.body)["error"]
+async def test_no_token_no_data_on_any_route(jp_fetch, lab_root):
+    for route in [*READS, "jobs/0123abcd", "pipeline/executed"]:
+        code, _ = await refused(jp_fetch, route, params={"path": "churn"},
+                                headers={"Authorization": ""})
+        assert code == 403, route
+
+
+@pytest.mark.parametrize("path", ["../", "churn/../../etc", "/etc", "escape"])
+async def test_paths_outside_the_root_are_refused_on_every_route(jp_fetch, lab_root, path):
+    (lab_root / "escape").symlink_to(lab_root.parent, target_is_directory=True)
+    for route in READS:
+        code, body = await refused(jp_fetch, route, params={"path": path})
+        assert code == 403 and "outside the server's root" in body["error"], route
 
 
 async def test_a_folder_without_a_project_says_how_to_make_one(jp_fetch, lab_root):
