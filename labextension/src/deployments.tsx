@@ -59,12 +59,7 @@ export function DeploymentsPanel(props: IPanelProps): JSX.Element {
   const server = model.server.data;
   const job = model.latestJob('server');
   const starting = job?.status === 'running' || job?.status === 'queued';
-  const start = () => attempt('starting the server', async () => {
-    const done = await model.runJob('server/start');
-    if (done.error) {
-      throw new Error(done.error.error);
-    }
-  });
+  const start = () => attempt('starting the server', () => model.complete('server/start'));
   const stop = () => attempt('stopping the server', () => model.act('server/stop'));
   const step = (name: string, label: string) => () => attempt(label, async () => {
     if (await confirm(label, `${label}? A running server follows within a second.`, label)) {

@@ -60,7 +60,7 @@ function addCommands(
       label: 'Start the model server (mlmom)',
       execute: () => {
         show('deployments');
-        return attempt('starting the server', () => model.runJob('server/start'));
+        return attempt('starting the server', () => model.complete('server/start'));
       }
     },
     'mlmom:stop-server': {
@@ -71,7 +71,7 @@ function addCommands(
       label: 'Run a monitoring check (mlmom)',
       execute: () => {
         show('monitoring');
-        return attempt('the check', () => model.runJob('monitoring/check'));
+        return attempt('the check', () => model.complete('monitoring/check'));
       }
     }
   };

@@ -147,6 +147,15 @@ export class LabModel {
     return job;
   }
 
+  /** Run a job to its end; a failed one rejects with its error (for a dialog to show). */
+  async complete(endpoint: string, body: object = {}): Promise<IJob> {
+    const job = await this.runJob(endpoint, body);
+    if (job.error) {
+      throw new Error(job.error.error);
+    }
+    return job;
+  }
+
   /** The newest job of a kind started here, if any. */
   latestJob(kind: string): IJob | undefined {
     let found: IJob | undefined;

@@ -83,18 +83,9 @@ export function MonitoringPanel(props: IPanelProps): JSX.Element {
   const data = model.monitoring.data;
   const busy = ['check', 'report'].some(kind =>
     ['queued', 'running'].includes(model.latestJob(kind)?.status ?? ''));
-  const check = () => attempt('the check', async () => {
-    const job = await model.runJob('monitoring/check');
-    if (job.error) {
-      throw new Error(job.error.error);
-    }
-  });
+  const check = () => attempt('the check', () => model.complete('monitoring/check'));
   const report = () => attempt('the drift report', async () => {
-    const job = await model.runJob('monitoring/report');
-    if (job.error) {
-      throw new Error(job.error.error);
-    }
-    props.openUrl(job.result.html);
+    props.openUrl((await model.complete('monitoring/report')).result.html);
   });
   if (!data) {
     return <Section title="Monitoring"><ErrorNote error={model.monitoring.error} /></Section>;

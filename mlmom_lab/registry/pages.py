@@ -47,9 +47,13 @@ def page_versions(project: Project | str | None = None, *, before: int | None = 
     project = project_of(project)
     name = name or project.spec.model
     client = client_for(project)
+    from mlflow.exceptions import MlflowException
+
     try:
         model = client.get_registered_model(name)
-    except Exception:
+    except MlflowException as exc:
+        if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise  # a store that is down is not an empty registry
         return VersionPage(name, 0, [], False, False)  # nothing registered yet
     base = f"name = '{_quote(name)}'"
     if after is None:

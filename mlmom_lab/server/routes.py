@@ -15,7 +15,7 @@ from .actions import ACTIONS
 from .base import MlmomHandler, Page, read_only
 
 PAGE = 100  # registry versions per page unless ?limit= says otherwise
-MAX_PAGE = 1000
+MAX_PAGE = 1000  # a bigger ?limit= is refused: page instead
 
 
 class ReadHandler(MlmomHandler):

@@ -70,6 +70,21 @@ def test_the_open_notebooks_project_shows_and_a_stage_runs_from_the_panel(page, 
     shot(page, "1b-executed-notebook")
 
 
+def test_the_palette_has_the_main_actions(page):
+    open_project(page)
+    page.keyboard.press("Control+Shift+C")
+    page.fill(".lm-CommandPalette-input", "mlmom")
+    items = page.locator(".lm-CommandPalette-item:visible .lm-CommandPalette-itemLabel")
+    items.first.wait_for()
+    labels = items.all_inner_texts()
+    for action in ("Run the pipeline (mlmom)", "Start the model server (mlmom)",
+                   "Stop the model server (mlmom)", "Run a monitoring check (mlmom)",
+                   "Open the mlmom registry panel", "Refresh the mlmom panels"):
+        assert action in labels, labels
+    page.click(".lm-CommandPalette-item:has-text('Open the mlmom monitoring panel')")
+    page.wait_for_selector(f"{SIDEBAR} .mlmom-panel-monitoring h3")
+
+
 def test_promote_a_version_and_see_the_alias_move(page):
     open_project(page)
     show(page, "registry")
