@@ -67,30 +67,16 @@ def make_project(root: Path, versions: int) -> dict:
 
 def start(command: list[str], log: Path, ready: str, env: dict | None = None):
     """Start a server in the log's folder (mlflow server leaves an mlflow.db in its cwd)."""
+    from mlmom_lab.serving.process import wait_until_ready
+
     proc = subprocess.Popen(command, stdout=open(log, "w"), stderr=subprocess.STDOUT,
                             cwd=log.parent,
                             env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}",
                                  **(env or {})})
-    parsed = urllib.parse.urlsplit(ready)
-    began = time.monotonic()
-    while time.monotonic() - began < 120:
-        try:
-            conn = http.client.HTTPConnection(parsed.hostname, parsed.port, timeout=5)
-            conn.request("GET", f"{parsed.path}?{parsed.query}")
-            if conn.getresponse().status < 500:
-                return proc
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit(f"{command[0]} did not start:\n{log.read_text()[-2000:]}")
-
-
-def free_port() -> int:
-    from mlmom_lab.serving.process import free_port as free
-
-    return free()
+    if not wait_until_ready(ready, proc):
+        proc.kill()
+        raise SystemExit(f"{command[0]} did not start:\n{log.read_text()[-2000:]}")
+    return proc
 
 
 def timed_gets(port: int, path: str, headers: dict, repeats: int) -> dict:
@@ -179,6 +165,8 @@ def main() -> None:
         from mlmom_lab.config import load_project
 
         project = load_project(lab_root / "churn")
+        from mlmom_lab.serving.process import free_port
+
         token, lab_port, mlflow_port = secrets.token_hex(16), free_port(), free_port()
         lab = start([sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
                      f"--port={lab_port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={lab_root}",

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import nbformat
 import yaml
 
 # a real `mlmom serve` on 127.0.0.1: (process, port) once it answers /ping
-from mlmom_lab.serving.process import start_server  # noqa: F401
+from mlmom_lab.serving.process import start_server, wait_until_ready  # noqa: F401
 
 
 def notebook(path: Path, params: str, *cells: str) -> Path:
@@ -97,14 +96,8 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 def get_when_up(url: str, proc: subprocess.Popen, log, timeout: float = 90.0) -> str:
     """The body of ``url`` once the server ``proc`` answers it; its log's tail if it never
     does (it exited, or ``timeout`` passed)."""
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read().decode()
-        except OSError:
-            if proc.poll() is not None:
-                break
-            time.sleep(0.3)
-    log.seek(0)
-    raise AssertionError(f"{url} never answered:\n{log.read()[-3000:]}")
+    if not wait_until_ready(url, proc, timeout):
+        log.seek(0)
+        raise AssertionError(f"{url} never answered:\n{log.read()[-3000:]}")
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read().decode()

@@ -145,7 +145,7 @@ const plugin: JupyterFrontEndPlugin<void> = {
     sidebar.id = SIDEBAR_ID;
     sidebar.title.icon = mlmomIcon;
     sidebar.title.caption = 'mlmom-lab';
-    model.project.changed.connect(() => {
+    model.changed.connect(() => {
       sidebar.title.caption = `mlmom-lab: ${model.project.data?.project ?? 'no project'}`;
     });
     shell.add(sidebar, 'left', { rank: 600 });

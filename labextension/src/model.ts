@@ -2,6 +2,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import { requestAPI } from './api';
 import {
+  IAliasEvent,
   IJob,
   IMonitoring,
   IProject,
@@ -20,10 +21,6 @@ export class Resource<T> {
   data: T | null = null;
   error: string | null = null;
 
-  get changed(): ISignal<this, void> {
-    return this._changed;
-  }
-
   async refresh(): Promise<void> {
     try {
       this.data = await requestAPI<T>(this.endpoint, {}, this.params());
@@ -32,10 +29,7 @@ export class Resource<T> {
       this.data = null;
       this.error = (reason as Error).message;
     }
-    this._changed.emit();
   }
-
-  private _changed = new Signal<this, void>(this);
 }
 
 export const REGISTRY_PAGE = 50;
@@ -59,6 +53,9 @@ export class LabModel {
     ...this.registryCursor,
     limit: String(REGISTRY_PAGE)
   }));
+  readonly history = new Resource<{ events: IAliasEvent[] }>('registry/history', () =>
+    this.query()
+  );
   readonly server = new Resource<IServer>('server', () => this.query());
   readonly monitoring = new Resource<IMonitoring>('monitoring', () =>
     this.query()
@@ -89,7 +86,7 @@ export class LabModel {
     await this.project.refresh();
     if (this.project.data) {
       await Promise.all(
-        [this.pipeline, this.registry, this.server, this.monitoring].map(r =>
+        [this.pipeline, this.registry, this.history, this.server, this.monitoring].map(r =>
           r.refresh()
         )
       );
@@ -115,14 +112,10 @@ export class LabModel {
   }
 
   /**
-   * Start a job and follow it until it ends; `progress` sees every state.
+   * Start a job and follow it until it ends (the panels see every state).
    * Resolves with the final state (done or failed); rejects when refused.
    */
-  async runJob(
-    endpoint: string,
-    body: object = {},
-    progress?: (job: IJob) => void
-  ): Promise<IJob> {
+  async runJob(endpoint: string, body: object = {}): Promise<IJob> {
     let job = await requestAPI<IJob>(
       endpoint,
       { method: 'POST', body: JSON.stringify(body) },
@@ -131,7 +124,6 @@ export class LabModel {
     let log: string[] = job.log ?? [];
     for (;;) {
       this.jobs.set(job.id, { ...job, log });
-      progress?.(this.jobs.get(job.id)!);
       this._changed.emit();
       if (job.status === 'done' || job.status === 'failed') {
         break;

@@ -105,11 +105,6 @@ export function RegistryPanel(props: IPanelProps): JSX.Element {
   const page = model.registry.data;
   const [picked, setPicked] = React.useState<string[]>([]);
   const [compare, setCompare] = React.useState<ICompare | null>(null);
-  const [events, setEvents] = React.useState<IAliasEvent[]>([]);
-  React.useEffect(() => {
-    requestAPI<{ events: IAliasEvent[] }>('registry/history', {}, { path: model.path })
-      .then(answer => setEvents(answer.events), () => setEvents([]));
-  }, [page, model.path]);
   const pick = (v: string) => setPicked(
     picked.includes(v) ? picked.filter(p => p !== v) : [...picked.slice(-1), v]);
   const doCompare = () => attempt('the comparison', async () => {
@@ -156,7 +151,8 @@ export function RegistryPanel(props: IPanelProps): JSX.Element {
       )}
       {compare && <CompareTable compare={compare} />}
       <h4>Alias history</h4>
-      <History events={events} />
+      <ErrorNote error={model.history.error} />
+      <History events={model.history.data?.events ?? []} />
     </Section>
   );
 }

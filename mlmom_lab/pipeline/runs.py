@@ -21,6 +21,11 @@ def executed_runs(project: Project, stage: str, limit: int = 10) -> list[tuple[s
     return [(path.parent.name, path) for path in found[:limit]]
 
 
+def notebook_path(project: Project, run_id: str, stage: str) -> Path:
+    """Where run ``run_id`` writes the executed notebook of ``stage``."""
+    return project.runs_dir / run_id / f"{stage}.ipynb"
+
+
 def executed_notebook(project: Project, run_id: str, stage: str) -> Path:
     """The executed notebook of ``stage`` in run ``run_id``; a name that is not a run id or a
     stage of the project is refused before any path is built from it."""
@@ -29,7 +34,7 @@ def executed_notebook(project: Project, run_id: str, stage: str) -> Path:
                              f"(stages: {', '.join(project.spec.stages)})")
     if not RUN_ID.fullmatch(run_id):
         raise InvalidRequest(f"{run_id!r} is not a run id")
-    path = project.runs_dir / run_id / f"{stage}.ipynb"
+    path = notebook_path(project, run_id, stage)
     if not path.is_file():
         raise NotFound(f"run {run_id} has no executed notebook of stage {stage!r}")
     return path

@@ -10,6 +10,7 @@ from . import dag
 from .cache import StageCache, StageKey, stage_key
 from .hashing import Hasher, environment_fingerprint
 from .params import resolve
+from .runs import notebook_path
 
 
 @dataclass
@@ -72,7 +73,7 @@ def _one(project: Project, cache: StageCache, hasher: Hasher, key: StageKey,
 def _executed_notebook(project: Project, stage: str, run: dict) -> str | None:
     """The run's executed notebook in this project's runs folder (records hold the absolute
     path where it was written, which a copied or moved project no longer has)."""
-    here = project.runs_dir / str(run.get("run_id")) / f"{stage}.ipynb"
+    here = notebook_path(project, str(run.get("run_id")), stage)
     return str(here) if here.exists() else run.get("executed_notebook")
 
 

@@ -81,8 +81,12 @@ def test_the_palette_has_the_main_actions(page):
                    "Stop the model server (mlmom)", "Run a monitoring check (mlmom)",
                    "Open the mlmom registry panel", "Refresh the mlmom panels"):
         assert action in labels, labels
-    page.click(".lm-CommandPalette-item:has-text('Open the mlmom monitoring panel')")
-    page.wait_for_selector(f"{SIDEBAR} .mlmom-panel-monitoring h3")
+    # run one by its whole label: Enter takes the palette's first match (a click can land on
+    # another item while the list is still filtering)
+    page.fill(".lm-CommandPalette-input", "Open the mlmom monitoring panel")
+    page.wait_for_selector(".lm-CommandPalette-item.lm-mod-active:has-text('monitoring panel')")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"{SIDEBAR} .mlmom-panel-monitoring h3", timeout=60_000)
 
 
 def test_promote_a_version_and_see_the_alias_move(page):
