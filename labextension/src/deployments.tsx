@@ -87,7 +87,8 @@ export function DeploymentsPanel(props: IPanelProps): JSX.Element {
         <dt>canary</dt><dd data-role="canary">{d.canary
           ? `v${d.canary} on ${Math.round(d.canary_weight * 100)}% of requests` : '—'}</dd>
         <dt>shadow</dt><dd data-role="shadow">{d.shadow ? `v${d.shadow} (listens only)` : '—'}</dd>
-        <dt>changed</dt><dd>{when(d.updated_at)}{d.reason ? ` · ${d.reason}` : ''}</dd>
+        <dt>changed</dt><dd data-role="changed">{when(d.updated_at)}
+          {d.reason ? ` · ${d.reason}` : ''}{d.by ? ` · by ${d.by}` : ''}</dd>
       </dl>
       <div className="mlmom-actions">
         <button className="jp-mod-styled" disabled={!d.canary}

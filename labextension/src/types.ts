@@ -79,6 +79,8 @@ export interface IDeployment {
   seq: number;
   updated_at: number;
   reason: string;
+  /** Who made the latest change. */
+  by: string;
 }
 
 export interface ITraffic {

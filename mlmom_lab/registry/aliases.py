@@ -85,7 +85,7 @@ def promote(version: str | int, *, name: str | None = None, alias: str = "champi
         client.delete_registered_model_alias(name, "challenger")
         _record(client, name, AliasEvent("challenger", version, None, "clear", event.who,
                                          event.when, f"promoted to champion: {reason}".strip()))
-    _follow(project, name, alias, version, reason)
+    _follow(project, name, alias, version, reason, event.who)
     return event
 
 
@@ -102,16 +102,17 @@ def rollback(*, name: str | None = None, alias: str = "champion", reason: str = 
     if previous is None:
         raise RegistryError(f"{name}: no earlier {alias} than version {current} in the history")
     event = _move(client, name, alias, current, previous, "rollback", reason, who)
-    _follow(project, name, alias, previous, reason)
+    _follow(project, name, alias, previous, reason, event.who)
     return event
 
 
-def _follow(project: Project, name: str, alias: str, version: str, reason: str) -> None:
+def _follow(project: Project, name: str, alias: str, version: str, reason: str,
+            who: str) -> None:
     """A running server follows a champion moved here, not only through `mlmom deploy`."""
     if alias == "champion" and name == project.spec.model:
         from ..serving.deployment import follow_champion
 
-        follow_champion(project, version, reason)
+        follow_champion(project, version, reason, who)
 
 
 def _previous(events: list[AliasEvent], current: str) -> str | None:

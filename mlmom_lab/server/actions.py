@@ -96,8 +96,8 @@ class RollbackHandler(WriteHandler):
 
 
 # -- deployment -----------------------------------------------------------------------------
-def _reason(body, default: str, who: str) -> str:
-    return f"{body.reason or default} (by {who} in the lab)"
+def _reason(body, default: str) -> str:
+    return f"{body.reason or default} (in the lab)"
 
 
 class CanaryHandler(WriteHandler):
@@ -106,8 +106,8 @@ class CanaryHandler(WriteHandler):
     def act(self, project, body: wire.CanaryRequest):
         from ..serving import deployment
 
-        return deployment.canary(project, body.version, body.weight,
-                                 _reason(body, "canary", self.who)).as_dict()
+        return deployment.canary(project, body.version, body.weight, _reason(body, "canary"),
+                                 who=self.who).as_dict()
 
 
 class ShadowHandler(WriteHandler):
@@ -116,7 +116,8 @@ class ShadowHandler(WriteHandler):
     def act(self, project, body: wire.ShadowRequest):
         from ..serving import deployment
 
-        return deployment.shadow(project, body.version, _reason(body, "shadow", self.who)).as_dict()
+        return deployment.shadow(project, body.version, _reason(body, "shadow"),
+                                 who=self.who).as_dict()
 
 
 class ReleaseHandler(WriteHandler):
@@ -131,7 +132,7 @@ class ReleaseHandler(WriteHandler):
         from ..serving import deployment
 
         change = getattr(deployment, self.step)
-        return change(project, _reason(body, self.step, self.who)).as_dict()
+        return change(project, _reason(body, self.step), who=self.who).as_dict()
 
 
 class ServerStartHandler(JobHandler):

@@ -31,6 +31,7 @@ class Deployment:
     seq: int = 0
     updated_at: float = 0.0
     reason: str = ""
+    by: str = ""  # who made the latest change (the login, or the Jupyter user in the lab)
 
     @property
     def versions(self) -> set[str]:
@@ -65,15 +66,21 @@ def current(project: Project) -> Deployment:
     return _save(project, Deployment(champion=champion), "first deployment of the champion")
 
 
-def _save(project: Project, deployment: Deployment, reason: str) -> Deployment:
+def _save(project: Project, deployment: Deployment, reason: str,
+          who: str | None = None) -> Deployment:
+    from ..registry.aliases import current_user
+
     stamped = Deployment(**{**deployment.as_dict(), "seq": deployment.seq + 1,
-                            "updated_at": time.time(), "reason": reason})
+                            "updated_at": time.time(), "reason": reason,
+                            "by": who or current_user()})
     write_json(path_of(project), stamped.as_dict())
     return stamped
 
 
-def canary(project: Project, version: str, weight: float, reason: str = "") -> Deployment:
-    """Route ``weight`` (0-1) of the traffic to ``version``, marked challenger in the registry."""
+def canary(project: Project, version: str, weight: float, reason: str = "",
+           who: str | None = None) -> Deployment:
+    """Route ``weight`` (0-1) of the traffic to ``version``, marked challenger in the registry.
+    ``who`` (here and below) is recorded with the change and in the alias history."""
     from .. import registry
 
     if not 0.0 < weight <= 1.0:
@@ -83,23 +90,25 @@ def canary(project: Project, version: str, weight: float, reason: str = "") -> D
     if info.version == state.champion:
         raise RegistryError(f"version {info.version} is the champion already")
     if "challenger" not in info.aliases:
-        registry.promote(info.version, alias="challenger", reason=reason or "canary", project=project)
+        registry.promote(info.version, alias="challenger", reason=reason or "canary",
+                         project=project, who=who)
     return _save(project, Deployment(**{**state.as_dict(), "canary": info.version,
                                         "canary_weight": weight}),
-                 reason or f"canary {info.version} at {weight:.0%}")
+                 reason or f"canary {info.version} at {weight:.0%}", who)
 
 
-def shadow(project: Project, version: str, reason: str = "") -> Deployment:
+def shadow(project: Project, version: str, reason: str = "",
+           who: str | None = None) -> Deployment:
     """Send a copy of every request to ``version``; its answers are logged, never returned."""
     from .. import registry
 
     state = current(project)
     info = registry.get_version(None, version, project)
     return _save(project, Deployment(**{**state.as_dict(), "shadow": info.version}),
-                 reason or f"shadow {info.version}")
+                 reason or f"shadow {info.version}", who)
 
 
-def promote(project: Project, reason: str = "") -> Deployment:
+def promote(project: Project, reason: str = "", who: str | None = None) -> Deployment:
     """The canary becomes the champion, in the registry and in the deployment."""
     from .. import registry
 
@@ -107,31 +116,33 @@ def promote(project: Project, reason: str = "") -> Deployment:
     if not state.canary:
         raise RegistryError("no canary to promote: start one with `mlmom deploy canary VERSION`")
     registry.promote(state.canary, alias="champion", reason=reason or "canary promoted",
-                     project=project)
+                     project=project, who=who)
     return current(project)  # the registry's move was followed (follow_champion)
 
 
-def rollback(project: Project, reason: str = "") -> Deployment:
+def rollback(project: Project, reason: str = "", who: str | None = None) -> Deployment:
     """The champion goes back to the previous one (from the alias history); canary cleared."""
     from .. import registry
 
     current(project)
-    registry.rollback(reason=reason or "rollback", project=project)
+    registry.rollback(reason=reason or "rollback", project=project, who=who)
     state = current(project)
     if state.canary:
         state = _save(project, Deployment(**{**state.as_dict(), "canary": None,
-                                             "canary_weight": 0.0}), "canary cleared on rollback")
+                                             "canary_weight": 0.0}),
+                      "canary cleared on rollback", who)
     return state
 
 
-def clear(project: Project, reason: str = "") -> Deployment:
+def clear(project: Project, reason: str = "", who: str | None = None) -> Deployment:
     """Only the champion serves: canary and shadow removed."""
     state = current(project)
     return _save(project, Deployment(champion=state.champion, seq=state.seq),
-                 reason or "canary and shadow cleared")
+                 reason or "canary and shadow cleared", who)
 
 
-def follow_champion(project: Project, version: str, reason: str = "") -> None:
+def follow_champion(project: Project, version: str, reason: str = "",
+                    who: str | None = None) -> None:
     """The registry's champion moved: a deployment that exists follows it."""
     state = read(path_of(project))
     if state is None or state.champion == version:
@@ -139,4 +150,4 @@ def follow_champion(project: Project, version: str, reason: str = "") -> None:
     canary = None if state.canary == version else state.canary
     _save(project, Deployment(**{**state.as_dict(), "champion": version, "canary": canary,
                                  "canary_weight": state.canary_weight if canary else 0.0}),
-          reason or f"champion moved to {version} in the registry")
+          reason or f"champion moved to {version} in the registry", who)

@@ -5,6 +5,7 @@ stopped as a real process, and every bad body refused with a 400 that names the 
 import asyncio
 import getpass
 import json
+import re
 import urllib.request
 
 import pytest
@@ -119,6 +120,11 @@ async def test_promote_and_rollback_move_the_alias_and_record_the_lab_user(jp_fe
     _, deployed = await call(jp_fetch, "deployment/promote", {})
     assert deployed["champion"] == "2" and deployed["canary"] is None
     assert "in the lab" in deployed["reason"]
+    lab_user = re.compile(r"Anonymous \w+ \([0-9a-f]{32}\)")  # token requests: one each
+    assert lab_user.fullmatch(deployed["by"])  # the lab user, in the deployment's record
+    _, events = await call(jp_fetch, "registry/history", method="GET")
+    moved = [e for e in events["events"] if e["when"] > promoted["when"]]
+    assert moved and all(lab_user.fullmatch(e["who"]) for e in moved)  # canary, promote too
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from mlmom_lab.registry.aliases import current_user
 from mlmom_lab.serving.process import output_of
 
 from ..helpers import mlmom, start_server
@@ -69,6 +70,7 @@ def test_canary_split_is_weighted_and_sticky(live):
     root, port, champion, other = live
     state = deploy(root, "canary", other, "--weight", "0.3", "-m", "try it")
     assert state["canary"] == other and state["canary_weight"] == 0.3
+    assert state["by"] == current_user()  # who changed the deployment, for the audit trail
     wait_for_seq(port, state["seq"])
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     routes = [infer(conn, key=f"customer-{i}") for i in range(600)]
