@@ -50,7 +50,8 @@ def project_option(func):
 
 
 def _register() -> None:
-    from . import cluster, deploy, lab, monitor, pipeline, project, registry, serve  # noqa: F401
+    from . import (cluster, deploy, explain, lab, monitor, pipeline, project,  # noqa: F401
+                   registry, serve)
 
 
 def main() -> None:

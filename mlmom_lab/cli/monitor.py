@@ -32,10 +32,12 @@ def window_options(func):
 
 @monitor.command()
 @window_options
+@click.option("--explain/--no-explain", default=True, show_default=True,
+              help="Show the explanation drift (mean |SHAP| per feature) next to the data drift.")
 @click.option("--json", "as_json", is_flag=True)
 @project_option
 def check(version: str | None, route: str | None, last: int | None, since: str | None,
-          as_json: bool, project_dir: str) -> None:
+          explain: bool, as_json: bool, project_dir: str) -> None:
     """Drift and performance of a window; fire, store and post the alerts of mlmom.yaml."""
     from dataclasses import asdict
 
@@ -45,7 +47,7 @@ def check(version: str | None, route: str | None, last: int | None, since: str |
 
     project = load_project(project_dir)
     result = run_check(project, version=version, route=route, last=last,
-                       since=parse_since(since) if since else None)
+                       since=parse_since(since) if since else None, explain=explain)
     if as_json:
         click.echo(json.dumps({**result.drift.as_dict(),
                                "alerts": [asdict(a) for a in result.alerts]},
@@ -173,19 +175,36 @@ def _show(drift) -> None:
     window, features = drift.window, drift.features
     click.echo(f"{window.model} version {window.version}: {window.rows} rows, "
                f"{window.labelled} labelled")
+    shifts = {f.name: f for f in drift.explanation.features} if drift.explanation else {}
+    if shifts:
+        click.echo(f"  {'':<24} {'test':<14} {'kind':<9} {'score':>10}  {'verdict':<7}  "
+                   f"mean |SHAP| train -> window")
     for column in [*features.columns, drift.prediction, drift.target]:
         if column is None:
             continue
         score = "-" if column.score is None else f"{column.score:.4g}"
         verdict = "DRIFT" if column.drifted else "ok"
         name = SHOWN.get(column.column, column.column)
+        shift = _shift(shifts.get(column.column))
         click.echo(f"  {name:<24} {column.method or '-':<14} {column.kind or '':<9} "
-                   f"{score:>10}  {verdict}{'  ' + column.note if column.note else ''}")
+                   f"{score:>10}  {verdict:<7}{shift}{'  ' + column.note if column.note else ''}")
+    if drift.explanation is not None:
+        moved = ", ".join(drift.explanation.shifted) or "none"
+        click.echo(f"explanation drift on the last {drift.explanation.rows} rows "
+                   f"({drift.explanation.output_name}): shifted: {moved}")
     verdict = "DRIFT" if features.dataset_drift else "no drift"
     click.echo(f"dataset: {verdict} ({features.drifted_share:.0%} of features drifted, "
                f"threshold {features.drift_share:.0%})")
     if drift.performance is not None:
         _show_performance(drift.performance)
+
+
+def _shift(shift) -> str:
+    if shift is None:
+        return ""
+    flag = "  SHIFT" if shift.shifted else ""
+    return (f"  {shift.reference:.3f} -> {shift.current:.3f} ({shift.reference_share:.0%} -> "
+            f"{shift.current_share:.0%} of the total){flag}")
 
 
 def _show_loop(loop: dict | None) -> None:

@@ -21,8 +21,10 @@ class CheckResult:
 
 def run_check(project, *, version: str | None = None, route: str | None = None,
               last: int | None = None, since: float | None = None,
-              until: float | None = None, now: float | None = None) -> CheckResult:
-    """Check a window (by default the last ``monitoring.window`` rows) and act on it."""
+              until: float | None = None, now: float | None = None,
+              explain: bool = False) -> CheckResult:
+    """Check a window (by default the last ``monitoring.window`` rows) and act on it;
+    ``explain`` adds the explanation drift (mean |SHAP| per feature) next to the data drift."""
     spec = project.spec.monitoring
     if last is None and since is None and until is None:
         last = spec.window
@@ -31,12 +33,25 @@ def run_check(project, *, version: str | None = None, route: str | None = None,
     _check_spec_columns(project, spec, window.version)
     drift = check_window(project, window, methods=spec.methods or None,
                          thresholds=spec.thresholds or None)
+    if explain:
+        drift.explanation = _explanation_drift(project, window)
     uri = project.prediction_log_uri
     fired = alerting.judge(spec.alerts, drift, fired_at=alerting.last_fired(uri), now=now)
     alerting.record(uri, fired)
     webhook_ok = alerting.post(spec.webhook, fired) if spec.webhook and fired else None
     write_latest(project.state_dir, drift, fired)
     return CheckResult(drift, fired, webhook_ok, loop.advance(project, fired, now))
+
+
+def _explanation_drift(project, window):
+    """The window's explanation drift, or None for a version registered without SHAP."""
+    from ..errors import NotFound
+    from ..explain import explanation_drift
+
+    try:
+        return explanation_drift(project, window)
+    except NotFound:
+        return None
 
 
 def _check_spec_columns(project, spec, version: str) -> None:

@@ -59,6 +59,7 @@ class WindowDrift:
     prediction: Any  # ColumnDrift
     target: Any  # ColumnDrift or None
     performance: Performance | None = None
+    explanation: Any = None  # ExplanationDrift, where asked for and the version has SHAP
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -68,7 +69,8 @@ class WindowDrift:
                 "labelled": self.window.labelled, "features": self.features.as_dict(),
                 "prediction": asdict(self.prediction),
                 "target": asdict(self.target) if self.target else None,
-                "performance": self.performance.as_dict() if self.performance else None}
+                "performance": self.performance.as_dict() if self.performance else None,
+                "explanation": self.explanation.as_dict() if self.explanation else None}
 
 
 def load_window(project, *, version: str | None = None, route: str | None = None,

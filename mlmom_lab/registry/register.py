@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import logging
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,8 @@ from ..config import Project
 from ..pipeline.hashing import sha256_json
 from . import onnx
 from .store import METRIC_TAG, VersionInfo, client_for, get_version, project_of
+
+logger = logging.getLogger("mlmom.registry")
 
 
 def register_model(model: Any, input_example, *, name: str | None = None,
@@ -36,9 +40,10 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     frame = held_out if held_out is not None else input_example
     exported = onnx.export(model, frame)
     monitoring = _reference(model, reference, reference_target, held_out, held_out_target)
+    explained = _explanations(model, reference)
     run_id, model_uri = _log(project, model, input_example, held_out, ctx, lineage, exported,
-                             metrics or {}, monitoring)
-    tags = _version_tags(model, lineage, exported, metrics or {})
+                             metrics or {}, monitoring, explained)
+    tags = {**_version_tags(model, lineage, exported, metrics or {}), **explained.tags()}
     client = client_for(project)
     _ensure_registered(client, name)
     # The client, not mlflow.register_model: that one prints to stderr on every call.
@@ -49,7 +54,7 @@ def register_model(model: Any, input_example, *, name: str | None = None,
 
 
 def _log(project: Project, model: Any, input_example, held_out, ctx, lineage: dict, exported,
-         metrics: dict[str, float], monitoring) -> tuple[str, str]:
+         metrics: dict[str, float], monitoring, explained) -> tuple[str, str]:
     """Log the model, its ONNX twin and its lineage to a run; return the run and model URI."""
     import mlflow
 
@@ -79,6 +84,11 @@ def _log(project: Project, model: Any, input_example, held_out, ctx, lineage: di
                 if calibration is not None:
                     calibration.save(Path(tmp) / "monitoring")
                 mlflow.log_artifacts(str(Path(tmp) / "monitoring"), artifact_path="monitoring")
+            if explained.importance is not None:
+                from ..explain import store
+
+                store.save(explained.importance, explained.background, Path(tmp) / "explain")
+                mlflow.log_artifacts(str(Path(tmp) / "explain"), artifact_path=store.ARTIFACT_PATH)
         return run.info.run_id, model_uri
 
 
@@ -98,6 +108,37 @@ def _reference(model: Any, features, target, held_out, held_out_target):
     if held_out is not None and held_out_target is not None and hasattr(model, "predict_proba"):
         calibration = Calibration.fit(model, held_out, held_out_target)
     return reference_stats(frame), calibration
+
+
+@dataclass
+class _Explained:
+    """Global importance computed at registration, or why there is none."""
+
+    importance: Any = None
+    background: Any = None
+    skipped: str = ""
+
+    def tags(self) -> dict[str, str]:
+        if self.importance is None:
+            return {"mlmom.explain.status": self.skipped} if self.skipped else {}
+        top = [f.name for f in self.importance.ranked()[:3]]
+        return {"mlmom.explain.status": "ok", "mlmom.explain.kind": self.importance.kind,
+                "mlmom.explain.top": ",".join(top)}
+
+
+def _explanations(model: Any, reference) -> _Explained:
+    """SHAP global importance on the training features; a model SHAP cannot explain is still
+    registered, with the reason in its ``mlmom.explain.status`` tag."""
+    if reference is None:
+        return _Explained()
+    from ..explain import store
+
+    try:
+        return _Explained(*store.compute(model, reference))
+    except Exception as exc:  # noqa: BLE001 - any model may be registered; say why, go on
+        reason = f"skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        logger.warning("explanations of the new version %s", reason)
+        return _Explained(skipped=reason)
 
 
 def _log_native(model: Any, input_example, signature) -> str:

@@ -29,6 +29,7 @@ class VersionInfo:
     onnx: dict[str, Any] = field(default_factory=dict)
     lineage: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    explain: dict[str, str] = field(default_factory=dict)  # status, kind, top features
 
     @property
     def uri(self) -> str:
@@ -69,6 +70,8 @@ def to_info(mv, aliases: list[str] | None = None) -> VersionInfo:
         lineage={k.removeprefix("mlmom.lineage."): v for k, v in tags.items()
                  if k.startswith("mlmom.lineage.")},
         description=mv.description or "",
+        explain={k.removeprefix("mlmom.explain."): v for k, v in tags.items()
+                 if k.startswith("mlmom.explain.")},
     )
 
 

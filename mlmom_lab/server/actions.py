@@ -162,7 +162,7 @@ class CheckHandler(JobHandler):
         from ..monitoring.check import run_check
 
         def work(job):
-            result = run_check(project, version=body.version, last=body.last)
+            result = run_check(project, version=body.version, last=body.last, explain=True)
             return {**result.drift.as_dict(), "alerts": [a.rule for a in result.alerts]}
         return self.submit(project, "check", "monitoring check", work, exclusive=True)
 

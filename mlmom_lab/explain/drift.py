@@ -1,0 +1,79 @@
+"""Explanation drift: has what drives the model moved? The mean |SHAP| of each feature over a
+window of the prediction log, next to the same figure on the training rows (stored with the
+version at registration).
+
+A feature is flagged when its share of the total mean |SHAP| moves by at least
+``SHARE_SHIFT`` (5 points): a feature that went from a tenth to a fifth of what the model
+listens to is worth a look even when its values have not drifted, and a drifting feature
+the model ignores matters less.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import InvalidInput
+from .store import explainers
+
+SHARE_SHIFT = 0.05
+MAX_ROWS = 300  # SHAP on the last rows of a longer window: enough for a mean, and fast
+
+
+@dataclass
+class FeatureShift:
+    name: str
+    reference: float  # mean |SHAP| on the training rows
+    current: float  # mean |SHAP| on the window
+    reference_share: float
+    current_share: float
+    shifted: bool
+
+    @property
+    def change(self) -> float:
+        return self.current - self.reference
+
+
+@dataclass
+class ExplanationDrift:
+    version: str
+    rows: int
+    output_name: str
+    features: list[FeatureShift] = field(default_factory=list)
+
+    @property
+    def shifted(self) -> list[str]:
+        return [f.name for f in self.features if f.shifted]
+
+    def __getitem__(self, name: str) -> FeatureShift:
+        return next(f for f in self.features if f.name == name)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"version": self.version, "rows": self.rows, "output_name": self.output_name,
+                "shifted": self.shifted,
+                "features": [{**asdict(f), "change": f.change} for f in self.features]}
+
+
+def explanation_drift(project, window, *, max_rows: int = MAX_ROWS) -> ExplanationDrift:
+    """The shift in mean |SHAP| per feature between the version's training rows and
+    ``window`` (a :class:`~mlmom_lab.monitoring.windows.Window` of that version)."""
+    if window.rows == 0:
+        raise InvalidInput(f"the window of version {window.version} has no logged predictions")
+    loaded = explainers(project, f"{window.model}/{window.version}")
+    rows = window.frame.tail(max_rows)
+    values, _ = loaded.shap.values(rows[loaded.view.features])
+    current = np.abs(values).mean(axis=0)
+    reference = loaded.importance.mean_abs()
+    ref = np.array([reference.get(f, 0.0) for f in loaded.view.features])
+    ref_share, cur_share = _shares(ref), _shares(current)
+    features = [FeatureShift(name, float(ref[i]), float(current[i]), float(ref_share[i]),
+                             float(cur_share[i]), bool(abs(cur_share[i] - ref_share[i]) >= SHARE_SHIFT))
+                for i, name in enumerate(loaded.view.features)]
+    return ExplanationDrift(window.version, len(rows), loaded.importance.output_name, features)
+
+
+def _shares(values: np.ndarray) -> np.ndarray:
+    total = values.sum()
+    return values / total if total > 0 else np.zeros_like(values)

@@ -1,0 +1,210 @@
+"""A fitted model as the explainers see it: its input features, the output they explain, and
+how its preprocessing maps the estimator's columns back to those features.
+
+Explanations are always given per *input* feature (``contract``, not its one-hot column
+``categorical__contract_month-to-month``): SHAP values of the columns a feature became are
+summed, which keeps them additive. A scikit-learn ``Pipeline`` whose preprocessing is one
+``ColumnTransformer`` is opened up, so a tree or linear model behind it gets SHAP's exact
+explainer; any other model is explained through its output alone (permutation SHAP).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+
+Kind = str  # "tree", "linear" or "permutation"
+
+
+@dataclass
+class ModelView:
+    """What the explainers need of one fitted model."""
+
+    model: Any
+    features: list[str]
+    dtypes: dict[str, str]  # feature -> pandas dtype of the reference data
+    kind: Kind
+    output_name: str  # what the numbers explain, e.g. "probability of 1"
+    output: Callable[[Any], np.ndarray]  # DataFrame of features -> the explained output
+    estimator: Any = None  # the last step, read by SHAP's tree and linear explainers
+    transform: Callable[[Any], np.ndarray] | None = None  # features -> the estimator's matrix
+    groups: np.ndarray | None = None  # the estimator's column -> index of its input feature
+    tree: Any = field(default=None, repr=False)  # shap.TreeExplainer, built once
+
+    def frame(self, rows) -> Any:
+        """``rows`` (a DataFrame or records) as the model's input: its columns, its dtypes."""
+        import pandas as pd
+
+        frame = rows if isinstance(rows, pd.DataFrame) else pd.DataFrame(rows)
+        frame = frame.reindex(columns=self.features)
+        for name, dtype in self.dtypes.items():
+            if np.dtype(dtype).kind in "iufb":
+                # a logged integer column with a gap arrives as floats with NaN: keep them
+                frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(
+                    dtype if frame[name].notna().all() else "float64")
+            else:
+                frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
+        return frame
+
+    def per_feature(self, values: np.ndarray) -> np.ndarray:
+        """SHAP values of the estimator's columns summed into the input features' values."""
+        if self.groups is None:
+            return values
+        totals = np.zeros((values.shape[0], len(self.features)))
+        np.add.at(totals.T, self.groups, values.T)
+        return totals
+
+
+def view(model: Any, reference) -> ModelView:
+    """The view of ``model``, whose inputs are the columns of ``reference`` (a DataFrame)."""
+    features = [str(c) for c in reference.columns]
+    dtypes = {c: str(reference[c].dtype) for c in features}
+    steps = getattr(model, "steps", None)
+    pre, estimator = (model[:-1], steps[-1][1]) if steps else (None, model)
+    groups = _groups(pre, features) if pre is not None else _identity(reference)
+    kind, tree = _kind(estimator, groups)
+    name, output = _output(model, estimator, kind, tree)
+    transform = None
+    if pre is not None:
+        def transform(frame, pre=pre):
+            return _dense(pre.transform(frame))
+    elif groups is not None:
+        def transform(frame):
+            return frame.to_numpy(dtype=float)
+    return ModelView(model, features, dtypes, kind, name, output, estimator, transform, groups,
+                     tree)
+
+
+def _kind(estimator: Any, groups) -> tuple[Kind, Any]:
+    """``tree`` when SHAP's TreeExplainer reads the estimator, ``linear`` for a linear model,
+    else ``permutation``; the first two only when every column maps back to one feature."""
+    if groups is None:
+        return "permutation", None
+    import shap
+
+    try:
+        return "tree", shap.TreeExplainer(estimator)
+    except Exception:  # noqa: BLE001 - SHAP says "model type not yet supported" many ways
+        pass
+    module = type(estimator).__module__
+    if module.startswith("sklearn.linear_model") and hasattr(estimator, "coef_"):
+        return "linear", None
+    return "permutation", None
+
+
+def _output(model: Any, estimator: Any, kind: Kind, tree) -> tuple[str, Callable]:
+    """The output SHAP explains for this kind: the positive class's probability (or log-odds
+    where the explainer works in log-odds), else the regression prediction."""
+    classes = getattr(model, "classes_", None)
+    if classes is None:
+        return "prediction", lambda frame: np.asarray(model.predict(frame), dtype=float)
+    positive = classes[-1].item() if hasattr(classes[-1], "item") else classes[-1]
+    if isinstance(positive, float) and positive.is_integer():
+        positive = int(positive)  # labels read back from parquet as 0.0 / 1.0
+    log_odds = (kind == "linear" or
+                (kind == "tree" and getattr(tree.model, "tree_output", "") == "log_odds"))
+    if log_odds:
+        return (f"log-odds of {positive!r}",
+                lambda frame: _last(np.asarray(model.decision_function(frame), dtype=float)))
+    return (f"probability of {positive!r}",
+            lambda frame: np.asarray(model.predict_proba(frame), dtype=float)[:, -1])
+
+
+def _last(margin: np.ndarray) -> np.ndarray:
+    return margin if margin.ndim == 1 else margin[:, -1]
+
+
+def _groups(pre: Any, features: list[str]) -> np.ndarray | None:
+    """Which input feature each output column of the preprocessing comes from, or None when
+    the preprocessing is not one ``ColumnTransformer`` of per-column transformers."""
+    from sklearn.compose import ColumnTransformer
+
+    steps = getattr(pre, "steps", [("", pre)])
+    if len(steps) != 1 or not isinstance(steps[0][1], ColumnTransformer):
+        return None
+    transformer = steps[0][1]
+    width = sum(s.stop - s.start for s in transformer.output_indices_.values())
+    groups = np.full(width, -1)
+    for name, fitted, columns in transformer.transformers_:
+        span = transformer.output_indices_[name]
+        if span.stop == span.start:
+            continue
+        mapped = _columns_of(fitted, _names(columns, features), span.stop - span.start)
+        if mapped is None:
+            return None
+        groups[span] = [features.index(c) for c in mapped]
+    return groups if (groups >= 0).all() else None
+
+
+def _names(columns, features: list[str]) -> list[str]:
+    if isinstance(columns, slice) or np.asarray(columns).dtype == bool:
+        return list(np.asarray(features)[columns])
+    return [features[c] if isinstance(c, (int, np.integer)) else str(c) for c in columns]
+
+
+def _columns_of(fitted: Any, columns: list[str], width: int) -> list[str] | None:
+    """The input column of each of a transformer's ``width`` outputs."""
+    if len(columns) == 1:
+        return columns * width
+    if width == len(columns):
+        return columns
+    encoder = getattr(fitted, "steps", [(None, fitted)])[-1][1]
+    categories = getattr(encoder, "categories_", None)
+    if categories is None or hasattr(encoder, "infrequent_categories_") and any(
+            c is not None for c in encoder.infrequent_categories_):
+        return None
+    drop = getattr(encoder, "drop_idx_", None)
+    sizes = [len(c) - (drop is not None and drop[i] is not None) for i, c in enumerate(categories)]
+    if sum(sizes) != width:
+        return None
+    return [c for c, n in zip(columns, sizes) for _ in range(n)]
+
+
+def _identity(reference) -> np.ndarray | None:
+    """A bare estimator on all-numeric features reads them as they are."""
+    numeric = all(np.dtype(reference[c].dtype).kind in "iufb" for c in reference.columns)
+    return np.arange(reference.shape[1]) if numeric else None
+
+
+def _dense(matrix) -> np.ndarray:
+    return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
+
+
+@dataclass
+class Codec:
+    """Features as a float matrix for the model-agnostic explainers (LIME, permutation SHAP):
+    a category becomes its index among the values seen, a missing value NaN."""
+
+    view: ModelView
+    categories: dict[str, list] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, view: ModelView, *frames) -> "Codec":
+        categories = {}
+        for name, dtype in view.dtypes.items():
+            if np.dtype(dtype).kind not in "iufb":
+                seen = {v for f in frames for v in f[name] if v is not None and v == v}
+                categories[name] = sorted(seen, key=str)
+        return cls(view, categories)
+
+    def encode(self, frame) -> np.ndarray:
+        out = frame.copy()
+        for name, values in self.categories.items():
+            index = {v: float(i) for i, v in enumerate(values)}
+            out[name] = [index.get(v, np.nan) for v in frame[name]]
+        return out.to_numpy(dtype=float)
+
+    def decode(self, matrix: np.ndarray):
+        import pandas as pd
+
+        frame = pd.DataFrame(matrix, columns=self.view.features)
+        for name, values in self.categories.items():
+            codes = frame[name].to_numpy()
+            frame[name] = [None if c != c else values[int(round(c))] for c in codes]
+        return self.view.frame(frame)
+
+    def predict(self, matrix: np.ndarray) -> np.ndarray:
+        """The explained output of encoded rows (what LIME and permutation SHAP call)."""
+        return self.view.output(self.decode(matrix))

@@ -1,0 +1,170 @@
+"""Explanations stored with a model version: computed once when it is registered, read back
+by version.
+
+The version's run holds, under ``explain/``:
+
+- ``importance.json``: the explainer used, what it explains, the base value, and per feature
+  the mean |SHAP| and mean SHAP over a sample of the training rows (global importance, and
+  the reference of explanation drift);
+- ``background.parquet``: a sample of the training features, LIME's statistics and the
+  permutation explainer's background.
+
+They are downloaded once into ``.mlmom/explain/<model>/<version>/``; the model and its
+explainers are kept in memory per version, so explaining one more request costs only SHAP.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import NotFound
+
+IMPORTANCE, BACKGROUND = "importance.json", "background.parquet"
+ARTIFACT_PATH = "explain"
+BACKGROUND_ROWS = 500
+IMPORTANCE_ROWS = {"tree": 300, "linear": 300, "permutation": 10}  # permutation is slow
+_loaded: dict[tuple, "VersionExplainers"] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class FeatureImportance:
+    name: str
+    mean_abs: float  # mean |SHAP|: how much the feature moves the output, either way
+    mean: float  # mean SHAP: which way it pushes on average
+
+
+@dataclass
+class GlobalImportance:
+    """Global importance of one version, from SHAP over a sample of its training rows."""
+
+    kind: str
+    output_name: str
+    base: float
+    rows: int
+    seconds: float
+    features: list[FeatureImportance] = field(default_factory=list)
+
+    def ranked(self) -> list[FeatureImportance]:
+        return sorted(self.features, key=lambda f: -f.mean_abs)
+
+    def mean_abs(self) -> dict[str, float]:
+        return {f.name: f.mean_abs for f in self.features}
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "GlobalImportance":
+        features = [FeatureImportance(**f) for f in data.pop("features")]
+        return cls(**data, features=features)
+
+
+def compute(model: Any, reference, *, seed: int = 0) -> tuple[GlobalImportance, Any]:
+    """Global importance of ``model`` on ``reference`` (its training features) and the
+    background sample to store with it."""
+    from .methods import ShapExplainer
+    from .model import view
+
+    began = time.perf_counter()
+    background = _sample(reference, BACKGROUND_ROWS, seed)
+    model_view = view(model, reference)
+    rows = _sample(reference, IMPORTANCE_ROWS[model_view.kind], seed + 1)
+    values, base = ShapExplainer(model_view, background).values(rows)
+    features = [FeatureImportance(name, float(np.abs(values[:, i]).mean()),
+                                  float(values[:, i].mean()))
+                for i, name in enumerate(model_view.features)]
+    importance = GlobalImportance(model_view.kind, model_view.output_name, float(base.mean()),
+                                  len(rows), round(time.perf_counter() - began, 3), features)
+    return importance, background
+
+
+def save(importance: GlobalImportance, background, folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / IMPORTANCE).write_text(json.dumps(importance.as_dict(), indent=1))
+    background.to_parquet(folder / BACKGROUND)
+
+
+@dataclass
+class VersionExplainers:
+    """One version's model, stored importance and explainers, loaded once."""
+
+    name: str
+    version: str
+    importance: GlobalImportance
+    view: Any  # ModelView
+    shap: Any  # ShapExplainer
+    lime: Any  # LimeExplainer
+
+    def explainer(self, method: str):
+        return {"shap": self.shap, "lime": self.lime}[method]
+
+
+def global_importance(project, version: str | None = None) -> GlobalImportance:
+    """The importance stored with ``version`` (default: the champion)."""
+    info = _info(project, version)
+    return _read_importance(_artifacts(project, info))
+
+
+def explainers(project, version: str | None = None) -> VersionExplainers:
+    """The explainers of ``version`` (default: the champion), from memory after the first."""
+    info = _info(project, version)
+    key = (str(project.root), info.name, info.version, info.run_id)
+    with _lock:
+        if key not in _loaded:
+            _loaded[key] = _load(project, info)
+        return _loaded[key]
+
+
+def _load(project, info) -> VersionExplainers:
+    import mlflow.sklearn
+    import pandas as pd
+
+    from ..mlflow_store import use_project
+    from .methods import LimeExplainer, ShapExplainer
+    from .model import view
+
+    folder = _artifacts(project, info)
+    importance = _read_importance(folder)
+    background = pd.read_parquet(folder / BACKGROUND)
+    use_project(project)  # resolves the version's models:/ source
+    model_view = view(mlflow.sklearn.load_model(info.source), background)
+    return VersionExplainers(info.name, info.version, importance, model_view,
+                             ShapExplainer(model_view, background),
+                             LimeExplainer(model_view, background))
+
+
+def _info(project, version: str | None):
+    from ..registry import get_version, parse_ref
+
+    name, number = parse_ref(version or "champion", project.spec.model)
+    return get_version(name, number, project)
+
+
+def _artifacts(project, info) -> Path:
+    """The version's ``explain/`` artifacts, downloaded once into ``.mlmom/explain``."""
+    from ..mlflow_store import client
+
+    cache = project.state_dir / "explain" / info.name / info.version / info.run_id
+    if not (cache / ARTIFACT_PATH / IMPORTANCE).is_file():
+        try:
+            client(project).download_artifacts(info.run_id, ARTIFACT_PATH, str(cache))
+        except Exception:  # noqa: BLE001 - MLflow says "not found" in several ways
+            raise NotFound(f"version {info.version} of {info.name} has no stored explanations: "
+                           "register it with reference=<training features>") from None
+    return cache / ARTIFACT_PATH
+
+
+def _read_importance(folder: Path) -> GlobalImportance:
+    return GlobalImportance.from_dict(json.loads((folder / IMPORTANCE).read_text()))
+
+
+def _sample(frame, n: int, seed: int):
+    return frame.sample(n, random_state=seed) if len(frame) > n else frame

@@ -1,0 +1,207 @@
+"""Explanations of the example's champion and of small models of every explainer kind:
+global importance stored at registration, local SHAP and LIME of logged requests (SHAP's
+values plus its base reproduce the model's output), explanation drift, the CLI."""
+
+import json
+import shutil
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mlmom_lab.config import load_project
+from mlmom_lab.errors import InvalidInput, NotFound
+from mlmom_lab.explain import (ShapExplainer, LimeExplainer, explain_request, explanation_drift,
+                               global_importance, view)
+from mlmom_lab.monitoring.windows import load_window
+from mlmom_lab.serving.predlog import PredictionLog
+
+from ..helpers import mlmom
+
+FEATURES = ["tenure_months", "monthly_charges", "total_charges", "contract", "internet_service",
+            "payment_method", "support_calls", "age"]
+
+
+@pytest.fixture(scope="module")
+def served(example_run, tmp_path_factory):
+    """A copy of the example with 60 logged requests of 5 held-out rows: the first 30 as they
+    are, the last 30 with every tenure pinned to 24 months (the model can no longer tell
+    customers apart by tenure), each answered with the champion's real probabilities."""
+    import mlflow.sklearn
+
+    source, _ = example_run
+    root = tmp_path_factory.mktemp("explain") / "churn"
+    shutil.copytree(source.root, root)
+    project = load_project(root)
+    from mlmom_lab.mlflow_store import use_project
+    from mlmom_lab.registry import get_version
+
+    champion = get_version(None, "champion", project)
+    use_project(project)  # resolves the version's models:/ source
+    model = mlflow.sklearn.load_model(champion.source)
+    test = pd.read_parquet(root / "data" / "test.parquet")[FEATURES]
+    log = PredictionLog(project.prediction_log_uri)
+    for i in range(60):
+        rows = test.iloc[5 * i:5 * i + 5].copy()
+        if i >= 30:
+            rows["tenure_months"] = 24
+        proba = model.predict_proba(rows)
+        log.record(request_id=f"x-{i}", model=champion.name, version=champion.version,
+                   route="champion", columns={c: rows[c].to_numpy() for c in FEATURES},
+                   outputs={"predict": model.predict(rows), "predict_proba": proba},
+                   latency_ms=1.0)
+    log.close()
+    return project, champion, model, test
+
+
+def test_registration_stores_global_importance_with_the_version(served):
+    project, champion, _, _ = served
+    assert champion.explain["status"] == "ok" and champion.explain["kind"] == "tree"
+    importance = global_importance(project, champion.version)
+    assert importance.kind == "tree" and importance.output_name == "probability of 1"
+    assert sorted(f.name for f in importance.features) == sorted(FEATURES)
+    ranked = importance.ranked()
+    assert ranked[0].mean_abs >= ranked[-1].mean_abs and ranked[0].mean_abs > 0.01
+    assert champion.explain["top"].split(",") == [f.name for f in ranked[:3]]
+    assert 0 < importance.base < 1 and importance.rows == 300
+
+
+def test_shap_of_a_logged_request_reproduces_the_models_output(served):
+    project, champion, model, test = served
+    result = explain_request(project, "x-3", row=2)
+    shap, lime = result.explanations["shap"], result.explanations["lime"]
+    row = test.iloc[[17]]
+    expected = model.predict_proba(row)[0, 1]
+    assert result.version == champion.version and result.inputs["age"] == pytest.approx(row["age"].iloc[0])
+    assert shap.output == pytest.approx(expected, abs=1e-12)
+    assert shap.total == pytest.approx(expected, abs=1e-9)  # base + SHAP values = output
+    assert result.logged_score == pytest.approx(expected, abs=1e-9)
+    assert set(shap.contributions) == set(FEATURES) == set(lime.contributions)
+    assert lime.output == pytest.approx(expected) and 0 <= lime.fit <= 1
+    assert set(lime.conditions) == set(FEATURES)
+    # the two methods broadly agree on what mattered most for this customer
+    top_shap = {name for name, _ in shap.ranked()[:3]}
+    assert top_shap & {name for name, _ in lime.ranked()[:3]}
+
+
+def test_bad_requests_are_named(served):
+    project, _, _, _ = served
+    with pytest.raises(NotFound, match="no request 'nope'"):
+        explain_request(project, "nope")
+    with pytest.raises(InvalidInput, match="rows 0 to 4"):
+        explain_request(project, "x-1", row=5)
+    with pytest.raises(InvalidInput, match="unknown"):
+        explain_request(project, "x-1", methods=("anchors",))
+
+
+def test_explanation_drift_sees_the_model_stop_listening_to_tenure(served):
+    project, champion, _, _ = served
+    calm = load_window(project, version=champion.version, last=150)
+    drift = explanation_drift(project, calm)
+    reference = global_importance(project, champion.version).mean_abs()
+    assert drift.rows == 150 and drift["tenure_months"].reference == reference["tenure_months"]
+    assert sum(f.current_share for f in drift.features) == pytest.approx(1)
+    assert drift["tenure_months"].current < 0.2 * drift["tenure_months"].reference
+    assert "tenure_months" in drift.shifted
+    as_json = json.loads(json.dumps(drift.as_dict()))
+    assert as_json["shifted"] == drift.shifted and len(as_json["features"]) == len(FEATURES)
+
+
+def _synthetic(n=400, seed=0):
+    rng = np.random.default_rng(seed)
+    X = pd.DataFrame({"tenure": rng.uniform(0, 60, n).round(1),
+                      "charges": rng.normal(70, 20, n),
+                      "plan": rng.choice(["basic", "plus", "pro"], n)})
+    X.loc[rng.random(n) < 0.1, "tenure"] = np.nan
+    logit = 1.0 - 0.06 * X["tenure"].fillna(30) + 0.02 * (X["charges"] - 70) + \
+        X["plan"].map({"basic": 0.8, "plus": 0.0, "pro": -0.8})
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    return X, y
+
+
+def _pipeline(estimator):
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    numeric = Pipeline([("fill", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
+    features = ColumnTransformer([("numeric", numeric, ["tenure", "charges"]),
+                                  ("plan", OneHotEncoder(handle_unknown="ignore"), ["plan"])])
+    return Pipeline([("features", features), ("model", estimator)])
+
+
+@pytest.mark.parametrize("estimator, kind, output", [
+    ("forest", "tree", "probability of 1"),
+    ("boosting", "tree", "log-odds of 1"),
+    ("logistic", "linear", "log-odds of 1"),
+    ("neighbours", "permutation", "probability of 1"),
+])
+def test_every_kind_of_explainer_is_additive(estimator, kind, output):
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neighbors import KNeighborsClassifier
+
+    made = {"forest": lambda: RandomForestClassifier(n_estimators=20, random_state=0),
+            "boosting": lambda: GradientBoostingClassifier(n_estimators=30, random_state=0),
+            "logistic": lambda: LogisticRegression(),
+            "neighbours": lambda: KNeighborsClassifier(15)}[estimator]()
+    X, y = _synthetic()
+    model = _pipeline(made).fit(X, y)
+    seen = view(model, X)
+    assert seen.kind == kind and seen.output_name == output
+    rows = X.iloc[:4]
+    explanations = ShapExplainer(seen, X.iloc[100:200]).explain(rows)
+    outputs = seen.output(rows)
+    for explanation, expected in zip(explanations, outputs):
+        assert explanation.algorithm == kind
+        assert explanation.total == pytest.approx(expected, abs=1e-6)
+        assert set(explanation.contributions) == {"tenure", "charges", "plan"}
+    lime = LimeExplainer(seen, X.iloc[100:200], samples=500).explain(rows.iloc[:1])[0]
+    assert lime.output == pytest.approx(outputs[0])
+
+
+def test_a_model_it_cannot_open_up_is_explained_by_permutation():
+    """A preprocessing that mixes columns (PCA) has no per-feature columns to sum."""
+    from sklearn.decomposition import PCA
+    from sklearn.ensemble import RandomForestRegressor
+    from sklearn.pipeline import make_pipeline
+
+    X, _ = _synthetic()
+    numeric = X[["tenure", "charges"]].fillna(30)
+    model = make_pipeline(PCA(2), RandomForestRegressor(n_estimators=10, random_state=0))
+    model.fit(numeric, numeric["charges"] * 2)
+    seen = view(model, numeric)
+    assert seen.kind == "permutation" and seen.output_name == "prediction"
+    explanation = ShapExplainer(seen, numeric.iloc[:30]).explain(numeric.iloc[:2])[0]
+    assert explanation.total == pytest.approx(seen.output(numeric.iloc[:1])[0], abs=1e-6)
+
+
+def test_personal_data_in_the_log_cannot_be_explained(served, tmp_path):
+    project, _, _, _ = served
+    spec = (project.root / "mlmom.yaml").read_text()
+    shutil.copytree(project.root, tmp_path / "p", ignore=shutil.ignore_patterns("mlruns"))
+    (tmp_path / "p" / "mlmom.yaml").write_text(
+        spec + "\nserving:\n  log:\n    personal_data: {age: drop}\n")
+    with pytest.raises(InvalidInput, match="age are personal data"):
+        explain_request(load_project(tmp_path / "p"), "x-1")
+
+
+def test_the_cli_explains_a_version_and_a_request(served):
+    project, champion, _, _ = served
+    run = dict(cwd=project.root)
+    shown = mlmom("explain", **run, check=True).stdout
+    assert "global importance by SHAP (tree explainer" in shown
+    assert shown.splitlines()[1].split()[0] == champion.explain["top"].split(",")[0]
+    request = mlmom("explain", "--request-id", "x-3", "--row", "2", **run, check=True).stdout
+    assert "request x-3 row 2" in request and "LIME's bin" in request
+    as_json = json.loads(mlmom("explain", "--request-id", "x-3", "--json", **run,
+                               check=True).stdout)
+    shap = as_json["explanations"]["shap"]
+    assert shap["total"] == pytest.approx(shap["output"], abs=1e-9)
+    bad = mlmom("explain", "--request-id", "missing", **run)
+    assert bad.returncode == 1 and bad.stderr.strip() == \
+        "error: no request 'missing' in the prediction log"
+    old = mlmom("explain", "9", **run)
+    assert old.returncode == 1 and "9" in old.stderr and len(old.stderr.strip().splitlines()) == 1
