@@ -10,6 +10,8 @@ export interface IPanelProps {
   open: (path: string) => void;
   /** Open a file of the server's root in a new browser tab (a report). */
   openUrl: (path: string) => void;
+  /** Open a notebook of the server's root as a Voilà dashboard in a new browser tab. */
+  openDashboard: (path: string) => void;
   /** Show one run's executed notebook of a stage in the main area. */
   openRun: (stage: string, runId: string) => void;
 }

@@ -134,6 +134,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
       open: path => void app.commands.execute('docmanager:open', { path }),
       openUrl: path =>
         window.open(URLExt.join(PageConfig.getBaseUrl(), 'files', URLExt.encodeParts(path)), '_blank'),
+      // Voilà's server extension (installed with mlmom-lab) renders it as an app
+      openDashboard: path =>
+        window.open(URLExt.join(PageConfig.getBaseUrl(), 'voila/render', URLExt.encodeParts(path)),
+          '_blank'),
       openRun: (stage, runId) => {
         const id = `mlmom-run-${runId}-${stage}`;
         if (!Array.from(shell.widgets('main')).some(w => w.id === id)) {

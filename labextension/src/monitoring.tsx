@@ -21,7 +21,8 @@ function Drift(props: { check: ICheck }): JSX.Element {
   const features = props.check.features ?? [];
   return (
     <table className="mlmom-table mlmom-drift">
-      <thead><tr><th>feature</th><th>test</th><th>score</th><th>verdict</th></tr></thead>
+      <thead><tr><th>feature</th><th>test</th><th>score</th><th>verdict</th>
+        <th title="share of the mean |SHAP|: training rows → window">SHAP</th></tr></thead>
       <tbody>
         {features.map(f => {
           const [short, long] = TESTS[f.method] ?? [f.method, f.method];
@@ -30,12 +31,23 @@ function Drift(props: { check: ICheck }): JSX.Element {
               <td className="mlmom-wrap">{f.feature}</td>
               <td title={long}>{short}</td><td>{num(f.score, 3)}</td>
               <td><Badge tone={f.drifted ? 'bad' : 'good'}>{f.drifted ? 'drift' : 'ok'}</Badge></td>
+              <td className="mlmom-shap" data-shifted={String(f.shap_shifted ?? false)}
+                title="share of what the model listens to: training rows → window">
+                {f.shap_share ? <ShapShare share={f.shap_share} shifted={!!f.shap_shifted} />
+                  : '—'}</td>
             </tr>
           );
         })}
       </tbody>
     </table>
   );
+}
+
+/** A feature's share of the mean |SHAP|, training rows → window; marked where it moved. */
+function ShapShare(props: { share: [number, number]; shifted: boolean }): JSX.Element {
+  const [before, after] = props.share.map(s => Math.round(s * 100));
+  const text = `${before}→${after}%`;
+  return props.shifted ? <Badge tone="bad">{text}</Badge> : <span>{text}</span>;
 }
 
 /** The metric the performance table shows: accuracy for classifiers, else the first one. */
@@ -87,6 +99,9 @@ export function MonitoringPanel(props: IPanelProps): JSX.Element {
   const report = () => attempt('the drift report', async () => {
     props.openUrl((await model.complete('monitoring/report')).result.html);
   });
+  const dashboard = (name: 'drift' | 'explain') => attempt(`the ${name} dashboard`, async () => {
+    props.openDashboard((await model.act<{ path: string }>('dashboards/open', { name })).path);
+  });
   if (!data) {
     return <Section title="Monitoring"><ErrorNote error={model.monitoring.error} /></Section>;
   }
@@ -98,6 +113,12 @@ export function MonitoringPanel(props: IPanelProps): JSX.Element {
           Run check</button>
         <button className="jp-mod-styled" disabled={busy} onClick={report}>
           Drift report</button>
+        <button className="jp-mod-styled" onClick={() => dashboard('drift')}
+          title="Voilà: drift per feature, distributions, performance, alerts">
+          Drift dashboard</button>
+        <button className="jp-mod-styled" onClick={() => dashboard('explain')}
+          title="Voilà: what drives each version, and SHAP and LIME of any logged prediction">
+          Explanations</button>
       </React.Fragment>}>
       {latest ? (
         <React.Fragment>

@@ -111,6 +111,9 @@ export interface IFeatureDrift {
   method: string;
   score: number;
   drifted: boolean;
+  /** Share of the mean |SHAP|: on the training rows, then on the window. */
+  shap_share?: [number, number];
+  shap_shifted?: boolean;
 }
 
 export interface IPerformance {

@@ -50,8 +50,8 @@ def project_option(func):
 
 
 def _register() -> None:
-    from . import (cluster, deploy, explain, lab, monitor, pipeline, project,  # noqa: F401
-                   registry, serve)
+    from . import (cluster, dashboards, deploy, explain, lab, monitor, pipeline,  # noqa: F401
+                   project, registry, serve)
 
 
 def main() -> None:

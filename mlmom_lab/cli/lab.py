@@ -14,6 +14,21 @@ from . import cli
 OPEN_SIDEBAR = "MLMOM_LAB_OPEN_SIDEBAR"  # read by the server extension (page config)
 
 
+def project_root(folder: str) -> Path:
+    """The project holding ``folder``, or a NotFound that says how to make one."""
+    from ..config import find_project_root
+    from ..errors import MlmomError, NotFound
+
+    if not Path(folder).is_dir():
+        raise NotFound(f"no folder {folder!r}: run `mlmom demo {folder}` first, or name a "
+                       "project folder")
+    try:
+        return find_project_root(Path(folder).resolve())
+    except MlmomError:
+        raise NotFound(f"no mlmom.yaml in {folder} or above it: create a project with "
+                       f"`mlmom init {folder}`") from None
+
+
 @cli.command()
 @click.argument("folder", default="mlmom-demo", type=click.Path(file_okay=False))
 @click.option("--port", type=click.IntRange(0, 65535), default=0,
@@ -25,17 +40,7 @@ def lab(folder: str, port: int, no_browser: bool, lab_args: tuple[str, ...]) -> 
 
     Arguments after ``--`` go to ``jupyter lab`` as they are.
     """
-    from ..config import find_project_root
-    from ..errors import MlmomError, NotFound
-
-    if not Path(folder).is_dir():
-        raise NotFound(f"no folder {folder!r}: run `mlmom demo {folder}` first, or name a "
-                       "project folder")
-    try:
-        root = find_project_root(Path(folder).resolve())
-    except MlmomError:
-        raise NotFound(f"no mlmom.yaml in {folder} or above it: create a project with "
-                       f"`mlmom init {folder}`") from None
+    root = project_root(folder)
     command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
                *([f"--port={port}"] if port else []), *(["--no-browser"] if no_browser else []),
                *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),

@@ -108,3 +108,16 @@ def _check_inputs(project, features: list[str], inputs: dict[str, Any], request_
                            "the log hashes or drops, so its rows cannot be explained")
     if missing:
         raise InvalidInput(f"request {request_id!r} was logged without {', '.join(missing)}")
+
+
+def recent_requests(project, model: str, version: str, limit: int = 100) -> list[dict[str, Any]]:
+    """The latest logged requests of a version (shadow copies included), newest first."""
+    import sqlalchemy as sa
+
+    from ..serving.logstore import engine
+
+    query = sa.text("SELECT request_id, ts, route, n_rows FROM predictions WHERE model = :model "
+                    "AND version = :version ORDER BY ts DESC LIMIT :limit")
+    with engine(project.prediction_log_uri).connect() as conn:
+        found = conn.execute(query, {"model": model, "version": version, "limit": limit})
+        return [dict(row._mapping) for row in found]

@@ -22,6 +22,15 @@ HISTORY = "history.jsonl"  # one line per check: performance and drift over wind
 HISTORY_KEEP = 500
 
 
+def _shap_shift(drift, feature: str) -> dict:
+    """The feature's share of mean |SHAP|, training rows then window, where it was measured."""
+    if drift.explanation is None:
+        return {}
+    shift = drift.explanation[feature]
+    return {"shap_share": [shift.reference_share, shift.current_share],
+            "shap_shifted": shift.shifted}
+
+
 def write_latest(state_dir: Path, drift, alerts: list) -> Path:
     """Write what the check found where the server's collector reads it (atomically)."""
     window, features = drift.window, drift.features
@@ -30,7 +39,8 @@ def write_latest(state_dir: Path, drift, alerts: list) -> Path:
         "ts": time.time(), "model": window.model, "version": window.version,
         "rows": window.rows, "dataset_drift_share": features.drifted_share,
         "features": [{"feature": c.column, "method": c.method, "score": c.score,
-                      "drifted": c.drifted} for c in features.columns if c.score is not None],
+                      "drifted": c.drifted, **_shap_shift(drift, c.column)}
+                     for c in features.columns if c.score is not None],
         "performance": {source: getattr(performance, source) for source in
                         ("measured", "estimated", "baseline")} if performance else {},
         "alerts": [a.rule for a in alerts]}

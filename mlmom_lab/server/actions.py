@@ -188,6 +188,19 @@ class ReportHandler(JobHandler):
         return self.submit(project, "report", "drift report", work, exclusive=True)
 
 
+# -- dashboards -----------------------------------------------------------------------------
+class DashboardHandler(WriteHandler):
+    """The path of a Voilà dashboard in the project, copied there first if it is missing."""
+
+    body_type = wire.DashboardRequest
+
+    def act(self, project, body: wire.DashboardRequest):
+        from ..dashboards.files import ensure_dashboards
+
+        path = ensure_dashboards(project.root) / f"{body.name}.ipynb"
+        return {"path": self.relative(project, path)}
+
+
 ACTIONS = {
     "pipeline/run": (RunHandler, {}),
     "registry/promote": (PromoteHandler, {}),
@@ -200,4 +213,5 @@ ACTIONS = {
     "server/stop": (ServerStopHandler, {}),
     "monitoring/check": (CheckHandler, {}),
     "monitoring/report": (ReportHandler, {}),
+    "dashboards/open": (DashboardHandler, {}),
 }

@@ -4,7 +4,7 @@ name the field that is wrong. (The frontend's ``labextension/src/types.ts`` mirr
 from __future__ import annotations
 
 import json
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -58,6 +58,12 @@ class WindowRequest(Body):
 
     version: str | None = None
     last: int | None = Field(default=None, gt=0)
+
+
+class DashboardRequest(Body):
+    """One of the project's Voilà dashboards."""
+
+    name: Literal["explain", "drift"]
 
 
 class Empty(Body):

@@ -6,6 +6,7 @@ import asyncio
 import getpass
 import json
 import re
+import shutil
 import urllib.request
 
 import pytest
@@ -74,10 +75,23 @@ async def test_a_second_run_while_one_runs_is_refused(jp_fetch, lab_root):
     ("registry/promote", {"version": "1", "alias": "v3"}, "alias 'v3' is not allowed"),
     ("deployment/canary", {"version": "1", "weight": 1.5}, "weight"),
     ("monitoring/check", {"last": 0}, "last"),
+    ("dashboards/open", {"name": "secrets"}, "name"),
 ])
 async def test_bad_bodies_are_refused_naming_the_field(jp_fetch, lab_root, route, body, named):
     answer = await refused(jp_fetch, route, body, status=404 if "99" in named else 400)
     assert named in answer["error"]
+
+
+async def test_a_dashboard_is_seeded_into_the_project_and_edits_are_kept(jp_fetch, lab_root):
+    folder = lab_root / "churn" / "dashboards"
+    shutil.rmtree(folder, ignore_errors=True)
+    code, answer = await call(jp_fetch, "dashboards/open", {"name": "drift"})
+    assert code == 200 and answer == {"path": "churn/dashboards/drift.ipynb"}
+    assert {p.name for p in folder.iterdir()} == {"drift.ipynb", "explain.ipynb"}
+    (folder / "explain.ipynb").write_text("{}")  # the user's own version
+    assert (await call(jp_fetch, "dashboards/open", {"name": "explain"}))[1]["path"] == \
+        "churn/dashboards/explain.ipynb"
+    assert (folder / "explain.ipynb").read_text() == "{}"
 
 
 async def test_a_body_that_is_not_json_is_a_400(jp_fetch, lab_root):
@@ -89,7 +103,7 @@ async def test_a_body_that_is_not_json_is_a_400(jp_fetch, lab_root):
 
 
 @pytest.mark.parametrize("route", ["pipeline/run", "registry/promote", "deployment/canary",
-                                   "server/start", "monitoring/report"])
+                                   "server/start", "monitoring/report", "dashboards/open"])
 async def test_no_token_no_action(jp_fetch, lab_root, route):
     with pytest.raises(tornado.httpclient.HTTPClientError) as caught:
         await jp_fetch("mlmom", "api", *route.split("/"), params={"path": "churn"},
@@ -165,6 +179,11 @@ async def test_server_start_traffic_check_report_stop(jp_fetch, lab_root, stops_
     _, monitoring = await call(jp_fetch, "monitoring", method="GET")
     assert monitoring["latest"]["rows"] == 200 and len(monitoring["history"]) == 1
     assert {f["feature"] for f in monitoring["latest"]["features"]} >= {"monthly_charges"}
+    # explanation drift beside the data drift: each feature's share of the mean |SHAP|
+    explanation = state["result"]["explanation"]
+    assert {f["name"] for f in explanation["features"]} >= {"monthly_charges", "contract"}
+    shares = [f["shap_share"] for f in monitoring["latest"]["features"]]
+    assert sum(s[0] for s in shares) == pytest.approx(1) == sum(s[1] for s in shares)
     state, _ = await finished(jp_fetch, (await call(jp_fetch, "monitoring/report", {}))[1])
     assert state["status"] == "done", state["error"]
     assert (lab_root / state["result"]["html"]).stat().st_size > 10_000
