@@ -101,3 +101,26 @@ def get_when_up(url: str, proc: subprocess.Popen, log, timeout: float = 90.0) ->
         raise AssertionError(f"{url} never answered:\n{log.read()[-3000:]}")
     with urllib.request.urlopen(url, timeout=30) as response:
         return response.read().decode()
+
+
+def log_predictions(project, batches, prefix: str) -> list[str]:
+    """Log each DataFrame of ``batches`` as one request answered by the project's champion
+    (its real predictions and probabilities), through the serving's own log writer."""
+    import mlflow.sklearn
+
+    from mlmom_lab.mlflow_store import use_project
+    from mlmom_lab.registry import get_version
+    from mlmom_lab.serving.predlog import PredictionLog
+
+    champion = get_version(None, "champion", project)
+    use_project(project)  # resolves the version's models:/ source
+    model = mlflow.sklearn.load_model(champion.source)
+    log, ids = PredictionLog(project.prediction_log_uri), []
+    for i, rows in enumerate(batches):
+        ids.append(f"{prefix}-{i}")
+        log.record(request_id=ids[-1], model=champion.name, version=champion.version,
+                   route="champion", columns={c: rows[c].to_numpy() for c in rows.columns},
+                   outputs={"predict": model.predict(rows), "predict_proba": model.predict_proba(rows)},
+                   latency_ms=1.0)
+    log.close()
+    return ids

@@ -38,3 +38,6 @@ def test_the_wheel_ships_the_built_frontend_and_enables_the_server_extension(tmp
     assert any(re.fullmatch(rf"{shared}/static/remoteEntry\.\w+\.js", n) for n in names)
     assert f"{shared}/schemas/mlmom-lab/plugin.json" in names  # the settings schema
     assert not any(n.startswith("mlmom_lab/labextension/") for n in names)  # shipped once
+    # the dashboards, and the Voilà template they name in their metadata
+    assert {"mlmom_lab/_example/dashboards/explain.ipynb", "mlmom_lab/_example/dashboards/drift.ipynb",
+            f"{data}/data/share/jupyter/voila/templates/mlmom/index.html.j2"} <= set(names)

@@ -12,15 +12,20 @@ POSITIVE, NEGATIVE, NEUTRAL = "#d62728", "#1f77b4", "#7f7f7f"
 REFERENCE, CURRENT = "#1f77b4", "#ff7f0e"
 
 
+DPI = 96
+
+
 def image(fig) -> Any:
-    """The figure as an ``ipywidgets.Image`` (PNG), closed afterwards."""
+    """The figure as an ``ipywidgets.Image`` (PNG) no wider than drawn, closed afterwards."""
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
 
+    width = round(fig.get_figwidth() * DPI)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=96, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
-    return widgets.Image(value=buffer.getvalue(), format="png")
+    return widgets.Image(value=buffer.getvalue(), format="png",
+                         layout=widgets.Layout(max_width=f"{width}px", height="auto"))
 
 
 def figure(width: float, height: float):

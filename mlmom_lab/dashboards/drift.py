@@ -154,6 +154,8 @@ def _summary(drift, label: str) -> str:
 
 
 def _drift_table(drift) -> str:
+    from ..monitoring.reference import PREDICTION
+
     shifts = {f.name: f for f in drift.explanation.features} if drift.explanation else {}
     rows = []
     for column in [*drift.features.columns, drift.prediction]:
@@ -161,7 +163,8 @@ def _drift_table(drift) -> str:
         moved = "-" if shift is None else \
             f"{shift.reference:.3f} → {shift.current:.3f} ({shift.reference_share:.0%} → " \
             f"{shift.current_share:.0%})"
-        rows.append([f"<b>{escape(column.column)}</b>", escape(column.method or "-"),
+        name = "(prediction)" if column.column == PREDICTION else column.column
+        rows.append([f"<b>{escape(name)}</b>", escape(column.method or "-"),
                      html.number(column.score), html.verdict(column.drifted), moved,
                      "-" if shift is None else html.verdict(shift.shifted, "SHIFT", "ok")])
     return html.table(["feature", "test", "score", "data drift", "mean |SHAP| train → window",

@@ -4,7 +4,6 @@ values plus its base reproduce the model's output), explanation drift, the CLI."
 
 import json
 import shutil
-import time
 
 import numpy as np
 import pandas as pd
@@ -17,7 +16,9 @@ from mlmom_lab.explain import (ShapExplainer, LimeExplainer, explain_request, ex
 from mlmom_lab.monitoring.windows import load_window
 from mlmom_lab.serving.predlog import PredictionLog
 
-from ..helpers import mlmom
+from mlmom_lab.registry import get_version
+
+from ..helpers import log_predictions, mlmom
 
 FEATURES = ["tenure_months", "monthly_charges", "total_charges", "contract", "internet_service",
             "payment_method", "support_calls", "age"]
@@ -34,24 +35,13 @@ def served(example_run, tmp_path_factory):
     root = tmp_path_factory.mktemp("explain") / "churn"
     shutil.copytree(source.root, root)
     project = load_project(root)
-    from mlmom_lab.mlflow_store import use_project
-    from mlmom_lab.registry import get_version
-
-    champion = get_version(None, "champion", project)
-    use_project(project)  # resolves the version's models:/ source
-    model = mlflow.sklearn.load_model(champion.source)
     test = pd.read_parquet(root / "data" / "test.parquet")[FEATURES]
-    log = PredictionLog(project.prediction_log_uri)
-    for i in range(60):
-        rows = test.iloc[5 * i:5 * i + 5].copy()
-        if i >= 30:
-            rows["tenure_months"] = 24
-        proba = model.predict_proba(rows)
-        log.record(request_id=f"x-{i}", model=champion.name, version=champion.version,
-                   route="champion", columns={c: rows[c].to_numpy() for c in FEATURES},
-                   outputs={"predict": model.predict(rows), "predict_proba": proba},
-                   latency_ms=1.0)
-    log.close()
+    batches = [test.iloc[5 * i:5 * i + 5].copy() for i in range(60)]
+    for rows in batches[30:]:
+        rows["tenure_months"] = 24
+    log_predictions(project, batches, "x")
+    champion = get_version(None, "champion", project)
+    model = mlflow.sklearn.load_model(champion.source)  # log_predictions pointed MLflow here
     return project, champion, model, test
 
 
