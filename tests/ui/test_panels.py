@@ -165,6 +165,17 @@ def test_start_the_server_canary_traffic_and_drift_from_the_panels(page, lab):
         report.wait_for_load_state()
         assert "/files/churn/.mlmom/reports/drift-" in report.url
         report.close()
+        shares = page.locator(f"{SIDEBAR} .mlmom-drift td.mlmom-shap").all_inner_texts()
+        assert len(shares) == features.count()
+        assert all("→" in share for share in shares)  # the SHAP share beside each verdict
+        for button, content in (("Drift dashboard", ".mlmom-drift-table"),
+                                ("Explanations", ".mlmom-importance img")):
+            with page.expect_popup(timeout=60_000) as opened:
+                page.click(f"{SIDEBAR} >> text={button}")
+            dashboard = opened.value
+            dashboard.wait_for_selector(content, timeout=120_000)  # Voilà ran it in the lab
+            assert "/voila/render/churn/dashboards/" in dashboard.url
+            dashboard.close()
     finally:
         instance.stop(project)
 
