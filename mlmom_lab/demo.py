@@ -1,8 +1,9 @@
-"""The demo: the whole lifecycle that exists so far, on the example project, unattended.
+"""The demo: the whole lifecycle on the example project, unattended.
 
 It tells a short story through ``say`` (the CLI prints it): run the pipeline, register and
 gate a champion, change a parameter and watch the cache skip what did not change, run again
-with nothing changed, then point at what to look at.
+with nothing changed, serve and release versions, watch drift drive a retraining, explain
+the result, then point at what to look at.
 """
 
 from __future__ import annotations
@@ -46,9 +47,12 @@ def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
     from .demo_monitoring import monitor_chapter
 
     monitored = monitor_chapter(project, say)
+    from .demo_explain import explain_chapter
+
+    explained = explain_chapter(project, say)
     _where_to_look(project, first.run_id, say)
     return {"project": str(project.root), "runs": [first.run_id, second.run_id, third.run_id],
-            "served": served, "monitored": monitored,
+            "served": served, "monitored": monitored, "explained": explained,
             "ok": first.ok and second.ok and third.ok}
 
 

@@ -30,6 +30,9 @@ def test_demo_tells_the_story(demo):
     assert "ALERT charges-drift: monthly_charges drifted" in story
     assert "loop: alert charges-drift: retrained on" in story and "canary at 50%" in story
     assert "loop: promoted: canary v3" in story and "the champion is now version 3" in story
+    assert "7. Explain it" in story and "champion v3 listens most to (mean |SHAP|)" in story
+    assert "LIME agrees on" in story and f"mlmom dashboards {folder}" in story
+    assert {p.name for p in (folder / "dashboards").iterdir()} >= {"explain.ipynb", "drift.ipynb"}
     versions = json.loads(mlmom("registry", "list", "--json", cwd=folder, check=True).stdout)
     assert [v["version"] for v in versions] == ["3", "2", "1"]
     assert sum("champion" in v["aliases"] for v in versions) == 1
