@@ -4,7 +4,6 @@ standalone web app, without JupyterLab."""
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import click
@@ -22,7 +21,7 @@ def dashboards(folder: str, port: int, no_browser: bool, voila_args: tuple[str, 
     """Serve the explanation and drift dashboards of the project in FOLDER (the demo's by
     default) with Voilà. Arguments after ``--`` go to ``voila`` as they are."""
     from ..dashboards.files import ensure_dashboards
-    from .lab import project_root
+    from .lab import project_root, replace_with
 
     root = project_root(folder)
     target = ensure_dashboards(root)
@@ -31,5 +30,5 @@ def dashboards(folder: str, port: int, no_browser: bool, voila_args: tuple[str, 
                *voila_args]
     click.echo(f"Voilà on {target}: open explain.ipynb or drift.ipynb. Ctrl-C stops it.",
                err=True)
-    sys.exit(subprocess.call(command, env=os.environ.copy()))
+    replace_with(command, os.environ.copy())
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -47,4 +46,12 @@ def lab(folder: str, port: int, no_browser: bool, lab_args: tuple[str, ...]) -> 
                *lab_args]
     click.echo(f"JupyterLab on {root}: the mlmom sidebar (left) shows its pipeline, registry, "
                "deployments and monitoring. Ctrl-C stops it.", err=True)
-    sys.exit(subprocess.call(command, env={**os.environ, OPEN_SIDEBAR: "1"}))
+    replace_with(command, {**os.environ, OPEN_SIDEBAR: "1"})
+
+
+def replace_with(command: list[str], env: dict[str, str]) -> None:
+    """Become ``command`` (a Python ``-m`` app): a signal sent to ``mlmom lab`` or ``mlmom
+    dashboards`` then reaches the server itself, instead of orphaning it."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, command, env)

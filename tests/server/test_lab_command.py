@@ -4,6 +4,7 @@ open; a folder that is not a project is one line and exit 1."""
 import json
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -48,4 +49,7 @@ def test_mlmom_lab_serves_the_project_with_the_sidebar_open(example_run, tmp_pat
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    # `mlmom lab` became JupyterLab: stopping it stopped the server, none is left behind
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 

@@ -3,6 +3,7 @@ the example with a real prediction log, labels and an alert; a widget is changed
 follows is asserted. Every request the page makes stays on 127.0.0.1: no CDN."""
 
 import shutil
+import socket
 import subprocess
 import sys
 
@@ -63,6 +64,8 @@ def voila(watched, tmp_path_factory):
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+    with pytest.raises(OSError):  # `mlmom dashboards` became Voilà: nothing is left behind
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
 
 
 @pytest.fixture
