@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,8 @@ IMPORTANCE, BACKGROUND = "importance.json", "background.parquet"
 ARTIFACT_PATH = "explain"
 BACKGROUND_ROWS = 500
 IMPORTANCE_ROWS = {"tree": 300, "linear": 300, "permutation": 10}  # permutation is slow
-_loaded: dict[tuple, "VersionExplainers"] = {}
+KEEP_LOADED = 8  # versions whose model and explainers stay in memory (a lab server lives long)
+_loaded: "OrderedDict[tuple, VersionExplainers]" = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -120,6 +122,9 @@ def explainers(project, version: str | None = None) -> VersionExplainers:
     with _lock:
         if key not in _loaded:
             _loaded[key] = _load(project, info)
+            while len(_loaded) > KEEP_LOADED:
+                _loaded.popitem(last=False)
+        _loaded.move_to_end(key)
         return _loaded[key]
 
 
