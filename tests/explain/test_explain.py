@@ -195,3 +195,15 @@ def test_the_cli_explains_a_version_and_a_request(served):
         "error: no request 'missing' in the prediction log"
     old = mlmom("explain", "9", **run)
     assert old.returncode == 1 and "9" in old.stderr and len(old.stderr.strip().splitlines()) == 1
+
+
+def test_monitor_check_shows_the_explanation_drift_beside_the_data_drift(served):
+    project, _, _, _ = served
+    shown = mlmom("monitor", "check", "--last", "150", cwd=project.root, check=True).stdout
+    assert "mean |SHAP| train -> window" in shown
+    tenure = next(line for line in shown.splitlines() if line.strip().startswith("tenure_months"))
+    assert tenure.rstrip().endswith("SHIFT")  # pinned to 24 months: the model stopped using it
+    assert "explanation drift on the last 150 rows (probability of 1): shifted: " in shown
+    quiet = mlmom("monitor", "check", "--last", "150", "--no-explain", cwd=project.root,
+                  check=True).stdout
+    assert "SHAP" not in quiet
