@@ -33,7 +33,9 @@ def served(example_run, tmp_path_factory):
 
     source, _ = example_run
     root = tmp_path_factory.mktemp("explain") / "churn"
-    shutil.copytree(source.root, root)
+    # the session's example may hold other tests' traffic: start from an empty log
+    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns(
+        "predictions.db*", "monitoring", "server.json"))
     project = load_project(root)
     test = pd.read_parquet(root / "data" / "test.parquet")[FEATURES]
     batches = [test.iloc[5 * i:5 * i + 5].copy() for i in range(60)]
