@@ -70,6 +70,7 @@ class DriftDashboard:
 
     def refresh(self) -> None:
         from ..errors import MlmomError
+        from ..explain.drift import stored_explanation_drift
         from ..monitoring.windows import check_window
 
         self.report.children = []
@@ -87,7 +88,7 @@ class DriftDashboard:
         except MlmomError as exc:
             self._empty(exc.message)
             return
-        drift.explanation = _explanation_drift(self.project, window)
+        drift.explanation = stored_explanation_drift(self.project, window)
         self.summary.value = _summary(drift, self.window.value)
         self.table.value = _drift_table(drift)
         self.distributions.children = [_distributions(self.project, window)]
@@ -127,16 +128,6 @@ def _logged_versions(project) -> set[str]:
     query = sa.text("SELECT DISTINCT version FROM predictions WHERE model = :model")
     with engine(project.prediction_log_uri).connect() as conn:
         return {row[0] for row in conn.execute(query, {"model": project.spec.model})}
-
-
-def _explanation_drift(project, window):
-    from ..errors import NotFound
-    from ..explain import explanation_drift
-
-    try:
-        return explanation_drift(project, window)
-    except NotFound:
-        return None
 
 
 def _summary(drift, label: str) -> str:

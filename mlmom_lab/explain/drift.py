@@ -74,6 +74,16 @@ def explanation_drift(project, window, *, max_rows: int = MAX_ROWS) -> Explanati
     return ExplanationDrift(window.version, len(rows), loaded.importance.output_name, features)
 
 
+def stored_explanation_drift(project, window) -> ExplanationDrift | None:
+    """:func:`explanation_drift`, or None for a version registered without explanations."""
+    from ..errors import NotFound
+
+    try:
+        return explanation_drift(project, window)
+    except NotFound:
+        return None
+
+
 def _shares(values: np.ndarray) -> np.ndarray:
     total = values.sum()
     return values / total if total > 0 else np.zeros_like(values)

@@ -34,24 +34,15 @@ def run_check(project, *, version: str | None = None, route: str | None = None,
     drift = check_window(project, window, methods=spec.methods or None,
                          thresholds=spec.thresholds or None)
     if explain:
-        drift.explanation = _explanation_drift(project, window)
+        from ..explain.drift import stored_explanation_drift
+
+        drift.explanation = stored_explanation_drift(project, window)
     uri = project.prediction_log_uri
     fired = alerting.judge(spec.alerts, drift, fired_at=alerting.last_fired(uri), now=now)
     alerting.record(uri, fired)
     webhook_ok = alerting.post(spec.webhook, fired) if spec.webhook and fired else None
     write_latest(project.state_dir, drift, fired)
     return CheckResult(drift, fired, webhook_ok, loop.advance(project, fired, now))
-
-
-def _explanation_drift(project, window):
-    """The window's explanation drift, or None for a version registered without SHAP."""
-    from ..errors import NotFound
-    from ..explain import explanation_drift
-
-    try:
-        return explanation_drift(project, window)
-    except NotFound:
-        return None
 
 
 def _check_spec_columns(project, spec, version: str) -> None:
