@@ -65,6 +65,29 @@ def launch_kernel(kernel_name: str, cwd: Path, env: dict[str, str]):
     return km
 
 
+def kill_kernel(km) -> None:
+    """Kill a kernel's processes from any thread, touching nothing else of it.
+
+    Its manager and client sockets belong to the thread that runs the notebook (ZeroMQ
+    sockets are not thread-safe: closing them under that thread's poll can hang both), and
+    that thread sees the kernel die within a second and ends the stage, then closes them.
+    """
+    import signal
+
+    provisioner = getattr(km, "provisioner", None)
+    process = getattr(provisioner, "process", None)
+    if process is None:
+        return
+    try:
+        pgid = getattr(provisioner, "pgid", None)
+        if pgid and hasattr(os, "killpg") and pgid != os.getpgid(0):
+            os.killpg(pgid, signal.SIGKILL)  # the kernel's session: what its cells started too
+        else:
+            process.kill()
+    except OSError:
+        pass  # gone already
+
+
 def shutdown_kernel(km) -> None:
     """Stop a kernel, close its clients' channels and remove its sockets."""
     async def _stop() -> None:

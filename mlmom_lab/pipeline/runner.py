@@ -21,7 +21,7 @@ from . import dag, lineage
 from .cache import StageCache, StageKey, stage_key, write_json
 from .execute import execute_stage, skip_iri_grammar
 from .hashing import Hasher, environment_fingerprint
-from .kernels import launch_kernel, shutdown_kernel
+from .kernels import kill_kernel, launch_kernel, shutdown_kernel
 from .lock import project_lock
 from .params import resolve
 from .results import Reporter, RunResult, StageResult, Silent
@@ -155,9 +155,10 @@ class PipelineRun:
                         self._prelaunch_next(pending, running)
 
     def _stop_executing(self) -> None:
-        """Interrupted: stop the running notebooks' kernels so their stages fail at once."""
+        """Interrupted: kill the running notebooks' kernels so their stages fail at once
+        (each stage's own thread then shuts its kernel's manager down)."""
         for km in list(self.executing.values()):
-            shutdown_kernel(km)
+            kill_kernel(km)
 
     def _skip_rest(self, pending: list[str]) -> None:
         for name in pending:

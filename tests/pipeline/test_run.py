@@ -158,6 +158,7 @@ def test_status_lists_every_stage(tmp_path):
 
 
 def test_interrupt_stops_the_running_notebook_and_records_nothing(tmp_path):
+    import os
     import signal
     import subprocess
     import sys
@@ -166,7 +167,8 @@ def test_interrupt_stops_the_running_notebook_and_records_nothing(tmp_path):
     spec(tmp_path, {"slow": {"notebook": "slow.ipynb", "outs": ["slow.txt"]}})
     mlmom_exe = Path(sys.executable).with_name("mlmom")
     proc = subprocess.Popen([str(mlmom_exe), "run"], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONFAULTHANDLER": "1"})  # stacks on SIGABRT
     track_log = None
     for _ in range(600):  # until the notebook runs: its context names the stage's MLflow run
         contexts = list((tmp_path / ".mlmom" / "runs").glob("*/slow.context.json"))
@@ -176,7 +178,11 @@ def test_interrupt_stops_the_running_notebook_and_records_nothing(tmp_path):
         time.sleep(0.1)
     assert track_log, "the stage never started"
     proc.send_signal(signal.SIGINT)
-    proc.wait(timeout=120)  # far less than the notebook's 300 s: the kernel was stopped
+    try:
+        proc.wait(timeout=240)  # far less than the notebook's 300 s: the kernel was stopped
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGABRT)  # where it hangs, every thread, on its stderr
+        raise AssertionError(f"mlmom run ignored the interrupt:\n{proc.communicate()[1][-6000:]}")
     assert proc.returncode != 0
     assert not (tmp_path / "slow.txt").exists()
     assert not (tmp_path / ".mlmom" / "cache" / "stages" / "slow").exists()
