@@ -44,7 +44,7 @@ def serve(host: str, port: int, workers: int, providers: str, max_body: int,
     tls = _tls(ssl_certfile, ssl_keyfile)
     chosen = [p.strip() for p in providers.split(",") if p.strip()]
     if chosen:
-        from ..serving.runtime import execution_providers
+        from ..registry.onnx import execution_providers
 
         execution_providers(chosen)  # an unknown provider is refused here, in one line
     what, state_dir = _bundle(bundle) if bundle else _project(project_dir)

@@ -76,7 +76,8 @@ def to_info(mv, aliases: list[str] | None = None) -> VersionInfo:
 
 
 def _onnx(tags: dict[str, str]) -> dict[str, Any]:
-    """The ONNX export's record, typed: status, reason, max_diff, parity_rows, inputs."""
+    """The ONNX export's record, typed: status, reason, max_diff, parity_rows, inputs and
+    the calibration (``onnx_below`` and the hardware it was measured on)."""
     raw = {k.removeprefix("mlmom.onnx").lstrip(".") or "status": v
            for k, v in tags.items() if k.startswith("mlmom.onnx")}
     typed: dict[str, Any] = dict(raw)
@@ -86,6 +87,11 @@ def _onnx(tags: dict[str, str]) -> dict[str, Any]:
         typed["parity_rows"] = int(raw["parity_rows"])
     if "inputs" in raw:
         typed["inputs"] = [tuple(pair) for pair in json.loads(raw["inputs"])]
+    if "calibration" in raw:
+        try:
+            typed["calibration"] = json.loads(raw["calibration"])
+        except ValueError:
+            del typed["calibration"]  # unreadable: the server measures again
     return typed
 
 

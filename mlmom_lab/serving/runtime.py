@@ -1,14 +1,13 @@
 """A loaded model version, predicting with ONNX Runtime or natively, whichever is faster.
 
 ONNX Runtime answers one row 30-1000x faster than scikit-learn but loses on large batches of
-tree ensembles (see the shared notes), so the runtime measures both engines when it loads
-(warming them up at the same time) and, for each request, uses ONNX Runtime only for batch
-sizes where it was faster. A version without a parity-checked ONNX twin runs natively.
+tree ensembles, so for each request the runtime uses ONNX Runtime only for batch sizes where
+it was faster: as measured at registration when this machine is like the one that measured
+(else measured again at load). A version without a parity-checked ONNX twin runs natively.
 """
 
 from __future__ import annotations
 
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidRequest
+from ..registry.onnx import column_feeds
 from .schema import InputSchema, from_signature
-
-CALIBRATION_SIZES = (1, 16, 256, 2048)
 
 
 @dataclass
@@ -64,23 +61,11 @@ class ModelRuntime:
         return Prediction(values, engine="native")
 
     def _predict_onnx(self, columns: dict[str, np.ndarray]) -> Prediction:
-        outputs = self.onnx.run(None, _feeds(columns, self.onnx_inputs))
+        outputs = self.onnx.run(None, column_feeds(columns, self.onnx_inputs))
         if hasattr(self.native, "predict_proba"):
             return Prediction(np.asarray(outputs[0]), np.asarray(outputs[1]),
                               list(self.native.classes_), "onnx")
         return Prediction(np.asarray(outputs[0]).reshape(-1), engine="onnx")
-
-
-def _feeds(columns: dict[str, np.ndarray], inputs: list[tuple[str, str]]) -> dict[str, np.ndarray]:
-    """ONNX inputs straight from the columns: no DataFrame on this path."""
-    if inputs == [("input", "float")]:
-        return {"input": np.column_stack([c.astype(np.float32) for c in columns.values()])}
-    feeds = {}
-    for name, kind in inputs:
-        column = columns[name]
-        feeds[name] = (column.astype(str) if kind == "string"
-                       else column.astype(np.float32)).reshape(-1, 1)
-    return feeds
 
 
 def load(project, ref: str, *, providers: list[str] | None = None) -> ModelRuntime:
@@ -121,37 +106,13 @@ def assemble(name: str, version: str, task: str, model_uri: str, onnx: dict[str,
     schema = from_signature(mlflow.models.Model.load(model_uri).signature)
     runtime = ModelRuntime(name, version, schema, native, task=task)
     if onnx_path is not None:
-        runtime.onnx = _session(str(onnx_path), providers)
+        from ..registry.onnx import session
+
+        runtime.onnx = session(str(onnx_path), providers)
         runtime.onnx_inputs = [tuple(pair) for pair in onnx["inputs"]]
-        runtime.onnx_below = calibrate(runtime, _example(model_uri, schema))
+        runtime.onnx_below = calibrate(runtime, _example(model_uri, schema), onnx)
     runtime.load_seconds = time.perf_counter() - began
     return runtime
-
-
-def _session(path: str, providers: list[str] | None):
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    # One thread per worker: a served batch is small, and ONNX Runtime's default pool (one
-    # spinning thread per core) burns the cores the other workers and the HTTP parsing need.
-    options.intra_op_num_threads = int(os.environ.get("MLMOM_ONNX_THREADS", "1"))
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(path, sess_options=options,
-                                providers=execution_providers(providers))
-
-
-def execution_providers(requested: list[str] | None = None) -> list[str]:
-    """The providers to use: those asked for (each must exist here), else CUDA when present."""
-    import onnxruntime as ort
-
-    available = ort.get_available_providers()
-    if requested:
-        missing = [p for p in requested if p not in available]
-        if missing:
-            raise InvalidRequest(f"execution provider {missing[0]!r} is not available here "
-                                 f"(available: {', '.join(available)})")
-        return list(requested)
-    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
 
 
 def _example(source: str, schema: InputSchema) -> dict[str, np.ndarray]:
@@ -163,25 +124,16 @@ def _example(source: str, schema: InputSchema) -> dict[str, np.ndarray]:
     return schema.validate({c: frame[c].tolist() for c in frame.columns})
 
 
-def calibrate(runtime: ModelRuntime, example: dict[str, np.ndarray], repeats: int = 3) -> int:
-    """The smallest calibration batch size at which native beats ONNX Runtime (0: never ONNX).
+def calibrate(runtime: ModelRuntime, example: dict[str, np.ndarray],
+              stored: dict[str, Any] | None = None) -> int:
+    """The batch size from which native beats ONNX Runtime (0: never ONNX): the one stored
+    at registration when it was measured on hardware like this, else measured now. Either
+    way both engines have answered the example once, so the first request finds them warm."""
+    from ..registry.onnx import crossover, usable_calibration
 
-    Running both engines on growing batches also warms them up before traffic arrives.
-    """
-    rows = len(next(iter(example.values())))
-    for size in CALIBRATION_SIZES:
-        batch = {k: np.resize(v, size) for k, v in example.items()} if size != rows else example
-        onnx = _best_time(runtime._predict_onnx, batch, repeats)
-        native = _best_time(runtime._predict_native, batch, repeats)
-        if native < onnx:
-            return size
-    return CALIBRATION_SIZES[-1] * 1_000_000  # ONNX Runtime won at every size tried
-
-
-def _best_time(predict, batch: dict[str, np.ndarray], repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        began = time.perf_counter()
-        predict(batch)
-        best = min(best, time.perf_counter() - began)
-    return best
+    below = usable_calibration(stored or {}, runtime.onnx)
+    if below is None:
+        return crossover(runtime._predict_native, runtime._predict_onnx, example)
+    runtime._predict_onnx(example)
+    runtime._predict_native(example)
+    return below

@@ -65,6 +65,33 @@ def test_classifier_gets_an_onnx_twin_after_a_parity_check(project):
     assert (labels == model.predict(X.head(20))).all()
 
 
+def test_the_twin_is_calibrated_once_at_registration_and_a_server_loads_it(project):
+    """Registration times both engines and stores from which batch size native wins, with
+    the hardware it measured on; a server on like hardware takes that figure (no benchmark
+    at swap time), one on other hardware measures again."""
+    import json
+
+    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.registry.onnx import ALWAYS_ONNX, CALIBRATION_SIZES
+    from mlmom_lab.serving.runtime import load
+
+    model, X = classifier()
+    info = registry.register_model(model, X.head(5), held_out=X, project=project)
+    stored = info.onnx["calibration"]
+    assert stored["onnx_below"] in (*CALIBRATION_SIZES, ALWAYS_ONNX)
+    assert stored["hardware"]["providers"][-1] == "CPUExecutionProvider"
+    assert stored["hardware"]["cores"] > 0 and stored["hardware"]["threads"] == 1
+    mlflow = client(project)
+
+    def store(calibration):
+        mlflow.set_model_version_tag(info.name, info.version, "mlmom.onnx.calibration",
+                                     json.dumps(calibration))
+    store({**stored, "onnx_below": 7})  # a figure no measurement gives: read, not measured
+    assert load(project, info.version).onnx_below == 7
+    store({"onnx_below": 7, "hardware": {**stored["hardware"], "cpu": "another machine"}})
+    assert load(project, info.version).onnx_below in (*CALIBRATION_SIZES, ALWAYS_ONNX)
+
+
 def test_model_that_does_not_convert_says_why_and_works_natively(project):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
