@@ -69,6 +69,10 @@ class Serving(_Strict):
 
     log: PredictionLogSpec = Field(default_factory=PredictionLogSpec)
     batching: BatchingSpec = Field(default_factory=BatchingSpec)
+    release_timeout: float = Field(
+        default=60.0, gt=0, le=3600,
+        description="Seconds a release (canary, shadow, promote, rollback, clear) waits for "
+        "every running server worker to serve it before it is reported as not live.")
 
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}

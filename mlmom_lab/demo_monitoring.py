@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import signal
 import sys
-import time
 import urllib.request
 from typing import Callable
 
@@ -52,7 +51,6 @@ def monitor_chapter(project, say: Say) -> dict:
         stream(port, customers(project, 1600, seed=501, shift=1.0), "shifted")
         first = run_check(project)
         seen = _show(first, "   check:", say, seen)
-        time.sleep(1.5)  # the server follows the new deployment within a second
         stream(port, customers(project, 1200, seed=502, shift=1.0), "canary")
         second = run_check(project)
         _show(second, "   check on the canary's labels:", say, seen)

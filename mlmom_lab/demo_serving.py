@@ -1,7 +1,8 @@
 """The demo's serving chapter: a real server, both protocols, a canary, promote, rollback.
 
 It starts ``mlmom serve`` as a separate process on a free local port, exactly as a user
-would, drives it over HTTP, moves the deployment with the same calls as ``mlmom deploy``,
+would, drives it over HTTP, moves the deployment with the same calls as ``mlmom deploy``
+(each returns once both workers serve the change, so the traffic after a canary reaches it),
 and stops it with SIGTERM (the graceful path, which writes every queued log record).
 """
 
@@ -10,11 +11,11 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
-import time
 import urllib.request
 from collections import Counter
 from typing import Callable
 
+from . import release
 from .serving import deployment
 from .serving.process import start_server
 
@@ -33,14 +34,13 @@ def serve_chapter(project, say: Say) -> dict:
         rows = _rows(project)
         routes = _traffic(base, project, rows, say)
         candidate = _candidate(project)
-        state = deployment.canary(project, candidate, 0.3, reason="demo canary")
-        say(f"   canary: version {candidate} gets 30% of the traffic (change {state.seq})")
-        time.sleep(1.0)
+        done = release.canary(project, candidate, 0.3, reason="demo canary")
+        say(f"   mlmom deploy canary {candidate} -w 0.3: {done.message}")
         routes = _traffic(base, project, rows, say)
-        state = deployment.promote(project, reason="demo: the canary is promoted")
-        say(f"   promote: champion is now version {state.champion}")
-        state = deployment.rollback(project, reason="demo: and rolled back")
-        say(f"   rollback: champion is version {state.champion} again")
+        done = release.promote(project, reason="demo: the canary is promoted")
+        say(f"   mlmom deploy promote: {done.message}")
+        done = release.rollback(project, reason="demo: and rolled back")
+        say(f"   mlmom deploy rollback: {done.message}")
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)

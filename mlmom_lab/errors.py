@@ -12,6 +12,7 @@ class MlmomError(Exception):
     """Base of every error mlmom raises on purpose."""
 
     code = "error"
+    exit_code = 1  # the CLI's exit status
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -107,6 +108,21 @@ class ReproduceMismatch(MlmomError):
     code = "reproduce_mismatch"
 
 
+class NotLive(MlmomError):
+    """A deployment change was written but not every running worker serves it: one could
+    not load it (``refused``), or some had not swapped it in when the wait ran out. The
+    change stays written; the workers go on following it. ``detail`` is the release."""
+
+    code = "not_live"
+    exit_code = 3
+
+    def __init__(self, message: str, *, refused: bool, detail: dict | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail or {}
+        if refused:
+            self.code = "release_refused"
+
+
 HTTP_STATUS: dict[str, int] = {
     "error": 500,
     "invalid_spec": 400,
@@ -123,6 +139,8 @@ HTTP_STATUS: dict[str, int] = {
     "registry_conflict": 409,
     "busy": 409,
     "reproduce_mismatch": 409,
+    "not_live": 504,  # the change is written; the workers behind have not all taken it yet
+    "release_refused": 502,  # ... and one of them could not load it
 }
 
 

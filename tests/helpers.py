@@ -99,7 +99,7 @@ def get_when_up(url: str, proc: subprocess.Popen, log, timeout: float = 90.0) ->
     if not wait_until_ready(url, proc, timeout):
         log.seek(0)
         raise AssertionError(f"{url} never answered:\n{log.read()[-3000:]}")
-    with urllib.request.urlopen(url, timeout=30) as response:
+    with urllib.request.urlopen(url, timeout=60) as response:
         return response.read().decode()
 
 

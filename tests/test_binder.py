@@ -192,7 +192,7 @@ def check_the_lab(lab: Lab, demo: Path) -> None:
     assert monitoring["alerts"] and monitoring["history"]
     server = wait_for_the_model_server(lab, demo)
     assert server["started_by"] == "binder" and server["deployment"]["champion"] == "3"
-    with urllib.request.urlopen(f"{server['url']}/ping", timeout=10):
+    with urllib.request.urlopen(f"{server['url']}/ping", timeout=60):
         pass
     # the lab's Stop button stops it, and it does not linger as a zombie of the lab
     began = time.monotonic()
@@ -240,4 +240,4 @@ def end_process_group(proc: subprocess.Popen) -> None:
             except ProcessLookupError:
                 return
             time.sleep(0.2)
-    proc.wait(timeout=10)
+    proc.wait(timeout=120)

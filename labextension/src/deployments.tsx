@@ -1,6 +1,29 @@
 import * as React from 'react';
 
-import { attempt, Badge, confirm, Empty, ErrorNote, IPanelProps, num, Section, when } from './common';
+import {
+  announce, attempt, Badge, confirm, Empty, ErrorNote, IPanelProps, num, Section, when
+} from './common';
+import { IRelease, IWorker } from './types';
+
+/** Which change the running workers serve: all the current one, or who lags. */
+function Workers(props: { workers: IWorker[]; seq: number }): JSX.Element {
+  const { workers, seq } = props;
+  if (workers.length === 0) {
+    return <span>no server running</span>;
+  }
+  const behind = workers.filter(w => w.seq === null || w.seq < seq);
+  if (behind.length === 0) {
+    return <span>change {seq} on all {workers.length} worker{workers.length > 1 ? 's' : ''}</span>;
+  }
+  return (
+    <span>
+      <Badge tone="warn">{behind.length} of {workers.length} behind</Badge>{' '}
+      {behind.map(w => w.failed_seq !== null && w.failed_seq >= seq
+        ? `worker ${w.pid} failed: ${w.failed_reason}`
+        : `worker ${w.pid} ${w.seq === null ? 'starting' : `on change ${w.seq}`}`).join('; ')}
+    </span>
+  );
+}
 
 function Traffic(props: IPanelProps): JSX.Element | null {
   const traffic = props.model.server.data?.traffic;
@@ -37,10 +60,10 @@ function Release(props: IPanelProps): JSX.Element {
   const [version, setVersion] = React.useState('');
   const [weight, setWeight] = React.useState('0.1');
   const chosen = version || versions[0] || '';
-  const canary = () => attempt('the canary', () =>
-    model.act('deployment/canary', { version: chosen, weight: Number(weight) }));
-  const shadow = () => attempt('the shadow', () =>
-    model.act('deployment/shadow', { version: chosen }));
+  const canary = () => attempt('the canary', async () => announce(
+    await model.act<IRelease>('deployment/canary', { version: chosen, weight: Number(weight) })));
+  const shadow = () => attempt('the shadow', async () => announce(
+    await model.act<IRelease>('deployment/shadow', { version: chosen })));
   return (
     <div className="mlmom-release mlmom-row">
       <select value={chosen} onChange={e => setVersion(e.target.value)} aria-label="version">
@@ -62,8 +85,8 @@ export function DeploymentsPanel(props: IPanelProps): JSX.Element {
   const start = () => attempt('starting the server', () => model.complete('server/start'));
   const stop = () => attempt('stopping the server', () => model.act('server/stop'));
   const step = (name: string, label: string) => () => attempt(label, async () => {
-    if (await confirm(label, `${label}? A running server follows within a second.`, label)) {
-      await model.act(`deployment/${name}`, { reason: 'from the lab' });
+    if (await confirm(label, `${label}? It is done once every running server worker serves it.`, label)) {
+      announce(await model.act<IRelease>(`deployment/${name}`, { reason: 'from the lab' }));
     }
   });
   if (!server) {
@@ -89,6 +112,7 @@ export function DeploymentsPanel(props: IPanelProps): JSX.Element {
         <dt>shadow</dt><dd data-role="shadow">{d.shadow ? `v${d.shadow} (listens only)` : '—'}</dd>
         <dt>changed</dt><dd data-role="changed">{when(d.updated_at)}
           {d.reason ? ` · ${d.reason}` : ''}{d.by ? ` · by ${d.by}` : ''}</dd>
+        <dt>served</dt><dd data-role="served"><Workers workers={server.workers ?? []} seq={d.seq} /></dd>
       </dl>
       <div className="mlmom-actions">
         <button className="jp-mod-styled" disabled={!d.canary}

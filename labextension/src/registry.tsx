@@ -2,9 +2,9 @@ import * as React from 'react';
 
 import { requestAPI } from './api';
 import {
-  attempt, Badge, confirm, Empty, ErrorNote, IPanelProps, num, Section, when
+  announce, attempt, Badge, confirm, Empty, ErrorNote, IPanelProps, num, Section, when
 } from './common';
-import { IAliasEvent, ICompare, ICompareRow, IVersion } from './types';
+import { IAliasEvent, ICompare, ICompareRow, IRelease, IVersion } from './types';
 
 function VersionRow(props: IPanelProps & {
   version: IVersion; picked: boolean; onPick: () => void;
@@ -16,7 +16,9 @@ function VersionRow(props: IPanelProps & {
     if (await confirm('Promote to champion',
       `Make version ${version.version} of ${version.name} the champion? A running server ` +
       'switches to it without dropping a request.', 'Promote')) {
-      await model.act('registry/promote', { version: version.version, reason: 'from the lab' });
+      const moved = await model.act<IAliasEvent & { release: IRelease | null }>(
+        'registry/promote', { version: version.version, reason: 'from the lab' });
+      announce(moved.release);
     }
   });
   const metrics = Object.entries(version.metrics).slice(0, 3);

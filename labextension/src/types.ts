@@ -83,6 +83,23 @@ export interface IDeployment {
   by: string;
 }
 
+/** A server worker's record: the deployment change (seq) it serves, or failed to apply. */
+export interface IWorker {
+  pid: number;
+  started: number;
+  /** null while it loads its first deployment. */
+  seq: number | null;
+  failed_seq: number | null;
+  failed_reason: string;
+  updated_at: number;
+}
+
+/** What a release answers: the deployment as written, and how far it reached the workers. */
+export interface IRelease extends IDeployment {
+  rollout: { seq: number; done: boolean; seconds: number; live: number; workers: IWorker[]; summary: string };
+  message: string;
+}
+
 export interface ITraffic {
   requests: number;
   per_second: number;
@@ -99,6 +116,8 @@ export interface IServer {
   url?: string;
   started_at?: number;
   deployment: IDeployment;
+  /** Every live worker of the project's servers, and the change it serves. */
+  workers: IWorker[];
   traffic: ITraffic & {
     seconds: number;
     errors: number;

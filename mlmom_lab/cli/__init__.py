@@ -1,7 +1,8 @@
 """The ``mlmom`` command: a thin layer over the core.
 
 Every command loads the project, calls one core function and prints the result. Errors the
-user can cause (:class:`~mlmom_lab.errors.MlmomError`) print as one line on stderr and exit 1.
+user can cause (:class:`~mlmom_lab.errors.MlmomError`) print as one line on stderr and exit
+with the error's status: 1, or 3 for a release that is written but not live on every worker.
 """
 
 from __future__ import annotations
@@ -20,16 +21,16 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except MlmomError as exc:
-            _fail(exc.message)
+            _fail(exc.message, exc.exit_code)
         except Exception as exc:
             if not _from_mlflow(exc):
                 raise
             _fail(f"MLflow refused: {str(exc).strip().splitlines()[0]}")
 
 
-def _fail(message: str) -> None:
+def _fail(message: str, status: int = 1) -> None:
     click.secho(f"error: {message}", fg="red", err=True)
-    sys.exit(1)
+    sys.exit(status)
 
 
 def _from_mlflow(exc: Exception) -> bool:

@@ -1,4 +1,9 @@
-"""``mlmom deploy status|canary|promote|rollback|shadow|clear``: releases without restarts."""
+"""``mlmom deploy status|canary|promote|rollback|shadow|clear``: releases without restarts.
+
+A release returns once every running server worker serves it, and says so; when some do not
+within ``--timeout`` it names them and exits 3 (the change stays written, and they will
+still follow it).
+"""
 
 from __future__ import annotations
 
@@ -15,9 +20,27 @@ def _show(state) -> None:
                f"(change {state.seq}: {state.reason})")
 
 
+def _show_workers(workers, seq: int) -> None:
+    if not workers:
+        click.echo("no server is running")
+    for worker in workers:
+        click.echo(f"  {worker.describe()}{'' if worker.serves(seq) else '  (behind)'}")
+
+
+def _released(release) -> None:
+    _show(release.deployment)
+    click.echo(release.message)
+
+
+def timeout_option(func):
+    return click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), default=None,
+                        metavar="SECONDS", help="How long to wait for every running worker "
+                        "to serve the change [default: serving.release_timeout, 60]")(func)
+
+
 @cli.group()
 def deploy() -> None:
-    """What the server routes where; every running worker follows within a second."""
+    """What the server routes where; each change returns once every running worker serves it."""
 
 
 def _project(project_dir: str):
@@ -30,11 +53,19 @@ def _project(project_dir: str):
 @click.option("--json", "as_json", is_flag=True)
 @project_option
 def status(as_json: bool, project_dir: str) -> None:
-    """The current deployment."""
+    """The current deployment, and the change each running server worker serves."""
     from ..serving import deployment
+    from ..serving.rollout import live_workers
 
-    state = deployment.current(_project(project_dir))
-    click.echo(json.dumps(state.as_dict(), indent=1)) if as_json else _show(state)
+    project = _project(project_dir)
+    state = deployment.current(project)
+    workers = live_workers(project.state_dir)
+    if as_json:
+        click.echo(json.dumps({**state.as_dict(), "workers": [w.as_dict() for w in workers]},
+                              indent=1))
+        return
+    _show(state)
+    _show_workers(workers, state.seq)
 
 
 @deploy.command()
@@ -42,50 +73,57 @@ def status(as_json: bool, project_dir: str) -> None:
 @click.option("--weight", "-w", default=0.1, show_default=True, type=float,
               help="Share of the traffic, above 0 and at most 1.")
 @click.option("--reason", "-m", default="")
+@timeout_option
 @project_option
-def canary(version: str, weight: float, reason: str, project_dir: str) -> None:
+def canary(version: str, weight: float, reason: str, timeout: float | None,
+           project_dir: str) -> None:
     """Route WEIGHT of the traffic to VERSION (made challenger in the registry)."""
-    from ..serving import deployment
+    from .. import release
 
-    _show(deployment.canary(_project(project_dir), version, weight, reason))
+    _released(release.canary(_project(project_dir), version, weight, reason=reason,
+                             timeout=timeout))
 
 
 @deploy.command()
 @click.option("--reason", "-m", default="")
+@timeout_option
 @project_option
-def promote(reason: str, project_dir: str) -> None:
+def promote(reason: str, timeout: float | None, project_dir: str) -> None:
     """Make the canary the champion."""
-    from ..serving import deployment
+    from .. import release
 
-    _show(deployment.promote(_project(project_dir), reason))
+    _released(release.promote(_project(project_dir), reason=reason, timeout=timeout))
 
 
 @deploy.command()
 @click.option("--reason", "-m", default="")
+@timeout_option
 @project_option
-def rollback(reason: str, project_dir: str) -> None:
+def rollback(reason: str, timeout: float | None, project_dir: str) -> None:
     """Go back to the previous champion; the canary is cleared."""
-    from ..serving import deployment
+    from .. import release
 
-    _show(deployment.rollback(_project(project_dir), reason))
+    _released(release.rollback(_project(project_dir), reason=reason, timeout=timeout))
 
 
 @deploy.command()
 @click.argument("version")
 @click.option("--reason", "-m", default="")
+@timeout_option
 @project_option
-def shadow(version: str, reason: str, project_dir: str) -> None:
+def shadow(version: str, reason: str, timeout: float | None, project_dir: str) -> None:
     """Send a copy of every request to VERSION; its answers are compared, never returned."""
-    from ..serving import deployment
+    from .. import release
 
-    _show(deployment.shadow(_project(project_dir), version, reason))
+    _released(release.shadow(_project(project_dir), version, reason=reason, timeout=timeout))
 
 
 @deploy.command()
 @click.option("--reason", "-m", default="")
+@timeout_option
 @project_option
-def clear(reason: str, project_dir: str) -> None:
+def clear(reason: str, timeout: float | None, project_dir: str) -> None:
     """Only the champion serves."""
-    from ..serving import deployment
+    from .. import release
 
-    _show(deployment.clear(_project(project_dir), reason))
+    _released(release.clear(_project(project_dir), reason=reason, timeout=timeout))

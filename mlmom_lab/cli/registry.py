@@ -67,8 +67,10 @@ def promote(version: str, alias: str, reason: str, model: str | None, project_di
     """Point ALIAS (champion by default) at VERSION."""
     from .. import registry as reg
 
-    event = reg.promote(version, name=model, alias=alias, reason=reason, project=_project(project_dir))
+    project = _project(project_dir)
+    event = reg.promote(version, name=model, alias=alias, reason=reason, project=project)
     click.echo(f"{alias}: {event.from_version or '-'} -> {event.to_version}")
+    _served(project, model, alias)
 
 
 @registry.command()
@@ -80,8 +82,21 @@ def rollback(alias: str, reason: str, model: str | None, project_dir: str) -> No
     """Move ALIAS back to the version it held before the current one."""
     from .. import registry as reg
 
-    event = reg.rollback(name=model, alias=alias, reason=reason, project=_project(project_dir))
+    project = _project(project_dir)
+    event = reg.rollback(name=model, alias=alias, reason=reason, project=project)
     click.echo(f"{alias}: {event.from_version} -> {event.to_version} (rolled back)")
+    _served(project, model, alias)
+
+
+def _served(project, model: str | None, alias: str) -> None:
+    """A moved champion is served once every running worker follows the deployment."""
+    if alias != "champion" or (model or project.spec.model) != project.spec.model:
+        return
+    from .. import release
+
+    moved = release.champion_moved(project)
+    if moved is not None:
+        click.echo(f"deployment: {moved.message}")
 
 
 @registry.command()

@@ -72,7 +72,7 @@ def _due(policy, current: dict, now: float) -> bool:
 
 
 def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
-    from .. import registry
+    from .. import registry, release
     from ..pipeline import run_pipeline
     from ..serving import deployment
     from .windows import load_window
@@ -103,14 +103,14 @@ def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
            f"{policy.metric} {ours:.3f} vs champion v{champion}'s {theirs:.3f}")
     if challenger == champion or ours < theirs - policy.offline_tolerance:
         return _step(current, now, "idle", why + ": not released")
-    deployment.canary(project, challenger, policy.canary_weight,
-                      reason=f"retraining loop: canary of v{challenger}")
-    return {**_step(current, now, "canary", why + f": canary at {policy.canary_weight:.0%}"),
+    live = _released(release.canary, project, challenger, policy.canary_weight,
+                     reason=f"retraining loop: canary of v{challenger}")
+    return {**_step(current, now, "canary", f"{why}: {live}"),
             "canary": challenger, "champion": champion, "since": now}
 
 
 def _judge_canary(project, policy, current: dict, now: float) -> dict:
-    from ..serving import deployment
+    from .. import release
     from .windows import load_window
 
     scores = {}
@@ -124,10 +124,21 @@ def _judge_canary(project, policy, current: dict, now: float) -> dict:
     why = (f"canary v{current['canary']} {policy.metric} {scores['canary']:.3f} vs champion "
            f"v{current['champion']} {scores['champion']:.3f} (margin {policy.margin})")
     if wins:
-        deployment.promote(project, reason=f"retraining loop: {why}")
-        return _step(current, now, "idle", f"promoted: {why}")
-    deployment.clear(project, reason=f"retraining loop: rolled back, {why}")
-    return _step(current, now, "idle", f"rolled back: {why}")
+        live = _released(release.promote, project, reason=f"retraining loop: {why}")
+        return _step(current, now, "idle", f"promoted: {why}; {live}")
+    live = _released(release.clear, project, reason=f"retraining loop: rolled back, {why}")
+    return _step(current, now, "idle", f"rolled back: {why}; {live}")
+
+
+def _released(change, project, *args, **kwargs) -> str:
+    """Make a release and say how far it got: live on every running worker, or which lag
+    (the loop goes on either way: the change is written and the workers follow it)."""
+    from ..errors import NotLive
+
+    try:
+        return change(project, *args, **kwargs).message
+    except NotLive as exc:
+        return exc.message
 
 
 def _incremental(project, champion: str, rows, holdout, epochs: int) -> str:

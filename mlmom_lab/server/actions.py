@@ -1,8 +1,8 @@
 """The routes that change something: POST only, each authorized for ``write`` or ``execute``.
 
-Quick changes (an alias, a canary weight) answer with their result. Long work (a pipeline
-run, starting the model server, a check or a report) answers 202 with a job to poll at
-``jobs/<id>``.
+Quick changes (an alias, a canary weight) answer with their result; a release answers once
+every running server worker serves it. Long work (a pipeline run, starting the model server,
+a check or a report) answers 202 with a job to poll at ``jobs/<id>``.
 """
 
 from __future__ import annotations
@@ -81,8 +81,9 @@ class PromoteHandler(WriteHandler):
     def act(self, project, body: wire.PromoteRequest):
         from ..registry import aliases
 
-        return aliases.promote(body.version, alias=body.alias, reason=body.reason,
-                               project=project, who=self.who).as_dict()
+        event = aliases.promote(body.version, alias=body.alias, reason=body.reason,
+                                project=project, who=self.who)
+        return {**event.as_dict(), "release": _served(project, body.alias)}
 
 
 class RollbackHandler(WriteHandler):
@@ -91,8 +92,18 @@ class RollbackHandler(WriteHandler):
     def act(self, project, body: wire.RollbackRequest):
         from ..registry import aliases
 
-        return aliases.rollback(alias=body.alias, reason=body.reason, project=project,
-                                who=self.who).as_dict()
+        event = aliases.rollback(alias=body.alias, reason=body.reason, project=project,
+                                 who=self.who)
+        return {**event.as_dict(), "release": _served(project, body.alias)}
+
+
+def _served(project, alias: str) -> dict[str, Any] | None:
+    """A moved champion, once every running server worker serves it (the deployment
+    follows the alias); ``None`` for another alias or before any deployment."""
+    from .. import release
+
+    moved = release.champion_moved(project) if alias == "champion" else None
+    return None if moved is None else moved.as_dict()
 
 
 # -- deployment -----------------------------------------------------------------------------
@@ -104,20 +115,20 @@ class CanaryHandler(WriteHandler):
     body_type = wire.CanaryRequest
 
     def act(self, project, body: wire.CanaryRequest):
-        from ..serving import deployment
+        from .. import release
 
-        return deployment.canary(project, body.version, body.weight, _reason(body, "canary"),
-                                 who=self.who).as_dict()
+        return release.canary(project, body.version, body.weight, reason=_reason(body, "canary"),
+                              who=self.who, timeout=body.timeout).as_dict()
 
 
 class ShadowHandler(WriteHandler):
     body_type = wire.ShadowRequest
 
     def act(self, project, body: wire.ShadowRequest):
-        from ..serving import deployment
+        from .. import release
 
-        return deployment.shadow(project, body.version, _reason(body, "shadow"),
-                                 who=self.who).as_dict()
+        return release.shadow(project, body.version, reason=_reason(body, "shadow"),
+                              who=self.who, timeout=body.timeout).as_dict()
 
 
 class ReleaseHandler(WriteHandler):
@@ -129,10 +140,11 @@ class ReleaseHandler(WriteHandler):
         self.step = step
 
     def act(self, project, body: wire.ReleaseRequest):
-        from ..serving import deployment
+        from .. import release
 
-        change = getattr(deployment, self.step)
-        return change(project, _reason(body, self.step), who=self.who).as_dict()
+        change = getattr(release, self.step)
+        return change(project, reason=_reason(body, self.step), who=self.who,
+                      timeout=body.timeout).as_dict()
 
 
 class ServerStartHandler(JobHandler):

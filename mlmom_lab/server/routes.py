@@ -104,13 +104,16 @@ class DeploymentHandler(ReadHandler):
 
 
 class ServerHandler(ReadHandler):
-    """The local model server (running, port, URL) and its traffic over the last minute."""
+    """The local model server (running, port, URL), the change each of the project's server
+    workers serves, and the traffic over the last minute."""
 
     def read(self, project):
         from ..serving import deployment, instance
+        from ..serving.rollout import live_workers
         from ..serving.traffic import recent_traffic
 
         return {**instance.status(project), "deployment": deployment.current(project).as_dict(),
+                "workers": [w.as_dict() for w in live_workers(project.state_dir)],
                 "traffic": recent_traffic(project.prediction_log_uri, 60.0)}
 
 

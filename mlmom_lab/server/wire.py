@@ -35,21 +35,22 @@ class RollbackRequest(Body):
     reason: str = ""
 
 
-class CanaryRequest(Body):
+class ReleaseRequest(Body):
+    """Promote the canary, roll it back, or clear canary and shadow; answered once every
+    running server worker serves the change, or after ``timeout`` seconds (default:
+    ``serving.release_timeout``) with the workers that lag."""
+
+    reason: str = ""
+    timeout: float | None = Field(default=None, gt=0, le=3600)
+
+
+class CanaryRequest(ReleaseRequest):
     version: str = Field(min_length=1)
     weight: float = Field(gt=0, lt=1)
-    reason: str = ""
 
 
-class ShadowRequest(Body):
+class ShadowRequest(ReleaseRequest):
     version: str = Field(min_length=1)
-    reason: str = ""
-
-
-class ReleaseRequest(Body):
-    """Promote the canary, roll it back, or clear canary and shadow."""
-
-    reason: str = ""
 
 
 class WindowRequest(Body):

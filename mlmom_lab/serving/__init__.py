@@ -1,4 +1,5 @@
 """Serving: input schemas from signatures, the two wire protocols, and model runtimes.
 
-The ASGI app, router, prediction log and metrics build on these (see issue 4).
+The ASGI app, the router and the deployment its workers follow, the prediction log and the
+metrics build on these.
 """

@@ -6,8 +6,8 @@ the signature, predict, write JSON, and every layer in between costs throughput.
 written as ``{"error": "..."}``, never a traceback.
 
 Each request goes through the current :class:`Router` (champion, canary by weight, shadow);
-a :class:`Follower` swaps in a new router when the deployment file changes. The prediction
-log, metrics and auth come next (issue 4).
+a :class:`Follower` swaps in a new router when the deployment file changes. Every answer is
+logged (the prediction log) and counted (``/metrics``); API keys guard all but the probes.
 """
 
 from __future__ import annotations
@@ -86,6 +86,8 @@ class ServingApp:
             headers += more
         except MlmomError as exc:
             status, body = http_status(exc), {"error": exc.message}
+            if getattr(exc, "detail", None):
+                body["release"] = exc.detail  # a release not live: how far it got
             self._count_error(scope, exc.code, status)
         except Exception:  # a bug of ours: logged here, never shown to the caller
             logger.exception("request %s failed", request_id)
@@ -120,8 +122,12 @@ class ServingApp:
             _require(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
             return 200, await self._release(path.removeprefix("/deployment/"), body), [], None
-        if path in ("/ping", "/health", "/v2/health/live", "/v2/health/ready"):
-            return 200, {"status": "ok"} if path != "/v2/health/live" else {"live": True}, [], None
+        if path in ("/ping", "/health"):
+            return 200, {"status": "ok"}, [], None
+        if path == "/v2/health/live":
+            return 200, {"live": True}, [], None
+        if path == "/v2/health/ready":
+            return 200, await asyncio.to_thread(self._readiness), [], None
         if path == "/version":
             champion = self.router.champion
             return 200, {"mlmom_lab": __version__, "model": champion.name,
@@ -168,6 +174,17 @@ class ServingApp:
             return 200, {"name": name, "ready": True}, [], None
         return 200, self._metadata(pinned or champion), [], None
 
+    def _readiness(self) -> dict[str, Any]:
+        """Ready, with the generation this worker serves and, for a project's server, what
+        every live worker of the project serves (a release is live when they all agree)."""
+        answer: dict[str, Any] = {"ready": True, "worker": os.getpid(),
+                                  "seq": self.router.deployment.seq}
+        if self.project is not None:
+            from .rollout import live_workers
+
+            answer["workers"] = [w.as_dict() for w in live_workers(self.project.state_dir)]
+        return answer
+
     def _metadata(self, runtime: ModelRuntime) -> dict[str, Any]:
         versions = sorted(self.router.deployment.versions, key=int)
         return {"name": runtime.name, "versions": versions, "platform": "mlmom-lab",
@@ -207,8 +224,10 @@ class ServingApp:
             await asyncio.wrap_future(done)
 
     async def _release(self, action: str, body: Any) -> dict[str, Any]:
-        """A deployment change over HTTP (admin scope); every worker then follows it."""
+        """A deployment change over HTTP (admin scope), answered once every worker serves it
+        (504 naming the workers that lag when ``timeout`` seconds pass first)."""
         from . import deployment
+        from .rollout import confirm
 
         actions = {"canary": deployment.canary, "shadow": deployment.shadow,
                    "promote": deployment.promote, "rollback": deployment.rollback,
@@ -218,19 +237,12 @@ class ServingApp:
                            "with a new image (or KServe's canary), not here")
         if action not in actions:
             raise NotFound(f"no deployment action {action!r} (actions: {', '.join(actions)})")
-        if not isinstance(body, dict):
-            raise InvalidInput("the body must be a JSON object")
-        args = [str(body.get("version", ""))] if action in ("canary", "shadow") else []
-        if action == "canary":
-            weight = body.get("weight", 0.1)
-            if not isinstance(weight, (int, float)) or isinstance(weight, bool):
-                raise InvalidInput("'weight' must be a number")
-            args.append(float(weight))
-        if args and not args[0]:
-            raise InvalidInput(f"{action} needs a 'version'")
+        args, timeout = _release_arguments(action, body)
         reason = str(body.get("reason", ""))
         state = await asyncio.to_thread(actions[action], self.project, *args, reason=reason)
-        return state.as_dict()
+        # off the event loop: this very worker follows the change on it meanwhile
+        release = await asyncio.to_thread(confirm, self.project, action, state, timeout)
+        return release.as_dict()
 
     def _feedback(self, body: Any) -> dict[str, Any]:
         if self.log is None:
@@ -261,6 +273,30 @@ class ServingApp:
                                 columns=columns, outputs=_outputs(theirs), latency_ms=0.0)
 
         return compare
+
+
+def _release_arguments(action: str, body: Any) -> tuple[list, float | None]:
+    """The version (and weight) a release names, and how long to wait; 400 on a bad one."""
+    if not isinstance(body, dict):
+        raise InvalidInput("the body must be a JSON object")
+    args: list = [str(body.get("version", ""))] if action in ("canary", "shadow") else []
+    if args and not args[0]:
+        raise InvalidInput(f"{action} needs a 'version'")
+    if action == "canary":
+        args.append(_number(body, "weight", 0.1))
+    timeout = _number(body, "timeout", None)
+    if timeout is not None and not 0 < timeout <= 3600:
+        raise InvalidInput(f"'timeout' must be above 0 and at most 3600 seconds, not {timeout}")
+    return args, timeout
+
+
+def _number(body: dict, key: str, default: float | None) -> float | None:
+    value = body.get(key, default)
+    if value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        raise InvalidInput(f"{key!r} must be a number")
+    return float(value)
 
 
 def _outputs(prediction) -> dict[str, Any]:

@@ -39,12 +39,18 @@ def from_project() -> ServingApp:
     from ..config import load_project
     from . import deployment
     from .follow import Follower
+    from .rollout import WorkerRecord
     from .runtime import load
 
     project = load_project(os.environ.get("MLMOM_SERVE_PROJECT", "."))
-    state = deployment.current(project)
-    providers = _providers()
-    runtimes = {v: load(project, v, providers=providers) for v in state.versions}
+    record = WorkerRecord(project.state_dir)  # "starting": a release waits for this worker too
+    try:
+        state = deployment.current(project)
+        providers = _providers()
+        runtimes = {v: load(project, v, providers=providers) for v in state.versions}
+    except BaseException:
+        record.close()  # this worker never serves
+        raise
     spec = project.spec.serving
     log = PredictionLog(project.prediction_log_uri,
                         personal_data=spec.log.personal_data,
@@ -53,7 +59,8 @@ def from_project() -> ServingApp:
                      keys=from_environment(), project=project,
                      batching=_policy(spec.batching.max_batch_size, spec.batching.max_wait_ms))
     app.follower = Follower(app, deployment.path_of(project),
-                            lambda v: load(project, v, providers=providers))
+                            lambda v: load(project, v, providers=providers), record)
+    record.serving(state.seq)
     return app
 
 

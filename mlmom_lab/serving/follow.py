@@ -3,7 +3,8 @@
 The check is a ``stat`` every 0.2 s. A changed file is read; versions not loaded yet load
 on a thread (requests keep flowing to the current router meanwhile); then the new router
 replaces the old one in a single assignment, so each request sees one or the other, never
-half of a change, and none waits or fails.
+half of a change, and none waits or fails. The worker's record then says which generation
+it serves (or which it could not apply, and why), for the release that waits on it.
 """
 
 from __future__ import annotations
@@ -14,16 +15,21 @@ from pathlib import Path
 from typing import Callable
 
 from .deployment import read
+from .rollout import WorkerRecord
 from .router import Router
 
 log = logging.getLogger("mlmom.serving")
 
 
 class Follower:
-    def __init__(self, app, path: Path, load_version: Callable, interval: float = 0.2) -> None:
+    def __init__(self, app, path: Path, load_version: Callable, record: WorkerRecord,
+                 interval: float = 0.2) -> None:
         self.app, self.path, self.load_version, self.interval = app, path, load_version, interval
+        self.record = record
         self._task: asyncio.Task | None = None
-        self._seen: tuple[int, int] | None = self._signature()
+        # Unseen: the first look compares the file's generation with the router's, so a
+        # change made while this worker was loading is not missed.
+        self._seen: tuple[int, int, int] | None = None
         self._failed_seq: int | None = None
 
     def start(self) -> None:
@@ -32,21 +38,22 @@ class Follower:
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()
+        self.record.close()
 
-    def _signature(self) -> tuple[int, int] | None:
+    def _signature(self) -> tuple[int, int, int] | None:
         try:
             st = self.path.stat()
         except OSError:
             return None
-        return st.st_mtime_ns, st.st_size
+        return st.st_ino, st.st_mtime_ns, st.st_size  # a new file replaces it on every change
 
     async def _watch(self) -> None:
         while True:
-            await asyncio.sleep(self.interval)
             signature = self._signature()
             if signature != self._seen:
                 self._seen = signature
                 await self._follow()
+            await asyncio.sleep(self.interval)
 
     async def _follow(self) -> None:
         state = read(self.path)
@@ -61,9 +68,12 @@ class Follower:
                     await loop.run_in_executor(None, self.load_version, version)
         except Exception as exc:  # noqa: BLE001 - keep serving what works
             self._failed_seq = state.seq
-            log.error("deployment %s not applied: %s: %s", state.seq, type(exc).__name__, exc)
+            reason = f"{type(exc).__name__}: {exc}"
+            log.error("deployment %s not applied: %s", state.seq, reason)
+            self.record.failed(state.seq, reason)
             return
         for version, runtime in runtimes.items():
             if version not in current.runtimes:
                 self.app.metrics.loaded(runtime)
         self.app.router = Router(state, runtimes)
+        self.record.serving(state.seq)

@@ -70,17 +70,17 @@ def test_the_bundle_serves_alone_like_the_registry_version(example_run, context,
         body = json.dumps({"inputs": row}).encode()
         request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=body,
                                          headers={"content-type": "application/json"})
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             assert json.loads(response.read())["predictions"] == expected.values.tolist()
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(urllib.request.Request(
                 f"http://127.0.0.1:{port}/deployment/promote", data=b"{}", method="POST",
-                headers={"content-type": "application/json"}), timeout=30)
+                headers={"content-type": "application/json"}), timeout=60)
         assert refused.value.code == 404
         assert "one exported version" in json.loads(refused.value.read())["error"]
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=120)
     assert (tmp_path / "state" / "predictions.db").is_file()  # the log lives in the volume
 
 

@@ -1,6 +1,7 @@
 """The README's demo, end to end, and reproducing the champion it leaves behind."""
 
 import json
+import re
 
 import pytest
 
@@ -23,12 +24,16 @@ def test_demo_tells_the_story(demo):
     assert "4 of 4 stages cached or restored" in story
     assert "mlflow ui --backend-store-uri sqlite:///" in story
     assert "traffic: 60 to champion v1" in story  # both protocols, before the canary
-    assert "to canary v2" in story and "promote: champion is now version 2" in story
-    assert "rollback: champion is version 1 again" in story
+    # each release returns once both workers serve it: the traffic after the canary reaches it
+    assert re.search(r"deploy canary 2 -w 0.3: canary v2 at 30% live on 2 of 2 workers in "
+                     r"\d+\.\d s\n   traffic: \d+ to canary v2, \d+ to champion v1\n", story), story
+    assert re.search(r"deploy promote: champion v2 live on 2 of 2 workers in \d+\.\d s", story)
+    assert re.search(r"deploy rollback: champion v1 \(rolled back\) live on 2 of 2 workers", story)
     assert "server stopped cleanly; 120 predictions are in the prediction log" in story
     assert "6. Watch the model in production" in story
     assert "ALERT charges-drift: monthly_charges drifted" in story
-    assert "loop: alert charges-drift: retrained on" in story and "canary at 50%" in story
+    assert "loop: alert charges-drift: retrained on" in story
+    assert re.search(r"canary v3 at 50% live on 1 of 1 worker in \d+\.\d s", story)
     assert "loop: promoted: canary v3" in story and "the champion is now version 3" in story
     assert "7. Explain it" in story and "champion v3 listens most to (mean |SHAP|)" in story
     assert "LIME agrees on" in story and f"mlmom dashboards {folder}" in story

@@ -97,10 +97,10 @@ def test_the_latest_check_is_on_the_servers_metrics(project):
     assert run_check(project, now=time.time() + 10 * 86400).alerts  # past every cool-down
     proc, port = start_server(project.root)
     try:
-        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30).read()
+        text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=60).read()
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=120)
     lines = text.decode().splitlines()
     assert any(line.startswith("mlmom_feature_drift_score{") and 'feature="monthly_charges"'
                in line and 'method="wasserstein"' in line for line in lines)

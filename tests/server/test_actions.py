@@ -74,6 +74,7 @@ async def test_a_second_run_while_one_runs_is_refused(jp_fetch, lab_root):
     ("registry/promote", {"version": "99"}, "no version '99'"),
     ("registry/promote", {"version": "1", "alias": "v3"}, "alias 'v3' is not allowed"),
     ("deployment/canary", {"version": "1", "weight": 1.5}, "weight"),
+    ("deployment/clear", {"timeout": 0}, "timeout"),
     ("monitoring/check", {"last": 0}, "last"),
     ("dashboards/open", {"name": "secrets"}, "name"),
 ])
@@ -131,6 +132,8 @@ async def test_promote_and_rollback_move_the_alias_and_record_the_lab_user(jp_fe
     assert back["to_version"] == "1" and back["action"] == "rollback"
     _, deployed = await call(jp_fetch, "deployment/canary", {"version": "2", "weight": 0.25})
     assert (deployed["champion"], deployed["canary"], deployed["canary_weight"]) == ("1", "2", 0.25)
+    assert deployed["message"] == "canary v2 at 25% no server is running: it applies when one starts"
+    assert deployed["rollout"]["done"] and deployed["rollout"]["workers"] == []
     _, deployed = await call(jp_fetch, "deployment/promote", {})
     assert deployed["champion"] == "2" and deployed["canary"] is None
     assert "in the lab" in deployed["reason"]
@@ -168,9 +171,13 @@ async def test_server_start_traffic_check_report_stop(jp_fetch, lab_root, stops_
     project = load_project(lab_root / "churn")
     frame = customers(project, 200, seed=5, shift=1.0)
     await asyncio.to_thread(stream, server["port"], frame, "lab-test")
-    await asyncio.sleep(1.5)  # the log writer flushes about every second
-    _, server = await call(jp_fetch, "server", method="GET")
+    for _ in range(600):  # the log writer flushes in the background, about every second
+        _, server = await call(jp_fetch, "server", method="GET")
+        if server["traffic"]["requests"] == 10:
+            break
+        await asyncio.sleep(0.1)
     assert server["traffic"]["requests"] == 10 and server["traffic"]["p99_ms"] > 0
+    assert [w["seq"] for w in server["workers"]] == [server["deployment"]["seq"]]
     assert server["traffic"]["routes"][0]["version"] == "1"
 
     state, _ = await finished(jp_fetch, (await call(jp_fetch, "monitoring/check", {}))[1])

@@ -48,7 +48,7 @@ def test_mlmom_lab_serves_the_project_with_the_sidebar_open(example_run, tmp_pat
         assert (answer["project"], answer["root"]) == ("churn-demo", ".")  # the root's project
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=120)
     # `mlmom lab` became JupyterLab: stopping it stopped the server, none is left behind
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()

@@ -17,7 +17,7 @@ def server(example_run):
     proc, port = start_server(project.root, "--workers", "2", "--max-body", "20000")
     yield f"http://127.0.0.1:{port}", project
     proc.terminate()
-    proc.wait(timeout=30)
+    proc.wait(timeout=120)
 
 
 def call(base, path, body=None, content_type="application/json", method=None):
@@ -25,7 +25,7 @@ def call(base, path, body=None, content_type="application/json", method=None):
     request = urllib.request.Request(base + path, data=data, method=method,
                                      headers={"content-type": content_type} if data else {})
     try:
-        with urllib.request.urlopen(request, timeout=30) as response:
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read())
@@ -113,10 +113,10 @@ def test_every_request_is_logged_with_its_id_and_feedback_joins(server, records)
                                      json.dumps({"dataframe_records": records}).encode(),
                                      headers={"content-type": "application/json",
                                               "x-request-id": "order-1234"})
-    with urllib.request.urlopen(request, timeout=30) as response:
+    with urllib.request.urlopen(request, timeout=60) as response:
         assert response.headers["x-request-id"] == "order-1234"
         assert response.headers["x-mlmom-route"] == "champion"
-    with urllib.request.urlopen(base + "/ping", timeout=30) as response:
+    with urllib.request.urlopen(base + "/ping", timeout=60) as response:
         generated = response.headers["x-request-id"]
     assert len(generated) == 32 and generated != "order-1234"
     status, answer = call(base, "/feedback", {"labels": [
@@ -148,14 +148,14 @@ def test_graceful_shutdown_loses_no_logged_prediction(example_run, records):
 
     project, _ = example_run
     proc, port = start_server(project.root)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     body = json.dumps({"dataframe_records": records[:1]})
     for i in range(300):
         conn.request("POST", "/invocations", body, {"content-type": "application/json",
                                                     "x-request-id": f"graceful-{i}"})
         assert conn.getresponse().read()
     proc.send_signal(signal.SIGTERM)  # at once: some records are still queued
-    proc.wait(timeout=60)
+    proc.wait(timeout=120)
     db = sqlite3.connect(project.root / ".mlmom" / "predictions.db")
     logged = db.execute("SELECT COUNT(*) FROM predictions WHERE request_id LIKE 'graceful-%'")
     assert logged.fetchone()[0] == 300
@@ -176,7 +176,7 @@ def test_safe_mode_loses_no_acknowledged_prediction_to_kill_9(example_run, recor
     spec["serving"] = {"log": {"durability": "safe"}}
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     proc, port = start_server(root)
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     body = json.dumps({"dataframe_records": records[:1]})
     for i in range(200):
         conn.request("POST", "/invocations", body, {"content-type": "application/json",
@@ -184,14 +184,14 @@ def test_safe_mode_loses_no_acknowledged_prediction_to_kill_9(example_run, recor
         response = conn.getresponse()
         assert response.status == 200 and response.read()
     proc.send_signal(signal.SIGKILL)  # no shutdown at all: only what is on disk survives
-    proc.wait(timeout=60)
+    proc.wait(timeout=120)
     db = sqlite3.connect(root / ".mlmom" / "predictions.db")
     logged = db.execute("SELECT COUNT(*) FROM predictions WHERE request_id LIKE 'safe-%'")
     assert logged.fetchone()[0] == 200
 
 
 def metric_total(base, name):
-    with urllib.request.urlopen(base + "/metrics", timeout=30) as response:
+    with urllib.request.urlopen(base + "/metrics", timeout=60) as response:
         assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
         text = response.read().decode()
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
@@ -237,7 +237,7 @@ def test_openapi_document_is_valid_and_truthful(server, records):
         if "get" in item and "{" not in path:
             got = urllib.request.Request(base + path)
             try:
-                with urllib.request.urlopen(got, timeout=30) as response:
+                with urllib.request.urlopen(got, timeout=60) as response:
                     code = str(response.status)
             except urllib.error.HTTPError as err:
                 code = str(err.code)
@@ -248,7 +248,7 @@ def test_openapi_document_is_valid_and_truthful(server, records):
 
 def test_execution_providers_are_checked(server):
     from mlmom_lab.errors import InvalidRequest
-    from mlmom_lab.serving.runtime import execution_providers
+    from mlmom_lab.registry.onnx import execution_providers
 
     assert execution_providers()[-1] == "CPUExecutionProvider"
     assert execution_providers(["CPUExecutionProvider"]) == ["CPUExecutionProvider"]

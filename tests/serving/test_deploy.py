@@ -1,9 +1,13 @@
-"""Releases on a live 2-worker server: canary split, stickiness, shadow, flips without errors."""
+"""Releases on a live 2-worker server: each returns once both workers serve it, then the
+canary split, stickiness, shadow, flips without errors; a stopped worker makes a release
+run out of time and is named, a version that cannot load is refused at once."""
 
 import http.client
 import json
+import os
+import re
+import signal
 import threading
-import time
 
 import pytest
 
@@ -29,7 +33,7 @@ def live(tmp_path_factory):
                                 check=True).stdout)["version"]
     yield root, port, champion, "1" if champion == "2" else "2"
     proc.terminate()
-    proc.wait(timeout=30)
+    proc.wait(timeout=120)
     output = output_of(proc)
     assert PREDICT_KEY not in output and ADMIN_KEY not in output  # never in a log line
 
@@ -48,21 +52,28 @@ def deployment(conn):
     return json.loads(conn.getresponse().read())
 
 
-def wait_for_seq(port, seq, workers=2, timeout=20.0):
-    """Seconds until every worker answers with deployment ``seq``."""
-    began, followed = time.perf_counter(), set()
-    while len(followed) < workers:
-        assert time.perf_counter() - began < timeout, "the server did not follow the change"
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)  # any worker
+def served_everywhere(port, seq, workers=2):
+    """Right after a release returns: every worker serves ``seq``, by their own records
+    and by what each answers (many connections reach both workers)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", "/v2/health/ready")
+    ready = json.loads(conn.getresponse().read())
+    assert len(ready["workers"]) == workers and all(w["seq"] >= seq for w in ready["workers"])
+    answered = set()
+    for _ in range(40):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # any worker
         state = deployment(conn)
         conn.close()
-        if state["seq"] == seq:
-            followed.add(state["worker"])
-    return time.perf_counter() - began
+        assert state["seq"] >= seq, f"worker {state['worker']} still routes by {state['seq']}"
+        answered.add(state["worker"])
+    assert answered <= {w["pid"] for w in ready["workers"]}
 
 
 def deploy(root, *args):
-    mlmom("deploy", *args, cwd=root, check=True)
+    """``mlmom deploy ARGS``: it says the change is live on both workers; the new status."""
+    result = mlmom("deploy", *args, cwd=root, check=True)
+    assert re.search(r" live on 2 of 2 workers in \d+\.\d s$", result.stdout.splitlines()[-1]), \
+        result.stdout
     return json.loads(mlmom("deploy", "status", "--json", cwd=root, check=True).stdout)
 
 
@@ -71,8 +82,8 @@ def test_canary_split_is_weighted_and_sticky(live):
     state = deploy(root, "canary", other, "--weight", "0.3", "-m", "try it")
     assert state["canary"] == other and state["canary_weight"] == 0.3
     assert state["by"] == current_user()  # who changed the deployment, for the audit trail
-    wait_for_seq(port, state["seq"])
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    served_everywhere(port, state["seq"])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     routes = [infer(conn, key=f"customer-{i}") for i in range(600)]
     assert all(status == 200 for status, _, _ in routes)
     share = sum(route == "canary" for _, route, _ in routes) / len(routes)
@@ -86,8 +97,8 @@ def test_canary_split_is_weighted_and_sticky(live):
 def test_shadow_sees_every_request_and_never_answers(live):
     root, port, champion, other = live
     state = deploy(root, "shadow", other)
-    wait_for_seq(port, state["seq"])
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    served_everywhere(port, state["seq"])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     before = deployment(conn)["shadow_stats"]["requests"]
     answers = [infer(conn) for _ in range(40)]
     assert all(version in ("1", "2") and route in ("champion", "canary") for _, route, version in answers)
@@ -106,7 +117,7 @@ def test_promote_and_rollback_under_load_fail_no_request(live):
     stop, results = threading.Event(), []
 
     def load():
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         while not stop.is_set():
             results.append(infer(conn)[0])
 
@@ -120,14 +131,14 @@ def test_promote_and_rollback_under_load_fail_no_request(live):
         assert state["champion"] == champion
         deploy(root, "canary", other, "--weight", "0.2")
         state = deploy(root, "promote")
-        wait_for_seq(port, state["seq"])
     finally:
         stop.set()
         for t in threads:
             t.join()
     assert len(results) > 100 and set(results) == {200}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    assert {infer(conn)[2] for _ in range(20)} == {other}
+    served_everywhere(port, state["seq"])
+    conns = [http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(8)]
+    assert {infer(c)[2] for c in conns for _ in range(3)} == {other}  # both workers' answers
     history = mlmom("registry", "history", cwd=root, check=True).stdout
     assert "the canary wins" in history and "back again" in history
 
@@ -164,10 +175,102 @@ def test_releases_over_http_with_the_admin_scope(live):
                             {"version": other, "weight": 0.25, "reason": "over http"},
                             api_key=ADMIN_KEY)
     assert status == 200 and state["canary"] == other and state["canary_weight"] == 0.25
-    wait_for_seq(port, state["seq"])
+    assert state["rollout"]["done"] and state["rollout"]["live"] == 2
+    assert state["message"].startswith(f"canary v{other} at 25% live on 2 of 2 workers in ")
+    served_everywhere(port, state["seq"])
     status, answer = request(port, "POST", "/deployment/canary", {"version": other, "weight": 2},
                              api_key=ADMIN_KEY)
     assert status == 400 and "must be above 0 and at most 1" in answer["error"]
+    status, answer = request(port, "POST", "/deployment/clear", {"timeout": -1}, api_key=ADMIN_KEY)
+    assert status == 400 and "'timeout' must be above 0" in answer["error"]
     status, state = request(port, "POST", "/deployment/clear", {}, api_key=ADMIN_KEY)
     assert status == 200 and state["canary"] is None
+    served_everywhere(port, state["seq"])
     assert request(port, "POST", "/deployment/launch", {}, api_key=ADMIN_KEY)[0] == 404
+
+
+def test_a_champion_moved_in_the_registry_is_reported_live(live):
+    root, port, _, _ = live
+    current = json.loads(mlmom("deploy", "status", "--json", cwd=root, check=True).stdout)
+    target = "1" if current["champion"] == "2" else "2"
+    out = mlmom("registry", "promote", target, "-m", "by the registry", cwd=root, check=True).stdout
+    assert out.splitlines()[0] == f"champion: {current['champion']} -> {target}"
+    assert re.fullmatch(rf"deployment: champion v{target} live on 2 of 2 workers in \d+\.\d s",
+                        out.splitlines()[1]), out
+    served_everywhere(port, current["seq"] + 1)
+
+
+def workers(port):
+    return request(port, "GET", "/v2/health/ready")[1]["workers"]
+
+
+def test_a_worker_killed_is_not_waited_for(live):
+    """uvicorn replaces a worker that died; the release waits for nobody dead (the killed
+    worker's record goes) and counts the replacement once it serves."""
+    root, port, champion, other = live
+    killed = workers(port)[0]["pid"]
+    os.kill(killed, signal.SIGKILL)
+    result = mlmom("deploy", "shadow", other, "-m", "one worker down", cwd=root, check=True)
+    assert re.search(r" live on ([12]) of \1 workers? in ", result.stdout), result.stdout
+    assert killed not in [w["pid"] for w in workers(port)]
+    state = deploy(root, "clear")  # the replacement serves too
+    served_everywhere(port, state["seq"])
+
+
+def test_a_stopped_worker_is_named_and_catches_up_once_resumed(live):
+    """A second server, of one worker, on the same project is stopped (SIGSTOP: alive, it
+    follows nothing, and no supervisor replaces it): a release runs out of time naming it;
+    resumed, it follows, and the next release is live on all three workers."""
+    root, port, champion, other = live
+    proc, single = start_server(root)
+    try:
+        os.kill(proc.pid, signal.SIGSTOP)
+        try:
+            result = mlmom("deploy", "shadow", other, "--timeout", "3", cwd=root)
+        finally:
+            os.kill(proc.pid, signal.SIGCONT)
+        assert result.returncode == 3, result.stderr
+        seq = json.loads(mlmom("deploy", "status", "--json", cwd=root, check=True).stdout)["seq"]
+        assert (f"shadow v{other} (change {seq}) is written but not live after 3 s on 1 of 3 "
+                f"workers (worker {proc.pid} serves change {seq - 1}); they will still follow it"
+                in result.stderr), result.stderr
+        done = mlmom("deploy", "clear", "-m", "the stopped server follows again", cwd=root,
+                     check=True)
+        assert " live on 3 of 3 workers in " in done.stdout
+        served_everywhere(single, seq + 1, workers=3)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+    assert proc.pid not in [w["pid"] for w in workers(port)]  # it removed its record
+
+
+def test_a_version_no_worker_can_load_is_refused_at_once(live):
+    """A new version's ONNX twin is damaged in the artifact store: both workers fail to load
+    it and say why; the release ends at once (exit 3), and clearing it is live again."""
+    import pandas as pd
+    from sklearn.linear_model import LogisticRegression
+
+    from mlmom_lab.config import load_project
+    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.registry import register_model
+
+    root, port, champion, other = live
+    project = load_project(root)
+    train = pd.read_parquet(root / "data" / "train.parquet")
+    features = [c for c in train.columns if c != "label"]
+    model = LogisticRegression(C=0.01).fit(train[features], train.label)
+    broken = register_model(model, train[features].head(5), held_out=train[features],
+                            project=project).version
+    twin = client(project).get_run(
+        client(project).get_model_version(project.spec.model, broken).run_id).info.artifact_uri
+    with open(f"{twin.removeprefix('file://')}/onnx/model.onnx", "wb") as damaged:
+        damaged.write(b"not an onnx graph")
+    result = mlmom("deploy", "canary", broken, "--weight", "0.5", cwd=root)
+    assert result.returncode == 3, result.stderr
+    assert f"canary v{broken} at 50% (change " in result.stderr
+    assert "is written but not live: worker" in result.stderr
+    assert "failed to apply change" in result.stderr and "INVALID_PROTOBUF" in result.stderr
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    assert {infer(conn)[2] for _ in range(20)} <= {champion, other}  # still the last good one
+    state = deploy(root, "clear", "-m", "away with the broken canary")
+    served_everywhere(port, state["seq"])

@@ -66,7 +66,7 @@ def test_hashes_are_stable_for_a_salt_and_differ_across_salts(tmp_path, uri):
 def test_safe_mode_answers_only_once_committed(tmp_path, uri):
     log = PredictionLog(uri("p.db"), durability="safe")
     done = record(log, "r1", x=[1.0])
-    assert done.result(timeout=10) is True
+    assert done.result(timeout=60) is True
     assert [r["request_id"] for r in rows(tmp_path / "p.db")] == ["r1"]  # before close
     log.close()
 

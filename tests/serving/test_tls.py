@@ -23,17 +23,17 @@ def test_serves_https_with_the_given_certificate(example_run, tmp_path):
                                       "support_calls": [4]}}).encode()
         request = urllib.request.Request(f"https://127.0.0.1:{port}/invocations", data=body,
                                          headers={"content-type": "application/json"})
-        with urllib.request.urlopen(request, context=trusting, timeout=30) as response:
+        with urllib.request.urlopen(request, context=trusting, timeout=60) as response:
             assert response.status == 200
             assert len(json.loads(response.read())["predictions"]) == 1
         with pytest.raises(urllib.error.URLError, match="CERTIFICATE_VERIFY_FAILED"):
-            urllib.request.urlopen(f"https://127.0.0.1:{port}/ping", timeout=10,
+            urllib.request.urlopen(f"https://127.0.0.1:{port}/ping", timeout=60,
                                    context=ssl.create_default_context())  # not trusted: refused
         with pytest.raises((urllib.error.URLError, ConnectionError)):
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=10)  # no plain HTTP
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/ping", timeout=60)  # no plain HTTP
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=120)
 
 
 def test_incomplete_or_mismatched_tls_settings_fail_in_one_line(example_run, tmp_path):

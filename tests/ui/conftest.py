@@ -84,7 +84,7 @@ def lab(lab_root, tmp_path_factory):
         yield {"url": url, "token": token, "root": lab_root, "log": log}
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=120)
 
 
 @pytest.fixture(scope="module")

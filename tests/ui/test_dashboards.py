@@ -65,7 +65,7 @@ def voila(watched, tmp_path_factory):
         yield url
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        proc.wait(timeout=120)
     with pytest.raises(OSError):  # `mlmom dashboards` became Voilà: nothing is left behind
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
 

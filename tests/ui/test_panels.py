@@ -29,18 +29,6 @@ def show(page, panel):
     page.wait_for_selector(f"{SIDEBAR} .mlmom-panel-{panel} h3", timeout=30_000)
 
 
-def served(port: int, seq: int, timeout: float = 30.0) -> None:
-    """Wait until the server routes by deployment change ``seq`` (it loads and warms the
-    canary before it switches)."""
-    began = time.monotonic()
-    while time.monotonic() - began < timeout:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/deployment", timeout=5) as r:
-            if json.loads(r.read())["seq"] >= seq:
-                return
-        time.sleep(0.1)
-    raise AssertionError(f"the server never followed deployment change {seq}")
-
-
 def test_a_folder_without_a_project_says_how_to_make_one(page):
     empty = page.locator(f"{SIDEBAR} .mlmom-empty")
     empty.wait_for()
@@ -157,9 +145,13 @@ def test_start_the_server_canary_traffic_and_drift_from_the_panels(page, lab):
         page.select_option(f"{SIDEBAR} .mlmom-release select", canary)
         page.fill(f"{SIDEBAR} .mlmom-release input", "0.25")
         page.click(f"{SIDEBAR} .mlmom-release >> text=Canary")
+        # the answer comes once the server's worker serves the canary, and the lab says so
+        page.wait_for_selector(f".jp-toast-message:has-text('canary v{canary} at 25% live on 1 of 1 worker')",
+                               timeout=120_000)
         page.wait_for_selector(f"{SIDEBAR} dd[data-role=canary]:has-text('on 25%')")
+        seq = deployment.current(project).seq
+        page.wait_for_selector(f"{SIDEBAR} dd[data-role=served]:has-text('change {seq} on all 1 worker')")
         port = instance.status(project)["port"]
-        served(port, deployment.current(project).seq)
         stream(port, customers(project, 300, seed=9, shift=1.0), "ui-test")
         page.click(f"{SIDEBAR} .mlmom-picker button[title=Refresh]")
         traffic = page.locator(f"{SIDEBAR} .mlmom-traffic")
