@@ -14,7 +14,6 @@ from mlmom_lab.errors import InvalidInput, NotFound
 from mlmom_lab.explain import (ShapExplainer, LimeExplainer, explain_request, explanation_drift,
                                global_importance, view)
 from mlmom_lab.monitoring.windows import load_window
-from mlmom_lab.serving.predlog import PredictionLog
 
 from mlmom_lab.registry import get_version
 

@@ -105,6 +105,7 @@ def page(browser, lab):
     """JupyterLab open in a fresh page, the mlmom sidebar showing the example project.
     Console errors of our extension fail the test."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(90_000)  # a guard against a hang, generous on a busy machine
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

@@ -74,6 +74,7 @@ def voila(watched, tmp_path_factory):
 def app(browser, voila):
     """A page that records every URL it asks for."""
     context = browser.new_context(viewport={"width": 1300, "height": 1000})
+    context.set_default_timeout(90_000)  # a guard against a hang, generous on a busy machine
     page = context.new_page()
     asked: list[str] = []
     page.on("request", lambda r: asked.append(r.url))
