@@ -113,7 +113,9 @@ def measure(name: str, proc: subprocess.Popen, port: int, seconds: float, scratc
 
 
 def flips(root: Path, scratch: Path) -> dict:
-    """20 promote/rollback flips during a 30 s load at 64 connections."""
+    """20 promote/rollback flips during a 30 s load at 64 connections, each one live on
+    the worker before the next."""
+    from mlmom_lab import release
     from mlmom_lab.config import load_project
     from mlmom_lab.serving import deployment
 
@@ -128,12 +130,12 @@ def flips(root: Path, scratch: Path) -> dict:
         other = "2" if deployment.current(project).champion == "1" else "1"
         done = 0
         for i in range(10):
-            deployment.canary(project, other, 0.5, reason=f"bench flip {i}")
-            deployment.promote(project, reason=f"bench flip {i}")
+            release.canary(project, other, 0.5, reason=f"bench flip {i}")
+            release.promote(project, reason=f"bench flip {i}")
             done += 1
-            deployment.rollback(project, reason=f"bench flip {i}")
+            release.rollback(project, reason=f"bench flip {i}")
             done += 1
-            time.sleep(0.5)
+            time.sleep(0.5)  # spreads the flips over the load's 30 s
         load.join()
     finally:
         proc.terminate()

@@ -29,6 +29,7 @@ class WorkerState:
 
     pid: int
     started: float  # the process's start time: a pid reused by another process is not it
+    follows: str = ""  # the state folder whose deployment it follows (a copied record is not)
     seq: int | None = None
     failed_seq: int | None = None
     failed_reason: str = ""
@@ -61,7 +62,8 @@ class WorkerRecord:
     def __init__(self, state_dir: Path) -> None:
         self.pid = os.getpid()
         self.path = folder_of(state_dir) / f"{self.pid}.json"
-        self.state = WorkerState(self.pid, _started(self.pid) or time.time())
+        self.state = WorkerState(self.pid, _started(self.pid) or time.time(),
+                                 str(Path(state_dir).resolve()))
         self._write()
 
     def serving(self, seq: int) -> None:
@@ -82,13 +84,14 @@ class WorkerRecord:
 
 
 def live_workers(state_dir: Path) -> list[WorkerState]:
-    """The records of the workers that are alive now, by pid; dead ones' records removed."""
-    found = []
+    """The records of the workers that are alive now and follow this folder's deployment, by
+    pid; the records of dead workers, and those copied here with the project, removed."""
+    found, here = [], str(Path(state_dir).resolve())
     for path in sorted(folder_of(state_dir).glob("*.json")):
         state = _read(path)
         if state is None:
             continue  # half-gone or foreign: not a worker's record
-        if _alive(state):
+        if state.follows == here and _alive(state):
             found.append(state)
         else:
             path.unlink(missing_ok=True)

@@ -22,7 +22,7 @@ def pretend_worker(state_dir, pid: int, seq, started: float | None = None):
     """The record a worker ``pid`` would keep (for processes that are not servers)."""
     started = psutil.Process(pid).create_time() if started is None else started
     path = folder_of(state_dir) / f"{pid}.json"
-    write_json(path, WorkerState(pid, started, seq=seq).as_dict())
+    write_json(path, WorkerState(pid, started, str(state_dir.resolve()), seq=seq).as_dict())
     return path
 
 
@@ -48,6 +48,14 @@ def test_a_dead_worker_is_not_waited_for_and_its_record_goes(tmp_path):
 def test_a_reused_pid_is_not_the_worker_that_recorded_it(tmp_path, sleeper):
     path = pretend_worker(tmp_path, sleeper.pid, seq=1, started=time.time() - 3600)
     assert live_workers(tmp_path) == [] and not path.exists()
+
+
+def test_a_record_copied_with_the_project_is_not_a_worker_of_the_copy(tmp_path, sleeper):
+    """A live worker of the original follows the original's deployment, not the copy's."""
+    pretend_worker(tmp_path / "original", sleeper.pid, seq=1)
+    shutil.copytree(tmp_path / "original", tmp_path / "copy")
+    assert live_workers(tmp_path / "copy") == []
+    assert [w.pid for w in live_workers(tmp_path / "original")] == [sleeper.pid]
 
 
 def test_a_live_worker_behind_makes_the_wait_run_out_and_is_named(tmp_path, sleeper):
@@ -79,7 +87,7 @@ def test_a_worker_that_could_not_load_the_change_ends_the_wait(tmp_path):
 def project(example_run, tmp_path):
     source, _ = example_run
     root = tmp_path / "churn"
-    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns("predictions.db*", "workers"))
+    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns("predictions.db*"))
     return load_project(root)
 
 
