@@ -21,9 +21,12 @@ def alone(champion, raw):
     return champion.predict(champion.schema.validate(raw))
 
 
-async def together(batcher, raws, gap_ms=0.0):
+async def together(batcher, raws, turns_apart=0):
+    """Every request of ``raws`` at once, or each ``turns_apart`` turns of the event loop
+    after the one before (apart in order, not in time: no clock, whatever the load)."""
     async def one(i, raw):
-        await asyncio.sleep(i * gap_ms / 1000)
+        for _ in range(i * turns_apart):
+            await asyncio.sleep(0)  # one turn of the loop
         return await batcher.predict(raw)
 
     return await asyncio.gather(*(one(i, r) for i, r in enumerate(raws)),
@@ -72,11 +75,14 @@ def test_requests_without_an_optional_column_join_a_batch(champion, requests):
 
 
 def test_max_wait_gathers_requests_that_arrive_apart(champion, requests):
-    eager = Batcher(champion, BatchPolicy(max_batch_size=64, max_wait_ms=0))
-    asyncio.run(together(eager, requests[:6], gap_ms=5))
-    patient = Batcher(champion, BatchPolicy(max_batch_size=64, max_wait_ms=200))
-    asyncio.run(together(patient, requests[:6], gap_ms=5))
+    """Without a wait, a batch is what arrived in one turn of the loop; with one, requests
+    that arrive turns apart wait for company (here until the batch is full, 6 rows)."""
+    eager = Batcher(champion, BatchPolicy(max_batch_size=6, max_wait_ms=0))
+    asyncio.run(together(eager, requests[:6], turns_apart=3))
+    patient = Batcher(champion, BatchPolicy(max_batch_size=6, max_wait_ms=60_000))
+    answers = asyncio.run(together(patient, requests[:6], turns_apart=3))
     assert eager.batches == 6 and patient.batches == 1
+    assert [a[1].values[0] for a in answers] == [alone(champion, r).values[0] for r in requests[:6]]
 
 
 def test_big_requests_and_a_batch_size_of_one_skip_the_queue(champion, requests):
