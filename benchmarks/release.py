@@ -105,7 +105,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(timeout=60)
-        results["mlflow_models_serve_restart"] = mlflow_restart(root, other, max(3, args.rounds // 3))
+        restarts = max(3, args.rounds // 3)
+        results["mlflow_models_serve_restart"] = mlflow_restart(root, other, restarts)
     ours = results["canary_stored_calibration"]["median_live_s"]
     results["ratios"] = {
         "calibrated_at_swap_to_stored": round(

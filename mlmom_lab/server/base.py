@@ -64,7 +64,10 @@ class MlmomHandler(APIHandler):
             result = await asyncio.to_thread(work)
         except MlmomError as exc:
             self.set_status(http_status(exc))
-            self.finish(json.dumps({"error": exc.message, "code": exc.code}))
+            body = {"error": exc.message, "code": exc.code}
+            if getattr(exc, "detail", None):
+                body["release"] = exc.detail  # a release not live: how far it got
+            self.finish(json.dumps(body, default=str))
             return
         self.set_status(status)
         if isinstance(result, Page):
