@@ -123,9 +123,13 @@ export class LabModel {
     );
     let log: string[] = job.log ?? [];
     for (;;) {
+      const ended = job.status === 'done' || job.status === 'failed';
+      if (ended) {
+        await this.refresh(); // the panels show the end together with what it changed
+      }
       this.jobs.set(job.id, { ...job, log });
       this._changed.emit();
-      if (job.status === 'done' || job.status === 'failed') {
+      if (ended) {
         break;
       }
       await new Promise(resolve => setTimeout(resolve, 500));
@@ -135,7 +139,6 @@ export class LabModel {
       });
       log = [...log, ...(job.log ?? [])];
     }
-    await this.refresh();
     return job;
   }
 

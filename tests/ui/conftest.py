@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from mlmom_lab.serving.process import free_port
 
@@ -18,6 +19,7 @@ from ..conftest import REPO
 from ..helpers import get_when_up, notebook
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+expect.set_options(timeout=90_000)  # assertions that wait: a guard against a hang, not a clock
 ARTIFACTS = Path(os.environ.get("MLMOM_TEST_ARTIFACTS", REPO / "test-artifacts")) / "ui"
 # stack notes: these keep headless Chromium quiet, offline and inside a container's limits
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",

@@ -10,6 +10,7 @@ import sys
 import pandas as pd
 import pytest
 import yaml
+from playwright.sync_api import expect
 
 from mlmom_lab.config import load_project
 from mlmom_lab.serving.predlog import add_feedback
@@ -98,7 +99,7 @@ def test_the_explanation_dashboard_explains_the_request_picked(app, voila):
     summary = page.locator(".mlmom-summary")
     summary.wait_for(timeout=120_000)
     assert "Request d-79 row 0" in summary.inner_text()  # the newest request first
-    assert page.locator(".mlmom-importance img").count() == 1
+    expect(page.locator(".mlmom-importance img")).to_have_count(1)
     assert "SHAP tree explainer on 300 training rows" in \
         page.inner_text(".mlmom-importance-caption")
     pick(page, ".mlmom-request", "d-3 · ")
@@ -114,7 +115,7 @@ def test_the_explanation_dashboard_explains_the_request_picked(app, voila):
     assert len(rows) == 1 + len(FEATURES) and {r.split("\t")[0] for r in rows[1:]} == set(FEATURES)
     shap = sum(float(r.split("\t")[2]) for r in rows[1:])
     assert base + shap == pytest.approx(total, abs=1e-3)  # rounded to 4 places each
-    assert page.locator(".mlmom-local img").count() == 2  # SHAP and LIME charts
+    expect(page.locator(".mlmom-local img")).to_have_count(2)  # SHAP and LIME charts
     shot(page, "6-dashboard-explain")
 
 
@@ -126,7 +127,7 @@ def test_the_drift_dashboard_follows_the_window_picked(app, voila):
     drifted = page.locator(".mlmom-drift-table tr:has-text('monthly_charges')").inner_text()
     assert "DRIFT" in drifted and "→" in drifted  # data drift beside the SHAP shift
     assert "charges-drift" in page.inner_text(".mlmom-alerts-table")
-    assert page.locator(".mlmom-performance-caption").count() == 1
+    expect(page.locator(".mlmom-performance-caption")).to_have_count(1)
     pick(page, ".mlmom-window", "last 200 rows")
     page.wait_for_selector(".mlmom-summary:has-text('last 200 rows: 200 rows')")
     shot(page, "7-dashboard-drift")
