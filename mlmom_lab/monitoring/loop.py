@@ -146,12 +146,11 @@ def _incremental(project, champion: str, rows, holdout, epochs: int) -> str:
     challenger (a pipeline's fitted preprocessing is kept; only its last step learns)."""
     import copy
 
-    import mlflow.sklearn
-
     from .. import registry
+    from ..registry.kinds import load as load_native
 
     info = registry.get_version(project.spec.model, champion, project)
-    model = copy.deepcopy(mlflow.sklearn.load_model(info.source))
+    model = copy.deepcopy(load_native(info.source))
     learner = model.steps[-1][1] if hasattr(model, "steps") else model
     if not hasattr(learner, "partial_fit"):
         raise InvalidRequest(f"monitoring.retrain.strategy: version {champion}'s "

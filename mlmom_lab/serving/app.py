@@ -37,6 +37,8 @@ from .runtime import ModelRuntime
 logger = logging.getLogger("mlmom.serving")
 MAX_BODY_BYTES = 8 * 1024 * 1024
 PUBLIC = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/metrics", "/openapi.json"}
+READ_ONLY = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/version", "/v2",
+             "/openapi.json", "/deployment", "/metrics"}  # GET (or HEAD) only: TRACE and the rest get 405
 ROUTE_KEY = b"x-mlmom-route-key"  # a header that keeps a caller on one route (sticky canary)
 _V2_MODEL = re.compile(r"^/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?$")
 
@@ -72,7 +74,7 @@ class ServingApp:
             return
         if scope["type"] != "http":
             return
-        if scope["path"] == "/metrics":
+        if scope["path"] == "/metrics" and scope["method"] in ("GET", "HEAD"):
             await send_bytes(send, 200, exposition(self.monitoring), CONTENT_TYPE)
             return
         scope["mlmom.started"] = time.perf_counter()
@@ -118,6 +120,8 @@ class ServingApp:
 
     async def _route(self, scope: dict, receive):
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
+        if path in READ_ONLY:
+            _require(method, "GET")
         if path.startswith("/deployment/"):
             _require(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
@@ -326,7 +330,7 @@ def _route_headers(runtime: ModelRuntime, route: str) -> list[tuple[bytes, bytes
 
 
 def _require(method: str, allowed: str) -> None:
-    if method != allowed:
+    if method != allowed and not (allowed == "GET" and method == "HEAD"):
         raise MethodNotAllowed(f"use {allowed} here, not {method}")
 
 

@@ -68,7 +68,7 @@ def _tensor(tensor: Any, index: int) -> tuple[str, list[int], str, list[Any]]:
         raise InvalidInput(f"{where}: unsupported datatype {datatype!r}")
     if not isinstance(data, list):
         raise InvalidInput(f"{where}: 'data' must be a list")
-    flat = _flatten(data)
+    flat = _flatten(data, len(shape), where)
     if len(flat) != math.prod(shape):
         raise InvalidInput(f"{where}: shape {shape} needs {math.prod(shape)} values, "
                            f"'data' has {len(flat)}")
@@ -76,13 +76,16 @@ def _tensor(tensor: Any, index: int) -> tuple[str, list[int], str, list[Any]]:
     return name, shape, datatype, flat
 
 
-def _flatten(data: list[Any]) -> list[Any]:
-    """Row-major flattening of nested lists (v2 allows both flat and nested data)."""
+def _flatten(data: list[Any], depth: int, where: str) -> list[Any]:
+    """Row-major flattening of nested lists (v2 allows both flat and nested data), nested
+    at most as deep as the tensor's shape has dimensions."""
     if not any(isinstance(v, list) for v in data):
         return data
+    if depth <= 1:
+        raise InvalidInput(f"{where}: 'data' is nested deeper than its shape")
     flat: list[Any] = []
     for value in data:
-        flat.extend(_flatten(value) if isinstance(value, list) else [value])
+        flat.extend(_flatten(value, depth - 1, where) if isinstance(value, list) else [value])
     return flat
 
 
@@ -184,6 +187,9 @@ def _split(value: Any, schema: InputSchema) -> dict[str, list[Any]]:
     names = value.get("columns", schema.names)
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise InvalidInput("'dataframe_split.columns' must be a list of column names")
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise InvalidInput(f"'dataframe_split.columns' names column {twice!r} twice")
     return _rows(value["data"], names, "dataframe_split.data")
 
 

@@ -15,8 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InvalidInput
 from ..registry.onnx import column_feeds
 from .schema import InputSchema, from_signature
+
+FLOAT32_SAFE = 1e38  # below float32's largest (3.4e38): the twin casts inputs to float32
+INT_EXACT_IN_FLOAT32 = 2**24  # integers above it are rounded by a float32 cast
 
 
 @dataclass
@@ -42,28 +46,53 @@ class ModelRuntime:
     onnx_below: int = 0
     load_seconds: float = 0.0
     task: str = ""
+    twin_gaps: frozenset[str] = frozenset()  # columns whose gaps the twin answers as the model
     batcher: Any = field(default=None, repr=False, compare=False)  # set by the serving app
 
     def predict(self, columns: dict[str, np.ndarray]) -> Prediction:
         rows = len(next(iter(columns.values())))
-        if self.onnx is not None and rows < self.onnx_below:
+        if self.onnx is not None and rows < self.onnx_below and self._twin_takes(columns):
             return self._predict_onnx(columns)
         return self._predict_native(columns)
+
+    def _twin_takes(self, columns: dict[str, np.ndarray]) -> bool:
+        """The twin answers as the model only where parity was checked: numbers float32
+        holds exactly enough, and gaps only in the columns where its gap parity passed."""
+        for name, column in columns.items():
+            kind = column.dtype.kind
+            if kind == "f":
+                with np.errstate(invalid="ignore"):
+                    if (np.abs(column) > FLOAT32_SAFE).any():
+                        return False
+                if name not in self.twin_gaps and np.isnan(column).any():
+                    return False
+            elif kind in "iu":
+                if len(column) and np.abs(column).max() > INT_EXACT_IN_FLOAT32:
+                    return False
+            elif kind == "O" and name not in self.twin_gaps and (column == None).any():  # noqa: E711
+                return False
+        return True
 
     def _predict_native(self, columns: dict[str, np.ndarray]) -> Prediction:
         import pandas as pd
 
         frame = pd.DataFrame(columns, columns=self.schema.names)
-        values = np.asarray(self.native.predict(frame))
-        if hasattr(self.native, "predict_proba"):
-            return Prediction(values, np.asarray(self.native.predict_proba(frame)),
-                              list(self.native.classes_), "native")
+        try:
+            values = np.asarray(self.native.predict(frame))
+            probabilities = (np.asarray(self.native.predict_proba(frame))
+                             if hasattr(self.native, "predict_proba") else None)
+        except (ValueError, TypeError) as exc:  # what the model refuses, the server refuses
+            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+            raise InvalidInput(f"the model refuses this input: {first}") from None
+        if probabilities is not None:
+            return Prediction(values, probabilities, list(self.native.classes_), "native")
         return Prediction(values, engine="native")
 
     def _predict_onnx(self, columns: dict[str, np.ndarray]) -> Prediction:
         outputs = self.onnx.run(None, column_feeds(columns, self.onnx_inputs))
         if hasattr(self.native, "predict_proba"):
-            return Prediction(np.asarray(outputs[0]), np.asarray(outputs[1]),
+            # float32 sums can end a hair above 1 (1.0000004): never a probability above 1
+            return Prediction(np.asarray(outputs[0]), np.clip(outputs[1], 0.0, 1.0),
                               list(self.native.classes_), "onnx")
         return Prediction(np.asarray(outputs[0]).reshape(-1), engine="onnx")
 
@@ -80,7 +109,7 @@ def load(project, ref: str, *, providers: list[str] | None = None) -> ModelRunti
     onnx_path = (client(project).download_artifacts(info.run_id, "onnx/model.onnx")
                  if info.onnx.get("status") == "ok" else None)
     return assemble(info.name, info.version, info.task, info.source, info.onnx, onnx_path,
-                    providers=providers, began=began)
+                    refuses_gaps=info.refuses_gaps, providers=providers, began=began)
 
 
 def load_bundle(folder: Path, *, providers: list[str] | None = None) -> ModelRuntime:
@@ -91,25 +120,30 @@ def load_bundle(folder: Path, *, providers: list[str] | None = None) -> ModelRun
     meta = json.loads((folder / "version.json").read_text())
     onnx_path = folder / "model.onnx" if meta["onnx"].get("status") == "ok" else None
     return assemble(meta["name"], meta["version"], meta["task"], str(folder / "model"),
-                    meta["onnx"], onnx_path, providers=providers, began=began)
+                    meta["onnx"], onnx_path, refuses_gaps=meta.get("refuses_gaps", ()),
+                    providers=providers, began=began)
 
 
 def assemble(name: str, version: str, task: str, model_uri: str, onnx: dict[str, Any],
-             onnx_path: str | Path | None, *, providers: list[str] | None = None,
-             began: float | None = None) -> ModelRuntime:
-    """A runtime from an MLflow model and, when it passed parity, its ONNX twin; warm."""
+             onnx_path: str | Path | None, *, refuses_gaps=(),
+             providers: list[str] | None = None, began: float | None = None) -> ModelRuntime:
+    """A runtime from an MLflow model (loaded through the flavor it was logged with) and,
+    when it passed parity, its ONNX twin; warm. ``refuses_gaps`` names the columns the model
+    takes no missing value in (a gap there is a 400)."""
     import mlflow
-    import mlflow.sklearn
+
+    from ..registry.kinds import load as load_native
 
     began = time.perf_counter() if began is None else began
-    native = mlflow.sklearn.load_model(model_uri)
-    schema = from_signature(mlflow.models.Model.load(model_uri).signature)
+    native = load_native(model_uri)
+    schema = from_signature(mlflow.models.Model.load(model_uri).signature, refuses_gaps)
     runtime = ModelRuntime(name, version, schema, native, task=task)
     if onnx_path is not None:
         from ..registry.onnx import session
 
         runtime.onnx = session(str(onnx_path), providers)
         runtime.onnx_inputs = [tuple(pair) for pair in onnx["inputs"]]
+        runtime.twin_gaps = frozenset(onnx.get("gaps", ()))
         runtime.onnx_below = calibrate(runtime, _example(model_uri, schema), onnx)
     runtime.load_seconds = time.perf_counter() - began
     return runtime

@@ -45,7 +45,7 @@ def test_health_metadata_and_version(server):
     status, meta = call(base, f"/v2/models/{project.spec.model}")
     assert status == 200 and meta["versions"] == ["1"]
     assert {"name": "contract", "datatype": "BYTES", "shape": [-1],
-            "parameters": {"required": True}} in meta["inputs"]
+            "parameters": {"required": True, "nullable": True}} in meta["inputs"]
     assert call(base, f"/v2/models/{project.spec.model}/ready") == (
         200, {"name": project.spec.model, "ready": True})
     assert call(base, "/version")[1]["version"] == "1"
