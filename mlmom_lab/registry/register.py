@@ -44,6 +44,8 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     native = kinds.native(model, kind)
     frame = held_out if held_out is not None else input_example
     answers = _answers(native, frame)
+    if frame is not input_example:  # the server answers the example when it loads
+        _answers(native, input_example)
     task = kinds.task_of(native, task)
     refused = kinds.refused_gaps(native, frame)
     project = project_of(project)

@@ -150,6 +150,7 @@ class ServingApp:
             runtime, route = self.router.pick(header(scope, ROUTE_KEY) or None)
             scope["mlmom.served"] = (runtime, route)
             raw = parse_invocations(body, runtime.schema)
+            await self._claim_request_id(scope)
             columns, prediction = await self._predict(runtime, raw)
             await self._log(scope, runtime, route, columns, prediction, "mlflow")
             return (200, invocations_response(prediction), _route_headers(runtime, route),
@@ -193,19 +194,24 @@ class ServingApp:
         versions = sorted(self.router.deployment.versions, key=int)
         return {"name": runtime.name, "versions": versions, "platform": "mlmom-lab",
                 "inputs": [c.as_v2() for c in runtime.schema.columns],
-                "outputs": [{"name": "predict", "datatype": "INT64", "shape": [-1]},
-                            {"name": "predict_proba", "datatype": "FP32", "shape": [-1, -1]}]}
+                "outputs": runtime.outputs.as_v2()}
 
     async def _infer(self, scope: dict, body: Any, pinned: ModelRuntime | None):
         key = header(scope, ROUTE_KEY) or None
         runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
         scope["mlmom.served"] = (runtime, route)
         request = parse_v2(body, runtime.schema)
+        await self._claim_request_id(scope)
         columns, prediction = await self._predict(runtime, request.columns)
         answer = v2_response(prediction, model=runtime.name, version=runtime.version,
                              request_id=request.id, outputs=request.outputs)
         await self._log(scope, runtime, route, columns, prediction, "v2")
         return 200, answer, _route_headers(runtime, route), self._shadow(scope, columns, prediction)
+
+    async def _claim_request_id(self, scope: dict) -> None:
+        """A request id the client chose names one logged request only (409 on reuse)."""
+        if self.log is not None and scope["mlmom.client_id"]:
+            await asyncio.to_thread(self.log.check_new, scope["mlmom.request_id"])
 
     def _predict(self, runtime: ModelRuntime, raw: dict[str, Any]):
         """Validated columns and the prediction, via the version's micro-batcher."""
@@ -320,7 +326,8 @@ _id_counter = itertools.count()
 def _request_id(scope: dict) -> str:
     """The caller's ``x-request-id`` when it is a sane one, else a new one (no syscall)."""
     given = header(scope, b"x-request-id")
-    scope["mlmom.request_id"] = (given if given and _REQUEST_ID.match(given)
+    scope["mlmom.client_id"] = bool(given and _REQUEST_ID.match(given))
+    scope["mlmom.request_id"] = (given if scope["mlmom.client_id"]
                                  else f"{_ID_PREFIX}{next(_id_counter):016x}")
     return scope["mlmom.request_id"]
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInput
-from .schema import V2_NUMERIC, InputSchema
+from .schema import V2_NUMERIC, InputSchema, v2_datatype
 
 MLFLOW_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 
@@ -210,12 +210,8 @@ def _records(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return {name: [r[name] for r in records] for name in names}
 
 
-_V2_DATATYPES = {"i": "INT64", "u": "UINT64", "f": "FP64", "b": "BOOL"}
-
-
 def _v2_tensor(name: str, array, shape: list[int]) -> dict[str, Any]:
-    kind = array.dtype.kind
-    datatype = "FP32" if array.dtype.name == "float32" else _V2_DATATYPES.get(kind, "BYTES")
+    datatype = v2_datatype(array.dtype)
     data = array.reshape(-1).tolist() if datatype != "BYTES" else [str(v) for v in array.reshape(-1)]
     return {"name": name, "shape": shape, "datatype": datatype, "data": data}
 

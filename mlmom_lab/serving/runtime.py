@@ -17,7 +17,7 @@ import numpy as np
 
 from ..errors import InvalidInput
 from ..registry.onnx import column_feeds
-from .schema import InputSchema, from_signature
+from .schema import InputSchema, from_signature, v2_datatype
 
 FLOAT32_SAFE = 1e38  # below float32's largest (3.4e38): the twin casts inputs to float32
 INT_EXACT_IN_FLOAT32 = 2**24  # integers above it are rounded by a float32 cast
@@ -31,6 +31,40 @@ class Prediction:
     probabilities: np.ndarray | None = None
     classes: list[Any] | None = None
     engine: str = "native"
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What a version answers, in the types the model itself answers in (read from its own
+    answer to its input example): v2 metadata lists it, and the twin's answers are given in
+    it, so the engine that answered never shows in a type."""
+
+    values: np.dtype
+    probabilities: np.dtype | None = None
+    classes: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls, prediction: Prediction) -> "OutputSpec":
+        probabilities = prediction.probabilities
+        return cls(prediction.values.dtype, None if probabilities is None else probabilities.dtype,
+                   tuple(prediction.classes or ()))
+
+    def as_v2(self) -> list[dict[str, Any]]:
+        """The outputs as Open Inference v2 model metadata lists them."""
+        outputs = [{"name": "predict", "datatype": v2_datatype(self.values), "shape": [-1]}]
+        if self.probabilities is not None:
+            outputs.append({"name": "predict_proba", "datatype": v2_datatype(self.probabilities),
+                            "shape": [-1, len(self.classes)],
+                            "parameters": {"classes": [str(c) for c in self.classes]}})
+        return outputs
+
+    def conform(self, prediction: Prediction) -> Prediction:
+        """``prediction`` in the model's own types (a float32 twin's answers as float64)."""
+        values = prediction.values.astype(self.values, copy=False)
+        probabilities = prediction.probabilities
+        if probabilities is not None and self.probabilities is not None:
+            probabilities = probabilities.astype(self.probabilities, copy=False)
+        return Prediction(values, probabilities, prediction.classes, prediction.engine)
 
 
 @dataclass
@@ -47,6 +81,7 @@ class ModelRuntime:
     load_seconds: float = 0.0
     task: str = ""
     twin_gaps: frozenset[str] = frozenset()  # columns whose gaps the twin answers as the model
+    outputs: OutputSpec | None = None  # set once the model has answered its example
     batcher: Any = field(default=None, repr=False, compare=False)  # set by the serving app
 
     def predict(self, columns: dict[str, np.ndarray]) -> Prediction:
@@ -92,9 +127,11 @@ class ModelRuntime:
         outputs = self.onnx.run(None, column_feeds(columns, self.onnx_inputs))
         if hasattr(self.native, "predict_proba"):
             # float32 sums can end a hair above 1 (1.0000004): never a probability above 1
-            return Prediction(np.asarray(outputs[0]), np.clip(outputs[1], 0.0, 1.0),
-                              list(self.native.classes_), "onnx")
-        return Prediction(np.asarray(outputs[0]).reshape(-1), engine="onnx")
+            answer = Prediction(np.asarray(outputs[0]).reshape(-1), np.clip(outputs[1], 0.0, 1.0),
+                                list(self.native.classes_), "onnx")
+        else:
+            answer = Prediction(np.asarray(outputs[0]).reshape(-1), engine="onnx")
+        return self.outputs.conform(answer) if self.outputs is not None else answer
 
 
 def load(project, ref: str, *, providers: list[str] | None = None) -> ModelRuntime:
@@ -138,13 +175,15 @@ def assemble(name: str, version: str, task: str, model_uri: str, onnx: dict[str,
     native = load_native(model_uri)
     schema = from_signature(mlflow.models.Model.load(model_uri).signature, refuses_gaps)
     runtime = ModelRuntime(name, version, schema, native, task=task)
+    example = _example(model_uri, schema)
+    runtime.outputs = OutputSpec.of(runtime._predict_native(example))
     if onnx_path is not None:
         from ..registry.onnx import session
 
         runtime.onnx = session(str(onnx_path), providers)
         runtime.onnx_inputs = [tuple(pair) for pair in onnx["inputs"]]
         runtime.twin_gaps = frozenset(onnx.get("gaps", ()))
-        runtime.onnx_below = calibrate(runtime, _example(model_uri, schema), onnx)
+        runtime.onnx_below = calibrate(runtime, example, onnx)
     runtime.load_seconds = time.perf_counter() - began
     return runtime
 

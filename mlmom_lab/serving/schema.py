@@ -31,6 +31,17 @@ V2_NUMERIC = {"FP64", "FP32", "FP16", "INT64", "INT32", "INT16", "INT8", "UINT64
               "UINT16", "UINT8"}
 
 
+def v2_datatype(dtype: np.dtype) -> str:
+    """The Open Inference v2 datatype of a numpy dtype (text and objects are BYTES)."""
+    if dtype.kind == "b":
+        return "BOOL"
+    if dtype.kind == "f":
+        return f"FP{dtype.itemsize * 8}"
+    if dtype.kind in "iu":
+        return dtype.name.upper()
+    return "BYTES"
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
     """One input column: its name, MLflow type, v2 datatype, whether it may be left out, and
@@ -49,6 +60,10 @@ class ColumnSpec:
     @property
     def kind(self) -> str:
         return _TYPES[self.type][2]
+
+    @property
+    def numpy_dtype(self) -> str:
+        return _TYPES[self.type][1]
 
     def as_v2(self) -> dict[str, Any]:
         """The column as Open Inference v2 model metadata lists an input."""

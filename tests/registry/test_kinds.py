@@ -1,20 +1,26 @@
 """Every kind of model registers as it is and is served as it answers: scikit-learn
 estimators and pipelines, XGBoost and LightGBM (bare and in a pipeline), an MLflow
-PythonModel, ONNX graphs (a network, as a proto and as a file) and a clusterer; the runtime
-that loads a registered version answers exactly what the model answers (within the twin's
-stated tolerance where its ONNX twin passed parity)."""
+PythonModel, an ONNX network and a clusterer. The runtime that loads a registered version,
+and a real server on 127.0.0.1 that releases it as champion, answer exactly what the model
+answers, over both protocols, for 1, 2 and 64 rows with gaps where the model takes them
+(within the twin's parity tolerance where its ONNX twin passed parity); the v2 metadata,
+read by a real v2 client (tritonclient), names the outputs in the model's own types."""
+
+import json
+import urllib.request
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from mlmom_lab import registry
+from mlmom_lab import registry, release
 from mlmom_lab.config import load_project
 from mlmom_lab.errors import InvalidRequest
 from mlmom_lab.registry.onnx import PARITY_TOLERANCE
 from mlmom_lab.serving.runtime import load
+from mlmom_lab.serving.schema import v2_datatype
 
-from ..helpers import notebook, spec
+from ..helpers import notebook, spec, start_server
 
 xgboost = pytest.importorskip("xgboost")
 lightgbm = pytest.importorskip("lightgbm")
@@ -26,6 +32,21 @@ def project(tmp_path_factory):
     notebook(root / "noop.ipynb", "", "pass")
     spec(root, {"noop": {"notebook": "noop.ipynb"}})
     return load_project(root)
+
+
+@pytest.fixture(scope="module")
+def server(project):
+    """One real server (one worker) for the module; each test releases its model to it."""
+    from sklearn.linear_model import LinearRegression
+
+    X = customers(gaps=False)
+    first = registry.register_model(LinearRegression().fit(X, X.tenure), X.head(5),
+                                    project=project)
+    registry.promote(first.version, project=project, reason="test: the server's first model")
+    proc, port = start_server(project.root, "--workers", "1")
+    yield port
+    proc.terminate()
+    proc.wait(timeout=120)
 
 
 def customers(n=600, seed=0, gaps=True):
@@ -118,26 +139,97 @@ def as_json(frame):
 
 
 @pytest.mark.parametrize("case", models(), ids=lambda case: case[0])
-def test_each_kind_registers_and_is_served_as_it_answers(project, case):
+def test_each_kind_registers_and_is_served_as_it_answers(project, server, case):
     name, model, frame, declared, task = case
     info = registry.register_model(model, frame.head(5), held_out=frame, task=declared,
                                    project=project)
     assert info.task == task
+    twin = info.onnx.get("status") == "ok"
     runtime = load(project, info.version)
     for rows in (1, 2, 64):
         part = frame.head(rows)
         answer = runtime.predict(runtime.schema.validate(as_json(part)))
-        truth = np.asarray(own_answers(model, part))
-        if truth.dtype.kind in "fc" and task in ("regression", "other"):
-            tolerance = PARITY_TOLERANCE if answer.engine == "onnx" else 1e-9
-            np.testing.assert_allclose(answer.values, truth, rtol=tolerance, atol=tolerance)
-        else:
-            assert answer.values.tolist() == truth.tolist(), (answer.engine, rows)
-        if answer.probabilities is not None:
-            expected = model.predict_proba(part)
-            tolerance = PARITY_TOLERANCE if answer.engine == "onnx" else 1e-9
-            np.testing.assert_allclose(answer.probabilities, expected, atol=tolerance)
-            assert answer.probabilities.max() <= 1.0 + 1e-6
+        assert_same(answer.values, answer.probabilities, model, part, task,
+                    twin and answer.engine == "onnx")
+    registry.promote(info.version, project=project, reason=f"test: serve {name}")
+    assert "live on 1 of 1 worker " in release.champion_moved(project).message
+    for rows in (1, 2, 64):
+        part = frame.head(rows)
+        v2 = infer_v2(server, project.spec.model, part)
+        mlflow_answer = invocations(server, part)
+        values = np.asarray(v2["predict"]["data"])
+        probabilities = (np.reshape(v2["predict_proba"]["data"], v2["predict_proba"]["shape"])
+                         if "predict_proba" in v2 else None)
+        assert_same(values, probabilities, model, part, task, twin)
+        assert_same(np.asarray(mlflow_answer), None, model, part, task, twin)
+    assert_metadata_is_true(server, project.spec.model, model, frame)
+
+
+def assert_same(values, probabilities, model, part, task, twin):
+    """The served answer is the model's own: labels exactly; values and probabilities to
+    1e-9 from the model itself, to the parity tolerance from its checked ONNX twin."""
+    truth = np.asarray(own_answers(model, part))
+    tolerance = PARITY_TOLERANCE if twin else 1e-9
+    if truth.dtype.kind in "fc" and task in ("regression", "other"):
+        np.testing.assert_allclose(values.astype(float), truth, rtol=tolerance, atol=tolerance)
+    else:
+        assert values.tolist() == truth.tolist()
+    if probabilities is not None:
+        assert probabilities.max() <= 1.0  # never above 1, whatever float32 summed to
+        np.testing.assert_allclose(probabilities, model.predict_proba(part), atol=tolerance)
+
+
+def infer_v2(port, name, part):
+    inputs = [{"name": c, "shape": [len(part)], "datatype": "FP64",
+               "data": as_json(part)[c]} for c in part.columns]
+    answer = post(port, f"/v2/models/{name}/infer", {"inputs": inputs})
+    return {o["name"]: o for o in answer["outputs"]}
+
+
+def invocations(port, part):
+    body = {"dataframe_split": {"columns": list(part.columns),
+                                "data": [list(r) for r in zip(*as_json(part).values())]}}
+    return post(port, "/invocations", body)["predictions"]
+
+
+def post(port, path, body):
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", json.dumps(body).encode(),
+                                     {"content-type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def assert_metadata_is_true(port, name, model, frame):
+    """Read by tritonclient: the outputs the version has, in the types the model answers in;
+    an infer through it, asking for one output, gets that one."""
+    import tritonclient.http as triton
+
+    client = triton.InferenceServerClient(f"127.0.0.1:{port}")
+    metadata = client.get_model_metadata(name)
+    part = frame.dropna().head(3)
+    truth = np.asarray(own_answers(model, part))
+    outputs = {o["name"]: o for o in metadata["outputs"]}
+    assert outputs["predict"]["datatype"] == v2_datatype(truth.dtype)
+    if hasattr(model, "predict_proba"):
+        expected = np.asarray(model.predict_proba(part))
+        assert outputs["predict_proba"]["datatype"] == v2_datatype(expected.dtype)
+        assert outputs["predict_proba"]["shape"] == [-1, expected.shape[1]]
+    else:
+        assert set(outputs) == {"predict"}
+    inputs = []
+    for column in metadata["inputs"]:
+        tensor = triton.InferInput(column["name"], [len(part)], column["datatype"])
+        tensor.set_data_from_numpy(part[column["name"]].to_numpy(np.float64), binary_data=False)
+        inputs.append(tensor)
+    result = client.infer(name, inputs,
+                          outputs=[triton.InferRequestedOutput("predict", binary_data=False)])
+    assert [o["name"] for o in result.get_response()["outputs"]] == ["predict"]
+    got = [v.decode() if isinstance(v, bytes) else v for v in result.as_numpy("predict").tolist()]
+    if truth.dtype.kind == "f":
+        np.testing.assert_allclose(got, truth, rtol=PARITY_TOLERANCE)
+    else:
+        assert got == truth.tolist()
+    client.close()
 
 
 def test_an_object_no_kind_takes_is_refused_before_anything_is_logged(project):
