@@ -173,12 +173,13 @@ def _plain(label: Any) -> Any:
 
 def _groups(pre: Any, features: list[str]) -> np.ndarray | None:
     """Which input feature each output column of the preprocessing comes from, or None when
-    the preprocessing is not one ``ColumnTransformer`` of per-column transformers."""
+    the preprocessing is neither one ``ColumnTransformer`` of per-column transformers nor
+    steps that each keep their columns (scalers, imputers)."""
     from sklearn.compose import ColumnTransformer
 
     steps = getattr(pre, "steps", [("", pre)])
     if len(steps) != 1 or not isinstance(steps[0][1], ColumnTransformer):
-        return None
+        return _column_for_column(pre, features)
     transformer = steps[0][1]
     width = sum(s.stop - s.start for s in transformer.output_indices_.values())
     groups = np.full(width, -1)
@@ -191,6 +192,15 @@ def _groups(pre: Any, features: list[str]) -> np.ndarray | None:
             return None
         groups[span] = [features.index(c) for c in mapped]
     return groups if (groups >= 0).all() else None
+
+
+def _column_for_column(pre: Any, features: list[str]) -> np.ndarray | None:
+    """Identity groups when the preprocessing gives back the columns it took, by name."""
+    try:
+        kept = [str(c) for c in pre.get_feature_names_out(features)] == features
+    except Exception:  # noqa: BLE001 - a step that cannot name its outputs
+        return None
+    return np.arange(len(features)) if kept else None
 
 
 def _names(columns, features: list[str]) -> list[str]:

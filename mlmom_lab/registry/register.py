@@ -34,8 +34,10 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     the pipeline's lineage; run by hand it goes to a new run of the project's experiment.
     ``held_out`` rows (a DataFrame, defaulting to ``input_example``) check the ONNX export.
     ``reference`` (the training features) and ``reference_target`` (their labels) become the
-    version's reference statistics for drift monitoring, with the model's predictions on them;
-    a classifier's probabilities on ``held_out`` against ``held_out_target`` calibrate the
+    version's reference statistics for drift monitoring, with the model's predictions on them,
+    and the rows its explanations are computed on; without them the held-out rows (and
+    ``held_out_target``) serve, so monitoring and explanations work all the same. A
+    classifier's probabilities on ``held_out`` against ``held_out_target`` calibrate the
     performance estimate used before labels arrive.
     """
     from ..track import context
@@ -48,6 +50,8 @@ def register_model(model: Any, input_example, *, name: str | None = None,
         _answers(native, input_example)
     task = kinds.task_of(native, task)
     refused = kinds.refused_gaps(native, frame)
+    if reference is None and held_out is not None:  # the rows we have stand for training's
+        reference, reference_target = held_out, held_out_target
     project = project_of(project)
     name = name or project.spec.model
     ctx = context(wait_for_run=True)
