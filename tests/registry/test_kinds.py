@@ -7,6 +7,7 @@ answers, over both protocols, for 1, 2 and 64 rows with gaps where the model tak
 read by a real v2 client (tritonclient), names the outputs in the model's own types."""
 
 import json
+import time
 import urllib.request
 
 import numpy as np
@@ -15,7 +16,7 @@ import pytest
 
 from mlmom_lab import registry, release
 from mlmom_lab.config import load_project
-from mlmom_lab.errors import InvalidRequest
+from mlmom_lab.errors import InvalidRequest, NotFound
 from mlmom_lab.registry.onnx import PARITY_TOLERANCE
 from mlmom_lab.serving.runtime import load
 from mlmom_lab.serving.schema import v2_datatype
@@ -163,6 +164,32 @@ def test_each_kind_registers_and_is_served_as_it_answers(project, server, case):
         assert_same(values, probabilities, model, part, task, twin)
         assert_same(np.asarray(mlflow_answer), None, model, part, task, twin)
     assert_metadata_is_true(server, project.spec.model, model, frame)
+    assert_explained_and_monitored(project, server, info, frame, task)
+
+
+def assert_explained_and_monitored(project, port, info, frame, task):
+    """Explanations (stored at registration, and of one logged request) and a monitoring
+    check with the metrics of the task work for the version, whatever its kind."""
+    from mlmom_lab.explain import explain_request, global_importance
+    from mlmom_lab.monitoring.check import run_check
+
+    importance = global_importance(project, info.version)
+    assert {f.name for f in importance.features} == set(frame.columns)
+    request_id = f"kinds-{info.version}"
+    invocations(port, frame.head(3), request_id)
+    for _ in range(100):  # the log is written in the background within ~50 ms
+        try:
+            explained = explain_request(project, request_id, row=1)
+            break
+        except NotFound:
+            time.sleep(0.1)
+    shap = explained.explanations["shap"]
+    assert shap.total == pytest.approx(shap.output, abs=1e-4)  # additive, whatever the kind
+    checked = run_check(project, version=info.version).drift
+    assert checked.window.rows >= 2 * (1 + 2 + 64)
+    performance = checked.performance
+    if task in ("classification", "clustering"):
+        assert sum(performance.shares["current"].values()) == pytest.approx(1)
 
 
 def assert_same(values, probabilities, model, part, task, twin):
@@ -186,15 +213,17 @@ def infer_v2(port, name, part):
     return {o["name"]: o for o in answer["outputs"]}
 
 
-def invocations(port, part):
+def invocations(port, part, request_id=None):
     body = {"dataframe_split": {"columns": list(part.columns),
                                 "data": [list(r) for r in zip(*as_json(part).values())]}}
-    return post(port, "/invocations", body)["predictions"]
+    return post(port, "/invocations", body, request_id)["predictions"]
 
 
-def post(port, path, body):
+def post(port, path, body, request_id=None):
+    headers = {"content-type": "application/json",
+               **({"x-request-id": request_id} if request_id else {})}
     request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", json.dumps(body).encode(),
-                                     {"content-type": "application/json"})
+                                     headers)
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
