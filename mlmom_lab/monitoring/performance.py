@@ -80,8 +80,8 @@ class Performance:
 
 def measured(task: str, target, prediction, score=None, positive=None) -> dict[str, float]:
     """The realised metrics of labelled rows, the ones that mean something for ``task``: MAE,
-    RMSE and R² for a regressor; accuracy and macro F1 for a classifier, with precision,
-    recall, F1 and ROC AUC of the positive class for a binary one; none for a clusterer
+    RMSE and R² for a regressor; accuracy for a classifier, with precision, recall, F1 and
+    ROC AUC of the positive class for a binary one and macro F1 for more classes; none for a clusterer
     (its cluster ids name no truth: see :attr:`Performance.shares`)."""
     from sklearn import metrics
 
@@ -94,8 +94,9 @@ def measured(task: str, target, prediction, score=None, positive=None) -> dict[s
         if len(y) > 1:
             out["r2"] = float(metrics.r2_score(y, pred))
         return out
-    out = {"accuracy": float(metrics.accuracy_score(y, pred)),
-           "f1_macro": float(metrics.f1_score(y, pred, average="macro", zero_division=0))}
+    out = {"accuracy": float(metrics.accuracy_score(y, pred))}
+    if positive is None:  # more than two classes: every class counts alike
+        out["f1_macro"] = float(metrics.f1_score(y, pred, average="macro", zero_division=0))
     if positive is not None:
         out.update(precision=float(metrics.precision_score(y, pred, pos_label=positive,
                                                            zero_division=0)),
