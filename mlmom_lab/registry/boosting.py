@@ -61,14 +61,17 @@ def is_boosting(model: Any) -> bool:
 
 
 def convertible(model: Any) -> Any:
-    """``model`` ready for skl2onnx: converters registered, and XGBoost's feature names
-    dropped from a copy (its converter reads features only as ``f0, f1, ...``)."""
+    """``model`` ready for skl2onnx: converters registered and, on a copy of an XGBoost
+    model, its feature names dropped (the converter reads features only as ``f0, f1, ...``)
+    and ``n_estimators`` set to the rounds the booster really has (the converter keeps only
+    that many trees: a booster trained further, as the incremental strategy does, has more)."""
     register_converters()
-    if not any(hasattr(e, "get_booster") and e.get_booster().feature_names
-               for e in _estimators(model)):
+    if not any(hasattr(e, "get_booster") for e in _estimators(model)):
         return model
     model = copy.deepcopy(model)
     for estimator in _estimators(model):
         if hasattr(estimator, "get_booster"):
-            estimator.get_booster().feature_names = None
+            booster = estimator.get_booster()
+            booster.feature_names = None
+            estimator.n_estimators = booster.num_boosted_rounds()
     return model
