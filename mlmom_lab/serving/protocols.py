@@ -72,25 +72,30 @@ def _tensor(tensor: Any, index: int) -> tuple[str, list[int], str, list[Any]]:
     if len(flat) != math.prod(shape):
         raise InvalidInput(f"{where}: shape {shape} needs {math.prod(shape)} values, "
                            f"'data' has {len(flat)}")
-    _check_datatype(where, datatype, flat)
+    _check_datatype(where, datatype, flat, math.prod(shape[1:]))
     return name, shape, datatype, flat
 
 
-def _flatten(data: list[Any], depth: int, where: str) -> list[Any]:
+def _flatten(data: list[Any], depth: int, where: str, row: int | None = None) -> list[Any]:
     """Row-major flattening of nested lists (v2 allows both flat and nested data), nested
-    at most as deep as the tensor's shape has dimensions."""
+    at most as deep as the tensor's shape has dimensions; ``row``: the top-level index."""
     if not any(isinstance(v, list) for v in data):
         return data
-    if depth <= 1:
-        raise InvalidInput(f"{where}: 'data' is nested deeper than its shape")
     flat: list[Any] = []
-    for value in data:
-        flat.extend(_flatten(value, depth - 1, where) if isinstance(value, list) else [value])
+    for index, value in enumerate(data):
+        if not isinstance(value, list):
+            flat.append(value)
+            continue
+        at = index if row is None else row
+        if depth <= 1:
+            raise InvalidInput(f"{where}: 'data' is nested deeper than its shape at row {at}")
+        flat.extend(_flatten(value, depth - 1, where, at))
     return flat
 
 
-def _check_datatype(where: str, datatype: str, values: list[Any]) -> None:
-    """The values are what the declared datatype says they are."""
+def _check_datatype(where: str, datatype: str, values: list[Any], width: int) -> None:
+    """The values are what the declared datatype says they are; a bad one is named by its
+    row (and, in a tensor of many columns, its place in the row)."""
     if datatype == "BYTES":
         ok = lambda v: v is None or isinstance(v, str)  # noqa: E731
     elif datatype == "BOOL":
@@ -101,8 +106,9 @@ def _check_datatype(where: str, datatype: str, values: list[Any]) -> None:
         ok = lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))  # noqa: E731
     bad = next((i for i, v in enumerate(values) if not ok(v)), None)
     if bad is not None:
-        raise InvalidInput(f"{where}: datatype {datatype} but value {values[bad]!r} at "
-                           f"position {bad}")
+        row, place = divmod(bad, max(width, 1))
+        raise InvalidInput(f"{where}: datatype {datatype} but value {values[bad]!r} at row "
+                           f"{row}" + (f", column {place}" if width > 1 else ""))
 
 
 def _check_column_tensor(name: str, shape: list[int], datatype: str, schema: InputSchema) -> None:

@@ -152,8 +152,9 @@ def _typed(col: ColumnSpec, values: Sequence[Any] | np.ndarray | None, rows: int
         return np.full(rows, np.nan) if col.kind == "float" else np.full(rows, None, object)
     array = values if isinstance(values, np.ndarray) else _array(values)
     if array.ndim != 1:
-        raise InvalidInput(f"column {col.name!r} must be one value per row, got shape "
-                           f"{list(array.shape)}")
+        nested = next((i for i, v in enumerate(values) if np.ndim(v) > 0), 0)
+        raise InvalidInput(f"column {col.name!r} must be one value per row, got "
+                           f"{_shown(values[nested])} at row {nested}")
     converter = {"float": _floats, "int": _ints, "bool": _bools, "str": _strings}[col.kind]
     return converter(col, array)
 
@@ -169,10 +170,18 @@ def _array(values: Sequence[Any]) -> np.ndarray:
     return array if array.dtype.kind in "fiub" else np.asarray(values, dtype=object)
 
 
-def _bad(col: ColumnSpec, row: int, value: Any) -> InvalidInput:
-    if isinstance(value, np.generic):  # name the value as the caller sent it: True, not np.True_
+def _shown(value: Any) -> str:
+    """A value as the caller sent it (True, not np.True_), cut to 40 characters."""
+    if isinstance(value, np.generic):
         value = value.item()
-    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    elif isinstance(value, np.ndarray):
+        value = value.tolist()
+    return repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+
+
+def _bad(col: ColumnSpec, row: int, value: Any) -> InvalidInput:
+    value = value.item() if isinstance(value, np.generic) else value
+    shown = _shown(value)
     return InvalidInput(f"column {col.name!r} expects {col.type} ({col.datatype}), got "
                         f"{type(value).__name__} {shown} at row {row}")
 

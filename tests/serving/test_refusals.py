@@ -6,10 +6,14 @@ histogram gradient boosting that takes them in every column (a shadow, asked for
 
 import http.client
 import json
+import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mlmom_lab import registry
 from mlmom_lab.config import load_project
@@ -149,3 +153,44 @@ def test_malformed_payloads_are_4xx_never_5xx(served):
                          ("TRACE", "/v2/models/toy-model")):
         status, answer = call(port, method, path)
         assert status == 405, (method, path, status)
+
+
+# -- a property: any batch, valid or not, through either protocol, to either model ----------
+GOOD = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+BAD_ALWAYS = st.sampled_from([float("inf"), float("-inf"), "12", True, [1.0]])
+GAP = st.sampled_from([None, float("nan")])
+VALUE = st.one_of(GOOD, GOOD, GOOD, GAP, BAD_ALWAYS)
+
+
+def invalid(value, takes_gaps: bool) -> bool:
+    """What the model itself could not be asked: not a finite number, or a gap it refuses."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return not takes_gaps
+    return not isinstance(value, float) or math.isinf(value)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batch=st.lists(st.fixed_dictionaries({c: VALUE for c in COLUMNS}), min_size=1,
+                      max_size=6),
+       lenient=st.booleans(), protocol=st.sampled_from(["v2", "mlflow"]))
+def test_any_batch_is_answered_as_the_model_answers_or_refused_naming_a_bad_cell(
+        served, batch, lenient, protocol):
+    info, model = ((served["lenient"], served["models"][1]) if lenient
+                   else (served["strict"], served["models"][0]))
+    if protocol == "v2":
+        path, body = v2(batch, info.version)
+    else:  # MLflow's protocol reaches the champion, the strict one
+        info, model, lenient = served["strict"], served["models"][0], False
+        path, body = "/invocations", {"dataframe_split": {"columns": list(COLUMNS), "data": [
+            [row[c] for c in COLUMNS] for row in batch]}}
+    status, answer = call(served["port"], "POST", path, raw=json.dumps(body))
+    bad = {(c, i) for i, row in enumerate(batch) for c in COLUMNS if invalid(row[c], lenient)}
+    if bad:
+        assert status == 400, (batch, answer)
+        named = re.search(r"(?:column|input) '(\w+)'.* at row (\d+)", answer["error"])
+        assert named and (named[1], int(named[2])) in bad, (answer["error"], bad)
+        return
+    assert status == 200, (batch, answer)
+    frame = pd.DataFrame(batch, columns=COLUMNS).astype(float)
+    labels = answer["outputs"][0]["data"] if protocol == "v2" else answer["predictions"]
+    assert labels == model.predict(frame).tolist()
