@@ -58,6 +58,11 @@ class OutputSpec:
                             "parameters": {"classes": [str(c) for c in self.classes]}})
         return outputs
 
+    def labels(self, probabilities: np.ndarray) -> np.ndarray:
+        """The most probable class of each row, in the type the model's labels have."""
+        return np.asarray(self.classes, dtype=object)[probabilities.argmax(axis=1)] \
+            .astype(self.values)
+
     def conform(self, prediction: Prediction) -> Prediction:
         """``prediction`` in the model's own types (a float32 twin's answers as float64)."""
         values = prediction.values.astype(self.values, copy=False)
@@ -82,6 +87,7 @@ class ModelRuntime:
     task: str = ""
     twin_gaps: frozenset[str] = frozenset()  # columns whose gaps the twin answers as the model
     outputs: OutputSpec | None = None  # set once the model has answered its example
+    labels_by_argmax: bool = False  # predict is the most probable class: one pass, not two
     batcher: Any = field(default=None, repr=False, compare=False)  # set by the serving app
 
     def predict(self, columns: dict[str, np.ndarray]) -> Prediction:
@@ -113,9 +119,10 @@ class ModelRuntime:
 
         frame = pd.DataFrame(columns, columns=self.schema.names)
         try:
-            values = np.asarray(self.native.predict(frame))
             probabilities = (np.asarray(self.native.predict_proba(frame))
                              if hasattr(self.native, "predict_proba") else None)
+            values = (self.outputs.labels(probabilities) if self.labels_by_argmax
+                      else np.asarray(self.native.predict(frame)))
         except (ValueError, TypeError) as exc:  # what the model refuses, the server refuses
             first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
             raise InvalidInput(f"the model refuses this input: {first}") from None
@@ -134,7 +141,8 @@ class ModelRuntime:
         return self.outputs.conform(answer) if self.outputs is not None else answer
 
 
-def load(project, ref: str, *, providers: list[str] | None = None) -> ModelRuntime:
+def load(project, ref: str, *, providers: list[str] | None = None,
+         twin: bool = True) -> ModelRuntime:
     """Load ``ref`` (``3``, ``champion``, ``model@champion``), warm it and calibrate it."""
     from .. import registry
     from ..mlflow_store import client, use_project
@@ -144,18 +152,19 @@ def load(project, ref: str, *, providers: list[str] | None = None) -> ModelRunti
     name, version = registry.parse_ref(ref, project.spec.model)
     info = registry.get_version(name, version, project)
     onnx_path = (client(project).download_artifacts(info.run_id, "onnx/model.onnx")
-                 if info.onnx.get("status") == "ok" else None)
+                 if twin and info.onnx.get("status") == "ok" else None)
     return assemble(info.name, info.version, info.task, info.source, info.onnx, onnx_path,
                     refuses_gaps=info.refuses_gaps, providers=providers, began=began)
 
 
-def load_bundle(folder: Path, *, providers: list[str] | None = None) -> ModelRuntime:
+def load_bundle(folder: Path, *, providers: list[str] | None = None,
+                twin: bool = True) -> ModelRuntime:
     """Load a version exported by :func:`mlmom_lab.deploy.bundle.export` (no registry needed)."""
     import json
 
     began = time.perf_counter()
     meta = json.loads((folder / "version.json").read_text())
-    onnx_path = folder / "model.onnx" if meta["onnx"].get("status") == "ok" else None
+    onnx_path = folder / "model.onnx" if twin and meta["onnx"].get("status") == "ok" else None
     return assemble(meta["name"], meta["version"], meta["task"], str(folder / "model"),
                     meta["onnx"], onnx_path, refuses_gaps=meta.get("refuses_gaps", ()),
                     providers=providers, began=began)
@@ -176,7 +185,9 @@ def assemble(name: str, version: str, task: str, model_uri: str, onnx: dict[str,
     schema = from_signature(mlflow.models.Model.load(model_uri).signature, refuses_gaps)
     runtime = ModelRuntime(name, version, schema, native, task=task)
     example = _example(model_uri, schema)
-    runtime.outputs = OutputSpec.of(runtime._predict_native(example))
+    answer = runtime._predict_native(example)
+    runtime.outputs = OutputSpec.of(answer)
+    runtime.labels_by_argmax = _predicts_by_argmax(native, answer)
     if onnx_path is not None:
         from ..registry.onnx import session
 
@@ -186,6 +197,24 @@ def assemble(name: str, version: str, task: str, model_uri: str, onnx: dict[str,
         runtime.onnx_below = calibrate(runtime, example, onnx)
     runtime.load_seconds = time.perf_counter() - began
     return runtime
+
+
+# Classifiers whose predict is, by definition, the class of largest predict_proba (ties go to
+# the first class either way): the native path runs them once per request, not twice.
+ARGMAX_CLASSIFIERS = frozenset({
+    "RandomForestClassifier", "ExtraTreesClassifier", "DecisionTreeClassifier",
+    "ExtraTreeClassifier", "GradientBoostingClassifier", "HistGradientBoostingClassifier",
+    "LogisticRegression", "XGBClassifier", "LGBMClassifier"})
+
+
+def _predicts_by_argmax(native: Any, answer: Prediction) -> bool:
+    """Whether labels may come from the probabilities: a classifier known to predict by
+    argmax, whose own answer to the example says so too."""
+    last = native.steps[-1][1] if hasattr(native, "steps") else native
+    if type(last).__name__ not in ARGMAX_CLASSIFIERS or answer.probabilities is None:
+        return False
+    classes = np.asarray(answer.classes, dtype=object)
+    return classes[answer.probabilities.argmax(axis=1)].tolist() == answer.values.tolist()
 
 
 def _example(source: str, schema: InputSchema) -> dict[str, np.ndarray]:

@@ -121,6 +121,10 @@ def models():
     ]
 
 
+ARGMAX_CASES = {"sklearn-forest-pipeline", "sklearn-histgb-strings", "xgboost-classifier",
+                "lightgbm-multiclass"}
+
+
 def own_answers(model, frame):
     """What the model itself says, without mlmom: the truth the runtime must match."""
     if type(model).__name__ == "ModelProto":
@@ -149,9 +153,13 @@ def test_each_kind_registers_and_is_served_as_it_answers(project, server, case):
     runtime = load(project, info.version)
     for rows in (1, 2, 64):
         part = frame.head(rows)
-        answer = runtime.predict(runtime.schema.validate(as_json(part)))
+        columns = runtime.schema.validate(as_json(part))
+        answer = runtime.predict(columns)
         assert_same(answer.values, answer.probabilities, model, part, task,
                     twin and answer.engine == "onnx")
+        native = runtime._predict_native(columns)  # labels by argmax where the model does so
+        assert_same(native.values, native.probabilities, model, part, task, False)
+    assert runtime.labels_by_argmax == (name in ARGMAX_CASES)
     registry.promote(info.version, project=project, reason=f"test: serve {name}")
     assert "live on 1 of 1 worker " in release.champion_moved(project).message
     for rows in (1, 2, 64):
