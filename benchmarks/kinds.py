@@ -23,7 +23,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -31,7 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
-from serving import BIN, parse_wrk, prepare_project, serve  # noqa: E402
+from serving import BIN, prepare_project, serve  # noqa: E402
+from serving import wrk as serving_wrk  # noqa: E402
 
 from mlmom_lab.serving.process import free_port  # noqa: E402
 
@@ -93,14 +93,7 @@ def boosters() -> dict:
 def wrk(port: int, row, connections: int, seconds: float, scratch: Path) -> dict:
     body = json.dumps({"dataframe_split": {"columns": list(row.columns),
                                            "data": json.loads(row.to_json(orient="values"))}})
-    script = scratch / "post.lua"
-    script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-                      f"wrk.body = {json.dumps(body)}\n")
-    out = subprocess.run(["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d",
-                          f"{int(seconds)}s", "--latency", "-s", str(script),
-                          f"http://127.0.0.1:{port}/invocations"],
-                         capture_output=True, text=True, check=True).stdout
-    return parse_wrk(out)
+    return serving_wrk(port, connections, seconds, scratch, body)
 
 
 def measure(label: str, proc, port: int, row, seconds: float, scratch: Path) -> dict:

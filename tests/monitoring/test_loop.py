@@ -22,7 +22,7 @@ from ..helpers import start_server
 
 POLICY = {"on": ["drift"], "target_column": "churned", "recent_param": "prepare.recent",
           "params": {"register.auto_champion": False, "prepare.n_rows": 400,
-                     "train.n_iter": 2},
+                     "train.n_iter": 2, "train.candidates": "xgboost"},
           "recent_rows": 2000, "holdout": 0.3, "metric": "accuracy", "margin": 0.0,
           "canary_weight": 0.5, "min_samples": 150}
 
