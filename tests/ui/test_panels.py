@@ -118,7 +118,8 @@ def test_the_palette_has_the_main_actions(page):
             break
         except PlaywrightTimeout:
             continue
-    chosen.wait_for(timeout=1)  # fails, saying what was waited for, if no try ran it
+    else:
+        chosen.wait_for(timeout=1)  # fails, saying what was waited for
     page.locator(f"{SIDEBAR} .mlmom-panel-monitoring h3").wait_for(timeout=60_000)
 
 
