@@ -1,9 +1,9 @@
 """Serving figures per model kind, side by side in one run.
 
-The example's champion (a forest behind a ColumnTransformer), an XGBoost and a LightGBM model
-behind the same preprocessing, and an ONNX network (an MLP exported with skl2onnx, registered
-as the graph itself), all trained on the example's data and registered in one scratch
-project. Each is served by `mlmom serve` (with its parity-checked ONNX twin, and with
+The example's champion (a random forest or an XGBoost behind a ColumnTransformer), an
+XGBoost and a LightGBM model behind the same preprocessing, and an ONNX network (an MLP
+exported with skl2onnx, registered as the graph itself), all trained on the example's data
+and registered in one scratch project. Each is served by `mlmom serve` (with its parity-checked ONNX twin, and with
 `--native`: the model itself, the path every model without a twin takes), by
 `mlflow models serve`, and by MLServer with its MLflow runtime; each server with 2 workers
 where it has the setting. The same one-row `/invocations` request (MLflow's protocol, which
@@ -12,7 +12,10 @@ version's parity figures (max difference, labels changed). Needs wrk (Debian: ap
 wrk) and MLServer in a virtual environment of its own (it pins its own dependencies):
 
     python3 -m venv /tmp/mlserver && /tmp/mlserver/bin/pip install mlserver mlserver-mlflow \\
-        scikit-learn skops xgboost-cpu lightgbm onnxruntime
+        scikit-learn skops xgboost-cpu lightgbm onnxruntime "uvloop<0.22"
+
+(MLServer 1.7's parallel workers call ``asyncio.get_event_loop()`` in a fresh process, which
+uvloop 0.22 turns into an error: every worker dies and the model never loads.)
     python benchmarks/kinds.py --mlserver /tmp/mlserver/bin [--seconds 10] [--json out.json]
 
 These machines are noisy: quote medians and ratios.
@@ -50,9 +53,11 @@ def register_kinds(root: Path) -> dict[str, dict]:
 
     from mlmom_lab import registry
     from mlmom_lab.config import load_project
+    from mlmom_lab.mlflow_store import use_project
     from mlmom_lab.registry.kinds import load
 
     project = load_project(root)
+    use_project(project)  # models:/ URIs resolve in the project's store
     train = pd.read_parquet(root / "data" / "train.parquet")
     test = pd.read_parquet(root / "data" / "test.parquet")
     target = "churned"
@@ -60,7 +65,8 @@ def register_kinds(root: Path) -> dict[str, dict]:
     champion = registry.get_version(None, "champion", project)
     forest = load(champion.source)
     row = test[features].head(1)
-    kinds = {"forest (example champion)": {"version": champion.version, "row": row}}
+    algorithm = type(forest.steps[-1][1]).__name__  # the example's search picks either
+    kinds = {f"example champion ({algorithm})": {"version": champion.version, "row": row}}
     for name, booster in boosters().items():
         model = clone(forest).set_params(**{forest.steps[-1][0]: booster})
         model.fit(train[features], train[target])
@@ -90,14 +96,22 @@ def boosters() -> dict:
             "LightGBM": lightgbm.LGBMClassifier(n_estimators=200, n_jobs=1, verbose=-1)}
 
 
-def wrk(port: int, row, connections: int, seconds: float, scratch: Path) -> dict:
-    body = json.dumps({"dataframe_split": {"columns": list(row.columns),
+def body_of(row) -> str:
+    """The one-row ``/invocations`` request every server gets (MLflow's dataframe_split)."""
+    return json.dumps({"dataframe_split": {"columns": list(row.columns),
                                            "data": json.loads(row.to_json(orient="values"))}})
-    return serving_wrk(port, connections, seconds, scratch, body)
+
+
+def wrk(port: int, row, connections: int, seconds: float, scratch: Path) -> dict:
+    return serving_wrk(port, connections, seconds, scratch, body_of(row))
 
 
 def measure(label: str, proc, port: int, row, seconds: float, scratch: Path) -> dict:
     try:
+        status, answer = ask(port, row)
+        if status != 200:  # a server that refuses the request is reported, not timed
+            print(f"{label}: {status} {answer}", file=sys.stderr, flush=True)
+            return {"error": f"HTTP {status}: {answer}"}
         wrk(port, row, 8, 2, scratch)  # warm-up
         results = {}
         for c in (1, 8, 64):
@@ -107,6 +121,20 @@ def measure(label: str, proc, port: int, row, seconds: float, scratch: Path) -> 
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def ask(port: int, row) -> tuple[int, str]:
+    """One request of the benchmark's body: the status and the start of the answer."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", body_of(row).encode(),
+                                     {"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read(300).decode(errors="replace")
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(300).decode(errors="replace")
 
 
 def mlserver(bin_dir: Path, model_dir: Path, scratch: Path, port: int):
@@ -133,7 +161,8 @@ def serve_all(root: Path, scratch: Path, kind: str, entry: dict, args) -> dict:
 
     project = load_project(root)
     version, row = entry["version"], entry["row"]
-    registry.promote(version, project=project, reason=f"benchmark: {kind}")
+    if registry.get_version(None, "champion", project).version != version:
+        registry.promote(version, project=project, reason=f"benchmark: {kind}")
     results = {}
     for label, extra in (("mlmom_serve", []), ("mlmom_serve_native", ["--native"])):
         port = free_port()

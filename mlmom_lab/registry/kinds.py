@@ -229,43 +229,66 @@ class OnnxGraph:
         self.outputs = [o.name for o in self.session.get_outputs()]
         if len(self.outputs) > 1:
             self.predict_proba = self._predict_proba  # only where the graph has them
-            self.classes_ = _class_labels(graph)
+            self.classes_ = _class_labels(graph, self.session.get_outputs()[1].shape)
 
     @property
     def task(self) -> str | None:
         return "classification" if len(self.outputs) > 1 else None
 
-    def _feeds(self, frame) -> dict[str, Any]:
+    def _feeds(self, columns: dict[str, Any], order: list[str]) -> dict[str, Any]:
+        """The graph's inputs from the columns: one 2-D tensor of them all, in ``order``, or
+        one ``[rows, 1]`` tensor per column."""
         import numpy as np
 
-        if len(self.inputs) == 1 and self.inputs[0].name not in frame.columns:
-            kind = self.inputs[0].type
-            dtype = np.float64 if "double" in kind else np.float32
-            return {self.inputs[0].name: frame.to_numpy(dtype=dtype)}
-        feeds = {}
-        for graph_input in self.inputs:
-            column = frame[graph_input.name]
-            feeds[graph_input.name] = (column.astype(str).to_numpy() if "string" in graph_input.type
-                                       else column.to_numpy(np.float32)).reshape(-1, 1)
-        return feeds
+        if len(self.inputs) == 1 and self.inputs[0].name not in columns:
+            dtype = np.float64 if "double" in self.inputs[0].type else np.float32
+            return {self.inputs[0].name: np.column_stack(
+                [np.asarray(columns[name], dtype=dtype) for name in order])}
+        return {graph_input.name: (np.asarray(columns[graph_input.name]).astype(str)
+                                   if "string" in graph_input.type
+                                   else np.asarray(columns[graph_input.name], dtype=np.float32)
+                                   ).reshape(-1, 1)
+                for graph_input in self.inputs}
+
+    def _frame_feeds(self, frame) -> dict[str, Any]:
+        return self._feeds({c: frame[c].to_numpy() for c in frame.columns}, list(frame.columns))
+
+    def answer(self, columns: dict[str, Any], order: list[str]) -> tuple[Any, Any]:
+        """The answers and, where the graph has them, the probabilities, in one run on the
+        columns (no frame: the serving path)."""
+        import numpy as np
+
+        outputs = self.session.run(self.outputs[:2], self._feeds(columns, order))
+        return _values(outputs[0]), (np.asarray(outputs[1]) if len(outputs) > 1 else None)
 
     def predict(self, frame) -> Any:
-        return _values(self.session.run(self.outputs[:1], self._feeds(frame))[0])
+        return _values(self.session.run(self.outputs[:1], self._frame_feeds(frame))[0])
 
     def _predict_proba(self, frame) -> Any:
         import numpy as np
 
-        return np.asarray(self.session.run(self.outputs[1:2], self._feeds(frame))[0])
+        return np.asarray(self.session.run(self.outputs[1:2], self._frame_feeds(frame))[0])
 
 
-def _class_labels(graph: bytes) -> list[Any]:
-    """The class labels a classifier graph declares (in the order of its probabilities)."""
+def _class_labels(graph: bytes, probabilities_shape: list[Any]) -> list[Any]:
+    """The class labels of a classifier graph, in the order of its probabilities: those a
+    tree or linear classifier node declares; else the constant a network's label is picked
+    from (skl2onnx: ``ArrayFeatureExtractor(classes, ArgMax(probabilities))``); else the
+    class index, 0 to k - 1 (a network exported from PyTorch or Keras answers the index)."""
     import onnx
+    from onnx import numpy_helper
 
-    for node in onnx.load_from_string(graph).graph.node:
+    model = onnx.load_from_string(graph).graph
+    for node in model.node:
         for attribute in node.attribute:
             if attribute.name == "classlabels_strings":
                 return [s.decode() for s in attribute.strings]
             if attribute.name in ("classlabels_int64s", "classlabels_ints"):
                 return list(attribute.ints)
-    return []
+    constants = {tensor.name: tensor for tensor in model.initializer}
+    for node in model.node:
+        if node.op_type == "ArrayFeatureExtractor" and node.input[0] in constants:
+            labels = numpy_helper.to_array(constants[node.input[0]]).reshape(-1).tolist()
+            return [label.decode() if isinstance(label, bytes) else label for label in labels]
+    width = probabilities_shape[-1] if probabilities_shape else None
+    return list(range(width)) if isinstance(width, int) else []

@@ -117,12 +117,15 @@ class ModelRuntime:
     def _predict_native(self, columns: dict[str, np.ndarray]) -> Prediction:
         import pandas as pd
 
-        frame = pd.DataFrame(columns, columns=self.schema.names)
         try:
-            probabilities = (np.asarray(self.native.predict_proba(frame))
-                             if hasattr(self.native, "predict_proba") else None)
-            values = (self.outputs.labels(probabilities) if self.labels_by_argmax
-                      else np.asarray(self.native.predict(frame)))
+            if hasattr(self.native, "answer"):  # an ONNX graph: one run, on the columns
+                values, probabilities = self.native.answer(columns, self.schema.names)
+            else:
+                frame = pd.DataFrame(columns, columns=self.schema.names)
+                probabilities = (np.asarray(self.native.predict_proba(frame))
+                                 if hasattr(self.native, "predict_proba") else None)
+                values = (self.outputs.labels(probabilities) if self.labels_by_argmax
+                          else np.asarray(self.native.predict(frame)))
         except (ValueError, TypeError) as exc:  # what the model refuses, the server refuses
             first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
             raise InvalidInput(f"the model refuses this input: {first}") from None

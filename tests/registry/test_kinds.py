@@ -93,6 +93,18 @@ def network():
     return to_onnx(net, X.to_numpy(np.float32)[:1])
 
 
+def network_classifier():
+    """A classifier network exported to ONNX: one 2-D input, the label and the class
+    probabilities as outputs, string labels picked from a constant of the graph."""
+    from skl2onnx import to_onnx
+    from sklearn.neural_network import MLPClassifier
+
+    X = customers(gaps=False)
+    net = MLPClassifier(hidden_layer_sizes=(16,), max_iter=400, random_state=0)
+    net.fit(X.to_numpy(np.float32), plan(X))
+    return to_onnx(net, X.to_numpy(np.float32)[:1], options={"zipmap": False})
+
+
 def models():
     """(id, the fitted model, its rows, the task declared, the task expected)."""
     from sklearn.cluster import KMeans
@@ -117,6 +129,8 @@ def models():
          .fit(X, X.tenure * 2), X, None, "regression"),
         ("pyfunc", Rule(), full, "classification", "classification"),
         ("onnx-network", network(), full, "regression", "regression"),
+        ("onnx-network-classifier", network_classifier(), full, "classification",
+         "classification"),
         ("kmeans", KMeans(3, n_init=2, random_state=0).fit(full), full, None, "clustering"),
     ]
 
@@ -128,15 +142,25 @@ ARGMAX_CASES = {"sklearn-forest-pipeline", "sklearn-histgb-strings", "xgboost-cl
 def own_answers(model, frame):
     """What the model itself says, without mlmom: the truth the runtime must match."""
     if type(model).__name__ == "ModelProto":
-        import onnxruntime as ort
-
-        session = ort.InferenceSession(model.SerializeToString(),
-                                       providers=["CPUExecutionProvider"])
-        feeds = {session.get_inputs()[0].name: frame.to_numpy(np.float32)}
-        return session.run(None, feeds)[0].ravel()
+        return run_graph(model, frame)[0].ravel()
     if type(model).__name__ == "RuleModel":
         return model.predict(None, frame)
     return model.predict(frame)
+
+
+def own_probabilities(model, frame):
+    """The class probabilities the model itself gives (None where it gives none)."""
+    if type(model).__name__ == "ModelProto":
+        outputs = run_graph(model, frame)
+        return outputs[1] if len(outputs) > 1 else None
+    return model.predict_proba(frame) if hasattr(model, "predict_proba") else None
+
+
+def run_graph(model, frame):
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return session.run(None, {session.get_inputs()[0].name: frame.to_numpy(np.float32)})
 
 
 def as_json(frame):
@@ -211,7 +235,7 @@ def assert_same(values, probabilities, model, part, task, twin):
         assert values.tolist() == truth.tolist()
     if probabilities is not None:
         assert probabilities.max() <= 1.0  # never above 1, whatever float32 summed to
-        np.testing.assert_allclose(probabilities, model.predict_proba(part), atol=tolerance)
+        np.testing.assert_allclose(probabilities, own_probabilities(model, part), atol=tolerance)
 
 
 def infer_v2(port, name, part):
@@ -247,8 +271,8 @@ def assert_metadata_is_true(port, name, model, frame):
     truth = np.asarray(own_answers(model, part))
     outputs = {o["name"]: o for o in metadata["outputs"]}
     assert outputs["predict"]["datatype"] == v2_datatype(truth.dtype)
-    if hasattr(model, "predict_proba"):
-        expected = np.asarray(model.predict_proba(part))
+    expected = own_probabilities(model, part)
+    if expected is not None:
         assert outputs["predict_proba"]["datatype"] == v2_datatype(expected.dtype)
         assert outputs["predict_proba"]["shape"] == [-1, expected.shape[1]]
     else:
