@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -119,8 +120,25 @@ def measure(label: str, proc, port: int, row, seconds: float, scratch: Path) -> 
             print(f"{label} c{c}: {results[f'c{c}']}", file=sys.stderr, flush=True)
         return results
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        stop(proc)
+
+
+def stop(proc) -> None:
+    """Stop a server and its worker processes (MLServer 1.7 may hang on SIGTERM)."""
+    import psutil
+
+    children = psutil.Process(proc.pid).children(recursive=True)
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=30)
+    for child in children:
+        try:
+            child.kill()
+        except psutil.NoSuchProcess:
+            pass  # gone with its parent
 
 
 def ask(port: int, row) -> tuple[int, str]:
