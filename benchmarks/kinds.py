@@ -3,10 +3,10 @@
 The example's champion (a random forest or an XGBoost behind a ColumnTransformer), an
 XGBoost and a LightGBM model behind the same preprocessing, and an ONNX network (an MLP
 exported with skl2onnx, registered as the graph itself), all trained on the example's data
-and registered in one scratch project. Each is served by `mlmom serve` (with its parity-checked ONNX twin, and with
-`--native`: the model itself, the path every model without a twin takes), by
-`mlflow models serve`, and by MLServer with its MLflow runtime; each server with 2 workers
-where it has the setting. The same one-row `/invocations` request (MLflow's protocol, which
+and registered in one scratch project. Each is served by `mlmom serve` (with its
+parity-checked ONNX twin, and with `--native`: the model itself, the path every model
+without a twin takes), by `mlflow models serve`, and by MLServer with its MLflow runtime;
+each server with 2 workers. The same one-row `/invocations` request (MLflow's protocol, which
 all of them answer) is driven by wrk at 1, 8 and 64 connections. It also reports each
 version's parity figures (max difference, labels changed). Needs wrk (Debian: apt-get install
 wrk) and MLServer in a virtual environment of its own (it pins its own dependencies):
