@@ -6,7 +6,8 @@ exported with skl2onnx, registered as the graph itself), all trained on the exam
 and registered in one scratch project. Each is served by `mlmom serve` (with its
 parity-checked ONNX twin, and with `--native`: the model itself, the path every model
 without a twin takes), by `mlflow models serve`, and by MLServer with its MLflow runtime;
-each server with 2 workers. The same one-row `/invocations` request (MLflow's protocol, which
+each server with 2 workers (and `mlflow models serve` once more as it starts by default,
+with 1). The same one-row `/invocations` request (MLflow's protocol, which
 all of them answer) is driven by wrk at 1, 8 and 64 connections. It also reports each
 version's parity figures (max difference, labels changed). Needs wrk (Debian: apt-get install
 wrk) and MLServer in a virtual environment of its own (it pins its own dependencies):
@@ -188,12 +189,14 @@ def serve_all(root: Path, scratch: Path, kind: str, entry: dict, args) -> dict:
             [str(BIN / "mlmom"), "serve", "--port", str(port), "--workers", str(WORKERS),
              *extra], root, port, "/ping"), port, row, args.seconds, scratch)
     uri = f"models:/churn-classifier/{version}"
-    port = free_port()
     tracking = {"MLFLOW_TRACKING_URI": f"sqlite:///{root}/.mlmom/mlflow.db"}
-    results["mlflow_models_serve"] = measure(f"{kind} mlflow", serve(
-        [str(BIN / "mlflow"), "models", "serve", "-m", uri, "-p", str(port), "-w", str(WORKERS),
-         "--env-manager", "local"], root, port, "/ping", tracking), port, row, args.seconds,
-        scratch)
+    # with 2 workers like the others, and as `mlflow models serve` starts by default (1)
+    for label, workers in (("mlflow_models_serve", WORKERS), ("mlflow_models_serve_default", 1)):
+        port = free_port()
+        results[label] = measure(f"{kind} {label}", serve(
+            [str(BIN / "mlflow"), "models", "serve", "-m", uri, "-p", str(port),
+             "-w", str(workers), "--env-manager", "local"], root, port, "/ping", tracking),
+            port, row, args.seconds, scratch)
     if args.mlserver:
         use_project(project)
         model_dir = Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(scratch / kind)))
@@ -212,7 +215,7 @@ def ratios(results: dict) -> dict:
     """mlmom (twin, and native) over each peer, per connection count."""
     out = {}
     for ours in ("mlmom_serve", "mlmom_serve_native"):
-        for peer in ("mlflow_models_serve", "mlserver"):
+        for peer in ("mlflow_models_serve", "mlflow_models_serve_default", "mlserver"):
             if "c1" in results.get(peer, {}):
                 out[f"{ours}/{peer}"] = {
                     c: round(results[ours][c]["rps"] / results[peer][c]["rps"], 1)
