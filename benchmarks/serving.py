@@ -48,9 +48,11 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
         raise RuntimeError(f"{url} never answered: {proc.stdout.read()[-2000:]}")
 
 
-def wrk(port: int, connections: int, seconds: float, scratch: Path) -> dict:
+def wrk(port: int, connections: int, seconds: float, scratch: Path, body: str | None = None) -> dict:
+    """wrk POSTing ``body`` (default: one row of the example) to ``/invocations``."""
     script = scratch / "post.lua"
-    body = json.dumps({"dataframe_split": {"columns": list(ROW), "data": [list(ROW.values())]}})
+    body = body or json.dumps({"dataframe_split": {"columns": list(ROW),
+                                                   "data": [list(ROW.values())]}})
     script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
                       f"wrk.body = {json.dumps(body)}\n")
     out = subprocess.run(["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d",

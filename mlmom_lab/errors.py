@@ -90,6 +90,12 @@ class NotFound(MlmomError):
     code = "not_found"
 
 
+class RequestIdTaken(MlmomError):
+    """A client's request id already names a logged request (labels attach by it)."""
+
+    code = "request_id_taken"
+
+
 class RegistryError(MlmomError):
     """A registry operation cannot be carried out (e.g. nothing to roll back to)."""
 
@@ -137,6 +143,7 @@ HTTP_STATUS: dict[str, int] = {
     "stage_failed": 422,
     "not_found": 404,
     "registry_conflict": 409,
+    "request_id_taken": 409,
     "busy": 409,
     "reproduce_mismatch": 409,
     "not_live": 504,  # the change is written; the workers behind have not all taken it yet

@@ -2,6 +2,7 @@
 
 import json
 import subprocess
+import urllib.request
 
 from .helpers import mlmom
 
@@ -49,3 +50,32 @@ def test_init_keeps_an_existing_gitignore(tmp_path):
     (tmp_path / ".gitignore").write_text("secret.env\n*.key\n")
     mlmom("init", str(tmp_path), cwd=tmp_path, check=True)
     assert (tmp_path / ".gitignore").read_text() == "secret.env\n*.key\n.mlmom/\ndata/\n"
+
+
+def test_a_project_made_the_documented_way_explains_and_monitors(tmp_path):
+    """The template registers with its training rows as reference: explanations and a
+    monitoring check work on a new project without anything else set up."""
+    import pandas as pd
+
+    from .helpers import start_server
+
+    folder = tmp_path / "fresh"
+    mlmom("init", str(folder), cwd=tmp_path, check=True)
+    mlmom("run", cwd=folder, check=True)
+    explained = mlmom("explain", cwd=folder, check=True).stdout
+    assert "global importance by SHAP (linear explainer" in explained
+    rows = pd.read_parquet(folder / "data" / "test.parquet").drop(columns="label").head(60)
+    proc, port = start_server(folder)
+    try:
+        body = json.dumps({"dataframe_split": {"columns": list(rows.columns),
+                                               "data": rows.to_numpy().tolist()}}).encode()
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", body,
+                                         {"content-type": "application/json"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert len(json.loads(response.read())["predictions"]) == 60
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+    checked = json.loads(mlmom("monitor", "check", "--json", cwd=folder, check=True).stdout)
+    assert checked["rows"] == 60 and checked["explanation"] is not None
+    assert {c["column"] for c in checked["features"]["columns"]} >= set(rows.columns)

@@ -14,12 +14,15 @@ from . import cli, project_option
 @click.option("--request-id", default=None, help="Explain this logged request.")
 @click.option("--row", type=click.IntRange(0), default=0, show_default=True,
               help="Which row of the request.")
+@click.option("--class", "target", default=None,
+              help="Explain this class's output [default: the predicted class; a binary "
+                   "model's positive class].")
 @click.option("--top", type=click.IntRange(1), default=None,
               help="Show only the N strongest features [default: all].")
 @click.option("--json", "as_json", is_flag=True)
 @project_option
-def explain(version: str | None, request_id: str | None, row: int, top: int | None, as_json: bool,
-            project_dir: str) -> None:
+def explain(version: str | None, request_id: str | None, row: int, target: str | None,
+            top: int | None, as_json: bool, project_dir: str) -> None:
     """Global importance of VERSION (3, champion, model@alias; default: the champion), or with
     --request-id the SHAP and LIME explanations of one logged prediction side by side, by the
     version that answered it unless VERSION names another."""
@@ -34,7 +37,7 @@ def explain(version: str | None, request_id: str | None, row: int, top: int | No
             return
         _show_importance(version or "champion", importance, top)
         return
-    result = explain_request(project, request_id, row=row, version=version)
+    result = explain_request(project, request_id, row=row, version=version, target=target)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=1, default=str))
         return

@@ -207,6 +207,16 @@ def _shift(shift) -> str:
             f"{shift.current_share:.0%} of the total){flag}")
 
 
+def _show_shares(shares: dict) -> None:
+    """Each class's (or cluster's) share of the answers, reference -> window."""
+    if not shares:
+        return
+    reference, current = shares["reference"], shares["current"]
+    moved = ", ".join(f"{k} {reference.get(k, 0):.0%} -> {current.get(k, 0):.0%}"
+                      for k in sorted(set(reference) | set(current)))
+    click.echo(f"answers (reference -> window): {moved}")
+
+
 def _show_loop(loop: dict | None) -> None:
     """The retraining loop's latest step, when this check moved it."""
     if loop and loop.get("history"):
@@ -215,6 +225,7 @@ def _show_loop(loop: dict | None) -> None:
 
 
 def _show_performance(performance) -> None:
+    _show_shares(performance.shares)
     names = list(dict.fromkeys([*performance.measured, *performance.estimated]))
     if not names:
         return

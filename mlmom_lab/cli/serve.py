@@ -19,6 +19,9 @@ from . import cli, project_option
 @click.option("--providers", default="", metavar="NAME,...",
               help="ONNX Runtime execution providers in order (default: CUDA when present, "
                    "then CPU), e.g. CUDAExecutionProvider,CPUExecutionProvider.")
+@click.option("--native", is_flag=True,
+              help="Answer with the model itself only, never its ONNX twin (to compare, or "
+                   "to rule the twin out).")
 @click.option("--max-body", default=8 * 1024 * 1024, show_default=True,
               help="Largest request body in bytes (413 above).")
 @click.option("--max-batch-size", type=click.IntRange(1, 100_000), default=None,
@@ -35,7 +38,7 @@ from . import cli, project_option
               help="Serve one exported version (`mlmom build-docker` writes one) instead of "
                    "the project's deployment; no registry needed.")
 @project_option
-def serve(host: str, port: int, workers: int, providers: str, max_body: int,
+def serve(host: str, port: int, workers: int, providers: str, native: bool, max_body: int,
           max_batch_size: int | None, max_wait_ms: float | None, ssl_certfile: str | None,
           ssl_keyfile: str | None, bundle: str | None, project_dir: str) -> None:
     """Serve the project's deployment (champion, canary, shadow) on HOST:PORT."""
@@ -54,7 +57,8 @@ def serve(host: str, port: int, workers: int, providers: str, max_body: int,
     metrics_dir.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     os.environ.update({"MLMOM_SERVE_MAX_BODY": str(max_body),
-                       "MLMOM_SERVE_PROVIDERS": ",".join(chosen)})
+                       "MLMOM_SERVE_PROVIDERS": ",".join(chosen),
+                       "MLMOM_SERVE_NATIVE": "1" if native else ""})
     if max_batch_size is not None:
         os.environ["MLMOM_SERVE_MAX_BATCH"] = str(max_batch_size)
     if max_wait_ms is not None:

@@ -38,7 +38,8 @@ def export(project: Project, ref: str, dest: Path) -> dict[str, Any]:
     if info.onnx.get("status") == "ok":
         onnx = client(project).download_artifacts(info.run_id, "onnx/model.onnx")
         shutil.copyfile(onnx, dest / "model.onnx")
-    meta = {"name": info.name, "version": info.version, "task": info.task,
+    meta = {"name": info.name, "version": info.version, "task": info.task, "kind": info.kind,
+            "refuses_gaps": info.refuses_gaps,
             "run_id": info.run_id, "source": info.source, "onnx": info.onnx,
             "metrics": info.metrics, "lineage": info.lineage,
             "serving": project.spec.serving.model_dump(),

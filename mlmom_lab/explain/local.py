@@ -79,9 +79,11 @@ def read_request(project, request_id: str) -> LoggedRequest:
 
 
 def explain_request(project, request_id: str, *, row: int = 0, version: str | None = None,
-                    methods: tuple[str, ...] = METHODS) -> RequestExplanation:
+                    methods: tuple[str, ...] = METHODS, target: Any = None) -> RequestExplanation:
     """Explain row ``row`` of the logged request by the version that answered it (or by
-    ``version``, to see how another version reads the same customer)."""
+    ``version``, to see how another version reads the same customer). A classifier's
+    explanation is of the class ``target`` when given, else of the predicted class (the
+    positive one for a binary model)."""
     request = read_request(project, request_id)
     if not 0 <= row < request.rows:
         raise InvalidInput(f"row {row}: request {request_id!r} has rows 0 to {request.rows - 1}")
@@ -94,7 +96,7 @@ def explain_request(project, request_id: str, *, row: int = 0, version: str | No
     result = RequestExplanation(request, row, loaded.version, inputs,
                                 request.outputs["predict"][row], request.score(row))
     for method in methods:
-        result.explanations[method] = loaded.explainer(method).explain([inputs])[0]
+        result.explanations[method] = loaded.explainer(method).explain([inputs], target)[0]
     return result
 
 

@@ -33,6 +33,7 @@ class Explanation:
     contributions: dict[str, float]
     conditions: dict[str, str] | None = None  # LIME: the bin each feature fell in
     fit: float | None = None  # LIME: R² of its local surrogate
+    target: Any = None  # the class whose output is explained (None: a model of one value)
 
     @property
     def total(self) -> float:
@@ -50,7 +51,7 @@ class Explanation:
 class Explainer(Protocol):
     method: str
 
-    def explain(self, rows) -> list[Explanation]: ...
+    def explain(self, rows, target: Any = None) -> list[Explanation]: ...
 
 
 class ShapExplainer:
@@ -64,24 +65,34 @@ class ShapExplainer:
         self._linear = self._permutation = None
         self._codec: Codec | None = None
 
-    def values(self, rows) -> tuple[np.ndarray, np.ndarray]:
-        """SHAP values (rows x features) and the base value of each row."""
+    def values(self, rows, target: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """SHAP values (rows x features) and the base value of each row, of the output each
+        row's explanation is of (:meth:`ModelView.columns`)."""
         frame = self.view.frame(rows)
         if self.view.kind == "permutation":
-            return self._by_permutation(frame)
-        explainer = self.view.tree if self.view.kind == "tree" else self._linear_explainer()
-        raw = explainer.shap_values(self.view.transform(frame))
-        values = raw if np.ndim(raw) == 2 else np.asarray(raw)[..., -1]
-        base = np.ravel(explainer.expected_value)[-1]
-        return self.view.per_feature(np.asarray(values, dtype=float)), np.full(len(frame), base)
+            raw, base = self._by_permutation(frame)
+        else:
+            explainer = self.view.tree if self.view.kind == "tree" else self._linear_explainer()
+            raw = explainer.shap_values(self.view.transform(frame))
+            raw = np.stack(raw, axis=-1) if isinstance(raw, list) else np.asarray(raw, dtype=float)
+            base = np.ravel(explainer.expected_value).astype(float)
+        raw, base = _per_output(raw, base, len(self.view.output_names))
+        columns = self.view.columns(frame, target)
+        picked = raw[np.arange(len(frame)), :, columns]
+        if self.view.kind != "permutation":  # the permutation explainer works on the features
+            picked = self.view.per_feature(picked)
+        return picked, base[columns]
 
-    def explain(self, rows) -> list[Explanation]:
+    def explain(self, rows, target: Any = None) -> list[Explanation]:
         frame = self.view.frame(rows)
-        values, base = self.values(frame)
-        outputs = self.view.output(frame)
-        return [Explanation("shap", self.view.kind, self.view.output_name, float(outputs[i]),
-                            float(base[i]), dict(zip(self.view.features, map(float, values[i]))))
-                for i in range(len(frame))]
+        values, base = self.values(frame, target)
+        columns = self.view.columns(frame, target)
+        outputs = self.view.outputs(frame)
+        return [Explanation("shap", self.view.kind, self.view.output_names[c],
+                            float(outputs[i, c]), float(base[i]),
+                            dict(zip(self.view.features, map(float, values[i]))),
+                            target=_class(self.view, c))
+                for i, c in enumerate(columns)]
 
     def _linear_explainer(self):
         if self._linear is None:
@@ -100,7 +111,8 @@ class ShapExplainer:
         explainer = shap.PermutationExplainer(codec.predict, shap.maskers.Independent(
             codec.encode(sample), max_samples=len(sample)), seed=0)
         result = explainer(codec.encode(frame), silent=True)
-        return np.asarray(result.values, dtype=float), np.asarray(result.base_values).ravel()
+        base = np.asarray(result.base_values, dtype=float)
+        return np.asarray(result.values, dtype=float), base.reshape(len(frame), -1)[0]
 
 
 class LimeExplainer:
@@ -114,7 +126,7 @@ class LimeExplainer:
         self.background = view.frame(background)
         self.samples, self.seed = samples, seed
 
-    def explain(self, rows) -> list[Explanation]:
+    def explain(self, rows, target: Any = None) -> list[Explanation]:
         from lime.lime_tabular import LimeTabularExplainer
 
         frame = self.view.frame(rows)
@@ -131,11 +143,12 @@ class LimeExplainer:
                                for c, values in codec.categories.items()})
         encoded = codec.encode(frame)
         encoded = np.where(np.isnan(encoded), fill, encoded)
-        return [self._one(explainer, codec, row) for row in encoded]
+        columns = self.view.columns(frame, target)
+        return [self._one(explainer, codec, row, c) for row, c in zip(encoded, columns)]
 
-    def _one(self, explainer, codec: Codec, row: np.ndarray) -> Explanation:
-        found = explainer.explain_instance(row, codec.predict, num_features=len(row),
-                                           num_samples=self.samples)
+    def _one(self, explainer, codec: Codec, row: np.ndarray, column: int) -> Explanation:
+        found = explainer.explain_instance(row, lambda m: codec.predict(m)[:, column],
+                                           num_features=len(row), num_samples=self.samples)
         features = self.view.features
         weights = found.local_exp[1]
         labels = [label for label, _ in found.as_list(label=1)]
@@ -144,6 +157,20 @@ class LimeExplainer:
         for (index, weight), label in zip(weights, labels):
             contributions[features[index]] = float(weight)
             conditions[features[index]] = label
-        return Explanation("lime", "lime", self.view.output_name, float(found.predicted_value),
-                           float(found.intercept[1]), contributions, conditions,
-                           float(found.score))
+        return Explanation("lime", "lime", self.view.output_names[column],
+                           float(found.predicted_value), float(found.intercept[1]), contributions,
+                           conditions, float(found.score), _class(self.view, column))
+
+
+def _per_output(raw: np.ndarray, base: np.ndarray, outputs: int) -> tuple[np.ndarray, np.ndarray]:
+    """SHAP values as (rows, features, outputs) and one base per output, whatever shape the
+    explainer gave: a binary model's one log-odds output is class 1's, class 0's its negation."""
+    if raw.ndim == 2:
+        raw = raw[..., None]
+    if raw.shape[2] == 1 and outputs == 2:
+        raw, base = np.concatenate([-raw, raw], axis=2), np.array([-base[-1], base[-1]])
+    return raw, base
+
+
+def _class(view: ModelView, column: int) -> Any:
+    return None if view.classes is None else view.classes[column]

@@ -15,23 +15,58 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..errors import InvalidInput
+
 Kind = str  # "tree", "linear" or "permutation"
 
 
 @dataclass
 class ModelView:
-    """What the explainers need of one fitted model."""
+    """What the explainers need of one fitted model.
+
+    ``outputs`` gives every output the model has, one column each: a classifier's classes
+    (probability, or log-odds / margin where the exact explainer works in them), else the one
+    prediction. An explanation is of one column per row: the class asked for, else the
+    predicted class of a multiclass model and the positive (last) class of a binary one.
+    """
 
     model: Any
     features: list[str]
     dtypes: dict[str, str]  # feature -> pandas dtype of the reference data
     kind: Kind
-    output_name: str  # what the numbers explain, e.g. "probability of 1"
-    output: Callable[[Any], np.ndarray]  # DataFrame of features -> the explained output
+    output_names: list[str]  # per column of ``outputs``, e.g. "probability of 'pro'"
+    outputs: Callable[[Any], np.ndarray]  # DataFrame of features -> (rows, columns)
+    classes: list[Any] | None = None  # a classifier's labels, in the order of the columns
     estimator: Any = None  # the last step, read by SHAP's tree and linear explainers
     transform: Callable[[Any], np.ndarray] | None = None  # features -> the estimator's matrix
     groups: np.ndarray | None = None  # the estimator's column -> index of its input feature
     tree: Any = field(default=None, repr=False)  # shap.TreeExplainer, built once
+
+    @property
+    def output_name(self) -> str:
+        """What the explanations of many rows explain, said once."""
+        if self.classes is None:
+            return self.output_names[0]
+        if len(self.classes) == 2:
+            return self.output_names[1]
+        return self.output_names[0].split(" of ")[0] + " of the predicted class"
+
+    def columns(self, frame, target: Any = None) -> np.ndarray:
+        """Which output column each row's explanation is of (see the class docstring)."""
+        rows = len(frame)
+        if self.classes is None:
+            if target is not None:
+                raise InvalidInput(f"class {target!r}: this model answers one value, not classes")
+            return np.zeros(rows, dtype=int)
+        index = {str(c): i for i, c in enumerate(self.classes)}
+        if target is not None:
+            if str(target) not in index:
+                raise InvalidInput(f"class {target!r} is not one of the model's classes "
+                                   f"({', '.join(map(str, self.classes))})")
+            return np.full(rows, index[str(target)])
+        if len(self.classes) == 2:
+            return np.ones(rows, dtype=int)
+        return np.array([index[str(_plain(p))] for p in self.model.predict(frame)], dtype=int)
 
     def frame(self, rows) -> Any:
         """``rows`` (a DataFrame or records) as the model's input: its columns, its dtypes."""
@@ -65,7 +100,7 @@ def view(model: Any, reference) -> ModelView:
     pre, estimator = (model[:-1], steps[-1][1]) if steps else (None, model)
     groups = _groups(pre, features) if pre is not None else _identity(reference)
     kind, tree = _kind(estimator, groups)
-    name, output = _output(model, estimator, kind, tree)
+    names, outputs, classes = _outputs(model, estimator, kind, tree)
     transform = None
     if pre is not None:
         def transform(frame, pre=pre):
@@ -73,8 +108,8 @@ def view(model: Any, reference) -> ModelView:
     elif groups is not None:
         def transform(frame):
             return frame.to_numpy(dtype=float)
-    return ModelView(model, features, dtypes, kind, name, output, estimator, transform, groups,
-                     tree)
+    return ModelView(model, features, dtypes, kind, names, outputs, classes, estimator, transform,
+                     groups, tree)
 
 
 def _kind(estimator: Any, groups) -> tuple[Kind, Any]:
@@ -94,36 +129,57 @@ def _kind(estimator: Any, groups) -> tuple[Kind, Any]:
     return "permutation", None
 
 
-def _output(model: Any, estimator: Any, kind: Kind, tree) -> tuple[str, Callable]:
-    """The output SHAP explains for this kind: the positive class's probability (or log-odds
-    where the explainer works in log-odds), else the regression prediction."""
+def _outputs(model: Any, estimator: Any, kind: Kind, tree) -> tuple[list[str], Callable, Any]:
+    """The outputs SHAP explains for this kind, their names and the classes: each class's
+    probability, or its log-odds (margin, for more than two classes) where the exact
+    explainer works in them; else the prediction."""
     classes = getattr(model, "classes_", None)
     if classes is None:
-        return "prediction", lambda frame: np.asarray(model.predict(frame), dtype=float)
-    positive = classes[-1].item() if hasattr(classes[-1], "item") else classes[-1]
-    if isinstance(positive, float) and positive.is_integer():
-        positive = int(positive)  # labels read back from parquet as 0.0 / 1.0
-    log_odds = (kind == "linear" or
-                (kind == "tree" and getattr(tree.model, "tree_output", "") == "log_odds"))
-    if log_odds:
-        return (f"log-odds of {positive!r}",
-                lambda frame: _last(np.asarray(model.decision_function(frame), dtype=float)))
-    return (f"probability of {positive!r}",
-            lambda frame: np.asarray(model.predict_proba(frame), dtype=float)[:, -1])
+        return (["prediction"], lambda frame: np.asarray(model.predict(frame), dtype=float)
+                .reshape(len(frame), -1)[:, :1], None)
+    labels = [_plain(c) for c in classes]
+    in_margins = kind == "linear" or (kind == "tree" and tree.model.tree_output != "probability")
+    if not in_margins:
+        return ([f"probability of {c!r}" for c in labels],
+                lambda frame: np.asarray(model.predict_proba(frame), dtype=float), labels)
+    scale = "log-odds" if len(labels) == 2 else "margin"
+    return ([f"{scale} of {c!r}" for c in labels],
+            lambda frame: _by_class(_margins(model, estimator, frame), len(labels)), labels)
 
 
-def _last(margin: np.ndarray) -> np.ndarray:
-    return margin if margin.ndim == 1 else margin[:, -1]
+def _margins(model: Any, estimator: Any, frame) -> np.ndarray:
+    """The raw scores the exact explainer works in (before the sigmoid or softmax)."""
+    if hasattr(estimator, "decision_function"):
+        return np.asarray(model.decision_function(frame), dtype=float)
+    library = type(estimator).__module__.split(".")[0]
+    margin = {"xgboost": {"output_margin": True}, "lightgbm": {"raw_score": True}}[library]
+    return np.asarray(model.predict(frame, **margin), dtype=float)  # a Pipeline passes it on
+
+
+def _by_class(margin: np.ndarray, classes: int) -> np.ndarray:
+    """One column per class: a binary model's one log-odds column is class 1's, class 0's
+    is its negation."""
+    if margin.ndim == 1 or margin.shape[1] == 1:
+        margin = margin.reshape(-1)
+        return np.column_stack([-margin, margin]) if classes == 2 else margin[:, None]
+    return margin
+
+
+def _plain(label: Any) -> Any:
+    """A label as the user wrote it: numpy scalars as Python, 1.0 read back from parquet as 1."""
+    label = label.item() if hasattr(label, "item") else label
+    return int(label) if isinstance(label, float) and label.is_integer() else label
 
 
 def _groups(pre: Any, features: list[str]) -> np.ndarray | None:
     """Which input feature each output column of the preprocessing comes from, or None when
-    the preprocessing is not one ``ColumnTransformer`` of per-column transformers."""
+    the preprocessing is neither one ``ColumnTransformer`` of per-column transformers nor
+    steps that each keep their columns (scalers, imputers)."""
     from sklearn.compose import ColumnTransformer
 
     steps = getattr(pre, "steps", [("", pre)])
     if len(steps) != 1 or not isinstance(steps[0][1], ColumnTransformer):
-        return None
+        return _column_for_column(pre, features)
     transformer = steps[0][1]
     width = sum(s.stop - s.start for s in transformer.output_indices_.values())
     groups = np.full(width, -1)
@@ -136,6 +192,15 @@ def _groups(pre: Any, features: list[str]) -> np.ndarray | None:
             return None
         groups[span] = [features.index(c) for c in mapped]
     return groups if (groups >= 0).all() else None
+
+
+def _column_for_column(pre: Any, features: list[str]) -> np.ndarray | None:
+    """Identity groups when the preprocessing gives back the columns it took, by name."""
+    try:
+        kept = [str(c) for c in pre.get_feature_names_out(features)] == features
+    except Exception:  # noqa: BLE001 - a step that cannot name its outputs
+        return None
+    return np.arange(len(features)) if kept else None
 
 
 def _names(columns, features: list[str]) -> list[str]:
@@ -206,5 +271,5 @@ class Codec:
         return self.view.frame(frame)
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:
-        """The explained output of encoded rows (what LIME and permutation SHAP call)."""
-        return self.view.output(self.decode(matrix))
+        """Every output of encoded rows, one column each (what permutation SHAP calls)."""
+        return self.view.outputs(self.decode(matrix))

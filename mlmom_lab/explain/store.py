@@ -129,10 +129,10 @@ def explainers(project, version: str | None = None) -> VersionExplainers:
 
 
 def _load(project, info) -> VersionExplainers:
-    import mlflow.sklearn
     import pandas as pd
 
     from ..mlflow_store import use_project
+    from ..registry.kinds import load as load_native
     from .methods import LimeExplainer, ShapExplainer
     from .model import view
 
@@ -140,7 +140,7 @@ def _load(project, info) -> VersionExplainers:
     importance = _read_importance(folder)
     background = pd.read_parquet(folder / BACKGROUND)
     use_project(project)  # resolves the version's models:/ source
-    model_view = view(mlflow.sklearn.load_model(info.source), background)
+    model_view = view(load_native(info.source), background)
     return VersionExplainers(info.name, info.version, importance, model_view,
                              ShapExplainer(model_view, background),
                              LimeExplainer(model_view, background))

@@ -85,8 +85,8 @@ def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
     cut = int(len(labelled) * (1 - policy.holdout))
     train_rows, holdout = labelled.iloc[:cut], labelled.iloc[cut:]
     if policy.strategy == "incremental":
-        challenger = _incremental(project, champion, train_rows, holdout, policy.epochs)
-        how = f"updated ({policy.epochs} partial_fit passes)"
+        challenger, learned = _incremental(project, champion, train_rows, holdout, policy.epochs)
+        how = f"updated ({learned})"
     else:
         result = run_pipeline(project, overrides=_overrides(
             policy, _export(project, train_rows, policy.target_column)))
@@ -141,36 +141,53 @@ def _released(change, project, *args, **kwargs) -> str:
         return exc.message
 
 
-def _incremental(project, champion: str, rows, holdout, epochs: int) -> str:
-    """``partial_fit`` a copy of the champion on the labelled rows and register it as the
-    challenger (a pipeline's fitted preprocessing is kept; only its last step learns)."""
+def _incremental(project, champion: str, rows, holdout, epochs: int) -> tuple[str, str]:
+    """Teach a copy of the champion the labelled rows and register it as the challenger
+    (a pipeline's fitted preprocessing is kept; only its last step learns): ``partial_fit``
+    passes, or more boosting rounds on top of an XGBoost or LightGBM model's trees."""
     import copy
 
-    import mlflow.sklearn
-
     from .. import registry
+    from ..registry.kinds import load as load_native
 
     info = registry.get_version(project.spec.model, champion, project)
-    model = copy.deepcopy(mlflow.sklearn.load_model(info.source))
+    model = copy.deepcopy(load_native(info.source))
     learner = model.steps[-1][1] if hasattr(model, "steps") else model
-    if not hasattr(learner, "partial_fit"):
-        raise InvalidRequest(f"monitoring.retrain.strategy: version {champion}'s "
-                             f"{type(learner).__name__} has no partial_fit; use retrain")
     features = _features(rows)
     inputs = model[:-1].transform(rows[features]) if hasattr(model, "steps") else rows[features]
-    labels = rows[TARGET].astype(type(learner.classes_[0])).to_numpy()
+    label_type = type(learner.classes_[0]) if hasattr(learner, "classes_") else float
+    how = _learn_more(learner, inputs, rows[TARGET].astype(label_type).to_numpy(), epochs,
+                      champion)
+    version = registry.register_model(
+        model, rows[features].head(5), held_out=holdout[features],
+        held_out_target=holdout[TARGET].astype(label_type),
+        reference=rows[features], reference_target=rows[TARGET], project=project,
+        description=f"incremental update of version {champion} on {len(rows)} labelled rows "
+                    f"({how})")
+    registry.promote(version.version, alias="challenger", project=project,
+                     reason=f"retraining loop: {how} of v{champion} on {len(rows)} rows")
+    return version.version, how
+
+
+def _learn_more(learner, inputs, labels, epochs: int, champion: str) -> str:
+    """Update ``learner`` in place on the rows; how it was done, in words."""
+    library = type(learner).__module__.split(".")[0]
+    if library == "xgboost":
+        learner.fit(inputs, labels, xgb_model=learner.get_booster())
+        return f"{learner.n_estimators} more XGBoost rounds"
+    if library == "lightgbm":
+        learner.fit(inputs, labels, init_model=learner.booster_)
+        return f"{learner.n_estimators} more LightGBM rounds"
+    if not hasattr(learner, "partial_fit"):
+        raise InvalidRequest(f"monitoring.retrain.strategy: version {champion}'s "
+                             f"{type(learner).__name__} cannot learn incrementally (no "
+                             "partial_fit, not XGBoost or LightGBM); use retrain")
     order = np.random.default_rng(0)
     for _ in range(epochs):  # shuffled passes, seeded: the same rows give the same model
         shuffled = order.permutation(len(labels))
-        learner.partial_fit(inputs[shuffled], labels[shuffled])
-    version = registry.register_model(
-        model, rows[features].head(5), held_out=holdout[features],
-        held_out_target=holdout[TARGET].astype(type(learner.classes_[0])),
-        reference=rows[features], reference_target=rows[TARGET], project=project,
-        description=f"incremental update of version {champion} on {len(rows)} labelled rows")
-    registry.promote(version.version, alias="challenger", project=project,
-                     reason=f"retraining loop: partial_fit of v{champion} on {len(rows)} rows")
-    return version.version
+        rows = inputs.iloc[shuffled] if hasattr(inputs, "iloc") else inputs[shuffled]
+        learner.partial_fit(rows, labels[shuffled])
+    return f"{epochs} partial_fit passes"
 
 
 def _features(frame) -> list[str]:

@@ -68,6 +68,9 @@ class Performance:
     estimated: dict[str, float] = field(default_factory=dict)
     estimated_on_labelled: dict[str, float] = field(default_factory=dict)
     baseline: dict[str, float] = field(default_factory=dict)
+    # a classifier's classes or a clusterer's clusters: each one's share of the answers, in
+    # the reference and in the window (a clusterer has no label to be measured against)
+    shares: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -76,14 +79,24 @@ class Performance:
 
 
 def measured(task: str, target, prediction, score=None, positive=None) -> dict[str, float]:
-    """The realised metrics of labelled rows."""
+    """The realised metrics of labelled rows, the ones that mean something for ``task``: MAE,
+    RMSE and R² for a regressor; accuracy for a classifier, with precision, recall, F1 and
+    ROC AUC of the positive class for a binary one and macro F1 for more classes; none for a clusterer
+    (its cluster ids name no truth: see :attr:`Performance.shares`)."""
     from sklearn import metrics
 
     y, pred = np.asarray(target), np.asarray(prediction)
+    if task == "clustering":
+        return {}
     if task == "regression":
-        return {"mae": float(metrics.mean_absolute_error(y, pred)),
-                "rmse": float(np.sqrt(metrics.mean_squared_error(y, pred)))}
+        out = {"mae": float(metrics.mean_absolute_error(y, pred)),
+               "rmse": float(np.sqrt(metrics.mean_squared_error(y, pred)))}
+        if len(y) > 1:
+            out["r2"] = float(metrics.r2_score(y, pred))
+        return out
     out = {"accuracy": float(metrics.accuracy_score(y, pred))}
+    if positive is None:  # more than two classes: every class counts alike
+        out["f1_macro"] = float(metrics.f1_score(y, pred, average="macro", zero_division=0))
     if positive is not None:
         out.update(precision=float(metrics.precision_score(y, pred, pos_label=positive,
                                                            zero_division=0)),
@@ -93,6 +106,18 @@ def measured(task: str, target, prediction, score=None, positive=None) -> dict[s
         if score is not None and len(set(y.tolist())) == 2:
             out["roc_auc"] = float(metrics.roc_auc_score(y == positive, score))
     return out
+
+
+def shares(reference: dict[str, int], current) -> dict[str, dict[str, float]]:
+    """Each answer's share (class or cluster): ``reference`` counts, ``current`` answers."""
+    labels, counts = np.unique(np.asarray([str(v) for v in current]), return_counts=True)
+    return {"reference": _fractions(dict(zip(map(str, reference), reference.values()))),
+            "current": _fractions(dict(zip(labels.tolist(), counts.tolist())))}
+
+
+def _fractions(counts: dict[str, int]) -> dict[str, float]:
+    total = sum(counts.values())
+    return {k: float(n / total) for k, n in sorted(counts.items())} if total else {}
 
 
 def estimated(probability: np.ndarray, predicted_positive: np.ndarray) -> dict[str, float]:

@@ -17,7 +17,7 @@ import orjson
 from ..errors import InvalidInput, NotFound
 from ..serving.logstore import engine
 from .drift import DriftResult, check_drift
-from .performance import Calibration, Performance, estimated, measured
+from .performance import Calibration, Performance, estimated, measured, shares
 from .reference import PREDICTION, SCORE, TARGET, ReferenceStats
 
 
@@ -123,6 +123,10 @@ def window_performance(project, window: Window) -> Performance:
         performance.measured = measured(info.task, labelled[TARGET].tolist(),
                                         labelled[PREDICTION].tolist(),
                                         labelled[SCORE] if has_score else None, positive)
+    if info.task in ("classification", "clustering") and window.rows:
+        answered = _reference_answers(project, window.version)
+        if answered is not None:
+            performance.shares = shares(answered, frame[PREDICTION].tolist())
     if calibration is not None and has_score and window.rows:
         performance.estimated = estimated(calibration(frame[SCORE].to_numpy()),
                                           (frame[PREDICTION] == positive).to_numpy())
@@ -131,6 +135,22 @@ def window_performance(project, window: Window) -> Performance:
                 calibration(labelled[SCORE].to_numpy()),
                 (labelled[PREDICTION] == positive).to_numpy())
     return performance
+
+
+def _reference_answers(project, version: str) -> dict[str, int] | None:
+    """How often the model gave each answer on its reference rows (None without them)."""
+    import numpy as np
+
+    try:
+        column = reference_for(project, version).columns.get(PREDICTION)
+    except (InvalidInput, NotFound):
+        return None
+    if column is None:
+        return None
+    if column.values is not None:
+        labels, counts = np.unique(column.values, return_counts=True)
+        return {str(k): int(n) for k, n in zip(labels.tolist(), counts.tolist())}
+    return {str(k): int(n) for k, n in (column.counts or {}).items()}
 
 
 def reference_for(project, version: str) -> ReferenceStats:

@@ -37,6 +37,7 @@ class OnnxResult:
     inputs: list[tuple[str, str]] = field(default_factory=list)
     model: bytes | None = None
     calibration: dict[str, Any] | None = None  # onnx_below and the hardware it was measured on
+    gaps: list[str] = field(default_factory=list)  # columns whose gaps it answers as the model
 
     def tags(self) -> dict[str, str]:
         tags = {"mlmom.onnx": self.status}
@@ -49,27 +50,54 @@ class OnnxResult:
             tags["mlmom.onnx.inputs"] = json.dumps(self.inputs)
         if self.calibration:
             tags["mlmom.onnx.calibration"] = json.dumps(self.calibration)
+        if self.status == "ok":
+            tags["mlmom.onnx.gaps"] = json.dumps(self.gaps)
         return tags
 
 
-def export(model: Any, held_out, *, tolerance: float = PARITY_TOLERANCE) -> OnnxResult:
-    """Convert ``model`` with skl2onnx and check it against scikit-learn on ``held_out`` rows."""
-    if not _is_sklearn(model):
-        return OnnxResult("skipped", f"{type(model).__name__} is not a scikit-learn estimator")
+TWINNED_KINDS = ("sklearn", "xgboost", "lightgbm")
+
+
+def export(model: Any, held_out, *, kind: str = "sklearn", gaps: list[str] = (),
+           tolerance: float = PARITY_TOLERANCE) -> OnnxResult:
+    """Convert ``model`` (skl2onnx, with onnxmltools' converters for XGBoost and LightGBM)
+    and check it against the model itself on ``held_out`` rows: the same labels, and
+    probabilities (or values) within ``tolerance``. Then, for each column of ``gaps`` (where
+    the model takes missing values), the same check on rows with that column missing: the
+    twin answers gaps only in the columns where it passed (the model answers the others)."""
+    if kind == "onnx":
+        return OnnxResult("native", "the model is an ONNX graph: ONNX Runtime runs it as it is")
+    if kind not in TWINNED_KINDS:
+        return OnnxResult("skipped", f"a {kind} model has no ONNX converter: it runs natively")
     try:
         onx, inputs = _convert(model, held_out)
-        diff = _parity(model, onx, inputs, held_out)
+        diff, changed = _parity(model, onx, inputs, held_out)
     except Exception as exc:  # skl2onnx raises many types for unsupported models
         return OnnxResult("failed", f"conversion failed: {type(exc).__name__}: {_short(exc)}")
-    if diff > tolerance:
-        return OnnxResult("failed", f"parity check failed: max difference {diff:.3g} > {tolerance}",
-                          max_diff=diff, rows=len(held_out), inputs=inputs)
+    if changed or diff > tolerance:
+        why = (f"{changed} of {len(held_out)} labels differ" if changed
+               else f"max difference {diff:.3g} > {tolerance}")
+        return OnnxResult("failed", f"parity check failed: {why}", max_diff=diff,
+                          rows=len(held_out), inputs=inputs)
     return OnnxResult("ok", max_diff=diff, rows=len(held_out), inputs=inputs, model=onx,
-                      calibration=_calibrate_twin(model, onx, inputs, held_out))
+                      calibration=_calibrate_twin(model, onx, inputs, held_out),
+                      gaps=_gap_parity(model, onx, inputs, held_out, gaps, tolerance))
 
 
-def _is_sklearn(model: Any) -> bool:
-    return type(model).__module__.startswith("sklearn.") and hasattr(model, "fit")
+def _gap_parity(model: Any, onx: bytes, inputs: list[tuple[str, str]], frame,
+                columns, tolerance: float) -> list[str]:
+    """The columns in which the twin answers a missing value exactly as the model does."""
+    from .kinds import with_gap
+
+    probe, passed = frame.head(50), []
+    for column in columns:
+        try:
+            diff, changed = _parity(model, onx, inputs, with_gap(probe, column))
+        except Exception:  # noqa: BLE001 - the twin cannot take it: the model answers
+            continue
+        if not changed and diff <= tolerance:
+            passed.append(column)
+    return passed
 
 
 def _short(exc: Exception) -> str:
@@ -87,6 +115,8 @@ def _convert(model: Any, frame) -> tuple[bytes, list[tuple[str, str]]]:
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 
+    from .boosting import TARGET_OPSET, convertible, is_boosting
+
     if _uses_column_names(model):
         inputs = [(str(c), "string" if _is_text(frame[c]) else "float") for c in frame.columns]
         types = [(n, StringTensorType([None, 1]) if t == "string" else FloatTensorType([None, 1]))
@@ -94,8 +124,10 @@ def _convert(model: Any, frame) -> tuple[bytes, list[tuple[str, str]]]:
     else:
         inputs = [("input", "float")]
         types = [("input", FloatTensorType([None, frame.shape[1]]))]
+    opset = TARGET_OPSET if is_boosting(model) else None
+    model = convertible(model)
     options = {id(model): {"zipmap": False}} if hasattr(model, "predict_proba") else None
-    onx = convert_sklearn(model, initial_types=types, options=options)
+    onx = convert_sklearn(model, initial_types=types, options=options, target_opset=opset)
     return onx.SerializeToString(), inputs
 
 
@@ -248,16 +280,19 @@ def usable_calibration(onnx: dict[str, Any], onnx_session) -> int | None:
     return below if isinstance(below, int) and below >= 0 else None
 
 
-def _parity(model: Any, onx: bytes, inputs: list[tuple[str, str]], frame) -> float:
+def _parity(model: Any, onx: bytes, inputs: list[tuple[str, str]],
+            frame) -> tuple[float, int]:
+    """The largest difference of probabilities (or of values, relative to their scale) and
+    how many labels differ between the model and its twin on ``frame``."""
     import numpy as np
     import onnxruntime as ort
 
     session = ort.InferenceSession(onx, providers=["CPUExecutionProvider"])
     outputs = session.run(None, feeds(frame, inputs))
+    labels = np.asarray(model.predict(frame))
     if hasattr(model, "predict_proba"):
-        expected, got = model.predict_proba(frame), outputs[1]
-    else:
-        expected, got = model.predict(frame), outputs[0].reshape(-1)
-        scale = max(1.0, float(np.abs(expected).max()))
-        return float(np.abs(np.asarray(got, float) - expected).max() / scale)
-    return float(np.abs(np.asarray(got, float) - expected).max())
+        changed = int((np.asarray(outputs[0]).reshape(-1) != labels).sum())
+        return float(np.abs(np.asarray(outputs[1], float) - model.predict_proba(frame)).max()), changed
+    got = np.asarray(outputs[0], float).reshape(-1)
+    scale = max(1.0, float(np.abs(labels).max()))
+    return float(np.abs(got - labels).max() / scale), 0

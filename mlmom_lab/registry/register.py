@@ -1,4 +1,5 @@
-"""Registering a trained model: signature, input example, lineage, metrics and ONNX export."""
+"""Registering a trained model of any kind: signature, input example, lineage, metrics, ONNX
+twin, reference statistics and explanations."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import Any
 
 from ..config import Project
 from ..pipeline.hashing import sha256_json
-from . import onnx
+from . import kinds, onnx
 from .store import METRIC_TAG, VersionInfo, client_for, get_version, project_of
 
 logger = logging.getLogger("mlmom.registry")
@@ -20,30 +21,49 @@ logger = logging.getLogger("mlmom.registry")
 def register_model(model: Any, input_example, *, name: str | None = None,
                    metrics: dict[str, float] | None = None, held_out=None,
                    held_out_target=None, reference=None, reference_target=None,
-                   description: str = "", project: Project | str | None = None) -> VersionInfo:
+                   description: str = "", task: str | None = None,
+                   project: Project | str | None = None) -> VersionInfo:
     """Log ``model`` to MLflow and register it as a new version of the project's model.
+
+    ``model`` is a scikit-learn estimator or pipeline, an XGBoost or LightGBM model, an
+    ``mlflow.pyfunc.PythonModel`` or an ONNX graph (see :mod:`.kinds`); anything else, or a
+    model that cannot answer its own rows, is refused before anything is logged. ``task``
+    (classification, regression, clustering, other) is what the model says, unless given.
 
     Inside a pipeline stage the model goes to the stage's MLflow run and the version carries
     the pipeline's lineage; run by hand it goes to a new run of the project's experiment.
     ``held_out`` rows (a DataFrame, defaulting to ``input_example``) check the ONNX export.
     ``reference`` (the training features) and ``reference_target`` (their labels) become the
-    version's reference statistics for drift monitoring, with the model's predictions on them;
-    a classifier's probabilities on ``held_out`` against ``held_out_target`` calibrate the
+    version's reference statistics for drift monitoring, with the model's predictions on them,
+    and the rows its explanations are computed on; without them the held-out rows (and
+    ``held_out_target``) serve, so monitoring and explanations work all the same. A
+    classifier's probabilities on ``held_out`` against ``held_out_target`` calibrate the
     performance estimate used before labels arrive.
     """
     from ..track import context
 
+    kind = kinds.kind_of(model)
+    native = kinds.native(model, kind)
+    frame = held_out if held_out is not None else input_example
+    answers = _answers(native, frame)
+    if frame is not input_example:  # the server answers the example when it loads
+        _answers(native, input_example)
+    task = kinds.task_of(native, task)
+    refused = kinds.refused_gaps(native, frame)
+    if reference is None and held_out is not None:  # the rows we have stand for training's
+        reference, reference_target = held_out, held_out_target
     project = project_of(project)
     name = name or project.spec.model
     ctx = context(wait_for_run=True)
     lineage = ctx.lineage if ctx else _manual_lineage(project)
-    frame = held_out if held_out is not None else input_example
-    exported = onnx.export(model, frame)
-    monitoring = _reference(model, reference, reference_target, held_out, held_out_target)
-    explained = _explanations(model, reference)
-    run_id, model_uri = _log(project, model, input_example, held_out, ctx, lineage, exported,
-                             metrics or {}, monitoring, explained)
-    tags = {**_version_tags(model, lineage, exported, metrics or {}), **explained.tags()}
+    exported = onnx.export(native, frame, kind=kind,
+                           gaps=[str(c) for c in frame.columns if str(c) not in refused])
+    monitoring = _reference(native, reference, reference_target, held_out, held_out_target)
+    explained = _explanations(native, reference)
+    run_id, model_uri = _log(project, _Model(model, kind, answers), input_example, frame, ctx,
+                             lineage, exported, metrics or {}, monitoring, explained)
+    tags = {**_version_tags(kind, task, lineage, exported, metrics or {}), **explained.tags(),
+            "mlmom.inputs.refuses_gaps": json.dumps(refused)}
     client = client_for(project)
     _ensure_registered(client, name)
     # The client, not mlflow.register_model: that one prints to stderr on every call.
@@ -53,9 +73,32 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     return get_version(name, mv.version, project)
 
 
-def _log(project: Project, model: Any, input_example, held_out, ctx, lineage: dict, exported,
+def _answers(native: Any, frame):
+    """What the model answers for ``frame``: a model that cannot is refused here, before
+    anything is logged (no orphan model left in the run)."""
+    from ..errors import InvalidRequest
+
+    try:
+        return native.predict(frame)
+    except Exception as exc:  # noqa: BLE001 - any model's own failure, said in one line
+        first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+        raise InvalidRequest(f"the model cannot predict its held-out rows: "
+                             f"{type(exc).__name__}: {first}") from None
+
+
+@dataclass
+class _Model:
+    """The object registered, its kind, and what it answered for the held-out rows."""
+
+    obj: Any
+    kind: str
+    answers: Any
+
+
+def _log(project: Project, model: _Model, input_example, frame, ctx, lineage: dict, exported,
          metrics: dict[str, float], monitoring, explained) -> tuple[str, str]:
-    """Log the model, its ONNX twin and its lineage to a run; return the run and model URI."""
+    """Log the model with its kind's flavor, its ONNX twin and its lineage to a run; the run
+    and the model's URI."""
     import mlflow
 
     from ..mlflow_store import use_project
@@ -67,9 +110,8 @@ def _log(project: Project, model: Any, input_example, held_out, ctx, lineage: di
     with mlflow.start_run(nested=nested, **run_kwargs) as run:
         # The signature from all the held-out rows, not the few of the example: a column
         # with gaps anywhere must be known as one that may have gaps.
-        frame = held_out if held_out is not None else input_example
-        signature = mlflow.models.infer_signature(frame, model.predict(frame))
-        model_uri = _log_native(model, input_example, signature)
+        signature = mlflow.models.infer_signature(frame, model.answers)
+        model_uri = kinds.log(model.obj, model.kind, signature, input_example)
         if metrics:
             mlflow.log_metrics(metrics)
         with tempfile.TemporaryDirectory() as tmp:
@@ -141,27 +183,12 @@ def _explanations(model: Any, reference) -> _Explained:
         return _Explained(skipped=reason)
 
 
-def _log_native(model: Any, input_example, signature) -> str:
-    import mlflow
-
-    if onnx._is_sklearn(model):
-        import mlflow.sklearn
-        import skops.io as sio
-
-        # skops refuses types it does not know; the model was built in this very process,
-        # so the types it holds are the ones its author chose to trust.
-        trusted = sio.get_untrusted_types(data=sio.dumps(model))
-        return mlflow.sklearn.log_model(model, name="model", signature=signature,
-                                        input_example=input_example,
-                                        skops_trusted_types=trusted).model_uri
-    return mlflow.pyfunc.log_model(name="model", python_model=model, signature=signature,
-                                   input_example=input_example).model_uri
-
-
-def _version_tags(model: Any, lineage: dict, exported, metrics: dict[str, float]) -> dict[str, str]:
+def _version_tags(kind: str, task: str, lineage: dict, exported,
+                  metrics: dict[str, float]) -> dict[str, str]:
     git = lineage.get("git") or {}
     tags = {
-        "mlmom.task": _task(model),
+        "mlmom.kind": kind,
+        "mlmom.task": task,
         "mlmom.lineage.pipeline_run_id": str(lineage.get("pipeline_run_id") or ""),
         "mlmom.lineage.git_commit": str(git.get("commit", "")),
         "mlmom.lineage.git_dirty": str(git.get("dirty", "")).lower(),
@@ -171,14 +198,6 @@ def _version_tags(model: Any, lineage: dict, exported, metrics: dict[str, float]
     }
     tags.update({f"{METRIC_TAG}{k}": repr(float(v)) for k, v in metrics.items()})
     return tags
-
-
-def _task(model: Any) -> str:
-    from sklearn.base import is_classifier, is_regressor
-
-    if is_classifier(model):
-        return "classification"
-    return "regression" if is_regressor(model) else "other"
 
 
 def _ensure_registered(client, name: str) -> None:

@@ -30,6 +30,8 @@ class VersionInfo:
     lineage: dict[str, Any] = field(default_factory=dict)
     description: str = ""
     explain: dict[str, str] = field(default_factory=dict)  # status, kind, top features
+    kind: str = ""  # sklearn, xgboost, lightgbm, pyfunc or onnx (see registry.kinds)
+    refuses_gaps: list[str] = field(default_factory=list)  # input columns: no missing values
 
     @property
     def uri(self) -> str:
@@ -72,7 +74,17 @@ def to_info(mv, aliases: list[str] | None = None) -> VersionInfo:
         description=mv.description or "",
         explain={k.removeprefix("mlmom.explain."): v for k, v in tags.items()
                  if k.startswith("mlmom.explain.")},
+        kind=tags.get("mlmom.kind", ""),
+        refuses_gaps=_json_list(tags.get("mlmom.inputs.refuses_gaps")),
     )
+
+
+def _json_list(raw: str | None) -> list[Any]:
+    try:
+        value = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    return value if isinstance(value, list) else []
 
 
 def _onnx(tags: dict[str, str]) -> dict[str, Any]:
@@ -87,6 +99,8 @@ def _onnx(tags: dict[str, str]) -> dict[str, Any]:
         typed["parity_rows"] = int(raw["parity_rows"])
     if "inputs" in raw:
         typed["inputs"] = [tuple(pair) for pair in json.loads(raw["inputs"])]
+    if "gaps" in raw:
+        typed["gaps"] = _json_list(raw["gaps"])
     if "calibration" in raw:
         try:
             typed["calibration"] = json.loads(raw["calibration"])

@@ -37,6 +37,8 @@ from .runtime import ModelRuntime
 logger = logging.getLogger("mlmom.serving")
 MAX_BODY_BYTES = 8 * 1024 * 1024
 PUBLIC = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/metrics", "/openapi.json"}
+READ_ONLY = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/version", "/v2",
+             "/openapi.json", "/deployment", "/metrics"}  # GET (or HEAD) only: TRACE and the rest get 405
 ROUTE_KEY = b"x-mlmom-route-key"  # a header that keeps a caller on one route (sticky canary)
 _V2_MODEL = re.compile(r"^/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?$")
 
@@ -72,7 +74,7 @@ class ServingApp:
             return
         if scope["type"] != "http":
             return
-        if scope["path"] == "/metrics":
+        if scope["path"] == "/metrics" and scope["method"] in ("GET", "HEAD"):
             await send_bytes(send, 200, exposition(self.monitoring), CONTENT_TYPE)
             return
         scope["mlmom.started"] = time.perf_counter()
@@ -118,6 +120,8 @@ class ServingApp:
 
     async def _route(self, scope: dict, receive):
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
+        if path in READ_ONLY:
+            _require(method, "GET")
         if path.startswith("/deployment/"):
             _require(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
@@ -146,6 +150,7 @@ class ServingApp:
             runtime, route = self.router.pick(header(scope, ROUTE_KEY) or None)
             scope["mlmom.served"] = (runtime, route)
             raw = parse_invocations(body, runtime.schema)
+            await self._claim_request_id(scope)
             columns, prediction = await self._predict(runtime, raw)
             await self._log(scope, runtime, route, columns, prediction, "mlflow")
             return (200, invocations_response(prediction), _route_headers(runtime, route),
@@ -189,19 +194,24 @@ class ServingApp:
         versions = sorted(self.router.deployment.versions, key=int)
         return {"name": runtime.name, "versions": versions, "platform": "mlmom-lab",
                 "inputs": [c.as_v2() for c in runtime.schema.columns],
-                "outputs": [{"name": "predict", "datatype": "INT64", "shape": [-1]},
-                            {"name": "predict_proba", "datatype": "FP32", "shape": [-1, -1]}]}
+                "outputs": runtime.outputs.as_v2()}
 
     async def _infer(self, scope: dict, body: Any, pinned: ModelRuntime | None):
         key = header(scope, ROUTE_KEY) or None
         runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
         scope["mlmom.served"] = (runtime, route)
         request = parse_v2(body, runtime.schema)
+        await self._claim_request_id(scope)
         columns, prediction = await self._predict(runtime, request.columns)
         answer = v2_response(prediction, model=runtime.name, version=runtime.version,
                              request_id=request.id, outputs=request.outputs)
         await self._log(scope, runtime, route, columns, prediction, "v2")
         return 200, answer, _route_headers(runtime, route), self._shadow(scope, columns, prediction)
+
+    async def _claim_request_id(self, scope: dict) -> None:
+        """A request id the client chose names one logged request only (409 on reuse)."""
+        if self.log is not None and scope["mlmom.client_id"]:
+            await asyncio.to_thread(self.log.check_new, scope["mlmom.request_id"])
 
     def _predict(self, runtime: ModelRuntime, raw: dict[str, Any]):
         """Validated columns and the prediction, via the version's micro-batcher."""
@@ -316,7 +326,8 @@ _id_counter = itertools.count()
 def _request_id(scope: dict) -> str:
     """The caller's ``x-request-id`` when it is a sane one, else a new one (no syscall)."""
     given = header(scope, b"x-request-id")
-    scope["mlmom.request_id"] = (given if given and _REQUEST_ID.match(given)
+    scope["mlmom.client_id"] = bool(given and _REQUEST_ID.match(given))
+    scope["mlmom.request_id"] = (given if scope["mlmom.client_id"]
                                  else f"{_ID_PREFIX}{next(_id_counter):016x}")
     return scope["mlmom.request_id"]
 
@@ -326,7 +337,7 @@ def _route_headers(runtime: ModelRuntime, route: str) -> list[tuple[bytes, bytes
 
 
 def _require(method: str, allowed: str) -> None:
-    if method != allowed:
+    if method != allowed and not (allowed == "GET" and method == "HEAD"):
         raise MethodNotAllowed(f"use {allowed} here, not {method}")
 
 

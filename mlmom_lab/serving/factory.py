@@ -47,7 +47,7 @@ def from_project() -> ServingApp:
     try:
         state = deployment.current(project)
         providers = _providers()
-        runtimes = {v: load(project, v, providers=providers) for v in state.versions}
+        runtimes = {v: load(project, v, providers=providers, twin=_twin()) for v in state.versions}
     except BaseException:
         record.close()  # this worker never serves
         raise
@@ -59,7 +59,7 @@ def from_project() -> ServingApp:
                      keys=from_environment(), project=project,
                      batching=_policy(spec.batching.max_batch_size, spec.batching.max_wait_ms))
     app.follower = Follower(app, deployment.path_of(project),
-                            lambda v: load(project, v, providers=providers), record)
+                            lambda v: load(project, v, providers=providers, twin=_twin()), record)
     record.serving(state.seq)
     return app
 
@@ -74,7 +74,7 @@ def from_bundle(folder: Path) -> ServingApp:
 
     meta = bundle.read(folder)
     spec = Serving.model_validate(meta.get("serving", {}))
-    runtime = load_bundle(folder, providers=_providers())
+    runtime = load_bundle(folder, providers=_providers(), twin=_twin())
     state_dir = Path(os.environ.get("MLMOM_STATE_DIR", folder / "state"))
     log = PredictionLog(state_dir / "predictions.db", personal_data=spec.log.personal_data,
                         salt=predlog.salt_for(state_dir), durability=spec.log.durability)
@@ -85,6 +85,11 @@ def from_bundle(folder: Path) -> ServingApp:
 
 def _providers() -> list[str] | None:
     return [p for p in os.environ.get("MLMOM_SERVE_PROVIDERS", "").split(",") if p] or None
+
+
+def _twin() -> bool:
+    """False under ``mlmom serve --native``: every version answers with the model itself."""
+    return os.environ.get("MLMOM_SERVE_NATIVE", "") != "1"
 
 
 def _max_body() -> int:

@@ -46,6 +46,8 @@ def loads(payload: bytes) -> Any:
         return json.loads(payload)
     except ValueError as exc:
         raise InvalidInput(f"malformed JSON: {exc}") from None
+    except RecursionError:
+        raise InvalidInput("the JSON is nested deeper than any payload format allows") from None
 
 
 def dumps(value: Any) -> bytes:

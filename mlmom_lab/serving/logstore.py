@@ -10,6 +10,7 @@ replaces the first, as in SQLite. Passwords in a URL never appear in an error me
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Protocol
 
@@ -48,6 +49,7 @@ class Store(Protocol):
     def write_predictions(self, rows: list[tuple]) -> None: ...
     def write_feedback(self, rows: list[tuple]) -> None: ...
     def write_errors(self, rows: list[tuple]) -> None: ...
+    def row_counts(self, request_ids: list[str]) -> dict[str, int]: ...
     def close(self) -> None: ...
 
 
@@ -76,6 +78,7 @@ class SQLiteStore:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn = connect(path)
+        self._readers = threading.local()
 
     def write_predictions(self, rows: list[tuple]) -> None:
         # The whole batch as one JSON parameter and one statement: executemany would release
@@ -99,8 +102,29 @@ class SQLiteStore:
         finally:
             conn.close()
 
+    def row_counts(self, request_ids: list[str]) -> dict[str, int]:
+        """How many rows each of ``request_ids`` logged (ids never logged are absent)."""
+        conn = self._reader()
+        found: dict[str, int] = {}
+        for chunk in _chunks(sorted(set(request_ids))):
+            marks = ", ".join("?" * len(chunk))
+            found.update(conn.execute(f"SELECT request_id, n_rows FROM predictions WHERE "
+                                      f"request_id IN ({marks})", chunk).fetchall())
+        return found
+
+    def _reader(self) -> sqlite3.Connection:
+        """This thread's read connection (the writer's belongs to the writer thread)."""
+        conn = getattr(self._readers, "conn", None)
+        if conn is None:
+            conn = self._readers.conn = connect(self.path)
+        return conn
+
     def close(self) -> None:
         self._conn.close()
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    return [items[i:i + size] for i in range(0, len(items), size)]
 
 
 class SqlAlchemyStore:
@@ -132,6 +156,17 @@ class SqlAlchemyStore:
 
     def write_feedback(self, rows: list[tuple]) -> None:
         self._upsert(self.feedback, FEEDBACK_COLUMNS, ("request_id", "row"), rows)
+
+    def row_counts(self, request_ids: list[str]) -> dict[str, int]:
+        """How many rows each of ``request_ids`` logged (ids never logged are absent)."""
+        import sqlalchemy as sa
+
+        table, found = self.predictions, {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(sorted(set(request_ids))):
+                found.update(conn.execute(sa.select(table.c.request_id, table.c.n_rows)
+                                          .where(table.c.request_id.in_(chunk))).all())
+        return found
 
     def write_errors(self, rows: list[tuple]) -> None:
         with self.engine.begin() as conn:

@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import Any
 
 from .. import __version__
-from .schema import InputSchema
+from .schema import ColumnSpec, InputSchema
 
-_JSON_TYPES = {"float": {"type": ["number", "null"]}, "int": {"type": "integer"},
-               "bool": {"type": "boolean"}, "str": {"type": ["string", "null"]}}
-_ERRORS = {"400": "Bad input, named", "401": "Missing or invalid API key",
-           "403": "The API key lacks the scope", "404": "Unknown model, version or route",
-           "405": "Wrong method", "413": "Body over the size limit",
-           "415": "Not application/json"}
+_JSON_TYPES = {"float": "number", "int": "integer", "bool": "boolean", "str": "string"}
+_ERRORS = {"400": "Bad input, named (column and row)", "401": "Missing or invalid API key",
+           "403": "The API key lacks the scope",
+           "404": "Unknown model, version or route; for feedback, a request id or row never logged",
+           "405": "Wrong method", "409": "The x-request-id was already used by another request",
+           "413": "Body over the size limit", "415": "Not application/json"}
 
 
 def _error_responses(*codes: str) -> dict[str, Any]:
@@ -44,9 +44,24 @@ def _post(summary: str, body_ref: str, schema_ref: str, *errors: str) -> dict[st
                      "responses": {"200": _json(schema_ref, "OK"), **_error_responses(*errors)}}}
 
 
+def _column_schema(col: ColumnSpec) -> dict[str, Any]:
+    """One column's values: its JSON type, null only where the model takes a gap, and the
+    range its type holds (a number outside it is refused, never rounded to infinity)."""
+    import numpy as np
+
+    json_type = _JSON_TYPES[col.kind]
+    schema: dict[str, Any] = {"type": [json_type, "null"] if col.nullable else json_type}
+    dtype = np.dtype(col.numpy_dtype)
+    if col.kind in ("float", "int"):
+        limits = np.finfo(dtype) if col.kind == "float" else np.iinfo(dtype)
+        schema.update(minimum=float(limits.min) if col.kind == "float" else int(limits.min),
+                      maximum=float(limits.max) if col.kind == "float" else int(limits.max))
+    return schema
+
+
 def _row_schema(schema: InputSchema) -> dict[str, Any]:
     return {"type": "object", "additionalProperties": False,
-            "properties": {c.name: _JSON_TYPES[c.kind] for c in schema.columns},
+            "properties": {c.name: _column_schema(c) for c in schema.columns},
             "required": [c.name for c in schema.columns if c.required]}
 
 
@@ -110,17 +125,17 @@ def document(model: str, schema: InputSchema) -> dict[str, Any]:
                                          "401", "404"),
         v2 + "/infer": _post("Predict (Open Inference v2), routed champion/canary",
                              "InferenceRequest", "InferenceResponse",
-                             "400", "401", "404", "405", "413", "415"),
+                             "400", "401", "404", "405", "409", "413", "415"),
         v2 + "/versions/{version}/infer": _post("Predict with one served version",
                                                 "InferenceRequest", "InferenceResponse",
-                                                "400", "401", "404", "405", "413", "415"),
+                                                "400", "401", "404", "405", "409", "413", "415"),
         "/invocations": _post("Predict (MLflow scoring protocol)", "MLflowRequest",
-                              "MLflowResponse", "400", "401", "405", "413", "415"),
+                              "MLflowResponse", "400", "401", "405", "409", "413", "415"),
         "/ping": _get("Health (SageMaker)", "Status", public=True),
         "/health": _get("Health", "Status", public=True),
         "/version": _get("Served version", "Status", "401"),
-        "/feedback": _post("Attach ground-truth labels to logged requests", "Feedback", "Status",
-                           "400", "401", "405", "413", "415"),
+        "/feedback": _post("Attach ground-truth labels to logged requests (all or none)",
+                           "Feedback", "Status", "400", "401", "404", "405", "413", "415"),
         "/deployment": _get("The deployment (admin scope)", "Status", "401", "403"),
         "/deployment/{action}": _post("canary | shadow | promote | rollback | clear (admin scope)",
                                       "Release", "Status", "400", "401", "403", "404", "405"),

@@ -12,8 +12,10 @@ What a crash can lose:
   while it commits share the next commit).
 
 Columns configured as personal data are hashed (HMAC-SHA256 with a secret salt) or dropped
-by the writer thread before anything is written. Labels arrive later through :func:`add_feedback`, keyed by
-request id and row.
+by the writer thread before anything is written. Labels arrive later through
+:func:`add_feedback`, keyed by request id and row: a label for a request or row that was
+never logged is refused (404), never kept to attach to a later prediction; a request id
+given by the client is used once (a second request under it is refused with 409).
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, NotFound, RequestIdTaken
 from .logstore import Store, open_store
 
 FLUSH_SECONDS = 0.05
+LATE_WRITER_SECONDS = 4 * FLUSH_SECONDS  # another worker's queue is committed within it
 RETRY_SECONDS = 1.0
 MAX_BACKLOG = 200_000  # records kept in memory while the database is down
 logger = logging.getLogger("mlmom.serving")
@@ -162,8 +165,26 @@ class PredictionLog:
         self.store.close()
 
     def add_feedback(self, labels: Any) -> int:
-        """:func:`add_feedback` into this log's store."""
-        return add_feedback(self.store, labels)
+        """:func:`add_feedback` into this log's store, once what this worker queued is
+        written; a request another worker answered may still sit in its writer's queue,
+        so unknown rows are looked up again after that writer's next commit."""
+        self.flush()
+        return add_feedback(self.store, labels, settle=LATE_WRITER_SECONDS)
+
+    def flush(self, timeout: float = 5.0) -> None:
+        """Wait until what this worker queued so far is committed (or ``timeout`` passes)."""
+        deadline = time.monotonic() + timeout
+        while self._pending and time.monotonic() < deadline:
+            self._wake.set()
+            time.sleep(0.005)
+
+    def check_new(self, request_id: str) -> None:
+        """Refuse a client's request id that already named a logged (or queued) request:
+        a late label must never attach to the wrong prediction."""
+        if any(item[0] == request_id for item in list(self._pending)) \
+                or self.store.row_counts([request_id]):
+            raise RequestIdTaken(f"request id {request_id!r} was already used: give each "
+                                 "request its own x-request-id (labels are attached by it)")
 
 
 def _plain(arrays: dict[str, Any]) -> dict[str, Any]:
@@ -185,10 +206,13 @@ def _rows(columns: dict[str, Any]) -> int:
     return len(next(iter(columns.values()))) if columns else 0
 
 
-def add_feedback(target: Store | str | Path, labels: Any) -> int:
+def add_feedback(target: Store | str | Path, labels: Any, *, settle: float = 0.0) -> int:
     """Attach ground-truth labels to logged requests: ``[{request_id, label, row?}]``.
 
-    ``target`` is the prediction log: its URI, a SQLite file, or an open store.
+    ``target`` is the prediction log: its URI, a SQLite file, or an open store. All or
+    nothing: a label whose request id or row was never logged is refused (:class:`NotFound`,
+    naming it) and no label of the call is kept. ``settle`` seconds: how long to give writers
+    still committing before an unknown one is refused.
     """
     if not isinstance(labels, list) or not labels:
         raise InvalidInput("'labels' must be a non-empty list of {request_id, label, row}")
@@ -201,12 +225,32 @@ def add_feedback(target: Store | str | Path, labels: Any) -> int:
         if not isinstance(row, int) or isinstance(row, bool) or row < 0:
             raise InvalidInput(f"labels[{i}].row must be a non-negative integer")
         rows.append((item["request_id"], row, json.dumps(item["label"]), time.time()))
-    if isinstance(target, (str, Path)):
-        store = open_store(target)
-        try:
-            store.write_feedback(rows)
-        finally:
+    store = open_store(target) if isinstance(target, (str, Path)) else target
+    try:
+        _check_logged(store, rows, settle)
+        store.write_feedback(rows)
+    finally:
+        if store is not target:
             store.close()
-    else:
-        target.write_feedback(rows)
     return len(rows)
+
+
+def _check_logged(store: Store, rows: list[tuple], settle: float) -> None:
+    """Every label's request was logged with at least that many rows, else NotFound."""
+    unknown = _unknown(store, rows)
+    if unknown and settle:
+        time.sleep(settle)
+        unknown = _unknown(store, rows)
+    if not unknown:
+        return
+    index, (request_id, row, *_), counts = unknown[0]
+    what = (f"no prediction was logged under request id {request_id!r}" if counts is None
+            else f"request {request_id!r} logged {counts} row(s), so it has no row {row}")
+    raise NotFound(f"labels[{index}]: {what}; no label of this call was kept"
+                   + (f" ({len(unknown)} unknown in all)" if len(unknown) > 1 else ""))
+
+
+def _unknown(store: Store, rows: list[tuple]) -> list[tuple[int, tuple, int | None]]:
+    counts = store.row_counts([r[0] for r in rows])
+    return [(i, r, counts.get(r[0])) for i, r in enumerate(rows)
+            if r[1] >= counts.get(r[0], 0)]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import InvalidInput
-from .schema import V2_NUMERIC, InputSchema
+from .schema import V2_NUMERIC, InputSchema, v2_datatype
 
 MLFLOW_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 
@@ -68,26 +68,34 @@ def _tensor(tensor: Any, index: int) -> tuple[str, list[int], str, list[Any]]:
         raise InvalidInput(f"{where}: unsupported datatype {datatype!r}")
     if not isinstance(data, list):
         raise InvalidInput(f"{where}: 'data' must be a list")
-    flat = _flatten(data)
+    flat = _flatten(data, len(shape), where)
     if len(flat) != math.prod(shape):
         raise InvalidInput(f"{where}: shape {shape} needs {math.prod(shape)} values, "
                            f"'data' has {len(flat)}")
-    _check_datatype(where, datatype, flat)
+    _check_datatype(where, datatype, flat, math.prod(shape[1:]))
     return name, shape, datatype, flat
 
 
-def _flatten(data: list[Any]) -> list[Any]:
-    """Row-major flattening of nested lists (v2 allows both flat and nested data)."""
+def _flatten(data: list[Any], depth: int, where: str, row: int | None = None) -> list[Any]:
+    """Row-major flattening of nested lists (v2 allows both flat and nested data), nested
+    at most as deep as the tensor's shape has dimensions; ``row``: the top-level index."""
     if not any(isinstance(v, list) for v in data):
         return data
     flat: list[Any] = []
-    for value in data:
-        flat.extend(_flatten(value) if isinstance(value, list) else [value])
+    for index, value in enumerate(data):
+        if not isinstance(value, list):
+            flat.append(value)
+            continue
+        at = index if row is None else row
+        if depth <= 1:
+            raise InvalidInput(f"{where}: 'data' is nested deeper than its shape at row {at}")
+        flat.extend(_flatten(value, depth - 1, where, at))
     return flat
 
 
-def _check_datatype(where: str, datatype: str, values: list[Any]) -> None:
-    """The values are what the declared datatype says they are."""
+def _check_datatype(where: str, datatype: str, values: list[Any], width: int) -> None:
+    """The values are what the declared datatype says they are; a bad one is named by its
+    row (and, in a tensor of many columns, its place in the row)."""
     if datatype == "BYTES":
         ok = lambda v: v is None or isinstance(v, str)  # noqa: E731
     elif datatype == "BOOL":
@@ -98,8 +106,9 @@ def _check_datatype(where: str, datatype: str, values: list[Any]) -> None:
         ok = lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))  # noqa: E731
     bad = next((i for i, v in enumerate(values) if not ok(v)), None)
     if bad is not None:
-        raise InvalidInput(f"{where}: datatype {datatype} but value {values[bad]!r} at "
-                           f"position {bad}")
+        row, place = divmod(bad, max(width, 1))
+        raise InvalidInput(f"{where}: datatype {datatype} but value {values[bad]!r} at row "
+                           f"{row}" + (f", column {place}" if width > 1 else ""))
 
 
 def _check_column_tensor(name: str, shape: list[int], datatype: str, schema: InputSchema) -> None:
@@ -184,6 +193,9 @@ def _split(value: Any, schema: InputSchema) -> dict[str, list[Any]]:
     names = value.get("columns", schema.names)
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
         raise InvalidInput("'dataframe_split.columns' must be a list of column names")
+    twice = next((n for i, n in enumerate(names) if n in names[:i]), None)
+    if twice is not None:
+        raise InvalidInput(f"'dataframe_split.columns' names column {twice!r} twice")
     return _rows(value["data"], names, "dataframe_split.data")
 
 
@@ -204,12 +216,8 @@ def _records(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return {name: [r[name] for r in records] for name in names}
 
 
-_V2_DATATYPES = {"i": "INT64", "u": "UINT64", "f": "FP64", "b": "BOOL"}
-
-
 def _v2_tensor(name: str, array, shape: list[int]) -> dict[str, Any]:
-    kind = array.dtype.kind
-    datatype = "FP32" if array.dtype.name == "float32" else _V2_DATATYPES.get(kind, "BYTES")
+    datatype = v2_datatype(array.dtype)
     data = array.reshape(-1).tolist() if datatype != "BYTES" else [str(v) for v in array.reshape(-1)]
     return {"name": name, "shape": shape, "datatype": datatype, "data": data}
 

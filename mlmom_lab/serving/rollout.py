@@ -87,7 +87,11 @@ def live_workers(state_dir: Path) -> list[WorkerState]:
     """The records of the workers that are alive now and follow this folder's deployment, by
     pid; the records of dead workers, and those copied here with the project, removed."""
     found, here = [], str(Path(state_dir).resolve())
-    for path in sorted(folder_of(state_dir).glob("*.json")):
+    # <pid>.json only: a record being rewritten has a twin, the atomic write's ``.tmp-*.json``
+    # (pathlib's glob matches dot files), which once read as a second worker of the same pid.
+    for path in sorted(folder_of(state_dir).glob("[0-9]*.json")):
+        if not path.stem.isdigit():
+            continue
         state = _read(path)
         if state is None:
             continue  # half-gone or foreign: not a worker's record

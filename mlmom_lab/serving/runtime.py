@@ -15,8 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from ..errors import InvalidInput
 from ..registry.onnx import column_feeds
-from .schema import InputSchema, from_signature
+from .schema import InputSchema, from_signature, v2_datatype
+
+FLOAT32_SAFE = 1e38  # below float32's largest (3.4e38): the twin casts inputs to float32
+INT_EXACT_IN_FLOAT32 = 2**24  # integers above it are rounded by a float32 cast
 
 
 @dataclass
@@ -27,6 +31,45 @@ class Prediction:
     probabilities: np.ndarray | None = None
     classes: list[Any] | None = None
     engine: str = "native"
+
+
+@dataclass(frozen=True)
+class OutputSpec:
+    """What a version answers, in the types the model itself answers in (read from its own
+    answer to its input example): v2 metadata lists it, and the twin's answers are given in
+    it, so the engine that answered never shows in a type."""
+
+    values: np.dtype
+    probabilities: np.dtype | None = None
+    classes: tuple[Any, ...] = ()
+
+    @classmethod
+    def of(cls, prediction: Prediction) -> "OutputSpec":
+        probabilities = prediction.probabilities
+        return cls(prediction.values.dtype, None if probabilities is None else probabilities.dtype,
+                   tuple(prediction.classes or ()))
+
+    def as_v2(self) -> list[dict[str, Any]]:
+        """The outputs as Open Inference v2 model metadata lists them."""
+        outputs = [{"name": "predict", "datatype": v2_datatype(self.values), "shape": [-1]}]
+        if self.probabilities is not None:
+            outputs.append({"name": "predict_proba", "datatype": v2_datatype(self.probabilities),
+                            "shape": [-1, len(self.classes)],
+                            "parameters": {"classes": [str(c) for c in self.classes]}})
+        return outputs
+
+    def labels(self, probabilities: np.ndarray) -> np.ndarray:
+        """The most probable class of each row, in the type the model's labels have."""
+        return np.asarray(self.classes, dtype=object)[probabilities.argmax(axis=1)] \
+            .astype(self.values)
+
+    def conform(self, prediction: Prediction) -> Prediction:
+        """``prediction`` in the model's own types (a float32 twin's answers as float64)."""
+        values = prediction.values.astype(self.values, copy=False)
+        probabilities = prediction.probabilities
+        if probabilities is not None and self.probabilities is not None:
+            probabilities = probabilities.astype(self.probabilities, copy=False)
+        return Prediction(values, probabilities, prediction.classes, prediction.engine)
 
 
 @dataclass
@@ -42,33 +85,67 @@ class ModelRuntime:
     onnx_below: int = 0
     load_seconds: float = 0.0
     task: str = ""
+    twin_gaps: frozenset[str] = frozenset()  # columns whose gaps the twin answers as the model
+    outputs: OutputSpec | None = None  # set once the model has answered its example
+    labels_by_argmax: bool = False  # predict is the most probable class: one pass, not two
     batcher: Any = field(default=None, repr=False, compare=False)  # set by the serving app
 
     def predict(self, columns: dict[str, np.ndarray]) -> Prediction:
         rows = len(next(iter(columns.values())))
-        if self.onnx is not None and rows < self.onnx_below:
+        if self.onnx is not None and rows < self.onnx_below and self._twin_takes(columns):
             return self._predict_onnx(columns)
         return self._predict_native(columns)
+
+    def _twin_takes(self, columns: dict[str, np.ndarray]) -> bool:
+        """The twin answers as the model only where parity was checked: numbers float32
+        holds exactly enough, and gaps only in the columns where its gap parity passed."""
+        for name, column in columns.items():
+            kind = column.dtype.kind
+            if kind == "f":
+                with np.errstate(invalid="ignore"):
+                    if (np.abs(column) > FLOAT32_SAFE).any():
+                        return False
+                if name not in self.twin_gaps and np.isnan(column).any():
+                    return False
+            elif kind in "iu":
+                if len(column) and np.abs(column).max() > INT_EXACT_IN_FLOAT32:
+                    return False
+            elif kind == "O" and name not in self.twin_gaps and (column == None).any():  # noqa: E711
+                return False
+        return True
 
     def _predict_native(self, columns: dict[str, np.ndarray]) -> Prediction:
         import pandas as pd
 
-        frame = pd.DataFrame(columns, columns=self.schema.names)
-        values = np.asarray(self.native.predict(frame))
-        if hasattr(self.native, "predict_proba"):
-            return Prediction(values, np.asarray(self.native.predict_proba(frame)),
-                              list(self.native.classes_), "native")
+        try:
+            if hasattr(self.native, "answer"):  # an ONNX graph: one run, on the columns
+                values, probabilities = self.native.answer(columns, self.schema.names)
+            else:
+                frame = pd.DataFrame(columns, columns=self.schema.names)
+                probabilities = (np.asarray(self.native.predict_proba(frame))
+                                 if hasattr(self.native, "predict_proba") else None)
+                values = (self.outputs.labels(probabilities) if self.labels_by_argmax
+                          else np.asarray(self.native.predict(frame)))
+        except (ValueError, TypeError) as exc:  # what the model refuses, the server refuses
+            first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+            raise InvalidInput(f"the model refuses this input: {first}") from None
+        if probabilities is not None:
+            return Prediction(values, probabilities, list(self.native.classes_), "native")
         return Prediction(values, engine="native")
 
     def _predict_onnx(self, columns: dict[str, np.ndarray]) -> Prediction:
         outputs = self.onnx.run(None, column_feeds(columns, self.onnx_inputs))
         if hasattr(self.native, "predict_proba"):
-            return Prediction(np.asarray(outputs[0]), np.asarray(outputs[1]),
-                              list(self.native.classes_), "onnx")
-        return Prediction(np.asarray(outputs[0]).reshape(-1), engine="onnx")
+            # float32 sums can end a hair above 1 (1.0000004): never a probability above 1
+            answer = Prediction(np.asarray(outputs[0]).reshape(-1), np.clip(outputs[1], 0.0, 1.0),
+                                list(self.native.classes_), "onnx")
+        else:
+            answer = Prediction(np.asarray(outputs[0]).reshape(-1), engine="onnx")
+        return self.outputs.conform(answer) if self.outputs is not None else answer
 
 
-def load(project, ref: str, *, providers: list[str] | None = None) -> ModelRuntime:
+def load(project, ref: str, *, providers: list[str] | None = None,
+         twin: bool = True) -> ModelRuntime:
     """Load ``ref`` (``3``, ``champion``, ``model@champion``), warm it and calibrate it."""
     from .. import registry
     from ..mlflow_store import client, use_project
@@ -78,41 +155,69 @@ def load(project, ref: str, *, providers: list[str] | None = None) -> ModelRunti
     name, version = registry.parse_ref(ref, project.spec.model)
     info = registry.get_version(name, version, project)
     onnx_path = (client(project).download_artifacts(info.run_id, "onnx/model.onnx")
-                 if info.onnx.get("status") == "ok" else None)
+                 if twin and info.onnx.get("status") == "ok" else None)
     return assemble(info.name, info.version, info.task, info.source, info.onnx, onnx_path,
-                    providers=providers, began=began)
+                    refuses_gaps=info.refuses_gaps, providers=providers, began=began)
 
 
-def load_bundle(folder: Path, *, providers: list[str] | None = None) -> ModelRuntime:
+def load_bundle(folder: Path, *, providers: list[str] | None = None,
+                twin: bool = True) -> ModelRuntime:
     """Load a version exported by :func:`mlmom_lab.deploy.bundle.export` (no registry needed)."""
     import json
 
     began = time.perf_counter()
     meta = json.loads((folder / "version.json").read_text())
-    onnx_path = folder / "model.onnx" if meta["onnx"].get("status") == "ok" else None
+    onnx_path = folder / "model.onnx" if twin and meta["onnx"].get("status") == "ok" else None
     return assemble(meta["name"], meta["version"], meta["task"], str(folder / "model"),
-                    meta["onnx"], onnx_path, providers=providers, began=began)
+                    meta["onnx"], onnx_path, refuses_gaps=meta.get("refuses_gaps", ()),
+                    providers=providers, began=began)
 
 
 def assemble(name: str, version: str, task: str, model_uri: str, onnx: dict[str, Any],
-             onnx_path: str | Path | None, *, providers: list[str] | None = None,
-             began: float | None = None) -> ModelRuntime:
-    """A runtime from an MLflow model and, when it passed parity, its ONNX twin; warm."""
+             onnx_path: str | Path | None, *, refuses_gaps=(),
+             providers: list[str] | None = None, began: float | None = None) -> ModelRuntime:
+    """A runtime from an MLflow model (loaded through the flavor it was logged with) and,
+    when it passed parity, its ONNX twin; warm. ``refuses_gaps`` names the columns the model
+    takes no missing value in (a gap there is a 400)."""
     import mlflow
-    import mlflow.sklearn
+
+    from ..registry.kinds import load as load_native
 
     began = time.perf_counter() if began is None else began
-    native = mlflow.sklearn.load_model(model_uri)
-    schema = from_signature(mlflow.models.Model.load(model_uri).signature)
+    native = load_native(model_uri)
+    schema = from_signature(mlflow.models.Model.load(model_uri).signature, refuses_gaps)
     runtime = ModelRuntime(name, version, schema, native, task=task)
+    example = _example(model_uri, schema)
+    answer = runtime._predict_native(example)
+    runtime.outputs = OutputSpec.of(answer)
+    runtime.labels_by_argmax = _predicts_by_argmax(native, answer)
     if onnx_path is not None:
         from ..registry.onnx import session
 
         runtime.onnx = session(str(onnx_path), providers)
         runtime.onnx_inputs = [tuple(pair) for pair in onnx["inputs"]]
-        runtime.onnx_below = calibrate(runtime, _example(model_uri, schema), onnx)
+        runtime.twin_gaps = frozenset(onnx.get("gaps", ()))
+        runtime.onnx_below = calibrate(runtime, example, onnx)
     runtime.load_seconds = time.perf_counter() - began
     return runtime
+
+
+# Classifiers whose predict is, by definition, the class of largest predict_proba (ties go to
+# the first class either way): the native path runs them once per request, not twice.
+ARGMAX_CLASSIFIERS = frozenset({
+    "RandomForestClassifier", "ExtraTreesClassifier", "DecisionTreeClassifier",
+    "ExtraTreeClassifier", "GradientBoostingClassifier", "HistGradientBoostingClassifier",
+    "LogisticRegression", "XGBClassifier", "LGBMClassifier"})
+
+
+def _predicts_by_argmax(native: Any, answer: Prediction) -> bool:
+    """Whether labels may come from the probabilities: a classifier known to predict by
+    argmax, whose own answer to the example says so too."""
+    last = native.steps[-1][1] if hasattr(native, "steps") else native
+    if type(last).__name__ not in ARGMAX_CLASSIFIERS or answer.probabilities is None:
+        return False
+    classes = np.asarray(answer.classes, dtype=object)
+    return classes[answer.probabilities.argmax(axis=1)].tolist() == answer.values.tolist()
 
 
 def _example(source: str, schema: InputSchema) -> dict[str, np.ndarray]:

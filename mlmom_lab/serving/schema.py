@@ -31,13 +31,27 @@ V2_NUMERIC = {"FP64", "FP32", "FP16", "INT64", "INT32", "INT16", "INT8", "UINT64
               "UINT16", "UINT8"}
 
 
+def v2_datatype(dtype: np.dtype) -> str:
+    """The Open Inference v2 datatype of a numpy dtype (text and objects are BYTES)."""
+    if dtype.kind == "b":
+        return "BOOL"
+    if dtype.kind == "f":
+        return f"FP{dtype.itemsize * 8}"
+    if dtype.kind in "iu":
+        return dtype.name.upper()
+    return "BYTES"
+
+
 @dataclass(frozen=True)
 class ColumnSpec:
-    """One input column: its name, MLflow type, v2 datatype, and whether it may be left out."""
+    """One input column: its name, MLflow type, v2 datatype, whether it may be left out, and
+    whether the model takes a missing value in it (measured when the version was registered:
+    a column the model refuses gaps in gets a 400 for null or NaN, never a made-up answer)."""
 
     name: str
     type: str
     required: bool = True
+    gaps: bool = True
 
     @property
     def datatype(self) -> str:
@@ -47,10 +61,20 @@ class ColumnSpec:
     def kind(self) -> str:
         return _TYPES[self.type][2]
 
+    @property
+    def numpy_dtype(self) -> str:
+        return _TYPES[self.type][1]
+
     def as_v2(self) -> dict[str, Any]:
         """The column as Open Inference v2 model metadata lists an input."""
         return {"name": self.name, "datatype": self.datatype, "shape": [-1],
-                "parameters": {"required": self.required}}
+                "parameters": {"required": self.required, "nullable": self.nullable}}
+
+    @property
+    def nullable(self) -> bool:
+        """Whether null (or NaN) is answered: never in an integer column (the signature's type
+        has no gap), else where the model takes gaps."""
+        return self.gaps and self.kind != "int"
 
 
 @dataclass(frozen=True)
@@ -94,8 +118,9 @@ class InputSchema:
         return tuple(c.name for c in self.columns if c.required)
 
 
-def from_signature(signature) -> InputSchema:
-    """The schema of an MLflow ``ModelSignature`` with named columns."""
+def from_signature(signature, refuses_gaps: list[str] | tuple[str, ...] = ()) -> InputSchema:
+    """The schema of an MLflow ``ModelSignature`` with named columns; ``refuses_gaps``
+    names the columns the model takes no missing value in."""
     if signature is None or not signature.inputs.has_input_names():
         raise InvalidInput("the model's signature has no named columns")
     columns = []
@@ -104,7 +129,8 @@ def from_signature(signature) -> InputSchema:
         if type_name not in _TYPES:
             raise InvalidInput(f"column {col.name!r} has type {type_name}, which serving "
                                "does not support")
-        columns.append(ColumnSpec(col.name, type_name, bool(getattr(col, "required", True))))
+        columns.append(ColumnSpec(col.name, type_name, bool(getattr(col, "required", True)),
+                                  col.name not in refuses_gaps))
     return InputSchema(tuple(columns))
 
 
@@ -121,11 +147,14 @@ def _row_count(batch: Mapping[str, Any]) -> int:
 def _typed(col: ColumnSpec, values: Sequence[Any] | np.ndarray | None, rows: int) -> np.ndarray:
     """One column as a numpy array of the signature's type."""
     if values is None:  # an optional column left out
+        if not col.gaps:
+            raise _refused_gap(col, 0, "left out")
         return np.full(rows, np.nan) if col.kind == "float" else np.full(rows, None, object)
     array = values if isinstance(values, np.ndarray) else _array(values)
     if array.ndim != 1:
-        raise InvalidInput(f"column {col.name!r} must be one value per row, got shape "
-                           f"{list(array.shape)}")
+        nested = next((i for i, v in enumerate(values) if np.ndim(v) > 0), 0)
+        raise InvalidInput(f"column {col.name!r} must be one value per row, got "
+                           f"{_shown(values[nested])} at row {nested}")
     converter = {"float": _floats, "int": _ints, "bool": _bools, "str": _strings}[col.kind]
     return converter(col, array)
 
@@ -141,30 +170,75 @@ def _array(values: Sequence[Any]) -> np.ndarray:
     return array if array.dtype.kind in "fiub" else np.asarray(values, dtype=object)
 
 
-def _bad(col: ColumnSpec, row: int, value: Any) -> InvalidInput:
-    if isinstance(value, np.generic):  # name the value as the caller sent it: True, not np.True_
+def _shown(value: Any) -> str:
+    """A value as the caller sent it (True, not np.True_), cut to 40 characters."""
+    if isinstance(value, np.generic):
         value = value.item()
-    shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+    elif isinstance(value, np.ndarray):
+        value = value.tolist()
+    return repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+
+
+def _bad(col: ColumnSpec, row: int, value: Any) -> InvalidInput:
+    value = value.item() if isinstance(value, np.generic) else value
+    shown = _shown(value)
     return InvalidInput(f"column {col.name!r} expects {col.type} ({col.datatype}), got "
                         f"{type(value).__name__} {shown} at row {row}")
 
 
+def _refused_gap(col: ColumnSpec, row: int, what: str) -> InvalidInput:
+    return InvalidInput(f"column {col.name!r} takes no missing values ({what} at row {row}): "
+                        "the model refuses them")
+
+
 def _floats(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
     if array.dtype.kind in "fiu":
-        return array.astype(_TYPES[col.type][1], copy=False)
-    out = np.empty(len(array), dtype=_TYPES[col.type][1])
-    for row, value in enumerate(array):
-        if value is None:
-            out[row] = np.nan
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            out[row] = value
-        else:
-            raise _bad(col, row, value)
+        out = _cast(col, array)
+    else:
+        out = np.empty(len(array), dtype=_TYPES[col.type][1])
+        for row, value in enumerate(array):
+            if value is None:
+                out[row] = np.nan
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                out[row] = _cast(col, np.asarray([value]), row)[0]
+            else:
+                raise _bad(col, row, value)
+    return _finite(col, out, array)
+
+
+def _cast(col: ColumnSpec, array: np.ndarray, first_row: int = 0) -> np.ndarray:
+    """Numbers as the column's float type; one too large for it is refused, not made inf."""
+    with np.errstate(over="ignore"):
+        out = array.astype(_TYPES[col.type][1], copy=False)
+    overflowed = np.isinf(out) & np.isfinite(array.astype(np.float64))
+    if overflowed.any():
+        row = int(np.argmax(overflowed))
+        raise _overflow(col, array[row].item(), first_row + row)
+    return out
+
+
+def _finite(col: ColumnSpec, out: np.ndarray, raw: np.ndarray) -> np.ndarray:
+    """No infinity ever; NaN only where the model takes gaps."""
+    bad = ~np.isfinite(out)
+    if not bad.any():
+        return out
+    infinite = np.isinf(out)
+    if infinite.any():
+        row = int(np.argmax(infinite))
+        raise InvalidInput(f"column {col.name!r} expects a finite number, got "
+                           f"{'-' if out[row] < 0 else ''}Infinity at row {row}")
+    if not col.gaps:
+        row = int(np.argmax(bad))
+        raise _refused_gap(col, row, "null" if raw[row] is None else "NaN")
     return out
 
 
 def _ints(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
+    limits = np.iinfo(_TYPES[col.type][1])
     if array.dtype.kind in "iu":
+        outside = (array < limits.min) | (array > limits.max)
+        if outside.any():
+            raise _overflow(col, array[int(np.argmax(outside))], int(np.argmax(outside)))
         return array.astype(_TYPES[col.type][1], copy=False)
     out = np.empty(len(array), dtype=_TYPES[col.type][1])
     for row, value in enumerate(array):
@@ -172,10 +246,17 @@ def _ints(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
             raise InvalidInput(f"column {col.name!r} is an integer column: null or NaN at row "
                                f"{row} is not allowed")
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-                or float(value) != int(value):
+                or not math.isfinite(value) or float(value) != int(value):
             raise _bad(col, row, value)
+        if not limits.min <= int(value) <= limits.max:
+            raise _overflow(col, value, row)
         out[row] = int(value)
     return out
+
+
+def _overflow(col: ColumnSpec, value: Any, row: int) -> InvalidInput:
+    return InvalidInput(f"column {col.name!r} ({col.type}, {col.datatype}) cannot hold "
+                        f"{value!r} at row {row}: it overflows the type")
 
 
 def _bools(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
@@ -189,6 +270,8 @@ def _bools(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
 
 def _strings(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
     for row, value in enumerate(array):
+        if value is None and not col.gaps:
+            raise _refused_gap(col, row, "null")
         if value is not None and not isinstance(value, str):
             raise _bad(col, row, value)
     return array.astype(object, copy=False)

@@ -144,7 +144,7 @@ def test_every_kind_of_explainer_is_additive(estimator, kind, output):
     assert seen.kind == kind and seen.output_name == output
     rows = X.iloc[:4]
     explanations = ShapExplainer(seen, X.iloc[100:200]).explain(rows)
-    outputs = seen.output(rows)
+    outputs = seen.outputs(rows)[:, -1]  # a binary model: the positive class's output
     for explanation, expected in zip(explanations, outputs):
         assert explanation.algorithm == kind
         assert explanation.total == pytest.approx(expected, abs=1e-6)
@@ -166,7 +166,59 @@ def test_a_model_it_cannot_open_up_is_explained_by_permutation():
     seen = view(model, numeric)
     assert seen.kind == "permutation" and seen.output_name == "prediction"
     explanation = ShapExplainer(seen, numeric.iloc[:30]).explain(numeric.iloc[:2])[0]
-    assert explanation.total == pytest.approx(seen.output(numeric.iloc[:1])[0], abs=1e-6)
+    assert explanation.total == pytest.approx(seen.outputs(numeric.iloc[:1])[0, 0], abs=1e-6)
+    assert explanation.target is None
+
+
+def _three_plans(n=600, seed=3):
+    X, _ = _synthetic(n, seed)
+    y = np.array(["basic", "plus", "pro"])[np.digitize(X["charges"].fillna(60), [50, 80])]
+    return X, y
+
+
+@pytest.mark.parametrize("estimator, kind, scale", [
+    ("forest", "tree", "probability"),
+    ("histgb", "tree", "margin"),
+    ("xgboost", "tree", "margin"),
+    ("lightgbm", "tree", "margin"),
+    ("neighbours", "permutation", "probability"),
+])
+def test_a_multiclass_model_is_explained_per_class(estimator, kind, scale):
+    """The predicted class by default, any class on request; additive either way, with
+    XGBoost and LightGBM read by SHAP's TreeExplainer inside a pipeline."""
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from mlmom_lab.errors import InvalidInput
+
+    made = {"forest": lambda: RandomForestClassifier(n_estimators=20, random_state=0),
+            "histgb": lambda: HistGradientBoostingClassifier(max_iter=20),
+            "xgboost": lambda: pytest.importorskip("xgboost").XGBClassifier(n_estimators=20),
+            "lightgbm": lambda: pytest.importorskip("lightgbm").LGBMClassifier(
+                n_estimators=20, verbose=-1),
+            "neighbours": lambda: KNeighborsClassifier(15)}[estimator]()
+    X, plans = _three_plans()
+    labels = np.unique(plans)
+    y = plans if estimator != "xgboost" else np.searchsorted(labels, plans)  # XGBoost: 0..k-1
+    model = _pipeline(made).fit(X, y)
+    seen = view(model, X)
+    assert seen.kind == kind and seen.output_name == f"{scale} of the predicted class"
+    rows = X.iloc[:6]
+    outputs, predicted = seen.outputs(rows), model.predict(rows)
+    explainer = ShapExplainer(seen, X.iloc[100:200])
+    for i, explanation in enumerate(explainer.explain(rows)):
+        assert explanation.target == predicted[i]
+        column = list(seen.classes).index(predicted[i])
+        assert explanation.output_name == f"{scale} of {seen.classes[column]!r}"
+        assert explanation.total == pytest.approx(outputs[i, column], abs=1e-5)
+    chosen = seen.classes[0]
+    for i, explanation in enumerate(explainer.explain(rows, target=str(chosen))):
+        assert explanation.target == chosen
+        assert explanation.total == pytest.approx(outputs[i, 0], abs=1e-5)
+    lime = LimeExplainer(seen, X.iloc[100:200], samples=300).explain(rows.iloc[:1], chosen)[0]
+    assert lime.target == chosen and lime.output == pytest.approx(outputs[0, 0])
+    with pytest.raises(InvalidInput, match="class 'gold' is not one of the model's classes"):
+        explainer.explain(rows, target="gold")
 
 
 def test_personal_data_in_the_log_cannot_be_explained(served, tmp_path):

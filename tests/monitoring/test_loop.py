@@ -6,6 +6,7 @@ import shutil
 import sys
 import time
 
+import numpy as np
 import pytest
 import yaml
 
@@ -21,7 +22,7 @@ from ..helpers import start_server
 
 POLICY = {"on": ["drift"], "target_column": "churned", "recent_param": "prepare.recent",
           "params": {"register.auto_champion": False, "prepare.n_rows": 400,
-                     "train.n_iter": 2},
+                     "train.n_iter": 2, "train.candidates": "xgboost"},
           "recent_rows": 2000, "holdout": 0.3, "metric": "accuracy", "margin": 0.0,
           "canary_weight": 0.5, "min_samples": 150}
 
@@ -209,3 +210,44 @@ def test_a_schedule_retrains_without_an_alert(scheduled):
     assert run_check(scheduled, now=now + 3600).loop["history"] == []  # not due yet
     later = run_check(scheduled, now=now + 86400 + 1).loop
     assert later["history"][-1]["message"].startswith("schedule (every 1d): retrained on 210 ")
+
+
+@pytest.mark.parametrize("library", ["xgboost", "lightgbm"])
+def test_boosted_trees_learn_incrementally_by_more_rounds(tmp_path, library):
+    """The incremental strategy on an XGBoost or LightGBM champion (bare or in a pipeline):
+    more boosting rounds on top of its trees, registered as the challenger."""
+    import pandas as pd
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from mlmom_lab import registry
+    from mlmom_lab.config import load_project
+    from mlmom_lab.monitoring.loop import _incremental
+    from mlmom_lab.monitoring.reference import TARGET
+
+    from ..helpers import notebook, spec
+
+    boosting = pytest.importorskip(library)
+    made = (boosting.XGBClassifier(n_estimators=10) if library == "xgboost"
+            else boosting.LGBMClassifier(n_estimators=10, verbose=-1))
+    notebook(tmp_path / "noop.ipynb", "", "pass")
+    spec(tmp_path, {"noop": {"notebook": "noop.ipynb"}})
+    project = load_project(tmp_path)
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
+    y = (X.a + 0.3 * X.b > 0).astype(int)
+    model = make_pipeline(StandardScaler(), made).fit(X.head(200), y.head(200))
+    first = registry.register_model(model, X.head(5), held_out=X.tail(100), project=project)
+    rows = X.iloc[200:300].assign(**{TARGET: y.iloc[200:300]})
+    holdout = X.iloc[300:].assign(**{TARGET: y.iloc[300:]})
+    challenger, how = _incremental(project, first.version, rows, holdout, epochs=3)
+    assert how == f"10 more {'XGBoost' if library == 'xgboost' else 'LightGBM'} rounds"
+    updated = registry.get_version(None, challenger, project)
+    # onnxmltools converts n_estimators trees: a continued booster's twin keeps them all
+    assert "challenger" in updated.aliases and updated.onnx["status"] == "ok"
+    from mlmom_lab.registry.kinds import load
+
+    learner = load(updated.source).steps[-1][1]
+    rounds = (learner.get_booster().num_boosted_rounds() if library == "xgboost"
+              else learner.booster_.current_iteration())
+    assert rounds == 20

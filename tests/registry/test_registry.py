@@ -189,7 +189,8 @@ def test_version_from_the_pipeline_carries_lineage(example_run):
     assert lineage["pipeline_run_id"] == result.run_id
     assert set(lineage["stages"]) == {"prepare", "train", "evaluate", "register"}
     train = lineage["stages"]["train"]
-    assert train["params"] == {"n_iter": 6, "cv": 3, "seed": 7, "scoring": "roc_auc"}
+    assert train["params"] == {"n_iter": 6, "cv": 3, "seed": 7, "scoring": "roc_auc",
+                               "candidates": "forest,xgboost"}
     assert train["executed_notebook"].endswith(f"{result.run_id}/train.ipynb")
     assert train["mlflow_run_id"] == result.stage("train").mlflow_run_id
     import mlflow

@@ -45,7 +45,7 @@ def test_health_metadata_and_version(server):
     status, meta = call(base, f"/v2/models/{project.spec.model}")
     assert status == 200 and meta["versions"] == ["1"]
     assert {"name": "contract", "datatype": "BYTES", "shape": [-1],
-            "parameters": {"required": True}} in meta["inputs"]
+            "parameters": {"required": True, "nullable": True}} in meta["inputs"]
     assert call(base, f"/v2/models/{project.spec.model}/ready") == (
         200, {"name": project.spec.model, "ready": True})
     assert call(base, "/version")[1]["version"] == "1"
@@ -123,6 +123,19 @@ def test_every_request_is_logged_with_its_id_and_feedback_joins(server, records)
         {"request_id": "order-1234", "row": i, "label": i % 2} for i in range(len(records))]})
     assert (status, answer) == (200, {"accepted": len(records)})
     assert call(base, "/feedback", {"labels": [{"label": 1}]})[0] == 400
+    status, answer = call(base, "/feedback", {"labels": [
+        {"request_id": "order-1234", "row": len(records), "label": 1}]})
+    assert status == 404 and f"so it has no row {len(records)}" in answer["error"]
+    status, answer = call(base, "/feedback", {"labels": [{"request_id": "order-9", "label": 1}]})
+    assert status == 404 and "no prediction was logged under request id 'order-9'" in answer["error"]
+    again = urllib.request.Request(base + "/invocations",
+                                   json.dumps({"dataframe_records": records}).encode(),
+                                   headers={"content-type": "application/json",
+                                            "x-request-id": "order-1234"})
+    with pytest.raises(urllib.error.HTTPError) as reused:
+        urllib.request.urlopen(again, timeout=60)
+    assert reused.value.code == 409
+    assert "request id 'order-1234' was already used" in json.loads(reused.value.read())["error"]
     db = project.root / ".mlmom" / "predictions.db"
     for _ in range(100):  # written in the background within ~50 ms
         conn = sqlite3.connect(db)

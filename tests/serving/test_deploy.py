@@ -74,7 +74,7 @@ def deploy(root, *args):
     """``mlmom deploy ARGS``: it says the change is live on both workers; the new status."""
     result = mlmom("deploy", *args, cwd=root, check=True)
     assert re.search(r" live on 2 of 2 workers in \d+\.\d s$", result.stdout.splitlines()[-1]), \
-        result.stdout
+        result.stdout + who_follows(root)
     return json.loads(mlmom("deploy", "status", "--json", cwd=root, check=True).stdout)
 
 
@@ -199,6 +199,25 @@ def test_a_champion_moved_in_the_registry_is_reported_live(live):
     assert re.fullmatch(rf"deployment: champion v{target} live on 2 of 2 workers in \d+\.\d s",
                         out.splitlines()[1]), out
     served_everywhere(port, current["seq"] + 1)
+
+
+def who_follows(root) -> str:
+    """Each live worker record of the project and the process behind it (to tell, when a
+    count is off, which process it was)."""
+    import psutil
+
+    from mlmom_lab.config import STATE_DIR
+    from mlmom_lab.serving.rollout import live_workers
+
+    lines = []
+    for state in live_workers(root / STATE_DIR):
+        try:
+            process = psutil.Process(state.pid)
+            seen = f"{process.status()} ppid {process.ppid()} {' '.join(process.cmdline())[:160]}"
+        except psutil.Error as exc:
+            seen = repr(exc)
+        lines.append(f"\n  worker {state.pid} seq {state.seq}: {seen}")
+    return "".join(lines)
 
 
 def workers(port):

@@ -7,7 +7,7 @@ import sqlite3
 import numpy as np
 import pytest
 
-from mlmom_lab.errors import InvalidInput
+from mlmom_lab.errors import InvalidInput, NotFound, RequestIdTaken
 from mlmom_lab.serving.predlog import PredictionLog, add_feedback, salt_for
 
 
@@ -80,6 +80,10 @@ def test_salt_is_kept_private(tmp_path, monkeypatch):
 
 def test_feedback_validation_and_storage(tmp_path, uri):
     path = tmp_path / "p.db"
+    log = PredictionLog(uri("p.db"))
+    record(log, "r1", x=[1.0])
+    record(log, "r2", x=[1.0, 2.0, 3.0, 4.0])
+    log.close()
     assert add_feedback(uri("p.db"), [{"request_id": "r1", "label": 1}, {"request_id": "r2", "label": "yes",
                                                                    "row": 3}]) == 2
     assert [(r["request_id"], r["row"], json.loads(r["label"])) for r in rows(path, "feedback")] == [
@@ -88,6 +92,35 @@ def test_feedback_validation_and_storage(tmp_path, uri):
                          ([{"request_id": "r", "label": 1, "row": -1}], "non-negative")]:
         with pytest.raises(InvalidInput, match=message):
             add_feedback(uri("p.db"), bad)
+
+
+def test_a_label_for_a_request_or_row_never_logged_is_refused_and_none_of_its_call_kept(
+        tmp_path, uri):
+    log = PredictionLog(uri("p.db"))
+    record(log, "seen", x=[1.0, 2.0])
+    log.close()
+    good = {"request_id": "seen", "row": 1, "label": 0}
+    with pytest.raises(NotFound, match=r"labels\[1\]: no prediction was logged under "
+                                       r"request id 'typo'; no label of this call was kept"):
+        add_feedback(uri("p.db"), [good, {"request_id": "typo", "label": 1}])
+    with pytest.raises(NotFound, match=r"labels\[0\]: request 'seen' logged 2 row\(s\), so "
+                                       r"it has no row 2"):
+        add_feedback(uri("p.db"), [{"request_id": "seen", "row": 2, "label": 1}, good])
+    assert rows(tmp_path / "p.db", "feedback") == []  # all or nothing
+    assert add_feedback(uri("p.db"), [good]) == 1
+
+
+def test_a_client_request_id_names_one_request_queued_or_written(tmp_path, uri):
+    log = PredictionLog(uri("p.db"))
+    log.check_new("once")
+    record(log, "once", x=[1.0])
+    with pytest.raises(RequestIdTaken, match="request id 'once' was already used"):
+        log.check_new("once")  # still queued or just written: either way taken
+    log.flush()
+    with pytest.raises(RequestIdTaken):
+        log.check_new("once")
+    log.check_new("other")
+    log.close()
 
 
 def test_a_request_id_logged_twice_keeps_one_row(tmp_path, uri):

@@ -83,6 +83,18 @@ def test_a_worker_that_could_not_load_the_change_ends_the_wait(tmp_path):
     assert wait_live(tmp_path, 4, timeout=1).done
 
 
+def test_a_record_being_rewritten_is_still_one_worker(tmp_path):
+    """An atomic write leaves ``.tmp-*.json`` next to the record until it replaces it; read
+    in that moment it is no second worker, and it is not removed under the writer."""
+    me = WorkerRecord(tmp_path)
+    me.serving(2)
+    half_done = folder_of(tmp_path) / ".tmp-k3j2h1.json"
+    half_done.write_text(me.path.read_text())
+    assert [w.pid for w in wait_live(tmp_path, 2, timeout=1).workers] == [me.pid]
+    assert half_done.exists()
+    me.close()
+
+
 @pytest.fixture
 def project(example_run, tmp_path):
     source, _ = example_run

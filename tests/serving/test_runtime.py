@@ -57,3 +57,22 @@ def test_both_protocols_end_in_the_same_prediction(champion, rows):
     assert answer["id"] == "abc" and answer["model_version"] == champion.version
     with pytest.raises(InvalidInput, match="missing column 'contract'"):
         champion.schema.validate({k: v for k, v in request.columns.items() if k != "contract"})
+
+
+def test_native_serving_never_loads_the_twin_and_answers_alike(example_run, champion, rows,
+                                                                monkeypatch):
+    """``mlmom serve --native`` (MLMOM_SERVE_NATIVE=1 in the workers): the model itself, with
+    the forest's labels read off its probabilities in one pass, as its own predict gives."""
+    from mlmom_lab.serving import factory
+    from mlmom_lab.serving import runtime as rt
+
+    monkeypatch.setenv("MLMOM_SERVE_NATIVE", "1")
+    assert factory._twin() is False
+    native = rt.load(example_run[0], "champion", twin=factory._twin())
+    assert native.onnx is None and native.labels_by_argmax
+    columns = native.schema.validate(columns_of(rows))
+    answer = native.predict(columns)
+    frame = rows[list(native.schema.names)]
+    assert answer.engine == "native"
+    assert answer.values.tolist() == native.native.predict(frame).tolist()
+    assert answer.values.dtype == champion.outputs.values

@@ -1,0 +1,294 @@
+"""Model kinds: what a trained object is, how MLflow logs it, and how it loads back.
+
+| kind     | what                                                  | MLflow flavor |
+|----------|-------------------------------------------------------|---------------|
+| sklearn  | scikit-learn estimators and pipelines (with XGBoost or LightGBM steps too) | sklearn |
+| xgboost  | an XGBoost model of its scikit-learn API              | xgboost       |
+| lightgbm | a LightGBM model of its scikit-learn API              | lightgbm      |
+| pyfunc   | any ``mlflow.pyfunc.PythonModel``                     | python_function |
+| onnx     | an ONNX graph (``onnx.ModelProto`` or a ``.onnx`` file), e.g. a network exported from PyTorch or Keras | onnx |
+
+Everything downstream (the ONNX twin's parity check, reference statistics, explanations,
+serving) talks to a model through one small interface, the *native* model: ``predict(frame)``,
+and ``predict_proba(frame)`` with ``classes_`` where the model has probabilities. Estimators
+of the three scikit-learn-like kinds are their own native model; a ``PythonModel`` and an
+ONNX graph are wrapped. Loading a registered version gives back the same interface through
+the flavor it was logged with, so the served answer is the registered model's own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..errors import InvalidRequest
+
+KINDS = ("sklearn", "xgboost", "lightgbm", "pyfunc", "onnx")
+TASKS = ("classification", "regression", "clustering", "other")
+
+
+def kind_of(model: Any) -> str:
+    """The kind of ``model``; an object no kind takes is refused here, before any logging."""
+    if isinstance(model, (str, Path)):
+        if str(model).endswith(".onnx") and Path(model).is_file():
+            return "onnx"
+        raise InvalidRequest(f"{model!r} is not a .onnx file: pass a trained model, or the "
+                             "path of an ONNX graph")
+    module = type(model).__module__
+    if module.startswith("onnx") and type(model).__name__ == "ModelProto":
+        return "onnx"
+    if module.startswith("xgboost.") and hasattr(model, "fit"):
+        return "xgboost"
+    if module.startswith("lightgbm.") and hasattr(model, "fit"):
+        return "lightgbm"
+    if module.startswith("sklearn.") and hasattr(model, "fit"):
+        return "sklearn"
+    if _is_python_model(model):
+        return "pyfunc"
+    raise InvalidRequest(
+        f"cannot register a {type(model).__module__}.{type(model).__name__}: register a "
+        "scikit-learn estimator or pipeline, an XGBoost or LightGBM model (scikit-learn API), "
+        "an mlflow.pyfunc.PythonModel, or an ONNX graph")
+
+
+def _is_python_model(model: Any) -> bool:
+    from mlflow.pyfunc import PythonModel
+
+    return isinstance(model, PythonModel)
+
+
+def native(model: Any, kind: str) -> Any:
+    """The in-memory model as everything downstream calls it."""
+    if kind == "pyfunc":
+        return PythonModelAdapter(model)
+    if kind == "onnx":
+        return OnnxGraph(_onnx_bytes(model))
+    return model
+
+
+def task_of(model: Any, declared: str | None = None) -> str:
+    """``declared`` when given (checked), else what the model says it is."""
+    if declared is not None:
+        if declared not in TASKS:
+            raise InvalidRequest(f"task {declared!r} is not one of {', '.join(TASKS)}")
+        return declared
+    task = getattr(model, "task", None)
+    if task in TASKS:
+        return task
+    estimator_type = getattr(model, "_estimator_type", None)
+    if estimator_type is None and hasattr(model, "__sklearn_tags__"):
+        estimator_type = getattr(model.__sklearn_tags__(), "estimator_type", None)
+    return {"classifier": "classification", "regressor": "regression",
+            "clusterer": "clustering"}.get(estimator_type, "other")
+
+
+def with_gap(frame, column: str):
+    """A copy of ``frame`` with every value of ``column`` missing (NaN or None, by type)."""
+    trial = frame.copy()
+    numeric = trial[column].dtype.kind in "fiu"
+    trial[column] = float("nan") if numeric else None
+    if not numeric:
+        trial[column] = trial[column].astype(object)
+    return trial
+
+
+def refused_gaps(model: Any, frame) -> list[str]:
+    """The columns in which ``model`` refuses a missing value, tried on a few rows: the
+    server answers a gap there with a 400, never with an answer the model would not give."""
+    probe = frame.dropna().head(8)
+    probe = probe if len(probe) else frame.head(8)
+    refused = []
+    for column in frame.columns:
+        try:
+            model.predict(with_gap(probe, column))
+        except Exception:  # noqa: BLE001 - whatever the model raises, it refuses the gap
+            refused.append(str(column))
+    return refused
+
+
+# -- logging and loading ----------------------------------------------------------------------
+def log(model: Any, kind: str, signature, input_example) -> str:
+    """Log ``model`` with its kind's MLflow flavor into the active run; its model URI."""
+    import mlflow
+
+    common = {"name": "model", "signature": signature, "input_example": input_example}
+    if kind == "sklearn":
+        return _log_sklearn(model, common)
+    if kind == "xgboost":
+        import mlflow.xgboost
+
+        return mlflow.xgboost.log_model(model, model_format="ubj", **common).model_uri
+    if kind == "lightgbm":
+        import mlflow.lightgbm
+
+        return mlflow.lightgbm.log_model(model, **common).model_uri
+    if kind == "onnx":
+        import mlflow.onnx
+        import onnx
+
+        from .onnx import execution_providers
+
+        return mlflow.onnx.log_model(onnx.load_from_string(_onnx_bytes(model)),
+                                     onnx_execution_providers=execution_providers(),
+                                     **common).model_uri
+    return mlflow.pyfunc.log_model(python_model=model, **common).model_uri
+
+
+def _log_sklearn(model: Any, common: dict) -> str:
+    import mlflow.sklearn
+    import skops.io as sio
+
+    # skops refuses types it does not know; the model was built in this very process,
+    # so the types it holds are the ones its author chose to trust.
+    try:
+        trusted = sio.get_untrusted_types(data=sio.dumps(model))
+    except Exception:  # noqa: BLE001 - a step skops cannot write (an XGBoost booster, say)
+        return mlflow.sklearn.log_model(model, serialization_format="cloudpickle",
+                                        **common).model_uri
+    return mlflow.sklearn.log_model(model, skops_trusted_types=trusted, **common).model_uri
+
+
+def load(model_uri: str) -> Any:
+    """A registered model, loaded through the flavor it was logged with, as a native model."""
+    import mlflow
+
+    flavors = mlflow.models.Model.load(model_uri).flavors
+    if "sklearn" in flavors:
+        import mlflow.sklearn
+
+        return mlflow.sklearn.load_model(model_uri)
+    if "xgboost" in flavors:
+        import mlflow.xgboost
+
+        return mlflow.xgboost.load_model(model_uri)
+    if "lightgbm" in flavors:
+        import mlflow.lightgbm
+
+        return mlflow.lightgbm.load_model(model_uri)
+    if "onnx" in flavors:
+        folder = Path(mlflow.artifacts.download_artifacts(model_uri))
+        return OnnxGraph((folder / flavors["onnx"]["data"]).read_bytes())
+    return PyfuncAdapter(mlflow.pyfunc.load_model(model_uri))
+
+
+def _onnx_bytes(model: Any) -> bytes:
+    if isinstance(model, (str, Path)):
+        return Path(model).read_bytes()
+    return model.SerializeToString()
+
+
+# -- the adapters -------------------------------------------------------------------------------
+def _values(output: Any):
+    """A model's output as one numpy array of answers (a one-column frame is its column)."""
+    import numpy as np
+
+    if hasattr(output, "to_numpy"):
+        output = output.to_numpy()
+    array = np.asarray(output)
+    return array[:, 0] if array.ndim == 2 and array.shape[1] == 1 else array
+
+
+class PythonModelAdapter:
+    """A ``PythonModel`` in memory, called as MLflow calls it once logged (context first)."""
+
+    def __init__(self, python_model: Any) -> None:
+        from mlflow.pyfunc import PythonModelContext
+
+        self.python_model = python_model
+        self.context = PythonModelContext(artifacts={}, model_config={})
+        python_model.load_context(self.context)
+
+    def predict(self, frame) -> Any:
+        return _values(self.python_model.predict(self.context, frame))
+
+
+class PyfuncAdapter:
+    """A loaded pyfunc model (MLflow's general path): its ``predict``, nothing assumed."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+
+    def predict(self, frame) -> Any:
+        return _values(self.model.predict(frame))
+
+
+class OnnxGraph:
+    """An ONNX graph run by ONNX Runtime as the model itself (not a twin of another model).
+
+    Inputs: one per column (a graph exported from a scikit-learn pipeline), or one 2-D tensor
+    taking the columns in order (a network). Outputs: the first is the answer; a second one,
+    as skl2onnx's classifiers have, holds the class probabilities.
+    """
+
+    def __init__(self, graph: bytes) -> None:
+        from .onnx import session
+
+        self.graph = graph
+        self.session = session(graph, ["CPUExecutionProvider"])
+        self.inputs = self.session.get_inputs()
+        self.outputs = [o.name for o in self.session.get_outputs()]
+        if len(self.outputs) > 1:
+            self.predict_proba = self._predict_proba  # only where the graph has them
+            self.classes_ = _class_labels(graph, self.session.get_outputs()[1].shape)
+
+    @property
+    def task(self) -> str | None:
+        return "classification" if len(self.outputs) > 1 else None
+
+    def _feeds(self, columns: dict[str, Any], order: list[str]) -> dict[str, Any]:
+        """The graph's inputs from the columns: one 2-D tensor of them all, in ``order``, or
+        one ``[rows, 1]`` tensor per column."""
+        import numpy as np
+
+        if len(self.inputs) == 1 and self.inputs[0].name not in columns:
+            dtype = np.float64 if "double" in self.inputs[0].type else np.float32
+            return {self.inputs[0].name: np.column_stack(
+                [np.asarray(columns[name], dtype=dtype) for name in order])}
+        return {graph_input.name: (np.asarray(columns[graph_input.name]).astype(str)
+                                   if "string" in graph_input.type
+                                   else np.asarray(columns[graph_input.name], dtype=np.float32)
+                                   ).reshape(-1, 1)
+                for graph_input in self.inputs}
+
+    def _frame_feeds(self, frame) -> dict[str, Any]:
+        return self._feeds({c: frame[c].to_numpy() for c in frame.columns}, list(frame.columns))
+
+    def answer(self, columns: dict[str, Any], order: list[str]) -> tuple[Any, Any]:
+        """The answers and, where the graph has them, the probabilities, in one run on the
+        columns (no frame: the serving path)."""
+        import numpy as np
+
+        outputs = self.session.run(self.outputs[:2], self._feeds(columns, order))
+        return _values(outputs[0]), (np.asarray(outputs[1]) if len(outputs) > 1 else None)
+
+    def predict(self, frame) -> Any:
+        return _values(self.session.run(self.outputs[:1], self._frame_feeds(frame))[0])
+
+    def _predict_proba(self, frame) -> Any:
+        import numpy as np
+
+        return np.asarray(self.session.run(self.outputs[1:2], self._frame_feeds(frame))[0])
+
+
+def _class_labels(graph: bytes, probabilities_shape: list[Any]) -> list[Any]:
+    """The class labels of a classifier graph, in the order of its probabilities: those a
+    tree or linear classifier node declares; else the constant a network's label is picked
+    from (skl2onnx: ``ArrayFeatureExtractor(classes, ArgMax(probabilities))``); else the
+    class index, 0 to k - 1 (a network exported from PyTorch or Keras answers the index)."""
+    import onnx
+    from onnx import numpy_helper
+
+    model = onnx.load_from_string(graph).graph
+    for node in model.node:
+        for attribute in node.attribute:
+            if attribute.name == "classlabels_strings":
+                return [s.decode() for s in attribute.strings]
+            if attribute.name in ("classlabels_int64s", "classlabels_ints"):
+                return list(attribute.ints)
+    constants = {tensor.name: tensor for tensor in model.initializer}
+    for node in model.node:
+        if node.op_type == "ArrayFeatureExtractor" and node.input[0] in constants:
+            labels = numpy_helper.to_array(constants[node.input[0]]).reshape(-1).tolist()
+            return [label.decode() if isinstance(label, bytes) else label for label in labels]
+    width = probabilities_shape[-1] if probabilities_shape else None
+    return list(range(width)) if isinstance(width, int) else []
