@@ -147,8 +147,8 @@ def ask(port: int, row) -> tuple[int, str]:
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", body_of(row).encode(),
-                                     {"content-type": "application/json"})
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations",
+                                     body_of(row).encode(), {"content-type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.read(300).decode(errors="replace")

@@ -240,15 +240,14 @@ class OnnxGraph:
         one ``[rows, 1]`` tensor per column."""
         import numpy as np
 
+        from .onnx import column_feeds
+
         if len(self.inputs) == 1 and self.inputs[0].name not in columns:
             dtype = np.float64 if "double" in self.inputs[0].type else np.float32
             return {self.inputs[0].name: np.column_stack(
                 [np.asarray(columns[name], dtype=dtype) for name in order])}
-        return {graph_input.name: (np.asarray(columns[graph_input.name]).astype(str)
-                                   if "string" in graph_input.type
-                                   else np.asarray(columns[graph_input.name], dtype=np.float32)
-                                   ).reshape(-1, 1)
-                for graph_input in self.inputs}
+        return column_feeds(columns, [(i.name, "string" if "string" in i.type else "float")
+                                      for i in self.inputs])
 
     def _frame_feeds(self, frame) -> dict[str, Any]:
         return self._feeds({c: frame[c].to_numpy() for c in frame.columns}, list(frame.columns))

@@ -115,23 +115,27 @@ class ModelRuntime:
         return True
 
     def _predict_native(self, columns: dict[str, np.ndarray]) -> Prediction:
-        import pandas as pd
-
         try:
-            if hasattr(self.native, "answer"):  # an ONNX graph: one run, on the columns
-                values, probabilities = self.native.answer(columns, self.schema.names)
-            else:
-                frame = pd.DataFrame(columns, columns=self.schema.names)
-                probabilities = (np.asarray(self.native.predict_proba(frame))
-                                 if hasattr(self.native, "predict_proba") else None)
-                values = (self.outputs.labels(probabilities) if self.labels_by_argmax
-                          else np.asarray(self.native.predict(frame)))
+            values, probabilities = self._answer_native(columns)
         except (ValueError, TypeError) as exc:  # what the model refuses, the server refuses
             first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
             raise InvalidInput(f"the model refuses this input: {first}") from None
         if probabilities is not None:
             return Prediction(values, probabilities, list(self.native.classes_), "native")
         return Prediction(values, engine="native")
+
+    def _answer_native(self, columns: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+        """The model's values and probabilities (None where it has none)."""
+        if hasattr(self.native, "answer"):  # an ONNX graph: one run, on the columns
+            return self.native.answer(columns, self.schema.names)
+        import pandas as pd
+
+        frame = pd.DataFrame(columns, columns=self.schema.names)
+        probabilities = (np.asarray(self.native.predict_proba(frame))
+                         if hasattr(self.native, "predict_proba") else None)
+        values = (self.outputs.labels(probabilities) if self.labels_by_argmax
+                  else np.asarray(self.native.predict(frame)))
+        return values, probabilities
 
     def _predict_onnx(self, columns: dict[str, np.ndarray]) -> Prediction:
         outputs = self.onnx.run(None, column_feeds(columns, self.onnx_inputs))
