@@ -4,11 +4,14 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mlmom_lab.errors import InvalidInput
 from mlmom_lab.serving.protocols import (invocations_response, parse_invocations, parse_v2,
                                          v2_response)
 from mlmom_lab.serving.runtime import Prediction
+from mlmom_lab.serving import schema
 from mlmom_lab.serving.schema import ColumnSpec, InputSchema
 
 SCHEMA = InputSchema((ColumnSpec("tenure", "long"), ColumnSpec("charges", "double"),
@@ -116,3 +119,48 @@ def test_responses():
     with pytest.raises(InvalidInput, match="unknown output 'scores'"):
         v2_response(prediction, model="m", version="3", request_id=None, outputs=["scores"])
     assert invocations_response(prediction) == {"predictions": [0, 1]}
+
+
+ANY_CELL = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
+                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=3),
+                     st.lists(st.integers(), max_size=2))
+EVERY_TYPE = [ColumnSpec(f"c_{t}", t, gaps=gaps) for t in ("double", "float", "long", "integer",
+                                                            "boolean", "string")
+              for gaps in (True, False)]
+
+
+NEAR_VALID = {"float": st.one_of(st.integers(-2**70, 2**70), st.floats(width=64),
+                                 st.sampled_from([3.4028235e38, 3.4028236e38, -3.4028235e38,
+                                                  1.7976931348623157e308, 2**128, -2**1100])),
+              "int": st.one_of(st.integers(-2**64, 2**64), st.sampled_from([2**31, -2**31 - 1, 2**1100,
+                                                                           2**63, 2.0])),
+              "bool": st.booleans(), "str": st.text(max_size=3)}
+
+
+@settings(max_examples=500, deadline=None)
+@given(data=st.data(), column=st.sampled_from(EVERY_TYPE))
+def test_a_few_plain_values_are_typed_as_the_full_path_types_them(data, column):
+    """Small batches of plainly valid values take a quicker path: same array, same dtype; any
+    other value goes the full way, which types it or names what is wrong."""
+    cell = st.one_of(NEAR_VALID[column.kind], NEAR_VALID[column.kind], ANY_CELL)
+    values = data.draw(st.lists(cell, min_size=1, max_size=20))
+    quick = schema._plainly_valid(column, values)
+    try:
+        full = full_path(column, values)
+    except InvalidInput:
+        assert quick is None
+        return
+    if quick is not None:
+        assert quick.dtype == full.dtype
+        np.testing.assert_array_equal(quick, full)
+    typed = schema._typed(column, values, len(values))  # whichever path it takes
+    assert typed.dtype == full.dtype
+    np.testing.assert_array_equal(typed, full)
+
+
+def full_path(column, values):
+    small, schema.SMALL = schema.SMALL, 0
+    try:
+        return schema._typed(column, values, len(values))
+    finally:
+        schema.SMALL = small

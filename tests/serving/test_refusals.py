@@ -149,6 +149,10 @@ def test_malformed_payloads_are_4xx_never_5xx(served):
     twice = {"dataframe_split": {"columns": ["spend", "spend", "tenure"], "data": [[1, 2, 3]]}}
     status, answer = call(port, "POST", "/invocations", twice)
     assert status == 400 and answer["error"] == "'dataframe_split.columns' names column 'spend' twice"
+    huge = {"dataframe_split": {"columns": list(COLUMNS), "data": [[1.0, 10**400, 3.0]]}}
+    status, answer = call(port, "POST", "/invocations", huge)  # an integer beyond any float
+    assert status == 400 and answer["error"].startswith("column 'visits' (double, FP64) "
+                                                        "cannot hold 1000000000"), answer
     for method, path in (("TRACE", "/ping"), ("PUT", "/v2/health/ready"), ("DELETE", "/metrics"),
                          ("TRACE", "/v2/models/toy-model")):
         status, answer = call(port, method, path)
