@@ -53,9 +53,9 @@ def register_kinds(root: Path) -> dict[str, dict]:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from mlmom_lab import registry
-    from mlmom_lab.config import load_project
+    from mlmom_lab import registration, registry
     from mlmom_lab.mlflow_store import use_project
+    from mlmom_lab.project import load_project
     from mlmom_lab.registry.kinds import load
 
     project = load_project(root)
@@ -72,7 +72,7 @@ def register_kinds(root: Path) -> dict[str, dict]:
     for name, booster in boosters().items():
         model = clone(forest).set_params(**{forest.steps[-1][0]: booster})
         model.fit(train[features], train[target])
-        info = registry.register_model(model, test[features].head(5), held_out=test[features],
+        info = registration.register_model(model, test[features].head(5), held_out=test[features],
                                        held_out_target=test[target], project=project,
                                        description=f"{name}, benchmark")
         kinds[name] = {"version": info.version, "row": row}
@@ -81,7 +81,7 @@ def register_kinds(root: Path) -> dict[str, dict]:
     net.fit(numeric, train[target])
     graph = to_onnx(net, numeric.to_numpy()[:1], options={"zipmap": False})
     held_out = test[NUMERIC].fillna(0).astype("float32")
-    info = registry.register_model(graph, held_out.head(5), held_out=held_out,
+    info = registration.register_model(graph, held_out.head(5), held_out=held_out,
                                    task="classification", project=project)
     kinds["ONNX MLP"] = {"version": info.version, "row": held_out.head(1)}
     for entry in kinds.values():
@@ -175,8 +175,8 @@ def serve_all(root: Path, scratch: Path, kind: str, entry: dict, args) -> dict:
     import mlflow
 
     from mlmom_lab import registry
-    from mlmom_lab.config import load_project
     from mlmom_lab.mlflow_store import use_project
+    from mlmom_lab.project import load_project
 
     project = load_project(root)
     version, row = entry["version"], entry["row"]

@@ -41,9 +41,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 def make_project(root: Path, versions: int) -> dict:
     """The example project, run once, then its version copied until there are ``versions``."""
-    from mlmom_lab.config import load_project
     from mlmom_lab.mlflow_store import client
     from mlmom_lab.pipeline import run_pipeline
+    from mlmom_lab.project import load_project
 
     shutil.copytree(REPO / "notebooks", root, ignore=shutil.ignore_patterns(
         ".mlmom", "data", "models", "reports", "__pycache__"))
@@ -162,7 +162,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         lab_root = Path(scratch) / "lab"
         setup = make_project(lab_root / "churn", args.versions)
-        from mlmom_lab.config import load_project
+        from mlmom_lab.project import load_project
 
         project = load_project(lab_root / "churn")
         from mlmom_lab.serving.process import free_port

@@ -85,7 +85,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    from mlmom_lab.config import load_project
+    from mlmom_lab.project import load_project
     from mlmom_lab.registry import get_version
     from mlmom_lab.serving import deployment
 

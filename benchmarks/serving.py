@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 from mlmom_lab.serving.process import free_port, wait_until_ready  # noqa: E402
+
 BIN = Path(sys.executable).parent
 ROW = {"tenure_months": 3, "monthly_charges": 90.5, "total_charges": 271.5,
        "contract": "month-to-month", "internet_service": "fiber",
@@ -118,7 +119,7 @@ def flips(root: Path, scratch: Path) -> dict:
     """20 promote/rollback flips during a 30 s load at 64 connections, each one live on
     the worker before the next."""
     from mlmom_lab import release
-    from mlmom_lab.config import load_project
+    from mlmom_lab.project import load_project
     from mlmom_lab.serving import deployment
 
     project = load_project(root)

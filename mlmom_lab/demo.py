@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Callable
 
 from . import registry
-from .config import load_project
 from .pipeline import pipeline_status, run_pipeline
+from .project import load_project
 from .scaffold import copy_example
 
 Say = Callable[[str], None]

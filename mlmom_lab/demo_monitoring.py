@@ -17,7 +17,7 @@ from typing import Callable
 
 import yaml
 
-from .config import load_project
+from .project import load_project
 from .serving import deployment
 from .serving.process import start_server
 
@@ -41,7 +41,7 @@ def monitor_chapter(project, say: Say) -> dict:
     say("6. Watch the model in production: mlmom.yaml gains a monitoring section (an alert")
     say("   when monthly_charges drifts, and a retraining loop on it).")
     project = _with_monitoring(project)
-    from .monitoring.check import run_check
+    from .monitor_check import run_check
 
     server, port = start_server(project.root)
     try:

@@ -99,7 +99,7 @@ def _candidate(project) -> str:
 
 
 def _logged(project) -> int:
-    from .serving.predlog import sqlite_path
+    from .predictions.log import sqlite_path
 
     conn = sqlite3.connect(sqlite_path(project.prediction_log_uri))
     try:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
-    from .config import Project
+    from .project import Project
 
 _lock = threading.Lock()
 

@@ -155,8 +155,8 @@ def _log_by_hand(event: dict[str, Any]) -> None:
     """Log to MLflow directly: the notebook is being run outside a pipeline."""
     import mlflow
 
-    from .config import load_project
     from .mlflow_store import use_project as use_mlflow_project
+    from .project import load_project
 
     if mlflow.active_run() is None:
         use_mlflow_project(load_project(_by_hand_project))

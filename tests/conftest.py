@@ -17,8 +17,8 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def example_run(tmp_path_factory):
     """The example project copied and run once: a registered champion with real lineage."""
-    from mlmom_lab.config import load_project
     from mlmom_lab.pipeline import run_pipeline
+    from mlmom_lab.project import load_project
 
     root = tmp_path_factory.mktemp("example") / "churn"
     shutil.copytree(REPO / "notebooks", root,

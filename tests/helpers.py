@@ -109,8 +109,8 @@ def log_predictions(project, batches, prefix: str) -> list[str]:
     import mlflow.sklearn
 
     from mlmom_lab.mlflow_store import use_project
+    from mlmom_lab.predictions.log import PredictionLog
     from mlmom_lab.registry import get_version
-    from mlmom_lab.serving.predlog import PredictionLog
 
     champion = get_version(None, "champion", project)
     use_project(project)  # resolves the version's models:/ source

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from mlmom_lab.config import load_project
 from mlmom_lab.errors import SpecError
+from mlmom_lab.project import load_project
 
 from .helpers import mlmom, notebook, spec
 

@@ -69,7 +69,7 @@ function Release(props: IPanelProps): JSX.Element {
       <select value={chosen} onChange={e => setVersion(e.target.value)} aria-label="version">
         {versions.map(v => <option key={v} value={v}>v{v}</option>)}
       </select>
-      <input type="number" min="0.01" max="0.99" step="0.05" value={weight}
+      <input type="number" min="0.01" max="1" step="0.05" value={weight}
         onChange={e => setWeight(e.target.value)} aria-label="canary weight" />
       <button className="jp-mod-styled" onClick={canary} disabled={!chosen}>Canary</button>
       <button className="jp-mod-styled" onClick={shadow} disabled={!chosen}>Shadow</button>

@@ -51,8 +51,18 @@ def project_option(func):
 
 
 def _register() -> None:
-    from . import (cluster, dashboards, deploy, explain, lab, monitor, pipeline,  # noqa: F401
-                   project, registry, serve)
+    from . import (  # noqa: F401
+        cluster,
+        dashboards,
+        deploy,
+        explain,
+        lab,
+        monitor,
+        pipeline,
+        project,
+        registry,
+        serve,
+    )
 
 
 def main() -> None:

@@ -18,8 +18,8 @@ from . import cli, project_option
 @project_option
 def build_docker(ref: str, output: str | None, workers: int, project_dir: str) -> None:
     """Write a Dockerfile and build context serving version REF (default: the champion)."""
-    from ..config import load_project
     from ..deploy import docker
+    from ..project import load_project
     from ..registry import get_version, parse_ref
 
     project = load_project(project_dir)
@@ -45,8 +45,8 @@ def build_docker(ref: str, output: str | None, workers: int, project_dir: str) -
 def k8s(image_repo: str | None, name: str | None, namespace: str, min_replicas: int,
         max_replicas: int, cpu_target: int, output: str, project_dir: str) -> None:
     """Write Kubernetes manifests for the deployment: KServe, or Deployment + Service + HPA."""
-    from ..config import load_project
     from ..deploy import k8s as manifests
+    from ..project import load_project
     from ..serving import deployment
 
     project = load_project(project_dir)

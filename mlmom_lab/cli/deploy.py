@@ -44,7 +44,7 @@ def deploy() -> None:
 
 
 def _project(project_dir: str):
-    from ..config import load_project
+    from ..project import load_project
 
     return load_project(project_dir)
 

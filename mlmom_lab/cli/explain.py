@@ -26,8 +26,8 @@ def explain(version: str | None, request_id: str | None, row: int, target: str |
     """Global importance of VERSION (3, champion, model@alias; default: the champion), or with
     --request-id the SHAP and LIME explanations of one logged prediction side by side, by the
     version that answered it unless VERSION names another."""
-    from ..config import load_project
     from ..explain import explain_request, global_importance
+    from ..project import load_project
 
     project = load_project(project_dir)
     if request_id is None:

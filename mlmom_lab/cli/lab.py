@@ -15,8 +15,8 @@ OPEN_SIDEBAR = "MLMOM_LAB_OPEN_SIDEBAR"  # read by the server extension (page co
 
 def project_root(folder: str) -> Path:
     """The project holding ``folder``, or a NotFound that says how to make one."""
-    from ..config import find_project_root
     from ..errors import MlmomError, NotFound
+    from ..project import find_project_root
 
     if not Path(folder).is_dir():
         raise NotFound(f"no folder {folder!r}: run `mlmom demo {folder}` first, or name a "

@@ -41,9 +41,9 @@ def check(version: str | None, route: str | None, last: int | None, since: str |
     """Drift and performance of a window; fire, store and post the alerts of mlmom.yaml."""
     from dataclasses import asdict
 
-    from ..config import load_project
-    from ..monitoring.check import run_check
+    from ..monitor_check import run_check
     from ..monitoring.windows import parse_since
+    from ..project import load_project
 
     project = load_project(project_dir)
     result = run_check(project, version=version, route=route, last=last,
@@ -71,9 +71,9 @@ def report(version: str | None, route: str | None, last: int | None, since: str 
     """Evidently's drift report of a window against the reference, also logged to MLflow."""
     from pathlib import Path
 
-    from ..config import load_project
     from ..monitoring.report import write_report
     from ..monitoring.windows import load_window, parse_since
+    from ..project import load_project
 
     project = load_project(project_dir)
     if last is None and since is None:
@@ -95,9 +95,9 @@ def status(project_dir: str) -> None:
     """What the latest check found, and the latest alerts."""
     import datetime
 
-    from ..config import load_project
     from ..monitoring.alerts import history
     from ..monitoring.export import read_latest
+    from ..project import load_project
 
     project = load_project(project_dir)
     latest = read_latest(project.state_dir)
@@ -130,8 +130,8 @@ def watch(every: float, times: int | None, project_dir: str) -> None:
     import itertools
     import time
 
-    from ..config import load_project
-    from ..monitoring.check import run_check
+    from ..monitor_check import run_check
+    from ..project import load_project
 
     project = load_project(project_dir)
     for i in itertools.count(1):
@@ -153,8 +153,8 @@ def alerts(limit: int, as_json: bool, project_dir: str) -> None:
     import datetime
     from dataclasses import asdict
 
-    from ..config import load_project
     from ..monitoring.alerts import history
+    from ..project import load_project
 
     project = load_project(project_dir)
     fired = history(project.prediction_log_uri, limit)

@@ -23,9 +23,9 @@ from . import cli, project_option
 def run(stages: tuple[str, ...], force: bool, start: str | None, params: tuple[str, ...],
         jobs: int, as_json: bool, project_dir: str) -> None:
     """Run the pipeline, or STAGES and what they need; unchanged stages are cached."""
-    from ..config import load_project
     from ..pipeline import run_pipeline
     from ..pipeline.params import parse_overrides
+    from ..project import load_project
     from .progress import RichReporter
 
     project = load_project(project_dir)
@@ -59,9 +59,9 @@ def _summarise(result) -> None:
 @project_option
 def status(params: tuple[str, ...], as_json: bool, project_dir: str) -> None:
     """List every stage as fresh or stale, and why it is stale."""
-    from ..config import load_project
     from ..pipeline import pipeline_status
     from ..pipeline.params import parse_overrides
+    from ..project import load_project
 
     found = pipeline_status(load_project(project_dir), parse_overrides(list(params)))
     if as_json:

@@ -54,8 +54,8 @@ def reproduce(ref: str, workdir: str | None, tolerance: float, as_json: bool, pr
 
     MODEL@VERSION is e.g. churn-classifier@champion, churn-classifier/3, or just 3.
     """
-    from ..config import load_project
-    from ..pipeline.reproduce import reproduce as run_reproduce
+    from ..project import load_project
+    from ..reproduce import reproduce as run_reproduce
     from .progress import RichReporter
 
     result = run_reproduce(load_project(project_dir), ref, workdir=workdir, tolerance=tolerance,

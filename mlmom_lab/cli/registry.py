@@ -11,7 +11,7 @@ from . import cli, project_option
 
 
 def _project(project_dir: str):
-    from ..config import load_project
+    from ..project import load_project
 
     return load_project(project_dir)
 
@@ -64,13 +64,13 @@ def show(ref: str, lineage: bool, project_dir: str) -> None:
 @click.option("--model", help="Model name (default: the project's).")
 @project_option
 def promote(version: str, alias: str, reason: str, model: str | None, project_dir: str) -> None:
-    """Point ALIAS (champion by default) at VERSION."""
-    from .. import registry as reg
+    """Point ALIAS (champion by default) at VERSION; a running server follows a champion."""
+    from .. import release
 
-    project = _project(project_dir)
-    event = reg.promote(version, name=model, alias=alias, reason=reason, project=project)
-    click.echo(f"{alias}: {event.from_version or '-'} -> {event.to_version}")
-    _served(project, model, alias)
+    moved = release.assign(version, alias=alias, model=model, reason=reason,
+                           project=_project(project_dir))
+    click.echo(f"{alias}: {moved.event.from_version or '-'} -> {moved.event.to_version}")
+    _served(moved)
 
 
 @registry.command()
@@ -80,23 +80,18 @@ def promote(version: str, alias: str, reason: str, model: str | None, project_di
 @project_option
 def rollback(alias: str, reason: str, model: str | None, project_dir: str) -> None:
     """Move ALIAS back to the version it held before the current one."""
-    from .. import registry as reg
-
-    project = _project(project_dir)
-    event = reg.rollback(name=model, alias=alias, reason=reason, project=project)
-    click.echo(f"{alias}: {event.from_version} -> {event.to_version} (rolled back)")
-    _served(project, model, alias)
-
-
-def _served(project, model: str | None, alias: str) -> None:
-    """A moved champion is served once every running worker follows the deployment."""
-    if alias != "champion" or (model or project.spec.model) != project.spec.model:
-        return
     from .. import release
 
-    moved = release.champion_moved(project)
-    if moved is not None:
-        click.echo(f"deployment: {moved.message}")
+    moved = release.revert(alias=alias, model=model, reason=reason,
+                           project=_project(project_dir))
+    click.echo(f"{alias}: {moved.event.from_version} -> {moved.event.to_version} (rolled back)")
+    _served(moved)
+
+
+def _served(moved) -> None:
+    """A moved champion is served once every running worker follows the deployment."""
+    if moved.release is not None:
+        click.echo(f"deployment: {moved.release.message}")
 
 
 @registry.command()

@@ -66,7 +66,7 @@ def serve(host: str, port: int, workers: int, providers: str, native: bool, max_
     scheme = "https" if tls else "http"
     click.echo(f"serving {what} on {scheme}://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})", err=True)
     try:
-        uvicorn.run("mlmom_lab.serving.factory:create_app", factory=True, host=host, port=port,
+        uvicorn.run("mlmom_lab.cli.workers:create_app", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", access_log=False, http="httptools",
                     loop="uvloop", server_header=False,  # no version banner for scanners
                     proxy_headers=False,  # client addresses are never read, nor logged
@@ -76,7 +76,7 @@ def serve(host: str, port: int, workers: int, providers: str, native: bool, max_
 
 
 def _project(project_dir: str) -> tuple[str, Path]:
-    from ..config import load_project
+    from ..project import load_project
     from ..serving import deployment
 
     project = load_project(project_dir)

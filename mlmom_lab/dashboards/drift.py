@@ -123,7 +123,7 @@ class DriftDashboard:
 def _logged_versions(project) -> set[str]:
     import sqlalchemy as sa
 
-    from ..serving.logstore import engine
+    from ..predictions.database import engine
 
     query = sa.text("SELECT DISTINCT version FROM predictions WHERE model = :model")
     with engine(project.prediction_log_uri).connect() as conn:

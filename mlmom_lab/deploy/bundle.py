@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..config import Project
 from ..errors import InvalidRequest
+from ..project import Project
 
 META = "version.json"
 

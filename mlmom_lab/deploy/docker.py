@@ -16,8 +16,8 @@ from importlib import metadata
 from pathlib import Path
 
 from .. import __version__
-from ..config import Project
 from ..errors import InvalidRequest
+from ..project import Project
 from . import bundle
 
 PORT = 8080

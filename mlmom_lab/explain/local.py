@@ -65,7 +65,7 @@ def read_request(project, request_id: str) -> LoggedRequest:
     """The logged request ``request_id``, or NotFound naming it."""
     import sqlalchemy as sa
 
-    from ..serving.logstore import engine
+    from ..predictions.database import engine
 
     query = sa.text("SELECT request_id, ts, model, version, route, inputs, outputs "
                     "FROM predictions WHERE request_id = :id")
@@ -116,7 +116,7 @@ def recent_requests(project, model: str, version: str, limit: int = 100) -> list
     """The latest logged requests of a version (shadow copies included), newest first."""
     import sqlalchemy as sa
 
-    from ..serving.logstore import engine
+    from ..predictions.database import engine
 
     query = sa.text("SELECT request_id, ts, route, n_rows FROM predictions WHERE model = :model "
                     "AND version = :version ORDER BY ts DESC LIMIT :limit")

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 
 from ..config import AlertRule
 from ..errors import InvalidInput
-from ..serving.logstore import engine, tables
+from ..predictions.database import engine, tables
 from .windows import WindowDrift
 
 logger = logging.getLogger("mlmom.monitoring")

@@ -15,11 +15,10 @@ from typing import Any
 import orjson
 
 from ..errors import InvalidInput, NotFound
-from ..serving.logstore import engine
+from ..predictions.database import engine
 from .drift import DriftResult, check_drift
 from .performance import Calibration, Performance, estimated, measured, shares
 from .reference import PREDICTION, SCORE, TARGET, ReferenceStats
-
 
 META_COLUMNS = ("request_id", "row", "ts", "route")  # which request a row came from
 

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .hashing import Hasher, sha256_file, notebook_source_hash, sha256_json
+from ..files import write_json
+from .hashing import Hasher, notebook_source_hash, sha256_file, sha256_json
 
 
 @dataclass(frozen=True)
@@ -174,12 +175,3 @@ def _read_json(path: Path) -> Any:
         return json.loads(path.read_text())
     except (OSError, ValueError):
         return None
-
-
-def write_json(path: Path, value: Any) -> None:
-    """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(value, indent=1, default=str))
-    os.replace(tmp, path)

@@ -48,7 +48,7 @@ def build(project, *, run_id: str | None, mlflow_parent_run_id: str | None,
           git: dict[str, Any] | None, env: dict[str, Any],
           stages: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The lineage document handed to a stage (and stored with every model version)."""
-    from .dag import source_deps
+    from ..dag import source_deps
 
     data = {dep: digest for entry in stages.values() for dep, digest in entry["deps"].items()}
     return {

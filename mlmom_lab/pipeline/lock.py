@@ -7,8 +7,8 @@ import os
 from contextlib import contextmanager
 from typing import Iterator
 
-from ..config import Project
 from ..errors import Busy
+from ..project import Project
 
 
 @contextmanager

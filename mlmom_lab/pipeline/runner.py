@@ -15,18 +15,19 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from ..config import Project
+from .. import dag
 from ..errors import SpecError, StageFailed
-from . import dag, lineage
-from .cache import StageCache, StageKey, stage_key, write_json
+from ..files import write_json
+from ..project import Project
+from . import lineage
+from .cache import StageCache, StageKey, stage_key
 from .execute import execute_stage, skip_iri_grammar
 from .hashing import Hasher, environment_fingerprint
 from .kernels import kill_kernel, launch_kernel, shutdown_kernel
 from .lock import project_lock
 from .params import resolve
-from .results import Reporter, RunResult, StageResult, Silent
+from .results import Reporter, RunResult, Silent, StageResult
 from .tracking import RunTracker
-
 
 
 def _in_thread(func, *args) -> Future:

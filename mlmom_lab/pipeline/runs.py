@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..config import Project
 from ..errors import InvalidRequest, NotFound
+from ..project import Project
 
 RUN_ID = re.compile(r"[\w-]{1,100}")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config import Project
-from . import dag
+from .. import dag
+from ..project import Project
 from .cache import StageCache, StageKey, stage_key
 from .hashing import Hasher, environment_fingerprint
 from .params import resolve

@@ -12,7 +12,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from ..config import Project
+from ..project import Project
 
 
 class RunTracker:

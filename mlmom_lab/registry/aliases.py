@@ -8,17 +8,16 @@ Rollback reads it to find the champion before the current one.
 
 from __future__ import annotations
 
-import getpass
 import json
-import os
 import re
 import secrets
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..config import Project
 from ..errors import InvalidRequest, NotFound, RegistryError
+from ..identity import current_user
+from ..project import Project
 from .store import _aliases, client_for, project_of
 
 EVENT_TAG = "mlmom.alias_event."
@@ -42,14 +41,6 @@ class AliasEvent:
         return asdict(self)
 
 
-def current_user() -> str:
-    """Who is acting: ``MLMOM_USER`` when set (a server acting for someone), else the login."""
-    try:
-        return os.environ.get("MLMOM_USER") or getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
-
-
 def history(name: str | None = None, project: Project | str | None = None,
             alias: str | None = None) -> list[AliasEvent]:
     """Every recorded alias move of the model, oldest first."""
@@ -69,6 +60,9 @@ def promote(version: str | int, *, name: str | None = None, alias: str = "champi
             who: str | None = None) -> AliasEvent:
     """Point ``alias`` at ``version``. Promoting the challenger to champion clears the challenger.
 
+    The registry only: what serves does not follow. :func:`mlmom_lab.release.assign` moves an
+    alias and the deployment together.
+
     ``who`` is recorded in the alias history (default: :func:`current_user`); the lab passes
     the Jupyter user it acts for."""
     check_alias(alias)
@@ -85,7 +79,6 @@ def promote(version: str | int, *, name: str | None = None, alias: str = "champi
         client.delete_registered_model_alias(name, "challenger")
         _record(client, name, AliasEvent("challenger", version, None, "clear", event.who,
                                          event.when, f"promoted to champion: {reason}".strip()))
-    _follow(project, name, alias, version, reason, event.who)
     return event
 
 
@@ -102,17 +95,7 @@ def rollback(*, name: str | None = None, alias: str = "champion", reason: str = 
     if previous is None:
         raise RegistryError(f"{name}: no earlier {alias} than version {current} in the history")
     event = _move(client, name, alias, current, previous, "rollback", reason, who)
-    _follow(project, name, alias, previous, reason, event.who)
     return event
-
-
-def _follow(project: Project, name: str, alias: str, version: str, reason: str,
-            who: str) -> None:
-    """A running server follows a champion moved here, not only through `mlmom deploy`."""
-    if alias == "champion" and name == project.spec.model:
-        from ..serving.deployment import follow_champion
-
-        follow_champion(project, version, reason, who)
 
 
 def _previous(events: list[AliasEvent], current: str) -> str | None:

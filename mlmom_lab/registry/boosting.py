@@ -12,7 +12,6 @@ import functools
 import importlib
 from typing import Any
 
-
 # library -> (module of its onnxmltools converter, the converter, {class: skl2onnx alias})
 CONVERTERS = {
     "xgboost": ("onnxmltools.convert.xgboost.operator_converters.XGBoost", "convert_xgboost",
@@ -27,8 +26,10 @@ CONVERTERS = {
 def register_converters() -> None:
     """Teach skl2onnx the installed boosting libraries' scikit-learn classes (once)."""
     from skl2onnx import update_registered_converter
-    from skl2onnx.common.shape_calculator import (calculate_linear_classifier_output_shapes,
-                                                  calculate_linear_regressor_output_shapes)
+    from skl2onnx.common.shape_calculator import (
+        calculate_linear_classifier_output_shapes,
+        calculate_linear_regressor_output_shapes,
+    )
 
     for library_name, (module, function, classes) in CONVERTERS.items():
         try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..config import Project
+from ..project import Project
 from .store import get_lineage, get_version, project_of
 
 

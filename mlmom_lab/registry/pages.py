@@ -14,8 +14,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Project
 from ..errors import InvalidRequest
+from ..project import Project
 from .store import VersionInfo, _quote, client_for, project_of, to_info
 
 _COUNTS: dict[tuple[str, str], tuple[tuple, int]] = {}  # (registry, model) -> (stamp, count)

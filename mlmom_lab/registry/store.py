@@ -7,8 +7,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Project, load_project
 from ..errors import NotFound
+from ..project import Project, load_project
 
 ALIASES = ("champion", "challenger")
 METRIC_TAG = "mlmom.metric."

@@ -56,8 +56,8 @@ class RunHandler(JobHandler):
     body_type = wire.RunRequest
 
     def act(self, project, body: wire.RunRequest):
+        from .. import dag
         from ..jobs import JobReporter
-        from ..pipeline import dag
         from ..pipeline.params import resolve
         from ..pipeline.runner import run_pipeline
 
@@ -79,31 +79,20 @@ class PromoteHandler(WriteHandler):
     body_type = wire.PromoteRequest
 
     def act(self, project, body: wire.PromoteRequest):
-        from ..registry import aliases
+        from .. import release
 
-        event = aliases.promote(body.version, alias=body.alias, reason=body.reason,
-                                project=project, who=self.who)
-        return {**event.as_dict(), "release": _served(project, body.alias)}
+        return release.assign(body.version, alias=body.alias, reason=body.reason,
+                              project=project, who=self.who, timeout=body.timeout).as_dict()
 
 
 class RollbackHandler(WriteHandler):
     body_type = wire.RollbackRequest
 
     def act(self, project, body: wire.RollbackRequest):
-        from ..registry import aliases
+        from .. import release
 
-        event = aliases.rollback(alias=body.alias, reason=body.reason, project=project,
-                                 who=self.who)
-        return {**event.as_dict(), "release": _served(project, body.alias)}
-
-
-def _served(project, alias: str) -> dict[str, Any] | None:
-    """A moved champion, once every running server worker serves it (the deployment
-    follows the alias); ``None`` for another alias or before any deployment."""
-    from .. import release
-
-    moved = release.champion_moved(project) if alias == "champion" else None
-    return None if moved is None else moved.as_dict()
+        return release.revert(alias=body.alias, reason=body.reason, project=project,
+                              who=self.who, timeout=body.timeout).as_dict()
 
 
 # -- deployment -----------------------------------------------------------------------------
@@ -171,7 +160,7 @@ class CheckHandler(JobHandler):
     body_type = wire.WindowRequest
 
     def act(self, project, body: wire.WindowRequest):
-        from ..monitoring.check import run_check
+        from ..monitor_check import run_check
 
         def work(job):
             result = run_check(project, version=body.version, last=body.last, explain=True)

@@ -42,7 +42,7 @@ class MlmomHandler(APIHandler):
 
     def project(self):
         """The project of ``?path=`` (default: the root), inside the server's root only."""
-        from ..config import find_project_root, load_project
+        from ..project import find_project_root, load_project
 
         root = Path(self.settings["server_root_dir"]).expanduser().resolve()
         given = self.get_query_argument("path", "")

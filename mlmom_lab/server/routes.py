@@ -38,7 +38,7 @@ class ProjectHandler(ReadHandler):
 
 class PipelineHandler(ReadHandler):
     def read(self, project):
-        from ..pipeline import dag
+        from .. import dag
         from ..pipeline.runs import executed_runs
         from ..pipeline.status import pipeline_status
 
@@ -108,9 +108,9 @@ class ServerHandler(ReadHandler):
     workers serves, and the traffic over the last minute."""
 
     def read(self, project):
+        from ..predictions.traffic import recent_traffic
         from ..serving import deployment, instance
         from ..serving.rollout import live_workers
-        from ..serving.traffic import recent_traffic
 
         return {**instance.status(project), "deployment": deployment.current(project).as_dict(),
                 "workers": [w.as_dict() for w in live_workers(project.state_dir)],

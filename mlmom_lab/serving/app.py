@@ -19,17 +19,18 @@ import os
 import re
 import time
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import __version__
 from ..errors import InvalidInput, MethodNotAllowed, MlmomError, NotFound, http_status
+from ..predictions.log import PredictionLog
 from . import openapi
 from .auth import KeyRing, presented_key
 from .batching import Batcher, BatchPolicy
 from .follow import Follower
 from .http import Send, header, json_body, send_bytes, send_json
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
-from .predlog import PredictionLog
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
 from .router import Router
 from .runtime import ModelRuntime
@@ -50,7 +51,8 @@ class ServingApp:
     def __init__(self, router: Router, *, max_body_bytes: int = MAX_BODY_BYTES,
                  follower: Follower | None = None, log: PredictionLog | None = None,
                  keys: KeyRing | None = None, project=None,
-                 batching: BatchPolicy | None = None) -> None:
+                 batching: BatchPolicy | None = None,
+                 releases: Callable[[str, Any], Any] | None = None) -> None:
         self.router = router  # replaced whole when the deployment changes
         self.batching = batching or BatchPolicy()
         self.max_body_bytes = max_body_bytes
@@ -58,6 +60,7 @@ class ServingApp:
         self.log = log
         self.keys = keys or KeyRing()
         self.project = project
+        self.releases = releases  # (action, body) -> a Release: the release workflow's own
         self.metrics = metrics()
         for runtime in router.runtimes.values():
             self.metrics.loaded(runtime)
@@ -236,22 +239,11 @@ class ServingApp:
     async def _release(self, action: str, body: Any) -> dict[str, Any]:
         """A deployment change over HTTP (admin scope), answered once every worker serves it
         (504 naming the workers that lag when ``timeout`` seconds pass first)."""
-        from . import deployment
-        from .rollout import confirm
-
-        actions = {"canary": deployment.canary, "shadow": deployment.shadow,
-                   "promote": deployment.promote, "rollback": deployment.rollback,
-                   "clear": deployment.clear}
-        if self.project is None:
+        if self.releases is None:
             raise NotFound("this server serves one exported version: release a new one "
                            "with a new image (or KServe's canary), not here")
-        if action not in actions:
-            raise NotFound(f"no deployment action {action!r} (actions: {', '.join(actions)})")
-        args, timeout = _release_arguments(action, body)
-        reason = str(body.get("reason", ""))
-        state = await asyncio.to_thread(actions[action], self.project, *args, reason=reason)
         # off the event loop: this very worker follows the change on it meanwhile
-        release = await asyncio.to_thread(confirm, self.project, action, state, timeout)
+        release = await asyncio.to_thread(self.releases, action, body)
         return release.as_dict()
 
     def _feedback(self, body: Any) -> dict[str, Any]:
@@ -283,30 +275,6 @@ class ServingApp:
                                 columns=columns, outputs=_outputs(theirs), latency_ms=0.0)
 
         return compare
-
-
-def _release_arguments(action: str, body: Any) -> tuple[list, float | None]:
-    """The version (and weight) a release names, and how long to wait; 400 on a bad one."""
-    if not isinstance(body, dict):
-        raise InvalidInput("the body must be a JSON object")
-    args: list = [str(body.get("version", ""))] if action in ("canary", "shadow") else []
-    if args and not args[0]:
-        raise InvalidInput(f"{action} needs a 'version'")
-    if action == "canary":
-        args.append(_number(body, "weight", 0.1))
-    timeout = _number(body, "timeout", None)
-    if timeout is not None and not 0 < timeout <= 3600:
-        raise InvalidInput(f"'timeout' must be above 0 and at most 3600 seconds, not {timeout}")
-    return args, timeout
-
-
-def _number(body: dict, key: str, default: float | None) -> float | None:
-    value = body.get(key, default)
-    if value is None:
-        return None
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        raise InvalidInput(f"{key!r} must be a number")
-    return float(value)
 
 
 def _outputs(prediction) -> dict[str, Any]:

@@ -2,8 +2,8 @@
 
 One small JSON file, ``.mlmom/deployment.json``, written atomically, is the state every
 server worker follows (each watches it and swaps in new versions once they are loaded and
-warm). Promote and rollback also move the registry aliases, so the registry and the alias
-history tell the same story as the deployment.
+warm). Only :mod:`mlmom_lab.release` changes it, together with the registry's aliases, so the
+registry and the alias history tell the same story as the deployment.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import Project
-from ..errors import InvalidRequest, RegistryError
-from ..pipeline.cache import write_json
+from ..files import write_json
+from ..project import Project
 
 FILE = "deployment.json"
 
@@ -63,12 +62,14 @@ def current(project: Project) -> Deployment:
     from .. import registry
 
     champion = registry.get_version(None, "champion", project).version
-    return _save(project, Deployment(champion=champion), "first deployment of the champion")
+    return save(project, Deployment(champion=champion), "first deployment of the champion")
 
 
-def _save(project: Project, deployment: Deployment, reason: str,
-          who: str | None = None) -> Deployment:
-    from ..registry.aliases import current_user
+def save(project: Project, deployment: Deployment, reason: str,
+         who: str | None = None) -> Deployment:
+    """Write ``deployment`` as the next generation (``seq`` + 1), stamped with when, why and
+    who; every worker follows it."""
+    from ..identity import current_user
 
     stamped = Deployment(**{**deployment.as_dict(), "seq": deployment.seq + 1,
                             "updated_at": time.time(), "reason": reason,
@@ -77,77 +78,13 @@ def _save(project: Project, deployment: Deployment, reason: str,
     return stamped
 
 
-def canary(project: Project, version: str, weight: float, reason: str = "",
-           who: str | None = None) -> Deployment:
-    """Route ``weight`` (0-1) of the traffic to ``version``, marked challenger in the registry.
-    ``who`` (here and below) is recorded with the change and in the alias history."""
-    from .. import registry
-
-    if not 0.0 < weight <= 1.0:
-        raise InvalidRequest(f"canary weight {weight} must be above 0 and at most 1")
-    state = current(project)
-    info = registry.get_version(None, version, project)
-    if info.version == state.champion:
-        raise RegistryError(f"version {info.version} is the champion already")
-    if "challenger" not in info.aliases:
-        registry.promote(info.version, alias="challenger", reason=reason or "canary",
-                         project=project, who=who)
-    return _save(project, Deployment(**{**state.as_dict(), "canary": info.version,
-                                        "canary_weight": weight}),
-                 reason or f"canary {info.version} at {weight:.0%}", who)
+def changed(deployment: Deployment, **fields: Any) -> Deployment:
+    """``deployment`` with ``fields`` replaced (a canary cleared takes its weight with it)."""
+    state = Deployment(**{**deployment.as_dict(), **fields})
+    return state if state.canary else Deployment(**{**state.as_dict(), "canary_weight": 0.0})
 
 
-def shadow(project: Project, version: str, reason: str = "",
-           who: str | None = None) -> Deployment:
-    """Send a copy of every request to ``version``; its answers are logged, never returned."""
-    from .. import registry
-
-    state = current(project)
-    info = registry.get_version(None, version, project)
-    return _save(project, Deployment(**{**state.as_dict(), "shadow": info.version}),
-                 reason or f"shadow {info.version}", who)
-
-
-def promote(project: Project, reason: str = "", who: str | None = None) -> Deployment:
-    """The canary becomes the champion, in the registry and in the deployment."""
-    from .. import registry
-
-    state = current(project)
-    if not state.canary:
-        raise RegistryError("no canary to promote: start one with `mlmom deploy canary VERSION`")
-    registry.promote(state.canary, alias="champion", reason=reason or "canary promoted",
-                     project=project, who=who)
-    return current(project)  # the registry's move was followed (follow_champion)
-
-
-def rollback(project: Project, reason: str = "", who: str | None = None) -> Deployment:
-    """The champion goes back to the previous one (from the alias history); canary cleared."""
-    from .. import registry
-
-    current(project)
-    registry.rollback(reason=reason or "rollback", project=project, who=who)
-    state = current(project)
-    if state.canary:
-        state = _save(project, Deployment(**{**state.as_dict(), "canary": None,
-                                             "canary_weight": 0.0}),
-                      "canary cleared on rollback", who)
-    return state
-
-
-def clear(project: Project, reason: str = "", who: str | None = None) -> Deployment:
-    """Only the champion serves: canary and shadow removed."""
-    state = current(project)
-    return _save(project, Deployment(champion=state.champion, seq=state.seq),
-                 reason or "canary and shadow cleared", who)
-
-
-def follow_champion(project: Project, version: str, reason: str = "",
-                    who: str | None = None) -> None:
-    """The registry's champion moved: a deployment that exists follows it."""
-    state = read(path_of(project))
-    if state is None or state.champion == version:
-        return
-    canary = None if state.canary == version else state.canary
-    _save(project, Deployment(**{**state.as_dict(), "champion": version, "canary": canary,
-                                 "canary_weight": state.canary_weight if canary else 0.0}),
-          reason or f"champion moved to {version} in the registry", who)
+def with_champion(deployment: Deployment, version: str) -> Deployment:
+    """``version`` serves as champion; a canary of that same version has nothing left to do."""
+    canary = None if deployment.canary == version else deployment.canary
+    return changed(deployment, champion=version, canary=canary)

@@ -12,6 +12,7 @@ from typing import Any, Awaitable, Callable
 import orjson
 
 from ..errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from ..jsonio import dumps
 
 Send = Callable[[dict], Awaitable[None]]
 
@@ -50,11 +51,6 @@ def loads(payload: bytes) -> Any:
         raise InvalidInput("the JSON is nested deeper than any payload format allows") from None
 
 
-def dumps(value: Any) -> bytes:
-    """Compact JSON bytes; numpy arrays and scalars as plain values, NaN as null."""
-    return orjson.dumps(value, default=plain, option=orjson.OPT_SERIALIZE_NUMPY)
-
-
 def header(scope: dict, name: bytes) -> str:
     for key, value in scope.get("headers", []):
         if key == name:
@@ -74,8 +70,3 @@ async def send_bytes(send: Send, status: int, payload: bytes, content_type: byte
                 "headers": [(b"content-type", content_type),
                             (b"content-length", str(len(payload)).encode()), *(headers or [])]})
     await send({"type": "http.response.body", "body": payload})
-
-
-def plain(value: Any) -> Any:
-    """numpy arrays and scalars as plain JSON values."""
-    return value.tolist() if hasattr(value, "tolist") else str(value)

@@ -17,9 +17,9 @@ import time
 import urllib.request
 from typing import Any
 
-from ..config import Project
 from ..errors import Busy, NotFound
-from ..pipeline.cache import write_json
+from ..files import write_json
+from ..project import Project
 
 FILE = "server.json"
 LOG = "server.log"

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..pipeline.cache import write_json
+from ..files import write_json
 
 FOLDER = "workers"
 POLL_SECONDS = 0.05

@@ -14,9 +14,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_an_xgboost_champion_goes_through_the_same_lifecycle(tmp_path):
     pytest.importorskip("xgboost")
-    from mlmom_lab.config import load_project
     from mlmom_lab.explain import global_importance
     from mlmom_lab.pipeline import run_pipeline
+    from mlmom_lab.project import load_project
     from mlmom_lab.registry import get_version
     from mlmom_lab.registry.kinds import load as load_native
     from mlmom_lab.serving.runtime import load

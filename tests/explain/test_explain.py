@@ -9,12 +9,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlmom_lab.config import load_project
 from mlmom_lab.errors import InvalidInput, NotFound
-from mlmom_lab.explain import (ShapExplainer, LimeExplainer, explain_request, explanation_drift,
-                               global_importance, view)
+from mlmom_lab.explain import (
+    LimeExplainer,
+    ShapExplainer,
+    explain_request,
+    explanation_drift,
+    global_importance,
+    view,
+)
 from mlmom_lab.monitoring.windows import load_window
-
+from mlmom_lab.project import load_project
 from mlmom_lab.registry import get_version
 
 from ..helpers import log_predictions, mlmom

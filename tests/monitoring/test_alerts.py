@@ -12,11 +12,11 @@ import numpy as np
 import pytest
 import yaml
 
-from mlmom_lab.config import load_project
 from mlmom_lab.errors import InvalidInput, SpecError
+from mlmom_lab.monitor_check import run_check
 from mlmom_lab.monitoring.alerts import history
-from mlmom_lab.monitoring.check import run_check
-from mlmom_lab.serving.predlog import PredictionLog
+from mlmom_lab.predictions.log import PredictionLog
+from mlmom_lab.project import load_project
 
 from ..helpers import start_server
 

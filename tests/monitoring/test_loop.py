@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import yaml
 
-from mlmom_lab import registry
-from mlmom_lab.config import load_project
+from mlmom_lab import registration, registry, release
 from mlmom_lab.demo_monitoring import customers as drifting
 from mlmom_lab.demo_monitoring import stream
-from mlmom_lab.monitoring.check import run_check
-from mlmom_lab.monitoring.loop import state
+from mlmom_lab.monitor_check import run_check
+from mlmom_lab.project import load_project
+from mlmom_lab.retraining import state
 from mlmom_lab.serving import deployment
 
 from ..helpers import start_server
@@ -82,7 +82,7 @@ def test_alert_retrain_canary_promote(project):
 def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project):
     """The old champion goes out as a canary against the retrained one, under a policy that
     asks for a win by 0.5 accuracy: it is rolled back, and the champion stays."""
-    from mlmom_lab.monitoring.loop import _save
+    from mlmom_lab.retraining import _save
 
     spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
     spec["monitoring"]["retrain"]["margin"] = 0.5
@@ -90,7 +90,7 @@ def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project):
     project = load_project(project.root)
     champion = deployment.current(project).champion
     old = "1" if champion != "1" else "2"
-    deployment.canary(project, old, 0.5, reason="test: an old version as canary")
+    release.canary(project, old, 0.5, reason="test: an old version as canary")
     _save(project, {**state(project), "state": "canary", "canary": old,
                     "champion": champion, "since": time.time()})
     proc, port = start_server(project.root)
@@ -143,12 +143,12 @@ def sgd_project(example_run, tmp_path_factory):
              [c for c in FEATURES if c not in numeric])])),
         ("model", SGDClassifier(loss="log_loss", random_state=0))]).fit(train[FEATURES],
                                                                        train[TARGET])
-    version = registry.register_model(model, test[FEATURES].head(5), held_out=test[FEATURES],
+    version = registration.register_model(model, test[FEATURES].head(5), held_out=test[FEATURES],
                                       held_out_target=test[TARGET], reference=train[FEATURES],
                                       reference_target=train[TARGET], project=project,
                                       metrics={"accuracy": model.score(test[FEATURES],
                                                                        test[TARGET])})
-    registry.promote(version.version, project=project, reason="test: an SGD champion")
+    release.assign(version.version, project=project, reason="test: an SGD champion")
     assert deployment.current(project).champion == version.version
     return project
 
@@ -180,7 +180,7 @@ def test_incremental_update_canary_and_decision(sgd_project):
 def scheduled(example_run, tmp_path):
     """A copy of the example under ``every: 1d`` with no alert, whose log holds 300 labelled
     answers of its champion (logged through the serving's log writer: no server needed)."""
-    from mlmom_lab.serving.predlog import add_feedback
+    from mlmom_lab.predictions.log import add_feedback
 
     from ..helpers import log_predictions
 
@@ -220,10 +220,10 @@ def test_boosted_trees_learn_incrementally_by_more_rounds(tmp_path, library):
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from mlmom_lab import registry
-    from mlmom_lab.config import load_project
-    from mlmom_lab.monitoring.loop import _incremental
+    from mlmom_lab import registration, registry
     from mlmom_lab.monitoring.reference import TARGET
+    from mlmom_lab.project import load_project
+    from mlmom_lab.retraining import _incremental
 
     from ..helpers import notebook, spec
 
@@ -237,7 +237,7 @@ def test_boosted_trees_learn_incrementally_by_more_rounds(tmp_path, library):
     X = pd.DataFrame({"a": rng.normal(size=400), "b": rng.normal(size=400)})
     y = (X.a + 0.3 * X.b > 0).astype(int)
     model = make_pipeline(StandardScaler(), made).fit(X.head(200), y.head(200))
-    first = registry.register_model(model, X.head(5), held_out=X.tail(100), project=project)
+    first = registration.register_model(model, X.head(5), held_out=X.tail(100), project=project)
     rows = X.iloc[200:300].assign(**{TARGET: y.iloc[200:300]})
     holdout = X.iloc[300:].assign(**{TARGET: y.iloc[300:]})
     challenger, how = _incremental(project, first.version, rows, holdout, epochs=3)

@@ -9,8 +9,8 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 
 from mlmom_lab.monitoring.performance import estimated, expected_roc_auc
 from mlmom_lab.monitoring.windows import Window, load_window, window_performance
+from mlmom_lab.predictions.log import PredictionLog, add_feedback
 from mlmom_lab.serving import runtime as rt
-from mlmom_lab.serving.predlog import PredictionLog, add_feedback
 
 
 def test_the_estimate_matches_outcomes_drawn_from_calibrated_probabilities():

@@ -10,7 +10,7 @@ import pytest
 from mlmom_lab.errors import InvalidInput
 from mlmom_lab.monitoring.reference import PREDICTION, TARGET
 from mlmom_lab.monitoring.windows import check_window, load_window, parse_since
-from mlmom_lab.serving.predlog import PredictionLog, add_feedback
+from mlmom_lab.predictions.log import PredictionLog, add_feedback
 
 from ..helpers import mlmom
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from mlmom_lab.config import load_project
 from mlmom_lab.pipeline import pipeline_status, run_pipeline
+from mlmom_lab.project import load_project
 
 from ..helpers import mlmom, notebook, two_stage_project
 

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mlmom_lab.config import load_project
 from mlmom_lab.pipeline import run_pipeline
+from mlmom_lab.project import load_project
 
 from ..helpers import mlmom, notebook, spec, two_stage_project
 

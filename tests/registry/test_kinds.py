@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlmom_lab import registry, release
-from mlmom_lab.config import load_project
+from mlmom_lab import registration, registry, release
 from mlmom_lab.errors import InvalidRequest, NotFound
+from mlmom_lab.project import load_project
 from mlmom_lab.registry.onnx import PARITY_TOLERANCE
 from mlmom_lab.serving.runtime import load
 from mlmom_lab.serving.schema import v2_datatype
@@ -41,7 +41,7 @@ def server(project):
     from sklearn.linear_model import LinearRegression
 
     X = customers(gaps=False)
-    first = registry.register_model(LinearRegression().fit(X, X.tenure), X.head(5),
+    first = registration.register_model(LinearRegression().fit(X, X.tenure), X.head(5),
                                     project=project)
     registry.promote(first.version, project=project, reason="test: the server's first model")
     proc, port = start_server(project.root, "--workers", "1")
@@ -170,7 +170,7 @@ def as_json(frame):
 @pytest.mark.parametrize("case", models(), ids=lambda case: case[0])
 def test_each_kind_registers_and_is_served_as_it_answers(project, server, case):
     name, model, frame, declared, task = case
-    info = registry.register_model(model, frame.head(5), held_out=frame, task=declared,
+    info = registration.register_model(model, frame.head(5), held_out=frame, task=declared,
                                    project=project)
     assert info.task == task
     twin = info.onnx.get("status") == "ok"
@@ -184,8 +184,8 @@ def test_each_kind_registers_and_is_served_as_it_answers(project, server, case):
         native = runtime._predict_native(columns)  # labels by argmax where the model does so
         assert_same(native.values, native.probabilities, model, part, task, False)
     assert runtime.labels_by_argmax == (name in ARGMAX_CASES)
-    registry.promote(info.version, project=project, reason=f"test: serve {name}")
-    assert "live on 1 of 1 worker " in release.champion_moved(project).message
+    moved = release.assign(info.version, project=project, reason=f"test: serve {name}")
+    assert "live on 1 of 1 worker " in moved.release.message
     for rows in (1, 2, 64):
         part = frame.head(rows)
         v2 = infer_v2(server, project.spec.model, part)
@@ -203,7 +203,7 @@ def assert_explained_and_monitored(project, port, info, frame, task):
     """Explanations (stored at registration, and of one logged request) and a monitoring
     check with the metrics of the task work for the version, whatever its kind."""
     from mlmom_lab.explain import explain_request, global_importance
-    from mlmom_lab.monitoring.check import run_check
+    from mlmom_lab.monitor_check import run_check
 
     importance = global_importance(project, info.version)
     assert {f.name for f in importance.features} == set(frame.columns)
@@ -300,14 +300,14 @@ def test_an_object_no_kind_takes_is_refused_before_anything_is_logged(project):
         [client(project).get_experiment_by_name(project.spec.project).experiment_id])) \
         if client(project).get_experiment_by_name(project.spec.project) else 0
     with pytest.raises(InvalidRequest, match="cannot register a builtins.dict"):
-        registry.register_model({"weights": [1, 2]}, customers().head(5), project=project)
+        registration.register_model({"weights": [1, 2]}, customers().head(5), project=project)
     with pytest.raises(InvalidRequest, match="is not a .onnx file"):
-        registry.register_model("model.pkl", customers().head(5), project=project)
+        registration.register_model("model.pkl", customers().head(5), project=project)
     broken = lightgbm.LGBMClassifier()  # never fitted: it cannot answer
     with pytest.raises(InvalidRequest, match="the model cannot predict its held-out rows"):
-        registry.register_model(broken, customers().head(5), project=project)
+        registration.register_model(broken, customers().head(5), project=project)
     with pytest.raises(InvalidRequest, match="task 'ranking' is not one of"):
-        registry.register_model(Rule(), customers().head(5), task="ranking", project=project)
+        registration.register_model(Rule(), customers().head(5), task="ranking", project=project)
     experiment = client(project).get_experiment_by_name(project.spec.project)
     after = len(client(project).search_runs([experiment.experiment_id])) if experiment else 0
     assert after == before  # nothing was logged

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mlmom_lab import registry
-from mlmom_lab.config import load_project
+from mlmom_lab import registration, registry
 from mlmom_lab.errors import NotFound, RegistryError
+from mlmom_lab.project import load_project
 
 from ..helpers import mlmom, notebook, spec
 
@@ -45,7 +45,7 @@ def classifier(estimator=None):
 
 def test_classifier_gets_an_onnx_twin_after_a_parity_check(project):
     model, X = classifier()
-    info = registry.register_model(model, X.head(5), metrics={"roc_auc": 0.8}, held_out=X,
+    info = registration.register_model(model, X.head(5), metrics={"roc_auc": 0.8}, held_out=X,
                                    project=project)
     assert info.version == "1" and info.task == "classification"
     assert info.onnx["status"] == "ok" and info.onnx["max_diff"] < 1e-4
@@ -76,7 +76,7 @@ def test_the_twin_is_calibrated_once_at_registration_and_a_server_loads_it(proje
     from mlmom_lab.serving.runtime import load
 
     model, X = classifier()
-    info = registry.register_model(model, X.head(5), held_out=X, project=project)
+    info = registration.register_model(model, X.head(5), held_out=X, project=project)
     stored = info.onnx["calibration"]
     assert stored["onnx_below"] in (*CALIBRATION_SIZES, ALWAYS_ONNX)
     assert stored["hardware"]["providers"][-1] == "CPUExecutionProvider"
@@ -96,7 +96,7 @@ def test_model_that_does_not_convert_says_why_and_works_natively(project):
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     model, X = classifier(HistGradientBoostingClassifier(max_iter=10))
-    info = registry.register_model(model, X.head(5), project=project)
+    info = registration.register_model(model, X.head(5), project=project)
     assert info.onnx["status"] == "failed"
     assert info.onnx["reason"].startswith("conversion failed: ")
     import mlflow
@@ -112,7 +112,7 @@ def test_regressor_registers_with_onnx(project):
     X, _ = frame()
     numeric = X[["visits"]].assign(amount=X.amount.fillna(0))
     model = Ridge().fit(numeric, numeric.visits * 3 + numeric.amount)
-    info = registry.register_model(model, numeric.head(5), metrics={"mae": 0.1}, held_out=numeric,
+    info = registration.register_model(model, numeric.head(5), metrics={"mae": 0.1}, held_out=numeric,
                                    project=project)
     assert info.task == "regression" and info.onnx["status"] == "ok"
     assert info.onnx["inputs"] == [("input", "float")]
@@ -121,7 +121,7 @@ def test_regressor_registers_with_onnx(project):
 def test_promote_rollback_and_history_survive_a_restart(project):
     model, X = classifier()
     for _ in range(3):
-        registry.register_model(model, X.head(5), project=project)
+        registration.register_model(model, X.head(5), project=project)
     registry.promote("1", reason="first", project=project)
     registry.promote("2", alias="challenger", reason="candidate", project=project)
     registry.promote("2", reason="wins by 0.02", project=project)
@@ -154,7 +154,7 @@ def test_unknown_models_and_versions_are_not_found(project):
     with pytest.raises(NotFound, match="no registered model named 'toy-model'"):
         registry.get_version(None, "1", project)
     model, X = classifier()
-    registry.register_model(model, X.head(5), project=project)
+    registration.register_model(model, X.head(5), project=project)
     with pytest.raises(NotFound, match="no version 9"):
         registry.get_version(None, "9", project)
     with pytest.raises(NotFound, match="no version or alias 'champion'"):
@@ -165,8 +165,8 @@ def test_unknown_models_and_versions_are_not_found(project):
 
 def test_cli_registry_commands(project):
     model, X = classifier()
-    registry.register_model(model, X.head(5), metrics={"roc_auc": 0.7}, project=project)
-    registry.register_model(model, X.head(5), metrics={"roc_auc": 0.75}, project=project)
+    registration.register_model(model, X.head(5), metrics={"roc_auc": 0.7}, project=project)
+    registration.register_model(model, X.head(5), metrics={"roc_auc": 0.75}, project=project)
     root = project.root
     assert "toy-model v2" in mlmom("registry", "list", cwd=root, check=True).stdout
     out = mlmom("registry", "promote", "2", "-m", "better auc", cwd=root, check=True).stdout
@@ -232,7 +232,7 @@ def test_bad_alias_names_and_empty_registry(project):
     assert registry.list_versions(project=project) == []
     assert "no versions yet" in mlmom("registry", "list", cwd=project.root, check=True).stdout
     model, X = classifier()
-    registry.register_model(model, X.head(5), project=project)
+    registration.register_model(model, X.head(5), project=project)
     for alias in ("latest", "v3", "bad alias"):
         result = mlmom("registry", "promote", "1", "--alias", alias, cwd=project.root)
         assert result.returncode == 1

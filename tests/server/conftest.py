@@ -2,6 +2,7 @@ import shutil
 
 import pytest
 
+
 @pytest.fixture
 def jp_server_config():
     return {"ServerApp": {"jpserver_extensions": {"mlmom_lab.server": True}}}

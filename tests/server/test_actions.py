@@ -148,8 +148,8 @@ async def test_promote_and_rollback_move_the_alias_and_record_the_lab_user(jp_fe
 def stops_the_server(lab_root):
     """Whatever the test's end, the model server it started does not outlive it."""
     yield
-    from mlmom_lab.config import load_project
     from mlmom_lab.errors import NotFound
+    from mlmom_lab.project import load_project
     from mlmom_lab.serving import instance
 
     try:
@@ -166,7 +166,7 @@ async def test_server_start_traffic_check_report_stop(jp_fetch, lab_root, stops_
     assert server["running"] and server["deployment"]["champion"] == "1"
     await refused(jp_fetch, "server/start", {}, status=409)
     urllib.request.urlopen(f"{server['url']}/ping").read()
-    from mlmom_lab.config import load_project
+    from mlmom_lab.project import load_project
 
     project = load_project(lab_root / "churn")
     frame = customers(project, 200, seed=5, shift=1.0)

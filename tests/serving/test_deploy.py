@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from mlmom_lab.registry.aliases import current_user
+from mlmom_lab.identity import current_user
 from mlmom_lab.serving.process import output_of
 
 from ..helpers import mlmom, start_server
@@ -183,7 +183,7 @@ def test_releases_over_http_with_the_admin_scope(live):
                              api_key=ADMIN_KEY)
     assert status == 400 and "must be above 0 and at most 1" in answer["error"]
     status, answer = request(port, "POST", "/deployment/clear", {"timeout": -1}, api_key=ADMIN_KEY)
-    assert status == 400 and "'timeout' must be above 0" in answer["error"]
+    assert status == 400 and answer["error"] == "timeout: must be above 0 and at most 3600 seconds, not -1"
     status, state = request(port, "POST", "/deployment/clear", {}, api_key=ADMIN_KEY)
     assert status == 200 and state["canary"] is None
     served_everywhere(port, state["seq"])
@@ -274,9 +274,9 @@ def test_a_version_no_worker_can_load_is_refused_at_once(live):
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
-    from mlmom_lab.config import load_project
     from mlmom_lab.mlflow_store import client
-    from mlmom_lab.registry import register_model
+    from mlmom_lab.project import load_project
+    from mlmom_lab.registration import register_model
 
     root, port, champion, other = live
     project = load_project(root)

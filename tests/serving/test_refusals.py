@@ -15,9 +15,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mlmom_lab import registry
-from mlmom_lab.config import load_project
-from mlmom_lab.serving import deployment
+from mlmom_lab import registration, registry, release
+from mlmom_lab.project import load_project
 
 from ..helpers import notebook, spec, start_server
 
@@ -41,14 +40,14 @@ def served(tmp_path_factory):
     project = load_project(root)
     X = customers()
     y = (X.spend + 3 * X.visits > 62).astype(int)
-    strict = registry.register_model(LogisticRegression().fit(X, y), X.head(5), held_out=X,
+    strict = registration.register_model(LogisticRegression().fit(X, y), X.head(5), held_out=X,
                                      project=project)
     gaps = X.copy()
     gaps.loc[::7, "spend"] = np.nan
-    lenient = registry.register_model(HistGradientBoostingClassifier(max_iter=20).fit(gaps, y),
+    lenient = registration.register_model(HistGradientBoostingClassifier(max_iter=20).fit(gaps, y),
                                       gaps.head(5), held_out=gaps, project=project)
     registry.promote(strict.version, project=project, reason="test: the strict one serves")
-    deployment.shadow(project, lenient.version, reason="test: the lenient one, pinned")
+    release.shadow(project, lenient.version, reason="test: the lenient one, pinned")
     proc, port = start_server(root)
     yield {"port": port, "strict": strict, "lenient": lenient, "project": project,
            "models": (LogisticRegression().fit(X, y),

@@ -11,8 +11,8 @@ import time
 import psutil
 import pytest
 
-from mlmom_lab.config import load_project
-from mlmom_lab.pipeline.cache import write_json
+from mlmom_lab.files import write_json
+from mlmom_lab.project import load_project
 from mlmom_lab.serving.rollout import WorkerRecord, WorkerState, folder_of, live_workers, wait_live
 
 from ..helpers import mlmom

@@ -50,8 +50,8 @@ def lab_root(example_run, tmp_path_factory):
         "predictions.db*", "monitoring", "server.json"))
     (root / "elsewhere").mkdir()
     notebook(root / "elsewhere" / "hello.ipynb", "", "print('hello from voila')")
-    from mlmom_lab.config import load_project
     from mlmom_lab.pipeline import run_pipeline
+    from mlmom_lab.project import load_project
 
     # a second version (the challenger), so there is something to promote and canary
     assert run_pipeline(load_project(root / "churn"), start="register").ok

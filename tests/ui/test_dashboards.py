@@ -12,8 +12,8 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from mlmom_lab.config import load_project
-from mlmom_lab.serving.predlog import add_feedback
+from mlmom_lab.predictions.log import add_feedback
+from mlmom_lab.project import load_project
 from mlmom_lab.serving.process import free_port
 
 from ..helpers import get_when_up, log_predictions
@@ -27,7 +27,7 @@ FEATURES = ["tenure_months", "monthly_charges", "total_charges", "contract", "in
 def watched(example_run, tmp_path_factory):
     """80 requests of 5 rows (the last 40 with monthly charges x1.6), all labelled, and one
     check that fires a drift alert on monthly_charges."""
-    from mlmom_lab.monitoring.check import run_check
+    from mlmom_lab.monitor_check import run_check
 
     source, _ = example_run
     root = tmp_path_factory.mktemp("dashboards") / "churn"

@@ -9,8 +9,8 @@ import urllib.request
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from mlmom_lab.config import load_project
 from mlmom_lab.demo_monitoring import customers, stream
+from mlmom_lab.project import load_project
 from mlmom_lab.serving import deployment, instance
 
 from .conftest import shot

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from mlmom_lab.errors import InvalidInput, NotFound, RequestIdTaken
-from mlmom_lab.serving.predlog import PredictionLog, add_feedback, salt_for
+from mlmom_lab.predictions.log import PredictionLog, add_feedback, salt_for
 
 
 @pytest.fixture(params=["sqlite", "sqlalchemy"])

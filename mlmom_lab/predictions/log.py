@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, NotFound, RequestIdTaken
-from .logstore import Store, open_store
+from .database import Store, open_store
 
 FLUSH_SECONDS = 0.05
 LATE_WRITER_SECONDS = 4 * FLUSH_SECONDS  # another worker's queue is committed within it

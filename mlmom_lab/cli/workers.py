@@ -1,20 +1,21 @@
-"""Building the serving app in each uvicorn worker (``--factory``), from what ``mlmom serve``
-put in the environment: a project whose deployment is followed live, or one exported bundle.
+"""The app each uvicorn worker of ``mlmom serve`` builds (``--factory``), from what the command
+put in the environment: a project whose deployment is followed live (its ``/deployment/*``
+routes are the release workflow's), or one exported bundle.
 """
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import os
 from pathlib import Path
 
-from . import predlog
-from .app import MAX_BODY_BYTES, ServingApp
-from .auth import from_environment
-from .batching import BatchPolicy
-from .predlog import PredictionLog
-from .router import Router
+from ..predictions import PredictionLog, salt_for
+from ..serving.app import MAX_BODY_BYTES, ServingApp
+from ..serving.auth import from_environment
+from ..serving.batching import BatchPolicy
+from ..serving.router import Router
 
 logger = logging.getLogger("mlmom.serving")
 
@@ -36,11 +37,12 @@ def create_app() -> ServingApp:
 
 def from_project() -> ServingApp:
     """The project's deployment (champion, canary, shadow), followed live."""
-    from ..config import load_project
-    from . import deployment
-    from .follow import Follower
-    from .rollout import WorkerRecord
-    from .runtime import load
+    from .. import release
+    from ..project import load_project
+    from ..serving import deployment
+    from ..serving.follow import Follower
+    from ..serving.rollout import WorkerRecord
+    from ..serving.runtime import load
 
     project = load_project(os.environ.get("MLMOM_SERVE_PROJECT", "."))
     record = WorkerRecord(project.state_dir)  # "starting": a release waits for this worker too
@@ -54,10 +56,11 @@ def from_project() -> ServingApp:
     spec = project.spec.serving
     log = PredictionLog(project.prediction_log_uri,
                         personal_data=spec.log.personal_data,
-                        salt=predlog.salt_for(project.state_dir), durability=spec.log.durability)
+                        salt=salt_for(project.state_dir), durability=spec.log.durability)
     app = ServingApp(Router(state, runtimes), max_body_bytes=_max_body(), log=log,
                      keys=from_environment(), project=project,
-                     batching=_policy(spec.batching.max_batch_size, spec.batching.max_wait_ms))
+                     batching=_policy(spec.batching.max_batch_size, spec.batching.max_wait_ms),
+                     releases=functools.partial(release.apply, project))
     app.follower = Follower(app, deployment.path_of(project),
                             lambda v: load(project, v, providers=providers, twin=_twin()), record)
     record.serving(state.seq)
@@ -69,15 +72,15 @@ def from_bundle(folder: Path) -> ServingApp:
     volume). Releases happen outside: KServe's canary, or a new image."""
     from ..config import Serving
     from ..deploy import bundle
-    from .deployment import Deployment
-    from .runtime import load_bundle
+    from ..serving.deployment import Deployment
+    from ..serving.runtime import load_bundle
 
     meta = bundle.read(folder)
     spec = Serving.model_validate(meta.get("serving", {}))
     runtime = load_bundle(folder, providers=_providers(), twin=_twin())
     state_dir = Path(os.environ.get("MLMOM_STATE_DIR", folder / "state"))
     log = PredictionLog(state_dir / "predictions.db", personal_data=spec.log.personal_data,
-                        salt=predlog.salt_for(state_dir), durability=spec.log.durability)
+                        salt=salt_for(state_dir), durability=spec.log.durability)
     router = Router(Deployment(champion=runtime.version), {runtime.version: runtime})
     return ServingApp(router, max_body_bytes=_max_body(), log=log, keys=from_environment(),
                       batching=_policy(spec.batching.max_batch_size, spec.batching.max_wait_ms))

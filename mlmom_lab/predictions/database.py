@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..errors import InvalidRequest
-from .http import dumps
+from ..jsonio import dumps
 
 PREDICTION_COLUMNS = ("request_id", "ts", "model", "version", "route", "n_rows", "inputs",
                       "outputs", "latency_ms")

@@ -24,10 +24,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidRequest
-from .performance import measured
-from .reference import PREDICTION, SCORE, TARGET
-from .windows import META_COLUMNS
+from .errors import InvalidRequest
+from .monitoring.performance import measured
+from .monitoring.reference import PREDICTION, SCORE, TARGET
+from .monitoring.windows import META_COLUMNS
 
 FILE = "loop.json"
 
@@ -72,10 +72,10 @@ def _due(policy, current: dict, now: float) -> bool:
 
 
 def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
-    from .. import registry, release
-    from ..pipeline import run_pipeline
-    from ..serving import deployment
-    from .windows import load_window
+    from . import registry, release
+    from .monitoring.windows import load_window
+    from .pipeline import run_pipeline
+    from .serving import deployment
 
     champion = deployment.current(project).champion
     window = load_window(project, version=champion)
@@ -110,8 +110,8 @@ def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
 
 
 def _judge_canary(project, policy, current: dict, now: float) -> dict:
-    from .. import release
-    from .windows import load_window
+    from . import release
+    from .monitoring.windows import load_window
 
     scores = {}
     for route, version in (("canary", current["canary"]), ("champion", current["champion"])):
@@ -133,7 +133,7 @@ def _judge_canary(project, policy, current: dict, now: float) -> dict:
 def _released(change, project, *args, **kwargs) -> str:
     """Make a release and say how far it got: live on every running worker, or which lag
     (the loop goes on either way: the change is written and the workers follow it)."""
-    from ..errors import NotLive
+    from .errors import NotLive
 
     try:
         return change(project, *args, **kwargs).message
@@ -147,8 +147,8 @@ def _incremental(project, champion: str, rows, holdout, epochs: int) -> tuple[st
     passes, or more boosting rounds on top of an XGBoost or LightGBM model's trees."""
     import copy
 
-    from .. import registry
-    from ..registry.kinds import load as load_native
+    from . import registration, registry, release
+    from .registry.kinds import load as load_native
 
     info = registry.get_version(project.spec.model, champion, project)
     model = copy.deepcopy(load_native(info.source))
@@ -158,14 +158,14 @@ def _incremental(project, champion: str, rows, holdout, epochs: int) -> tuple[st
     label_type = type(learner.classes_[0]) if hasattr(learner, "classes_") else float
     how = _learn_more(learner, inputs, rows[TARGET].astype(label_type).to_numpy(), epochs,
                       champion)
-    version = registry.register_model(
+    version = registration.register_model(
         model, rows[features].head(5), held_out=holdout[features],
         held_out_target=holdout[TARGET].astype(label_type),
         reference=rows[features], reference_target=rows[TARGET], project=project,
         description=f"incremental update of version {champion} on {len(rows)} labelled rows "
                     f"({how})")
-    registry.promote(version.version, alias="challenger", project=project,
-                     reason=f"retraining loop: {how} of v{champion} on {len(rows)} rows")
+    release.assign(version.version, alias="challenger", project=project,
+                   reason=f"retraining loop: {how} of v{champion} on {len(rows)} rows")
     return version.version, how
 
 
@@ -197,7 +197,7 @@ def _features(frame) -> list[str]:
 
 def _offline(project, policy, challenger: str, champion: str, holdout) -> tuple[float, float]:
     """The metric of both versions on the held-out recent rows (predicted natively)."""
-    from ..serving.runtime import load
+    from .serving.runtime import load
 
     features = _features(holdout)
     scores = []

@@ -1,5 +1,13 @@
 """Registering a trained model of any kind: signature, input example, lineage, metrics, ONNX
-twin, reference statistics and explanations."""
+twin, reference statistics and explanations.
+
+A workflow over the registry, the pipeline's lineage, monitoring's reference statistics and
+the explanations, which is why it sits above all four:
+
+    from mlmom_lab import registration
+    info = registration.register_model(model, X_test.head(5), metrics={"roc_auc": 0.91},
+                                       held_out=X_test, held_out_target=y_test)
+"""
 
 from __future__ import annotations
 
@@ -10,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..config import Project
-from ..pipeline.hashing import sha256_json
-from . import kinds, onnx
-from .store import METRIC_TAG, VersionInfo, client_for, get_version, project_of
+from .pipeline.hashing import sha256_json
+from .project import Project
+from .registry import kinds, onnx
+from .registry.store import METRIC_TAG, VersionInfo, client_for, get_version, project_of
 
 logger = logging.getLogger("mlmom.registry")
 
@@ -40,7 +48,7 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     classifier's probabilities on ``held_out`` against ``held_out_target`` calibrate the
     performance estimate used before labels arrive.
     """
-    from ..track import context
+    from .track import context
 
     kind = kinds.kind_of(model)
     native = kinds.native(model, kind)
@@ -76,7 +84,7 @@ def register_model(model: Any, input_example, *, name: str | None = None,
 def _answers(native: Any, frame):
     """What the model answers for ``frame``: a model that cannot is refused here, before
     anything is logged (no orphan model left in the run)."""
-    from ..errors import InvalidRequest
+    from .errors import InvalidRequest
 
     try:
         return native.predict(frame)
@@ -101,7 +109,7 @@ def _log(project: Project, model: _Model, input_example, frame, ctx, lineage: di
     and the model's URI."""
     import mlflow
 
-    from ..mlflow_store import use_project
+    from .mlflow_store import use_project
 
     use_project(project)
     run_kwargs = {"run_id": ctx.mlflow_run_id} if ctx else {"run_name": "register (by hand)"}
@@ -127,7 +135,7 @@ def _log(project: Project, model: _Model, input_example, frame, ctx, lineage: di
                     calibration.save(Path(tmp) / "monitoring")
                 mlflow.log_artifacts(str(Path(tmp) / "monitoring"), artifact_path="monitoring")
             if explained.importance is not None:
-                from ..explain import store
+                from .explain import store
 
                 store.save(explained.importance, explained.background, Path(tmp) / "explain")
                 mlflow.log_artifacts(str(Path(tmp) / "explain"), artifact_path=store.ARTIFACT_PATH)
@@ -139,8 +147,8 @@ def _reference(model: Any, features, target, held_out, held_out_target):
     labels) and, for a binary classifier, the calibration of its held-out probabilities."""
     if features is None:
         return None
-    from ..monitoring.performance import Calibration
-    from ..monitoring.reference import PREDICTION, TARGET, reference_stats
+    from .monitoring.performance import Calibration
+    from .monitoring.reference import PREDICTION, TARGET, reference_stats
 
     frame = features.copy()
     frame[PREDICTION] = model.predict(features)
@@ -173,7 +181,7 @@ def _explanations(model: Any, reference) -> _Explained:
     registered, with the reason in its ``mlmom.explain.status`` tag."""
     if reference is None:
         return _Explained()
-    from ..explain import store
+    from .explain import store
 
     try:
         return _Explained(*store.compute(model, reference))
@@ -209,8 +217,8 @@ def _ensure_registered(client, name: str) -> None:
 
 def _manual_lineage(project: Project) -> dict[str, Any]:
     """Lineage of a model registered by hand, outside a pipeline: no stages to point at."""
-    from ..pipeline import lineage as lin
-    from ..pipeline.hashing import environment_fingerprint
+    from .pipeline import lineage as lin
+    from .pipeline.hashing import environment_fingerprint
 
     return lin.build(project, run_id=None, mlflow_parent_run_id=None,
                      git=lin.git_info(project.root), env=environment_fingerprint(), stages={})

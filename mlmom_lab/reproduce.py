@@ -14,11 +14,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import SPEC_FILE, STATE_DIR, Project, load_project
-from ..errors import InvalidRequest, ReproduceMismatch
 from . import dag
-from .hashing import Hasher, environment_fingerprint, notebook_source_hash
-from .runner import Reporter, RunResult, run_pipeline
+from .config import SPEC_FILE, STATE_DIR
+from .errors import InvalidRequest, ReproduceMismatch
+from .pipeline.hashing import Hasher, environment_fingerprint, notebook_source_hash
+from .pipeline.runner import Reporter, RunResult, run_pipeline
+from .project import Project, load_project
 
 
 @dataclass
@@ -61,7 +62,7 @@ class ReproduceResult:
 def reproduce(project: Project, ref: str, *, workdir: str | Path | None = None,
               tolerance: float = 0.0, reporter: Reporter | None = None) -> ReproduceResult:
     """Re-run the pipeline of ``ref`` (``model@alias``, ``model/3`` or ``3``) and compare."""
-    from .. import registry
+    from . import registry
 
     name, version = registry.parse_ref(ref, project.spec.model)
     info = registry.get_version(name, version, project)
@@ -149,7 +150,7 @@ def _warnings(lineage: dict[str, Any]) -> list[str]:
 
 
 def _compare(project: Project, fresh: Project, lineage: dict, info, run: RunResult) -> list[MetricCheck]:
-    from ..mlflow_store import client
+    from .mlflow_store import client
 
     old, new = client(project), client(fresh)
     checks = []
@@ -164,7 +165,7 @@ def _compare(project: Project, fresh: Project, lineage: dict, info, run: RunResu
 
 
 def _version_checks(fresh: Project, info) -> list[MetricCheck]:
-    from .. import registry
+    from . import registry
 
     versions = registry.list_versions(info.name, fresh)
     latest = versions[0].metrics if versions else {}

@@ -17,7 +17,7 @@ def recent_traffic(uri: str, seconds: float = 60.0, now: float | None = None) ->
     import numpy as np
     import sqlalchemy as sa
 
-    from .logstore import engine, tables
+    from .database import engine, tables
 
     now = time.time() if now is None else now
     since = now - seconds

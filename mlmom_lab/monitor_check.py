@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import alerts as alerting
-from . import loop
-from .export import write_latest
-from .windows import WindowDrift, check_window, load_window
+from . import retraining
+from .monitoring import alerts as alerting
+from .monitoring.export import write_latest
+from .monitoring.windows import WindowDrift, check_window, load_window
 
 
 @dataclass
@@ -34,7 +34,7 @@ def run_check(project, *, version: str | None = None, route: str | None = None,
     drift = check_window(project, window, methods=spec.methods or None,
                          thresholds=spec.thresholds or None)
     if explain:
-        from ..explain.drift import stored_explanation_drift
+        from .explain.drift import stored_explanation_drift
 
         drift.explanation = stored_explanation_drift(project, window)
     uri = project.prediction_log_uri
@@ -42,14 +42,14 @@ def run_check(project, *, version: str | None = None, route: str | None = None,
     alerting.record(uri, fired)
     webhook_ok = alerting.post(spec.webhook, fired) if spec.webhook and fired else None
     write_latest(project.state_dir, drift, fired)
-    return CheckResult(drift, fired, webhook_ok, loop.advance(project, fired, now))
+    return CheckResult(drift, fired, webhook_ok, retraining.advance(project, fired, now))
 
 
 def _check_spec_columns(project, spec, version: str) -> None:
     """Columns named in mlmom.yaml must be features of the version, said with the field."""
-    from ..errors import InvalidInput
-    from .reference import PREDICTION, TARGET
-    from .windows import reference_for
+    from .errors import InvalidInput
+    from .monitoring.reference import PREDICTION, TARGET
+    from .monitoring.windows import reference_for
 
     features = [c for c in reference_for(project, version).columns if c not in (PREDICTION, TARGET)]
     named = [(f"monitoring.methods.{c}", c) for c in spec.methods] + \

@@ -8,12 +8,22 @@ missing notebook, an out claimed twice, a dep nobody produces that is not on dis
 from __future__ import annotations
 
 from graphlib import CycleError, TopologicalSorter
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import Protocol
 
-from ..errors import SpecError
+from .config import ProjectSpec
+from .errors import SpecError
 
-if TYPE_CHECKING:
-    from ..config import Project
+
+class Project(Protocol):
+    """What the graph needs of a project (:class:`mlmom_lab.project.Project` has it): the
+    project sits above the graph, which checks it as it loads."""
+
+    root: Path
+    spec: ProjectSpec
+
+    @property
+    def spec_path(self) -> Path: ...
 
 
 def _overlaps(a: str, b: str) -> bool:

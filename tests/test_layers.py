@@ -1,0 +1,20 @@
+"""The house plan holds: import-linter's contracts in pyproject.toml (layers from the
+interfaces down to the foundation; the core never imports Jupyter's server, tornado or the
+CLI) are all kept, with no exception listed."""
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_the_import_contracts_are_kept_with_no_exceptions():
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert config["contracts"] and not any("ignore_imports" in c for c in config["contracts"])
+    lint = Path(sys.executable).parent / "lint-imports"
+    out = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    assert f"{len(config['contracts'])} kept, 0 broken" in out.stdout
