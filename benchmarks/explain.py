@@ -30,10 +30,10 @@ sys.path.insert(0, str(REPO))
 
 def setup(folder: Path, requests: int):
     """The example, run, served, and ``requests`` logged requests; returns the project."""
-    from mlmom_lab.demo_monitoring import customers, stream
+    from mlmom_lab.demo.monitoring import customers, stream
     from mlmom_lab.pipeline import run_pipeline
     from mlmom_lab.project import load_project
-    from mlmom_lab.serving.process import start_server
+    from mlmom_lab.serving.launch import start_server
 
     root = folder / "churn"
     shutil.copytree(REPO / "notebooks", root, ignore=shutil.ignore_patterns(

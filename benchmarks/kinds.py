@@ -35,10 +35,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
-from serving import BIN, prepare_project, serve  # noqa: E402
-from serving import wrk as serving_wrk  # noqa: E402
+from serving import BIN, prepare_project, serve
+from serving import wrk as serving_wrk
 
-from mlmom_lab.serving.process import free_port  # noqa: E402
+from mlmom_lab.serving.launch import free_port
 
 WORKERS = 2
 NUMERIC = ["tenure_months", "monthly_charges", "total_charges", "support_calls", "age"]
@@ -54,7 +54,7 @@ def register_kinds(root: Path) -> dict[str, dict]:
     from sklearn.preprocessing import StandardScaler
 
     from mlmom_lab import registration, registry
-    from mlmom_lab.mlflow_store import use_project
+    from mlmom_lab.mlflow_clients import use_project
     from mlmom_lab.project import load_project
     from mlmom_lab.registry.kinds import load
 
@@ -175,7 +175,7 @@ def serve_all(root: Path, scratch: Path, kind: str, entry: dict, args) -> dict:
     import mlflow
 
     from mlmom_lab import registry
-    from mlmom_lab.mlflow_store import use_project
+    from mlmom_lab.mlflow_clients import use_project
     from mlmom_lab.project import load_project
 
     project = load_project(root)

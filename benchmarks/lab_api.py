@@ -41,7 +41,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 
 def make_project(root: Path, versions: int) -> dict:
     """The example project, run once, then its version copied until there are ``versions``."""
-    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.mlflow_clients import client
     from mlmom_lab.pipeline import run_pipeline
     from mlmom_lab.project import load_project
 
@@ -67,9 +67,10 @@ def make_project(root: Path, versions: int) -> dict:
 
 def start(command: list[str], log: Path, ready: str, env: dict | None = None):
     """Start a server in the log's folder (mlflow server leaves an mlflow.db in its cwd)."""
-    from mlmom_lab.serving.process import wait_until_ready
+    from mlmom_lab.serving.launch import wait_until_ready
 
-    proc = subprocess.Popen(command, stdout=open(log, "w"), stderr=subprocess.STDOUT,
+    out = open(log, "w")  # noqa: SIM115 - the server writes to it for as long as it runs
+    proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
                             cwd=log.parent,
                             env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}",
                                  **(env or {})})
@@ -165,7 +166,7 @@ def main() -> None:
         from mlmom_lab.project import load_project
 
         project = load_project(lab_root / "churn")
-        from mlmom_lab.serving.process import free_port
+        from mlmom_lab.serving.launch import free_port
 
         token, lab_port, mlflow_port = secrets.token_hex(16), free_port(), free_port()
         lab = start([sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",

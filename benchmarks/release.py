@@ -31,9 +31,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
-from serving import BIN, ROW, prepare_project, serve  # noqa: E402
+from serving import BIN, ROW, prepare_project, serve
 
-from mlmom_lab.serving.process import free_port  # noqa: E402
+from mlmom_lab.serving.launch import free_port
 
 
 def canaries(project, version: str, rounds: int) -> dict:
@@ -54,7 +54,7 @@ def canaries(project, version: str, rounds: int) -> dict:
 
 def with_calibration(project, version: str, calibration: dict | None) -> None:
     """Set (or, given a damaged copy, spoil) the version's stored calibration."""
-    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.mlflow_clients import client
 
     client(project).set_model_version_tag(project.spec.model, version, "mlmom.onnx.calibration",
                                           json.dumps(calibration))

@@ -24,7 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-from mlmom_lab.serving.process import free_port, wait_until_ready  # noqa: E402
+from mlmom_lab.serving.launch import free_port, wait_until_ready
 
 BIN = Path(sys.executable).parent
 ROW = {"tenure_months": 3, "monthly_charges": 90.5, "total_charges": 271.5,
@@ -68,7 +68,7 @@ def parse_wrk(out: str) -> dict:
         value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M)) or \
+    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.MULTILINE)) or \
         {"50": "0ms", "90": "0ms", "99": "0ms"}
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
@@ -93,7 +93,7 @@ def serve(cmd: list[str], cwd: Path, port: int, health: str, env: dict | None = 
     # Output to a file, never an unread pipe: `mlflow models serve` logs every request, and
     # once a pipe's 64 KiB fill up the server stalls (an earlier run of this script measured
     # that stall, not MLflow: 0 requests at 8 connections).
-    output = tempfile.TemporaryFile(mode="w+")
+    output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - the server's, while it runs
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
                             text=True, env={**os.environ, **(env or {}),
                                             "PATH": f"{BIN}:{os.environ['PATH']}"})

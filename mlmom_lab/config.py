@@ -113,7 +113,7 @@ class AlertRule(_Strict):
                           description="Quiet time after firing: 90s, 30m, 2h, 1d.")
 
     @model_validator(mode="after")
-    def _fields_of_kind(self) -> "AlertRule":
+    def _fields_of_kind(self) -> AlertRule:
         needed = ALERT_FIELDS[self.kind]
         for name in needed:
             if getattr(self, name) is None:
@@ -160,7 +160,7 @@ class RetrainPolicy(_Strict):
         "Labelled canary rows needed before promoting or rolling back."))
 
     @model_validator(mode="after")
-    def _retrain_needs_a_param(self) -> "RetrainPolicy":
+    def _retrain_needs_a_param(self) -> RetrainPolicy:
         if self.strategy == "retrain" and self.recent_param is None:
             raise ValueError("the retrain strategy needs 'recent_param' (STAGE.PARAM)")
         if not self.on and self.every is None:
@@ -187,7 +187,7 @@ class MonitoringSpec(_Strict):
     retrain: RetrainPolicy | None = None
 
     @model_validator(mode="after")
-    def _triggers_exist(self) -> "MonitoringSpec":
+    def _triggers_exist(self) -> MonitoringSpec:
         names = {a.name for a in self.alerts}
         for name in self.retrain.on if self.retrain else []:
             if name not in names:

@@ -88,7 +88,7 @@ def source_deps(project: Project, stage: str) -> list[str]:
 def check_stage_files(project: Project) -> None:
     """Fail on a missing notebook, an unproduced dep missing on disk, or a cycle."""
     _check_protected(project)
-    for name, stage in project.spec.stages.items():
+    for name in project.spec.stages:
         _check_notebook(project, name)
         for dep in source_deps(project, name):
             if not (project.root / dep).exists():

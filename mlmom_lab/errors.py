@@ -7,6 +7,8 @@ as is and exits non-zero, HTTP handlers map its ``code`` through :data:`HTTP_STA
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class MlmomError(Exception):
     """Base of every error mlmom raises on purpose."""
@@ -131,6 +133,7 @@ class NotLive(MlmomError):
 
 HTTP_STATUS: dict[str, int] = {
     "error": 500,
+    "internal": 500,
     "invalid_spec": 400,
     "invalid_request": 400,
     "invalid_input": 400,
@@ -154,3 +157,17 @@ HTTP_STATUS: dict[str, int] = {
 def http_status(error: MlmomError) -> int:
     """The HTTP status for an error, by its code."""
     return HTTP_STATUS.get(error.code, 500)
+
+
+def error_body(error: BaseException, reference: str = "") -> dict[str, Any]:
+    """The one error body of every HTTP answer and every job: ``{"error", "code"}`` (plus
+    ``"release"``, how far a release got, when it is not live). An error of ours says what
+    is wrong; anything else is a bug whose details stay in the server's log, never in the
+    answer: the body says where to look (``reference``, e.g. the request or job id)."""
+    if not isinstance(error, MlmomError):
+        where = f" ({reference})" if reference else ""
+        return {"error": f"internal error{where}: see the server's log", "code": "internal"}
+    body: dict[str, Any] = {"error": error.message, "code": error.code}
+    if getattr(error, "detail", None):
+        body["release"] = error.detail
+    return body

@@ -14,11 +14,12 @@ import itertools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
-from .errors import Busy, MlmomError, NotFound
+from .errors import Busy, MlmomError, NotFound, error_body
 
 log = logging.getLogger(__name__)
 
@@ -125,12 +126,10 @@ class Jobs:
         try:
             job.result = work(job)
             job.status = "done"
-        except MlmomError as exc:
-            job.error = {"error": exc.message, "code": exc.code}
-            job.status = "failed"
-        except Exception as exc:  # noqa: BLE001 - a job reports, it never kills the worker
-            log.exception("job %s (%s) failed", job.id, job.title)
-            job.error = {"error": f"{type(exc).__name__}: {exc}", "code": "error"}
+        except Exception as exc:  # a job reports, it never kills the worker
+            if not isinstance(exc, MlmomError):  # a bug: its details go to the log only
+                log.exception("job %s (%s) failed", job.id, job.title)
+            job.error = error_body(exc, f"job {job.id}")
             job.status = "failed"
         finally:
             job.finished = time.time()

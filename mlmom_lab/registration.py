@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .mlflow_clients import missing_as
 from .pipeline.hashing import sha256_json
 from .project import Project
 from .registry import kinds, onnx
-from .registry.store import METRIC_TAG, VersionInfo, client_for, get_version, project_of
+from .registry.versions import METRIC_TAG, VersionInfo, client_for, get_version, project_of
 
 logger = logging.getLogger("mlmom.registry")
 
@@ -109,7 +110,7 @@ def _log(project: Project, model: _Model, input_example, frame, ctx, lineage: di
     and the model's URI."""
     import mlflow
 
-    from .mlflow_store import use_project
+    from .mlflow_clients import use_project
 
     use_project(project)
     run_kwargs = {"run_id": ctx.mlflow_run_id} if ctx else {"run_name": "register (by hand)"}
@@ -135,10 +136,12 @@ def _log(project: Project, model: _Model, input_example, frame, ctx, lineage: di
                     calibration.save(Path(tmp) / "monitoring")
                 mlflow.log_artifacts(str(Path(tmp) / "monitoring"), artifact_path="monitoring")
             if explained.importance is not None:
-                from .explain import store
+                from .explain import artifacts as explanation_artifacts
 
-                store.save(explained.importance, explained.background, Path(tmp) / "explain")
-                mlflow.log_artifacts(str(Path(tmp) / "explain"), artifact_path=store.ARTIFACT_PATH)
+                folder = Path(tmp) / "explain"
+                explanation_artifacts.save(explained.importance, explained.background, folder)
+                mlflow.log_artifacts(str(folder),
+                                     artifact_path=explanation_artifacts.ARTIFACT_PATH)
         return run.info.run_id, model_uri
 
 
@@ -181,10 +184,10 @@ def _explanations(model: Any, reference) -> _Explained:
     registered, with the reason in its ``mlmom.explain.status`` tag."""
     if reference is None:
         return _Explained()
-    from .explain import store
+    from .explain import artifacts as explanation_artifacts
 
     try:
-        return _Explained(*store.compute(model, reference))
+        return _Explained(*explanation_artifacts.compute(model, reference))
     except Exception as exc:  # noqa: BLE001 - any model may be registered; say why, go on
         reason = f"skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
         logger.warning("explanations of the new version %s", reason)
@@ -210,8 +213,9 @@ def _version_tags(kind: str, task: str, lineage: dict, exported,
 
 def _ensure_registered(client, name: str) -> None:
     try:
-        client.get_registered_model(name)
-    except Exception:
+        with missing_as(LookupError(name)):
+            client.get_registered_model(name)
+    except LookupError:
         client.create_registered_model(name)
 
 

@@ -143,14 +143,14 @@ def _warnings(lineage: dict[str, Any]) -> list[str]:
     env = environment_fingerprint()
     recorded = lineage.get("environment", {})
     if recorded.get("hash") and recorded["hash"] != env["hash"]:
-        return [f"the Python environment differs from the recorded one (python "
+        return [(f"the Python environment differs from the recorded one (python "
                 f"{recorded.get('python')} with {recorded.get('packages')} packages, now "
-                f"{env['python']} with {env['packages']})"]
+                f"{env['python']} with {env['packages']})")]
     return []
 
 
 def _compare(project: Project, fresh: Project, lineage: dict, info, run: RunResult) -> list[MetricCheck]:
-    from .mlflow_store import client
+    from .mlflow_clients import client
 
     old, new = client(project), client(fresh)
     checks = []

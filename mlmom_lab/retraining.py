@@ -219,7 +219,7 @@ def _metric(policy, labelled) -> float:
     task = "regression" if policy.metric in ("mae", "rmse") else "classification"
     labels, predicted = labelled[TARGET].tolist(), labelled[PREDICTION].tolist()
     score = labelled[SCORE] if SCORE in labelled and labelled[SCORE].notna().all() else None
-    positive = sorted(set(labels) | set(predicted))[-1] if task == "classification" else None
+    positive = max(set(labels) | set(predicted)) if task == "classification" else None
     value = measured(task, labels, predicted, score, positive).get(policy.metric)
     if value is None:
         raise InvalidRequest(f"monitoring.retrain.metric: {policy.metric!r} cannot be measured "

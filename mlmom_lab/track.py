@@ -155,7 +155,7 @@ def _log_by_hand(event: dict[str, Any]) -> None:
     """Log to MLflow directly: the notebook is being run outside a pipeline."""
     import mlflow
 
-    from .mlflow_store import use_project as use_mlflow_project
+    from .mlflow_clients import use_project as use_mlflow_project
     from .project import load_project
 
     if mlflow.active_run() is None:

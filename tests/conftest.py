@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from .helpers import fingerprint
+
 # jupyter_server fixtures (jp_fetch, jp_root_dir...) for the server extension's tests
 pytest_plugins = ["pytest_jupyter.jupyter_server"]
 
@@ -12,11 +14,27 @@ os.environ.setdefault("EVIDENTLY_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("DO_NOT_TRACK", "true")
 
 REPO = Path(__file__).resolve().parents[1]
+TESTS = REPO / "tests"
+TIERS = ("unit", "http", "ui", "e2e")
+FOLDER_TIERS = {"ui": "ui", "e2e": "e2e", "server": "http"}
+
+
+def pytest_collection_modifyitems(items):
+    """Every test in one tier (`pytest -m unit` for the quick ones): its own mark, else its
+    folder's (ui, e2e, and the lab's HTTP API in server/), else unit; a test that needs the
+    example pipeline run is also slow."""
+    for item in items:
+        parts = Path(str(item.fspath)).relative_to(TESTS).parts
+        if not any(item.get_closest_marker(tier) for tier in TIERS):
+            item.add_marker(FOLDER_TIERS.get(parts[0], "unit") if len(parts) > 1 else "unit")
+        if "example_run" in item.fixturenames and not item.get_closest_marker("slow"):
+            item.add_marker("slow")
 
 
 @pytest.fixture(scope="session")
 def example_run(tmp_path_factory):
-    """The example project copied and run once: a registered champion with real lineage."""
+    """The example project copied and run once: a registered champion with real lineage.
+    Shared and read-only: it fails at the end of the session if any test wrote into it."""
     from mlmom_lab.pipeline import run_pipeline
     from mlmom_lab.project import load_project
 
@@ -26,4 +44,13 @@ def example_run(tmp_path_factory):
     project = load_project(root)
     result = run_pipeline(project)
     assert result.ok, [s.error for s in result.stages]
-    return project, result
+    from mlmom_lab.serving import deployment
+
+    deployment.current(project)  # the first read writes the first deployment: do it here
+    before = fingerprint(root)
+    yield project, result
+    # Read-only for the tests that share it: a test that writes takes its own copy
+    # (helpers.own_copy), so every assertion can be exact.
+    after = fingerprint(root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a test wrote into the shared example project: {changed[:10]}"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sqlite3
 import subprocess
 import sys
 import urllib.request
@@ -12,7 +14,7 @@ import nbformat
 import yaml
 
 # a real `mlmom serve` on 127.0.0.1: (process, port) once it answers /ping
-from mlmom_lab.serving.process import start_server, wait_until_ready  # noqa: F401
+from mlmom_lab.serving.launch import start_server, wait_until_ready  # noqa: F401
 
 
 def notebook(path: Path, params: str, *cells: str) -> Path:
@@ -40,7 +42,7 @@ def mlmom(*args: str, cwd: Path, env: dict | None = None, check: bool = False) -
     exe = Path(sys.executable).with_name("mlmom")
     full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
     result = subprocess.run([str(exe), *args], cwd=cwd, env=full_env, capture_output=True,
-                            text=True, timeout=600)
+                            text=True, timeout=600, check=False)
     if check and result.returncode != 0:
         raise AssertionError(f"mlmom {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
@@ -76,7 +78,7 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mlmom test")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - datetime.timedelta(minutes=5))
@@ -108,7 +110,7 @@ def log_predictions(project, batches, prefix: str) -> list[str]:
     (its real predictions and probabilities), through the serving's own log writer."""
     import mlflow.sklearn
 
-    from mlmom_lab.mlflow_store import use_project
+    from mlmom_lab.mlflow_clients import use_project
     from mlmom_lab.predictions.log import PredictionLog
     from mlmom_lab.registry import get_version
 
@@ -124,3 +126,51 @@ def log_predictions(project, batches, prefix: str) -> list[str]:
                    latency_ms=1.0)
     log.close()
     return ids
+
+
+# What a running server or a check leaves in a project: never carried into a copy.
+RUNTIME_STATE = ("workers", "metrics", "server.json", "server.log", "monitoring")
+# MLflow's columns that hold where artifacts live (absolute paths in a local store)
+ARTIFACT_COLUMNS = {"experiments": "artifact_location", "runs": "artifact_uri",
+                    "logged_models": "artifact_location", "model_versions": "storage_location"}
+
+
+def own_copy(project, root: Path, *, keep_log: bool = False, also_skip: tuple = ()):
+    """A copy of ``project`` in ``root`` that a test may write to: its own (empty, unless
+    ``keep_log``) prediction log, none of the original's server or monitoring state, and its
+    MLflow store pointing at its own artifacts (a local store keeps absolute paths, so a plain
+    copy would write new artifacts of old runs into the original). The loaded copy."""
+    from fnmatch import fnmatch
+
+    from mlmom_lab.project import load_project
+
+    skip = (*RUNTIME_STATE, *also_skip, *(() if keep_log else ("predictions.db*",)))
+    state = project.state_dir.resolve()
+
+    def runtime_state(folder: str, names: list[str]) -> list[str]:
+        # only in .mlmom itself: MLflow's artifacts have folders named "monitoring" too
+        if Path(folder).resolve() != state:
+            return []
+        return [n for n in names if any(fnmatch(n, pattern) for pattern in skip)]
+
+    shutil.copytree(project.root, root, ignore=runtime_state)
+    store = root / ".mlmom" / "mlflow.db"
+    if store.is_file():
+        old, new = str(project.root), str(root.resolve())
+        with sqlite3.connect(store) as conn:
+            for table, column in ARTIFACT_COLUMNS.items():
+                conn.execute(f"UPDATE {table} SET {column} = replace({column}, ?, ?)", (old, new))
+    return load_project(root)
+
+
+def fingerprint(folder: Path) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` with its size and modification time, but for caches that
+    reads fill: the registered statistics downloaded into ``.mlmom/monitoring/<model>/``, and
+    the ``registered_model_meta`` MLflow writes beside a model it loads from a local store."""
+    def cache(path: Path) -> bool:
+        parts = path.relative_to(folder).parts
+        return path.name == "registered_model_meta" or \
+            (parts[:2] == (".mlmom", "monitoring") and "reference" in parts)
+
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file() and not cache(p)}

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from mlmom_lab.serving.process import free_port
+from mlmom_lab.serving.launch import free_port
 
 from .conftest import REPO
 from .helpers import get_when_up

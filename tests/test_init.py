@@ -4,6 +4,8 @@ import json
 import subprocess
 import urllib.request
 
+import pytest
+
 from .helpers import mlmom
 
 
@@ -19,16 +21,14 @@ def test_init_scaffolds_a_project_that_runs_and_records_git(tmp_path):
     out = mlmom("init", str(folder), cwd=tmp_path, check=True).stdout
     assert "mlmom.yaml" in out
     assert "project: my-project" in (folder / "mlmom.yaml").read_text()
-    git("init", "-q", cwd=folder)
+    git("init", "-q", "-b", "main", cwd=folder)
     git("add", "-A", cwd=folder)
     git("commit", "-qm", "start", cwd=folder)
     mlmom("run", cwd=folder, check=True)
     info = json.loads(mlmom("registry", "show", "champion", cwd=folder, check=True).stdout)
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
-                          text=True).stdout.strip()
-    assert info["lineage"]["git"] == {"commit": head, "branch": "master", "dirty": False} or \
-        info["lineage"]["git"]["commit"] == head
-    assert info["lineage"]["git"]["dirty"] is False
+                          text=True, check=True).stdout.strip()
+    assert info["lineage"]["git"] == {"commit": head, "branch": "main", "dirty": False}
     assert info["aliases"] == ["champion"]
 
     # an uncommitted edit of a tracked file marks the next version dirty
@@ -52,6 +52,7 @@ def test_init_keeps_an_existing_gitignore(tmp_path):
     assert (tmp_path / ".gitignore").read_text() == "secret.env\n*.key\n.mlmom/\ndata/\n"
 
 
+@pytest.mark.http
 def test_a_project_made_the_documented_way_explains_and_monitors(tmp_path):
     """The template registers with its training rows as reference: explanations and a
     monitoring check work on a new project without anything else set up."""

@@ -14,7 +14,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def listed(*command: str) -> str:
     result = subprocess.run([str(BIN / "jupyter"), *command], capture_output=True, text=True,
-                            timeout=120)
+                            timeout=120, check=False)
     return ANSI.sub("", result.stdout + result.stderr)
 
 

@@ -108,7 +108,7 @@ def history(alias: str | None, model: str | None, as_json: bool, project_dir: st
         click.echo(json.dumps([e.as_dict() for e in events], indent=1))
         return
     for e in events:
-        when = dt.datetime.fromtimestamp(e.when, dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+        when = dt.datetime.fromtimestamp(e.when, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
         click.echo(f"{when}  {e.alias:<10} {e.from_version or '-':>4} -> {e.to_version or '-':<4} "
                    f"{e.action:<9} {e.who}: {e.reason}")
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
-from typing import Any, Iterable
+from typing import Any
 
 OK, BAD, MUTED = "#2e7d32", "#c62828", "#616161"
 

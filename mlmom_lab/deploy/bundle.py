@@ -26,7 +26,7 @@ def export(project: Project, ref: str, dest: Path) -> dict[str, Any]:
     import mlflow
 
     from .. import registry
-    from ..mlflow_store import client, use_project
+    from ..mlflow_clients import client, use_project
 
     if dest.exists() and any(dest.iterdir()):
         raise InvalidRequest(f"{dest} is not empty: give a new folder for the bundle")

@@ -9,11 +9,11 @@
 SHAP, LIME and MLflow load only when an explanation is computed.
 """
 
+from .artifacts import GlobalImportance, explainers, global_importance
 from .drift import ExplanationDrift, explanation_drift
 from .local import RequestExplanation, explain_request, read_request
 from .methods import Explanation, LimeExplainer, ShapExplainer
 from .model import ModelView, view
-from .store import GlobalImportance, explainers, global_importance
 
 __all__ = ["Explanation", "ExplanationDrift", "GlobalImportance", "LimeExplainer",
            "ModelView", "RequestExplanation", "ShapExplainer", "explain_request",

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import InvalidInput
-from .store import explainers
+from .artifacts import explainers
 
 SHARE_SHIFT = 0.05
 MAX_ROWS = 300  # SHAP on the last rows of a longer window: enough for a mean, and fast

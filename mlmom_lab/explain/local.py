@@ -9,8 +9,8 @@ from typing import Any
 import orjson
 
 from ..errors import InvalidInput, NotFound
+from .artifacts import explainers
 from .methods import Explanation
-from .store import explainers
 
 METHODS = ("shap", "lime")
 

@@ -10,8 +10,10 @@ explainer; any other model is explained through its output alone (permutation SH
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -119,10 +121,8 @@ def _kind(estimator: Any, groups) -> tuple[Kind, Any]:
         return "permutation", None
     import shap
 
-    try:
+    with contextlib.suppress(Exception):  # SHAP says "model type not yet supported" many ways
         return "tree", shap.TreeExplainer(estimator)
-    except Exception:  # noqa: BLE001 - SHAP says "model type not yet supported" many ways
-        pass
     module = type(estimator).__module__
     if module.startswith("sklearn.linear_model") and hasattr(estimator, "coef_"):
         return "linear", None
@@ -246,11 +246,12 @@ class Codec:
     categories: dict[str, list] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, view: ModelView, *frames) -> "Codec":
+    def of(cls, view: ModelView, *frames) -> Codec:
         categories = {}
         for name, dtype in view.dtypes.items():
             if np.dtype(dtype).kind not in "iufb":
-                seen = {v for f in frames for v in f[name] if v is not None and v == v}
+                seen = {v for f in frames for v in f[name]
+                        if v is not None and v == v}  # noqa: PLR0124 - not NaN
                 categories[name] = sorted(seen, key=str)
         return cls(view, categories)
 
@@ -267,7 +268,8 @@ class Codec:
         frame = pd.DataFrame(matrix, columns=self.view.features)
         for name, values in self.categories.items():
             codes = frame[name].to_numpy()
-            frame[name] = [None if c != c else values[int(round(c))] for c in codes]
+            frame[name] = [None if c != c else values[int(round(c))]  # noqa: PLR0124, RUF046 - NaN
+                           for c in codes]
         return self.view.frame(frame)
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:

@@ -17,8 +17,9 @@ are reported as not checked: Evidently trains a classifier on them, which we do 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from ..errors import InvalidInput
 from .reference import ColumnStats, ReferenceStats, column_stats, reference_stats
@@ -93,7 +94,8 @@ def column_drift(ref: ColumnStats, current, *, method: str | None = None,
     """One column's verdict; ``current`` is a pandas Series (or already reduced)."""
     cur = current if isinstance(current, ColumnStats) else column_stats(ref.name, current)
     column_type = cur.column_type
-    base = dict(column=ref.name, column_type=column_type, n_reference=ref.n, n_current=cur.n)
+    base = {"column": ref.name, "column_type": column_type, "n_reference": ref.n,
+            "n_current": cur.n}
     if column_type == "text" and method is None:
         return ColumnDrift(method="", score=None, kind="", threshold=None, drifted=False,
                            note="text column: not checked", **base)

@@ -33,7 +33,7 @@ class Calibration:
     y: list[float]
 
     @classmethod
-    def fit(cls, model, features, target) -> "Calibration | None":
+    def fit(cls, model, features, target) -> Calibration | None:
         from sklearn.isotonic import IsotonicRegression
 
         classes = list(model.classes_)
@@ -53,7 +53,7 @@ class Calibration:
             {"classes": self.classes, "x": self.x, "y": self.y}))
 
     @classmethod
-    def load(cls, folder: Path) -> "Calibration | None":
+    def load(cls, folder: Path) -> Calibration | None:
         path = folder / CALIBRATION
         return cls(**json.loads(path.read_text())) if path.is_file() else None
 

@@ -80,7 +80,7 @@ class ReferenceStats:
                                      if c.values is not None})
 
     @classmethod
-    def load(cls, folder: Path) -> "ReferenceStats":
+    def load(cls, folder: Path) -> ReferenceStats:
         try:
             meta = json.loads((folder / META).read_text())["columns"]
         except FileNotFoundError:
@@ -89,7 +89,7 @@ class ReferenceStats:
         columns = {}
         for i, m in enumerate(meta):
             counts = None if m["counts"] is None else {k: v for k, v in m["counts"]}
-            values = arrays[f"c{i}"] if f"c{i}" in arrays else None
+            values = arrays.get(f"c{i}", None)
             columns[m["name"]] = ColumnStats(m["name"], m["dtype"], m["n"], values, counts,
                                              m.get("column_type", ""))
         return cls(columns)

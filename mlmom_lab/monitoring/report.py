@@ -65,7 +65,7 @@ def write_report(project, window: Window, folder: Path) -> ReportFiles:
 
 
 def _log(project, version: str, paths: list[Path], stamp: str) -> str:
-    from ..mlflow_store import client
+    from ..mlflow_clients import client
     from ..registry import get_version
 
     info = get_version(project.spec.model, version, project)

@@ -8,9 +8,9 @@ counts): the reference reduced once per model version, the current side once per
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from math import sqrt
-from typing import Callable
 
 import numpy as np
 
@@ -63,7 +63,7 @@ def _z(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> float:
     ref_counts, cur_counts, keys = _frequencies(ref, cur)
     if len(ref_counts) == 1 and len(cur_counts) == 1 and set(ref_counts) == set(cur_counts):
         return 1.0
-    first = sorted(keys)[0]
+    first = min(keys)
     n1, n2 = ref.n, cur.n
     p1 = float(n1 - ref_counts.get(first, 0)) / n1  # the share that is not the first key
     p2 = float(n2 - cur_counts.get(first, 0)) / n2

@@ -164,7 +164,7 @@ def calibration_for(project, version: str) -> Calibration | None:
 
 def _monitoring_dir(project, version: str):
     """The version's ``monitoring`` artifacts, downloaded once into ``.mlmom/monitoring``."""
-    from ..mlflow_store import client
+    from ..mlflow_clients import client
     from ..registry import get_version
 
     info = get_version(project.spec.model, version, project)

@@ -8,6 +8,7 @@ or while the previous stage is still running. Each stage gets a fresh kernel of 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import tempfile
@@ -97,8 +98,6 @@ def shutdown_kernel(km) -> None:
 
     for kc in km.__dict__.get("mlmom_clients", []):
         kc.stop_channels()
-    try:
+    with contextlib.suppress(Exception):  # best effort on the way out
         _run(_stop())
-    except Exception:  # noqa: BLE001 - best effort on the way out
-        pass
     shutil.rmtree(km.__dict__.get("mlmom_sockets", ""), ignore_errors=True)

@@ -21,13 +21,13 @@ from ..files import write_json
 from ..project import Project
 from . import lineage
 from .cache import StageCache, StageKey, stage_key
-from .execute import execute_stage, skip_iri_grammar
 from .hashing import Hasher, environment_fingerprint
 from .kernels import kill_kernel, launch_kernel, shutdown_kernel
 from .lock import project_lock
+from .mlflow_runs import RunTracker
 from .params import resolve
 from .results import Reporter, RunResult, Silent, StageResult
-from .tracking import RunTracker
+from .stage_run import execute_stage, skip_iri_grammar
 
 
 def _in_thread(func, *args) -> Future:

@@ -8,9 +8,9 @@ from typing import Any
 from .. import dag
 from ..project import Project
 from .cache import StageCache, StageKey, stage_key
+from .executed import notebook_path
 from .hashing import Hasher, environment_fingerprint
 from .params import resolve
-from .runs import notebook_path
 
 
 @dataclass

@@ -12,7 +12,7 @@ move the alias and its history only).
 from ..errors import NotFound, RegistryError
 from .aliases import AliasEvent, history, promote, rollback
 from .compare import compare
-from .store import VersionInfo, get_lineage, get_version, list_models, list_versions, parse_ref
+from .versions import VersionInfo, get_lineage, get_version, list_models, list_versions, parse_ref
 
 __all__ = ["AliasEvent", "NotFound", "RegistryError", "VersionInfo", "compare", "get_lineage", "get_version", "history",
            "list_models", "list_versions", "parse_ref", "promote", "rollback"]

@@ -17,8 +17,9 @@ from typing import Any
 
 from ..errors import InvalidRequest, NotFound, RegistryError
 from ..identity import current_user
+from ..mlflow_clients import missing_as
 from ..project import Project
-from .store import _aliases, client_for, project_of
+from .versions import _aliases, client_for, project_of
 
 EVENT_TAG = "mlmom.alias_event."
 _ALIAS = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,254}")
@@ -47,10 +48,8 @@ def history(name: str | None = None, project: Project | str | None = None,
     project = project_of(project)
     client = client_for(project)
     name = name or project.spec.model
-    try:
+    with missing_as(NotFound(f"no registered model named {name!r}")):
         tags = client.get_registered_model(name).tags or {}
-    except Exception:
-        raise NotFound(f"no registered model named {name!r}") from None
     events = [AliasEvent(**json.loads(v)) for k, v in sorted(tags.items()) if k.startswith(EVENT_TAG)]
     return [e for e in events if alias is None or e.alias == alias]
 
@@ -110,10 +109,11 @@ def _existing(client, name: str, version: str | int) -> str:
     version = str(version)
     aliases = _aliases(client, name)
     version = aliases.get(version, version)
-    try:
+    missing = NotFound(f"model {name!r} has no version {version!r}")
+    if not version.isdigit():
+        raise missing
+    with missing_as(missing):
         client.get_model_version(name, version)
-    except Exception:
-        raise NotFound(f"model {name!r} has no version {version!r}") from None
     return version
 
 

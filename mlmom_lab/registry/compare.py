@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..project import Project
-from .store import get_lineage, get_version, project_of
+from .versions import get_lineage, get_version, project_of
 
 
 def compare(a: str | int, b: str | int, *, name: str | None = None,

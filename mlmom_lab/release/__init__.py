@@ -24,7 +24,7 @@ from ..errors import NotFound, RegistryError
 from ..project import Project
 from ..registry import aliases
 from ..registry.aliases import AliasEvent
-from ..registry.store import project_of
+from ..registry.versions import project_of
 from ..serving import deployment
 from ..serving.deployment import Deployment
 from ..serving.rollout import Release, confirm

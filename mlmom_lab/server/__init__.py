@@ -35,6 +35,6 @@ def _warm_up_in_background() -> None:
     def warm_up() -> None:
         import mlflow  # noqa: F401
 
-        from ..registry import pages  # noqa: F401
+        from ..registry import paging  # noqa: F401
 
     threading.Thread(target=warm_up, name="mlmom-warm-up", daemon=True).start()

@@ -138,21 +138,21 @@ class ReleaseHandler(WriteHandler):
 
 class ServerStartHandler(JobHandler):
     def act(self, project, body):
-        from ..serving import deployment, instance
+        from ..serving import deployment, local_server
 
         deployment.current(project)  # no champion, or a server already running:
-        if instance.status(project)["running"]:  # 4xx now, not a failed job
+        if local_server.status(project)["running"]:  # 4xx now, not a failed job
             raise Busy(f"the server of {project.spec.project} already runs: stop it first")
         who = self.who
         return self.submit(project, "server", "start the model server",
-                           lambda job: instance.start(project, who=who), exclusive=True)
+                           lambda job: local_server.start(project, who=who), exclusive=True)
 
 
 class ServerStopHandler(WriteHandler):
     def act(self, project, body):
-        from ..serving import instance
+        from ..serving import local_server
 
-        return instance.stop(project)
+        return local_server.stop(project)
 
 
 # -- monitoring -----------------------------------------------------------------------------

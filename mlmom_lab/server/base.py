@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from jupyter_server.auth.decorator import authorized
 from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
-from ..errors import Forbidden, InvalidRequest, MlmomError, NotFound, http_status
+from ..errors import Forbidden, InvalidRequest, MlmomError, NotFound, error_body, http_status
 
 AUTH_RESOURCE = "mlmom"  # what jupyter_server's authorizer is asked about
 
 
 @dataclass(frozen=True)
-class Page:
+class HtmlPage:
     """An HTML answer (a rendered notebook) instead of JSON. It is served sandboxed: its
     scripts run in an opaque origin, so they reach neither the Jupyter API nor the network."""
 
@@ -58,20 +59,28 @@ class MlmomHandler(APIHandler):
             raise NotFound(f"no mlmom.yaml at or above {given or '.'} inside the server's root")
         return load_project(found)
 
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        """Every other failure (tornado's own 4xx, a bug of ours) in the same one error body:
+        a bug's type and message stay in the server's log, never in the answer."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if status_code >= 500 or isinstance(exc, MlmomError):
+            body = error_body(exc if exc is not None else Exception())
+        else:
+            body = {"error": self._reason, "code": f"http_{status_code}"}
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps(body))
+
     async def respond(self, work: Callable[[], Any], status: int = 200) -> None:
         """Run ``work`` off the event loop and write its result, or the core's error."""
         try:
             result = await asyncio.to_thread(work)
         except MlmomError as exc:
             self.set_status(http_status(exc))
-            body = {"error": exc.message, "code": exc.code}
-            if getattr(exc, "detail", None):
-                body["release"] = exc.detail  # a release not live: how far it got
-            self.finish(json.dumps(body, default=str))
+            self.finish(json.dumps(error_body(exc), default=str))
             return
         self.set_status(status)
-        if isinstance(result, Page):
-            self.set_header("Content-Security-Policy", Page.POLICY)
+        if isinstance(result, HtmlPage):
+            self.set_header("Content-Security-Policy", HtmlPage.POLICY)
             self.finish(result.html, set_content_type="text/html; charset=UTF-8")
         else:
             self.finish(json.dumps(result, default=str))

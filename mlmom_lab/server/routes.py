@@ -12,7 +12,7 @@ from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidRequest
 from .actions import ACTIONS
-from .base import MlmomHandler, Page, read_only
+from .base import HtmlPage, MlmomHandler, read_only
 
 PAGE = 100  # registry versions per page unless ?limit= says otherwise
 MAX_PAGE = 1000  # a bigger ?limit= is refused: page instead
@@ -39,7 +39,7 @@ class ProjectHandler(ReadHandler):
 class PipelineHandler(ReadHandler):
     def read(self, project):
         from .. import dag
-        from ..pipeline.runs import executed_runs
+        from ..pipeline.executed import executed_runs
         from ..pipeline.status import pipeline_status
 
         graph = dag.upstream(project)
@@ -58,10 +58,10 @@ class ExecutedNotebookHandler(ReadHandler):
     """``?run=&stage=``: that run's executed notebook as a read-only, sandboxed HTML page."""
 
     def read(self, project):
-        from ..pipeline.runs import executed_notebook, render_html
+        from ..pipeline.executed import executed_notebook, render_html
 
         run, stage = (self.get_query_argument(k, "") for k in ("run", "stage"))
-        return Page(render_html(executed_notebook(project, run, stage)))
+        return HtmlPage(render_html(executed_notebook(project, run, stage)))
 
 
 class RegistryHandler(ReadHandler):
@@ -69,7 +69,7 @@ class RegistryHandler(ReadHandler):
     newer than ``?after=`` a version number, with the total."""
 
     def read(self, project):
-        from ..registry.pages import page_versions
+        from ..registry.paging import page_versions
 
         cursor = {k: self.int_argument(k, 0, low=1) for k in ("before", "after")
                   if self.get_query_argument(k, "")}
@@ -109,10 +109,10 @@ class ServerHandler(ReadHandler):
 
     def read(self, project):
         from ..predictions.traffic import recent_traffic
-        from ..serving import deployment, instance
+        from ..serving import deployment, local_server
         from ..serving.rollout import live_workers
 
-        return {**instance.status(project), "deployment": deployment.current(project).as_dict(),
+        return {**local_server.status(project), "deployment": deployment.current(project).as_dict(),
                 "workers": [w.as_dict() for w in live_workers(project.state_dir)],
                 "traffic": recent_traffic(project.prediction_log_uri, 60.0)}
 

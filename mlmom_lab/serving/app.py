@@ -3,7 +3,8 @@
 A bare ASGI callable rather than a framework: the hot path is parse JSON, validate against
 the signature, predict, write JSON, and every layer in between costs throughput. Errors are
 :class:`~mlmom_lab.errors.MlmomError` subclasses mapped to a status by the shared table and
-written as ``{"error": "..."}``, never a traceback.
+written as ``{"error": "...", "code": "..."}`` (:func:`~mlmom_lab.errors.error_body`), never a
+traceback.
 
 Each request goes through the current :class:`Router` (champion, canary by weight, shadow);
 a :class:`Follower` swaps in a new router when the deployment file changes. Every answer is
@@ -23,7 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import __version__
-from ..errors import InvalidInput, MethodNotAllowed, MlmomError, NotFound, http_status
+from ..errors import InvalidInput, MethodNotAllowed, MlmomError, NotFound, error_body, http_status
 from ..predictions.log import PredictionLog
 from . import openapi
 from .auth import KeyRing, presented_key
@@ -90,13 +91,11 @@ class ServingApp:
             status, body, more, after = await self._route(scope, receive)
             headers += more
         except MlmomError as exc:
-            status, body = http_status(exc), {"error": exc.message}
-            if getattr(exc, "detail", None):
-                body["release"] = exc.detail  # a release not live: how far it got
+            status, body = http_status(exc), error_body(exc)
             self._count_error(scope, exc.code, status)
-        except Exception:  # a bug of ours: logged here, never shown to the caller
+        except Exception as exc:  # a bug of ours: logged here, never shown to the caller
             logger.exception("request %s failed", request_id)
-            status, body = 500, {"error": f"internal error (request {request_id})"}
+            status, body = 500, error_body(exc, f"request {request_id}")
             self._count_error(scope, "internal", 500)
         finally:
             self.metrics.in_flight.dec()

@@ -15,9 +15,10 @@ batch fails, each request is retried alone and only the faulty one gets the erro
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import chain
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 

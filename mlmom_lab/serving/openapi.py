@@ -73,7 +73,9 @@ def _components(schema: InputSchema) -> dict[str, Any]:
                              "parameters": {"type": "object"}}}
     row = _row_schema(schema)
     return {
-        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+        "Error": {"type": "object", "required": ["error", "code"],
+                  "properties": {"error": {"type": "string"}, "code": {"type": "string"},
+                                 "release": {"type": "object"}}},
         "Status": {"type": "object"},
         "Tensor": tensor,
         "Row": row,

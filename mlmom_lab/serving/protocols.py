@@ -97,13 +97,13 @@ def _check_datatype(where: str, datatype: str, values: list[Any], width: int) ->
     """The values are what the declared datatype says they are; a bad one is named by its
     row (and, in a tensor of many columns, its place in the row)."""
     if datatype == "BYTES":
-        ok = lambda v: v is None or isinstance(v, str)  # noqa: E731
+        ok = lambda v: v is None or isinstance(v, str)
     elif datatype == "BOOL":
-        ok = lambda v: isinstance(v, bool)  # noqa: E731
+        ok = lambda v: isinstance(v, bool)
     elif datatype.startswith(("INT", "UINT")):
-        ok = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731
+        ok = lambda v: isinstance(v, int) and not isinstance(v, bool)
     else:
-        ok = lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))  # noqa: E731
+        ok = lambda v: v is None or (isinstance(v, (int, float)) and not isinstance(v, bool))
     bad = next((i for i, v in enumerate(values) if not ok(v)), None)
     if bad is not None:
         row, place = divmod(bad, max(width, 1))
@@ -134,7 +134,7 @@ def _compatible(kind: str, datatype: str) -> bool:
 
 def _from_matrix(name: str, shape: list[int], datatype: str, data: list[Any],
                  schema: InputSchema) -> dict[str, list[Any]]:
-    rows, width = shape
+    width = shape[1]  # the rows: what the data holds, checked by the caller
     if width != len(schema.columns):
         raise InvalidInput(f"input {name!r}: a 2-D tensor needs {len(schema.columns)} columns "
                            f"({', '.join(schema.names)}), got shape {shape}")

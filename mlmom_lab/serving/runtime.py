@@ -44,7 +44,7 @@ class OutputSpec:
     classes: tuple[Any, ...] = ()
 
     @classmethod
-    def of(cls, prediction: Prediction) -> "OutputSpec":
+    def of(cls, prediction: Prediction) -> OutputSpec:
         probabilities = prediction.probabilities
         return cls(prediction.values.dtype, None if probabilities is None else probabilities.dtype,
                    tuple(prediction.classes or ()))
@@ -141,7 +141,8 @@ def _twin_holds(column: np.ndarray, gaps_ok: bool) -> bool:
     if len(column) <= SMALL:  # a handful of values: Python beats numpy's per-call cost
         values = column.tolist()
         if kind == "f":  # NaN fails the comparison: only a gap the twin takes passes
-            return all(abs(v) <= FLOAT32_SAFE or (gaps_ok and v != v) for v in values)
+            return all(abs(v) <= FLOAT32_SAFE or (gaps_ok and v != v)  # noqa: PLR0124 - NaN
+                       for v in values)
         if kind in "iu":
             return all(abs(v) <= INT_EXACT_IN_FLOAT32 for v in values)
         return gaps_ok or kind != "O" or all(v is not None for v in values)
@@ -152,14 +153,14 @@ def _twin_holds(column: np.ndarray, gaps_ok: bool) -> bool:
         return gaps_ok or not np.isnan(column).any()
     if kind in "iu":
         return np.abs(column).max() <= INT_EXACT_IN_FLOAT32
-    return gaps_ok or kind != "O" or not (column == None).any()  # noqa: E711
+    return gaps_ok or kind != "O" or not (column == None).any()
 
 
 def load(project, ref: str, *, providers: list[str] | None = None,
          twin: bool = True) -> ModelRuntime:
     """Load ``ref`` (``3``, ``champion``, ``model@champion``), warm it and calibrate it."""
     from .. import registry
-    from ..mlflow_store import client, use_project
+    from ..mlflow_clients import client, use_project
 
     began = time.perf_counter()
     use_project(project)

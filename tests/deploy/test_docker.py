@@ -31,7 +31,7 @@ def test_the_dockerfile_builds_a_non_root_server_of_the_version(context):
     parsed = DockerfileParser(str(context / "Dockerfile"))
     steps = parsed.structure
     assert {s["instruction"] for s in steps} <= INSTRUCTIONS
-    assert [s["instruction"] for s in steps if s["instruction"] != "COMMENT"][0] == "FROM"
+    assert next(s["instruction"] for s in steps if s["instruction"] != "COMMENT") == "FROM"
     assert parsed.baseimage == f"python:{sys.version_info.major}.{sys.version_info.minor}-slim"
     assert parsed.labels["dev.mlmom.model"] == "churn-classifier"
     assert parsed.labels["dev.mlmom.version"] == "1"
@@ -56,6 +56,7 @@ def test_the_context_pins_what_was_tested_and_carries_the_source(context):
     assert not list((context / "src").rglob("__pycache__"))
 
 
+@pytest.mark.http
 def test_the_bundle_serves_alone_like_the_registry_version(example_run, context, tmp_path):
     project, _ = example_run
     bundle = context / "bundle"

@@ -25,7 +25,7 @@ def kserve_validator() -> jsonschema.Draft202012Validator:
     types resolve to the official definitions kubernetes-validate ships."""
     schema = json.loads((SCHEMAS / "inferenceservice-serving.kserve.io-v1beta1.json").read_text())
     defs_dir = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
-    latest = sorted(p for p in defs_dir.iterdir() if p.name.endswith("-local-strict"))[-1]
+    latest = max(p for p in defs_dir.iterdir() if p.name.endswith("-local-strict"))
     definitions = json.loads((latest / "_definitions.json").read_text())
     registry = Registry().with_resources([
         ("https://kubernetes.io/api/_definitions.json", Resource.from_contents(definitions)),

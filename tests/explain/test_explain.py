@@ -22,7 +22,7 @@ from mlmom_lab.monitoring.windows import load_window
 from mlmom_lab.project import load_project
 from mlmom_lab.registry import get_version
 
-from ..helpers import log_predictions, mlmom
+from ..helpers import log_predictions, mlmom, own_copy
 
 FEATURES = ["tenure_months", "monthly_charges", "total_charges", "contract", "internet_service",
             "payment_method", "support_calls", "age"]
@@ -35,12 +35,8 @@ def served(example_run, tmp_path_factory):
     customers apart by tenure), each answered with the champion's real probabilities."""
     import mlflow.sklearn
 
-    source, _ = example_run
-    root = tmp_path_factory.mktemp("explain") / "churn"
-    # the session's example may hold other tests' traffic: start from an empty log
-    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns(
-        "predictions.db*", "monitoring", "server.json"))
-    project = load_project(root)
+    project = own_copy(example_run[0], tmp_path_factory.mktemp("explain") / "churn")
+    root = project.root
     test = pd.read_parquet(root / "data" / "test.parquet")[FEATURES]
     batches = [test.iloc[5 * i:5 * i + 5].copy() for i in range(60)]
     for rows in batches[30:]:
@@ -238,7 +234,7 @@ def test_personal_data_in_the_log_cannot_be_explained(served, tmp_path):
 
 def test_the_cli_explains_a_version_and_a_request(served):
     project, champion, _, _ = served
-    run = dict(cwd=project.root)
+    run = {"cwd": project.root}
     shown = mlmom("explain", **run, check=True).stdout
     assert "global importance by SHAP (tree explainer" in shown
     assert shown.splitlines()[1].split()[0] == champion.explain["top"].split(",")[0]

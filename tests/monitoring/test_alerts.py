@@ -7,6 +7,7 @@ import shutil
 import threading
 import time
 import urllib.request
+from typing import ClassVar
 
 import numpy as np
 import pytest
@@ -18,7 +19,7 @@ from mlmom_lab.monitoring.alerts import history
 from mlmom_lab.predictions.log import PredictionLog
 from mlmom_lab.project import load_project
 
-from ..helpers import start_server
+from ..helpers import own_copy, start_server
 
 RULES = [
     {"name": "data-drift", "kind": "dataset_drift", "min_samples": 100},
@@ -32,9 +33,9 @@ RULES = [
 
 
 class Hook(http.server.BaseHTTPRequestHandler):
-    received: list = []
+    received: ClassVar[list] = []  # every request the hook got, for the test to read
 
-    def do_POST(self):  # noqa: N802 - the stdlib's name
+    def do_POST(self):  # the standard library names it so
         Hook.received.append(json.loads(self.rfile.read(int(self.headers["content-length"]))))
         self.send_response(204)
         self.end_headers()
@@ -51,7 +52,7 @@ def project(example_run, tmp_path_factory):
 
     source, _ = example_run
     root = tmp_path_factory.mktemp("alerts") / "churn"
-    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns("predictions.db*"))
+    own_copy(source, root)
     hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=hook.serve_forever, daemon=True).start()
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
@@ -93,6 +94,7 @@ def test_rules_fire_once_enough_samples_and_then_cool_down(project):
     assert [a.rule for a in history(project.prediction_log_uri)].count("charges") == 2
 
 
+@pytest.mark.http
 def test_the_latest_check_is_on_the_servers_metrics(project):
     assert run_check(project, now=time.time() + 10 * 86400).alerts  # past every cool-down
     proc, port = start_server(project.root)
@@ -114,7 +116,7 @@ def test_a_webhook_that_is_down_does_not_stop_the_check(project, tmp_path):
     spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
     spec["monitoring"]["webhook"] = "http://127.0.0.1:9/down"
     root = tmp_path / "p"
-    shutil.copytree(project.root, root)
+    own_copy(project, root, keep_log=True)
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     result = run_check(load_project(root), now=time.time() + 20 * 86400)
     assert result.alerts and result.webhook_ok is False
@@ -125,7 +127,7 @@ def test_an_unknown_feature_is_named_by_its_field(project, tmp_path):
     spec["monitoring"]["alerts"] = [{"name": "typo", "kind": "feature_drift",
                                      "feature": "monthly_charge"}]
     root = tmp_path / "p"
-    shutil.copytree(project.root, root)
+    own_copy(project, root, keep_log=True)
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     with pytest.raises(InvalidInput, match="monitoring.alerts.typo.feature: 'monthly_charge'"):
         run_check(load_project(root))
@@ -189,7 +191,7 @@ def test_columns_named_in_the_spec_must_be_features(project, tmp_path):
     spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
     spec["monitoring"] = {"methods": {"agee": "psi"}}
     root = tmp_path / "p"
-    shutil.copytree(project.root, root)
+    own_copy(project, root, keep_log=True)
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     with pytest.raises(InvalidInput, match="monitoring.methods.agee: 'agee' is not a feature"):
         run_check(load_project(root))

@@ -2,7 +2,6 @@
 and late labels fire an alert, the pipeline retrains on the recent rows, the challenger goes
 out as a canary, wins on live labels and is promoted; every step recorded."""
 
-import shutil
 import sys
 import time
 
@@ -11,14 +10,14 @@ import pytest
 import yaml
 
 from mlmom_lab import registration, registry, release
-from mlmom_lab.demo_monitoring import customers as drifting
-from mlmom_lab.demo_monitoring import stream
+from mlmom_lab.demo.monitoring import customers as drifting
+from mlmom_lab.demo.monitoring import stream
 from mlmom_lab.monitor_check import run_check
 from mlmom_lab.project import load_project
 from mlmom_lab.retraining import state
 from mlmom_lab.serving import deployment
 
-from ..helpers import start_server
+from ..helpers import own_copy, start_server
 
 POLICY = {"on": ["drift"], "target_column": "churned", "recent_param": "prepare.recent",
           "params": {"register.auto_champion": False, "prepare.n_rows": 400,
@@ -31,7 +30,7 @@ POLICY = {"on": ["drift"], "target_column": "churned", "recent_param": "prepare.
 def project(example_run, tmp_path_factory):
     source, _ = example_run
     root = tmp_path_factory.mktemp("loop") / "churn"
-    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns("predictions.db*"))
+    own_copy(source, root)
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
     spec["monitoring"] = {"window": 1000, "retrain": POLICY, "alerts": [
         {"name": "drift", "kind": "feature_drift", "feature": "monthly_charges",
@@ -49,6 +48,7 @@ def customers(project, n: int, seed: int):
     return drifting(project, n, seed=seed, shift=1.0)  # the population and churn both moved
 
 
+@pytest.mark.http
 def test_alert_retrain_canary_promote(project):
     champion = deployment.current(project).champion
     proc, port = start_server(project.root)
@@ -79,6 +79,7 @@ def test_alert_retrain_canary_promote(project):
         print(step["message"])
 
 
+@pytest.mark.http
 def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project):
     """The old champion goes out as a canary against the retrained one, under a policy that
     asks for a win by 0.5 accuracy: it is rolled back, and the champion stays."""
@@ -120,7 +121,7 @@ def sgd_project(example_run, tmp_path_factory):
 
     source, _ = example_run
     root = tmp_path_factory.mktemp("incremental") / "churn"
-    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns("predictions.db*"))
+    own_copy(source, root)
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
     spec["monitoring"] = {"window": 1000, "retrain": {
         "on": ["drift"], "strategy": "incremental", "holdout": 0.3, "metric": "roc_auc",
@@ -153,6 +154,7 @@ def sgd_project(example_run, tmp_path_factory):
     return project
 
 
+@pytest.mark.http
 def test_incremental_update_canary_and_decision(sgd_project):
     project = sgd_project
     champion = deployment.current(project).champion
@@ -186,7 +188,7 @@ def scheduled(example_run, tmp_path):
 
     source, _ = example_run
     root = tmp_path / "churn"
-    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns("predictions.db*", "loop.json"))
+    own_copy(source, root, also_skip=("loop.json",))
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
     spec["monitoring"] = {"window": 1000, "alerts": [],
                           "retrain": {**POLICY, "on": [], "every": "1d", "margin": 0.0}}

@@ -12,6 +12,8 @@ from mlmom_lab.monitoring.windows import Window, load_window, window_performance
 from mlmom_lab.predictions.log import PredictionLog, add_feedback
 from mlmom_lab.serving import runtime as rt
 
+from ..helpers import own_copy
+
 
 def test_the_estimate_matches_outcomes_drawn_from_calibrated_probabilities():
     rng = np.random.default_rng(0)
@@ -24,11 +26,11 @@ def test_the_estimate_matches_outcomes_drawn_from_calibrated_probabilities():
 
 
 @pytest.fixture(scope="module")
-def stream(example_run):
+def stream(example_run, tmp_path_factory):
     """Three windows of 1,500 customers each from the example's generator, shift 0, 0.5 and
     1 (the population and the churn behaviour both move), served by the real champion,
     logged with their probabilities, and labelled."""
-    project, _ = example_run
+    project = own_copy(example_run[0], tmp_path_factory.mktemp("performance") / "churn")
     sys.path.insert(0, str(project.root))
     from churn_data import FEATURES, TARGET, make_customers
 

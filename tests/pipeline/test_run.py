@@ -105,7 +105,7 @@ def test_mlflow_records_the_pipeline_as_nested_runs(tmp_path):
     two_stage_project(tmp_path)
     project = load_project(tmp_path)
     result = run_pipeline(project, overrides={"make": {"n": 4}})
-    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.mlflow_clients import client
 
     mlflow = client(project)
     parent = mlflow.get_run(result.mlflow_run_id)
@@ -186,7 +186,7 @@ def test_interrupt_stops_the_running_notebook_and_records_nothing(tmp_path):
     assert proc.returncode != 0
     assert not (tmp_path / "slow.txt").exists()
     assert not (tmp_path / ".mlmom" / "cache" / "stages" / "slow").exists()
-    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.mlflow_clients import client
 
     mlflow = client(load_project(tmp_path))
     runs = mlflow.search_runs([mlflow.get_experiment_by_name("toy").experiment_id])

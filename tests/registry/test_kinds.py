@@ -167,6 +167,7 @@ def as_json(frame):
     return {c: frame[c].astype(object).where(frame[c].notna(), None).tolist() for c in frame}
 
 
+@pytest.mark.http
 @pytest.mark.parametrize("case", models(), ids=lambda case: case[0])
 def test_each_kind_registers_and_is_served_as_it_answers(project, server, case):
     name, model, frame, declared, task = case
@@ -294,7 +295,7 @@ def assert_metadata_is_true(port, name, model, frame):
 
 
 def test_an_object_no_kind_takes_is_refused_before_anything_is_logged(project):
-    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.mlflow_clients import client
 
     before = len(client(project).search_runs(
         [client(project).get_experiment_by_name(project.spec.project).experiment_id])) \

@@ -4,9 +4,9 @@ number, both ways, with a total that follows registrations and deletions."""
 import pytest
 
 from mlmom_lab.errors import InvalidRequest
-from mlmom_lab.mlflow_store import client
+from mlmom_lab.mlflow_clients import client
 from mlmom_lab.project import load_project
-from mlmom_lab.registry.pages import page_versions
+from mlmom_lab.registry.paging import page_versions
 
 from ..helpers import notebook, spec
 

@@ -51,7 +51,7 @@ def test_classifier_gets_an_onnx_twin_after_a_parity_check(project):
     assert info.onnx["status"] == "ok" and info.onnx["max_diff"] < 1e-4
     assert info.onnx["parity_rows"] == len(X)
     assert info.metrics == {"roc_auc": 0.8}
-    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.mlflow_clients import client
 
     files = [a.path for a in client(project).list_artifacts(info.run_id, "onnx")]
     assert files == ["onnx/model.onnx"]
@@ -71,7 +71,7 @@ def test_the_twin_is_calibrated_once_at_registration_and_a_server_loads_it(proje
     at swap time), one on other hardware measures again."""
     import json
 
-    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.mlflow_clients import client
     from mlmom_lab.registry.onnx import ALWAYS_ONNX, CALIBRATION_SIZES
     from mlmom_lab.serving.runtime import load
 
@@ -213,7 +213,7 @@ def test_version_from_the_pipeline_carries_lineage(example_run):
 
 def test_example_pipeline_logs_trials_metrics_and_figure(example_run):
     project, result = example_run
-    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.mlflow_clients import client
 
     mlflow = client(project)
     train = mlflow.get_run(result.stage("train").mlflow_run_id)

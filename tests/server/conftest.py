@@ -1,6 +1,7 @@
-import shutil
 
 import pytest
+
+from ..helpers import own_copy
 
 
 @pytest.fixture
@@ -13,7 +14,6 @@ def lab_root(example_run, jp_root_dir):
     """The server's root holding a copy of the example project (registered, with a champion)
     in ``churn/``, and a folder that is not a project."""
     project, _ = example_run
-    shutil.copytree(project.root, jp_root_dir / "churn",
-                    ignore=shutil.ignore_patterns("predictions.db*", "monitoring"))
+    own_copy(project, jp_root_dir / "churn")
     (jp_root_dir / "elsewhere").mkdir()
     return jp_root_dir

@@ -12,7 +12,7 @@ import urllib.request
 import pytest
 import tornado
 
-from mlmom_lab.demo_monitoring import customers, stream
+from mlmom_lab.demo.monitoring import customers, stream
 
 
 async def call(jp_fetch, route, body=None, method="POST", **params):
@@ -150,10 +150,10 @@ def stops_the_server(lab_root):
     yield
     from mlmom_lab.errors import NotFound
     from mlmom_lab.project import load_project
-    from mlmom_lab.serving import instance
+    from mlmom_lab.serving import local_server
 
     try:
-        instance.stop(load_project(lab_root / "churn"))
+        local_server.stop(load_project(lab_root / "churn"))
     except NotFound:
         pass
 
@@ -165,7 +165,7 @@ async def test_server_start_traffic_check_report_stop(jp_fetch, lab_root, stops_
     _, server = await call(jp_fetch, "server", method="GET")
     assert server["running"] and server["deployment"]["champion"] == "1"
     await refused(jp_fetch, "server/start", {}, status=409)
-    urllib.request.urlopen(f"{server['url']}/ping").read()
+    await asyncio.to_thread(lambda: urllib.request.urlopen(f"{server['url']}/ping").read())
     from mlmom_lab.project import load_project
 
     project = load_project(lab_root / "churn")

@@ -3,7 +3,6 @@ open; a folder that is not a project is one line and exit 1."""
 
 import json
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -11,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from mlmom_lab.serving.process import free_port
+from mlmom_lab.serving.launch import free_port
 
-from ..helpers import get_when_up
+from ..helpers import get_when_up, own_copy
 
 MLMOM = str(Path(sys.executable).with_name("mlmom"))
 
@@ -22,7 +21,7 @@ MLMOM = str(Path(sys.executable).with_name("mlmom"))
                                            (".", "create a project with `mlmom init .`")])
 def test_a_folder_that_is_not_a_project_is_one_line(tmp_path, folder, named):
     result = subprocess.run([MLMOM, "lab", folder, "--no-browser"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60)
+                            capture_output=True, text=True, timeout=60, check=False)
     assert result.returncode == 1 and named in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -30,9 +29,9 @@ def test_a_folder_that_is_not_a_project_is_one_line(tmp_path, folder, named):
 def test_mlmom_lab_serves_the_project_with_the_sidebar_open(example_run, tmp_path):
     project, _ = example_run
     root = tmp_path / "demo"
-    shutil.copytree(project.root, root, ignore=shutil.ignore_patterns("predictions.db*"))
+    own_copy(project, root)
     token, port = secrets.token_hex(8), free_port()
-    log = open(tmp_path / "lab.log", "w+")
+    log = open(tmp_path / "lab.log", "w+")  # noqa: SIM115 - the lab's, while it runs
     proc = subprocess.Popen([MLMOM, "lab", str(root / "train.ipynb").rsplit("/", 1)[0],
                              "--no-browser", f"--port={port}", "--",
                              f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1",

@@ -8,12 +8,14 @@ import urllib.request
 import pandas as pd
 import pytest
 
-from ..helpers import start_server
+from ..helpers import own_copy, start_server
+
+pytestmark = pytest.mark.http  # every test here talks to a real server on 127.0.0.1
 
 
 @pytest.fixture(scope="module")
-def server(example_run):
-    project, _ = example_run
+def server(example_run, tmp_path_factory):
+    project = own_copy(example_run[0], tmp_path_factory.mktemp("app") / "churn")
     proc, port = start_server(project.root, "--workers", "2", "--max-body", "20000")
     yield f"http://127.0.0.1:{port}", project
     proc.terminate()
@@ -91,7 +93,7 @@ def test_bad_input_gets_a_named_4xx_and_the_server_keeps_serving(server, records
 
 
 def test_wrong_method_and_unknown_route(server):
-    base, project = server
+    base, _project = server
     assert call(base, "/invocations", method="GET")[0] == 405
     assert call(base, "/nowhere")[0] == 404
 
@@ -154,12 +156,12 @@ def test_every_request_is_logged_with_its_id_and_feedback_joins(server, records)
     assert joined == len(records)
 
 
-def test_graceful_shutdown_loses_no_logged_prediction(example_run, records):
+def test_graceful_shutdown_loses_no_logged_prediction(example_run, records, tmp_path):
     import http.client
     import signal
     import sqlite3
 
-    project, _ = example_run
+    project = own_copy(example_run[0], tmp_path / "churn")
     proc, port = start_server(project.root)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     body = json.dumps({"dataframe_records": records[:1]})
@@ -176,7 +178,6 @@ def test_graceful_shutdown_loses_no_logged_prediction(example_run, records):
 
 def test_safe_mode_loses_no_acknowledged_prediction_to_kill_9(example_run, records, tmp_path):
     import http.client
-    import shutil
     import signal
     import sqlite3
 
@@ -184,7 +185,7 @@ def test_safe_mode_loses_no_acknowledged_prediction_to_kill_9(example_run, recor
 
     project, _ = example_run
     root = tmp_path / "safe"
-    shutil.copytree(project.root, root, ignore=shutil.ignore_patterns("predictions.db*"))
+    own_copy(project, root)
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
     spec["serving"] = {"log": {"durability": "safe"}}
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
@@ -208,11 +209,11 @@ def metric_total(base, name):
         assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
         text = response.read().decode()
     return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith(name + "{") or line.startswith(name + " ")), text
+               if line.startswith((name + "{", name + " "))), text
 
 
 def test_metrics_add_up_across_workers(server, records):
-    base, project = server
+    base, _project = server
     before, _ = metric_total(base, "mlmom_requests_total")
     errors_before, _ = metric_total(base, "mlmom_request_errors_total")
     for _ in range(40):  # a new connection each time: both workers answer some
@@ -239,7 +240,7 @@ def test_metrics_add_up_across_workers(server, records):
 def test_openapi_document_is_valid_and_truthful(server, records):
     from openapi_spec_validator import validate
 
-    base, project = server
+    base, _project = server
     status, doc = call(base, "/openapi.json")
     assert status == 200
     validate(doc)  # a valid OpenAPI 3.1 document

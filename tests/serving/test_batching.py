@@ -88,7 +88,7 @@ def test_max_wait_gathers_requests_that_arrive_apart(champion, requests):
 def test_big_requests_and_a_batch_size_of_one_skip_the_queue(champion, requests):
     big = {c: [r[c][0] for r in requests] for c in requests[0]}
     batcher = Batcher(champion, BatchPolicy(max_batch_size=8))
-    (columns, prediction), = asyncio.run(together(batcher, [big]))
+    (_columns, prediction), = asyncio.run(together(batcher, [big]))
     assert len(prediction.values) == 40 and batcher.batches == 1
     off = Batcher(champion, BatchPolicy(max_batch_size=1))
     asyncio.run(together(off, requests[:5]))

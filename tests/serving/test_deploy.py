@@ -13,9 +13,11 @@ import time
 import pytest
 
 from mlmom_lab.identity import current_user
-from mlmom_lab.serving.process import output_of
+from mlmom_lab.serving.launch import output_of
 
 from ..helpers import mlmom, start_server
+
+pytestmark = pytest.mark.http  # every test here talks to a real server on 127.0.0.1
 
 PREDICT_KEY, ADMIN_KEY = "pk-0123456789abcdef", "ak-fedcba9876543210"
 ROW = {"inputs": [{"name": f"x{i}", "shape": [1], "datatype": "FP64", "data": [0.1 * i]}
@@ -96,7 +98,7 @@ def test_canary_split_is_weighted_and_sticky(live):
 
 
 def test_shadow_sees_every_request_and_never_answers(live):
-    root, port, champion, other = live
+    root, port, _champion, other = live
     state = deploy(root, "shadow", other)
     served_everywhere(port, state["seq"])
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -155,21 +157,23 @@ def request(port, method, path, body=None, api_key=None):
 
 
 def test_api_keys_and_scopes(live):
-    root, port, champion, other = live
+    _root, port, _champion, other = live
     assert request(port, "GET", "/v2/health/ready")[0] == 200  # probes need no key
     status, answer = request(port, "POST", "/v2/models/proj-model/infer", ROW)
-    assert (status, answer) == (401, {"error": "an API key is required (Authorization: Bearer <key>)"})
+    assert (status, answer) == (401, {"error": "an API key is required (Authorization: Bearer "
+                                               "<key>)", "code": "unauthorized"})
     status, answer = request(port, "POST", "/v2/models/proj-model/infer", ROW, api_key="guess")
-    assert (status, answer) == (401, {"error": "the API key is not valid"})
+    assert (status, answer) == (401, {"error": "the API key is not valid", "code": "unauthorized"})
     assert request(port, "POST", "/v2/models/proj-model/infer", ROW, api_key=PREDICT_KEY)[0] == 200
     status, answer = request(port, "POST", "/deployment/canary", {"version": other, "weight": 0.5},
                              api_key=PREDICT_KEY)
-    assert (status, answer) == (403, {"error": "this needs an API key with the admin scope"})
+    assert (status, answer) == (403, {"error": "this needs an API key with the admin scope",
+                                      "code": "forbidden"})
     assert request(port, "GET", "/deployment", api_key=PREDICT_KEY)[0] == 403
 
 
 def test_releases_over_http_with_the_admin_scope(live):
-    root, port, _, _ = live
+    _root, port, _, _ = live
     current = request(port, "GET", "/deployment", api_key=ADMIN_KEY)[1]["champion"]
     other = "1" if current == "2" else "2"
     status, state = request(port, "POST", "/deployment/canary",
@@ -227,7 +231,7 @@ def workers(port):
 def test_a_worker_killed_is_not_waited_for(live):
     """uvicorn replaces a worker that died; the release waits for nobody dead (the killed
     worker's record goes) and counts the replacement once it serves."""
-    root, port, champion, other = live
+    root, port, _champion, other = live
     killed = workers(port)[0]["pid"]
     os.kill(killed, signal.SIGKILL)
     result = mlmom("deploy", "shadow", other, "-m", "one worker down", cwd=root, check=True)
@@ -245,7 +249,7 @@ def test_a_stopped_worker_is_named_and_catches_up_once_resumed(live):
     """A second server, of one worker, on the same project is stopped (SIGSTOP: alive, it
     follows nothing, and no supervisor replaces it): a release runs out of time naming it;
     resumed, it follows, and the next release is live on all three workers."""
-    root, port, champion, other = live
+    root, port, _champion, other = live
     proc, single = start_server(root)
     try:
         os.kill(proc.pid, signal.SIGSTOP)
@@ -274,7 +278,7 @@ def test_a_version_no_worker_can_load_is_refused_at_once(live):
     import pandas as pd
     from sklearn.linear_model import LogisticRegression
 
-    from mlmom_lab.mlflow_store import client
+    from mlmom_lab.mlflow_clients import client
     from mlmom_lab.project import load_project
     from mlmom_lab.registration import register_model
 

@@ -20,6 +20,8 @@ from mlmom_lab.project import load_project
 
 from ..helpers import notebook, spec, start_server
 
+pytestmark = pytest.mark.http  # every test here talks to a real server on 127.0.0.1
+
 COLUMNS = ("spend", "visits", "tenure")
 
 

@@ -15,7 +15,7 @@ from mlmom_lab.files import write_json
 from mlmom_lab.project import load_project
 from mlmom_lab.serving.rollout import WorkerRecord, WorkerState, folder_of, live_workers, wait_live
 
-from ..helpers import mlmom
+from ..helpers import mlmom, own_copy
 
 
 def pretend_worker(state_dir, pid: int, seq, started: float | None = None):
@@ -99,7 +99,7 @@ def test_a_record_being_rewritten_is_still_one_worker(tmp_path):
 def project(example_run, tmp_path):
     source, _ = example_run
     root = tmp_path / "churn"
-    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns("predictions.db*"))
+    own_copy(source, root)
     return load_project(root)
 
 

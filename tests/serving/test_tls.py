@@ -7,11 +7,13 @@ import urllib.request
 
 import pytest
 
-from ..helpers import mlmom, self_signed_certificate, start_server
+from ..helpers import mlmom, own_copy, self_signed_certificate, start_server
+
+pytestmark = pytest.mark.http  # every test here talks to a real server on 127.0.0.1
 
 
 def test_serves_https_with_the_given_certificate(example_run, tmp_path):
-    project, _ = example_run
+    project = own_copy(example_run[0], tmp_path / "churn")
     cert, key = self_signed_certificate(tmp_path)
     trusting = ssl.create_default_context(cafile=str(cert))
     proc, port = start_server(project.root, "--ssl-certfile", str(cert), "--ssl-keyfile",

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from mlmom_lab.serving.process import free_port
+from mlmom_lab.serving.launch import free_port
 
 from ..conftest import REPO
-from ..helpers import get_when_up, notebook
+from ..helpers import get_when_up, notebook, own_copy
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 expect.set_options(timeout=90_000)  # assertions that wait: a guard against a hang, not a clock
@@ -46,8 +46,7 @@ def lab_root(example_run, tmp_path_factory):
     folder that is not a project."""
     project, _ = example_run
     root = tmp_path_factory.mktemp("lab")
-    shutil.copytree(project.root, root / "churn", ignore=shutil.ignore_patterns(
-        "predictions.db*", "monitoring", "server.json"))
+    own_copy(project, root / "churn")
     (root / "elsewhere").mkdir()
     notebook(root / "elsewhere" / "hello.ipynb", "", "print('hello from voila')")
     from mlmom_lab.pipeline import run_pipeline
@@ -71,7 +70,7 @@ def lab(lab_root, tmp_path_factory):
     """``{"url", "token", "root"}`` of a JupyterLab started as `mlmom lab` starts it."""
     token, port = secrets.token_hex(16), free_port()
     state = tmp_path_factory.mktemp("lab-state")
-    log = open(state / "lab.log", "w+")
+    log = open(state / "lab.log", "w+")  # noqa: SIM115 - the lab's, while it runs
     proc = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
          f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={lab_root}",

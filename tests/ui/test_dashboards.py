@@ -2,7 +2,6 @@
 the example with a real prediction log, labels and an alert; a widget is changed and what
 follows is asserted. Every request the page makes stays on 127.0.0.1: no CDN."""
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -14,9 +13,9 @@ from playwright.sync_api import expect
 
 from mlmom_lab.predictions.log import add_feedback
 from mlmom_lab.project import load_project
-from mlmom_lab.serving.process import free_port
+from mlmom_lab.serving.launch import free_port
 
-from ..helpers import get_when_up, log_predictions
+from ..helpers import get_when_up, log_predictions, own_copy
 from .conftest import shot
 
 FEATURES = ["tenure_months", "monthly_charges", "total_charges", "contract", "internet_service",
@@ -29,11 +28,7 @@ def watched(example_run, tmp_path_factory):
     check that fires a drift alert on monthly_charges."""
     from mlmom_lab.monitor_check import run_check
 
-    source, _ = example_run
-    root = tmp_path_factory.mktemp("dashboards") / "churn"
-    # the session's example may hold other tests' traffic: start from an empty log
-    shutil.copytree(source.root, root, ignore=shutil.ignore_patterns(
-        "predictions.db*", "monitoring", "server.json"))
+    root = own_copy(example_run[0], tmp_path_factory.mktemp("dashboards") / "churn").root
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
     spec["monitoring"] = {"window": 400, "alerts": [
         {"name": "charges-drift", "kind": "feature_drift", "feature": "monthly_charges",
@@ -55,7 +50,7 @@ def watched(example_run, tmp_path_factory):
 @pytest.fixture(scope="module")
 def voila(watched, tmp_path_factory):
     port = free_port()
-    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w+")
+    log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w+")  # noqa: SIM115 - Voilà's
     mlmom = [sys.executable, "-c", "from mlmom_lab.cli import main; main()"]
     proc = subprocess.Popen([*mlmom, "dashboards", str(watched.root), "--no-browser",
                              f"--port={port}", "--", "--Voila.ip=127.0.0.1"],

@@ -9,9 +9,9 @@ import urllib.request
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from mlmom_lab.demo_monitoring import customers, stream
+from mlmom_lab.demo.monitoring import customers, stream
 from mlmom_lab.project import load_project
-from mlmom_lab.serving import deployment, instance
+from mlmom_lab.serving import deployment, local_server
 
 from .conftest import shot
 
@@ -181,7 +181,7 @@ def test_start_the_server_canary_traffic_and_drift_from_the_panels(page, lab):
         page.wait_for_selector(f"{SIDEBAR} dd[data-role=canary]:has-text('on 25%')")
         seq = deployment.current(project).seq
         page.wait_for_selector(f"{SIDEBAR} dd[data-role=served]:has-text('change {seq} on all 1 worker')")
-        port = instance.status(project)["port"]
+        port = local_server.status(project)["port"]
         stream(port, customers(project, 300, seed=9, shift=1.0), "ui-test")
         page.click(f"{SIDEBAR} .mlmom-picker button[title=Refresh]")
         traffic = page.locator(f"{SIDEBAR} .mlmom-traffic")
@@ -216,7 +216,7 @@ def test_start_the_server_canary_traffic_and_drift_from_the_panels(page, lab):
             assert "/voila/render/churn/dashboards/" in dashboard.url
             dashboard.close()
     finally:
-        instance.stop(project)
+        local_server.stop(project)
 
 
 def test_a_post_without_the_xsrf_token_is_refused(page):

@@ -13,15 +13,14 @@ import json
 import signal
 import sys
 import urllib.request
-from typing import Callable
 
 import yaml
 
-from .project import load_project
-from .serving import deployment
-from .serving.process import start_server
+from ..project import load_project
+from ..serving import deployment
+from ..serving.launch import start_server
+from . import Say
 
-Say = Callable[[str], None]
 MONITORING = {
     "window": 1000,
     "alerts": [{"name": "charges-drift", "kind": "feature_drift", "feature": "monthly_charges",
@@ -41,7 +40,7 @@ def monitor_chapter(project, say: Say) -> dict:
     say("6. Watch the model in production: mlmom.yaml gains a monitoring section (an alert")
     say("   when monthly_charges drifts, and a retraining loop on it).")
     project = _with_monitoring(project)
-    from .monitor_check import run_check
+    from ..monitor_check import run_check
 
     server, port = start_server(project.root)
     try:

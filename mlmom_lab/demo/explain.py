@@ -4,17 +4,15 @@ first model listened to. It ends with the dashboards to open."""
 
 from __future__ import annotations
 
-from typing import Callable
-
-Say = Callable[[str], None]
+from . import Say
 
 
 def explain_chapter(project, say: Say) -> dict:
     """Print the chapter; return what it showed."""
-    from .explain import explain_request, explanation_drift, global_importance
-    from .explain.local import recent_requests
-    from .monitoring.windows import load_window
-    from .registry import get_version
+    from ..explain import explain_request, explanation_drift, global_importance
+    from ..explain.local import recent_requests
+    from ..monitoring.windows import load_window
+    from ..registry import get_version
 
     say("7. Explain it: SHAP and LIME, stored with every version and run on the prediction log.")
     champion = get_version(None, "champion", project)

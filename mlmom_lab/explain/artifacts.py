@@ -32,7 +32,7 @@ ARTIFACT_PATH = "explain"
 BACKGROUND_ROWS = 500
 IMPORTANCE_ROWS = {"tree": 300, "linear": 300, "permutation": 10}  # permutation is slow
 KEEP_LOADED = 8  # versions whose model and explainers stay in memory (a lab server lives long)
-_loaded: "OrderedDict[tuple, VersionExplainers]" = OrderedDict()
+_loaded: OrderedDict[tuple, VersionExplainers] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -64,7 +64,7 @@ class GlobalImportance:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "GlobalImportance":
+    def from_dict(cls, data: dict[str, Any]) -> GlobalImportance:
         features = [FeatureImportance(**f) for f in data.pop("features")]
         return cls(**data, features=features)
 
@@ -131,7 +131,7 @@ def explainers(project, version: str | None = None) -> VersionExplainers:
 def _load(project, info) -> VersionExplainers:
     import pandas as pd
 
-    from ..mlflow_store import use_project
+    from ..mlflow_clients import use_project
     from ..registry.kinds import load as load_native
     from .methods import LimeExplainer, ShapExplainer
     from .model import view
@@ -155,7 +155,7 @@ def _info(project, version: str | None):
 
 def _artifacts(project, info) -> Path:
     """The version's ``explain/`` artifacts, downloaded once into ``.mlmom/explain``."""
-    from ..mlflow_store import client
+    from ..mlflow_clients import client
 
     cache = project.state_dir / "explain" / info.name / info.version / info.run_id
     if not (cache / ARTIFACT_PATH / IMPORTANCE).is_file():

@@ -9,22 +9,22 @@ the result, then point at what to look at.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
-from . import registry
-from .pipeline import pipeline_status, run_pipeline
-from .project import load_project
-from .scaffold import copy_example
+from .. import registry
+from ..pipeline import pipeline_status, run_pipeline
+from ..project import load_project
+from ..scaffold import copy_example
 
-Say = Callable[[str], None]
+Say = Callable[[str], None]  # one line of the story: the CLI prints it
 
 
 def _check_boosting() -> None:
     """The example's search tries XGBoost next to the forest: say so before anything runs."""
     import importlib.util
 
-    from .errors import InvalidRequest
+    from ..errors import InvalidRequest
 
     if importlib.util.find_spec("xgboost") is None:
         raise InvalidRequest("the example trains an XGBoost candidate: install the boosting "
@@ -52,14 +52,14 @@ def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
         f"{len(third.stages)} stages cached or restored in {time.perf_counter() - began:.2f}s")
     _show_status(project, say)
     _show_history(project, say)
-    from .demo_serving import serve_chapter
+    from .serving import serve_chapter
 
     served = serve_chapter(project, say)
     _show_history(project, say, since=4)
-    from .demo_monitoring import monitor_chapter
+    from .monitoring import monitor_chapter
 
     monitored = monitor_chapter(project, say)
-    from .demo_explain import explain_chapter
+    from .explain import explain_chapter
 
     explained = explain_chapter(project, say)
     _where_to_look(project, first.run_id, say)

@@ -30,7 +30,7 @@ class RunTracker:
     def _ensure_parent(self):
         with self._lock:
             if self._client is None:
-                from ..mlflow_store import client, experiment_id
+                from ..mlflow_clients import client, experiment_id
 
                 self._client = client(self.project)
                 self._experiment = experiment_id(self.project, self._client)

@@ -29,7 +29,7 @@ _CHILDREN: dict[int, subprocess.Popen] = {}  # started here: reaped here, not le
 def start(project: Project, *, who: str = "") -> dict[str, Any]:
     """Start the project's server and wait until it answers; its record."""
     from . import deployment
-    from .process import start_server
+    from .launch import start_server
 
     if status(project)["running"]:
         raise Busy(f"the server of {project.spec.project} already runs: stop it first")

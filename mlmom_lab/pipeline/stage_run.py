@@ -50,7 +50,7 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict[str, An
             f"{exc.evalue} (partly executed notebook: {output})",
             stage=stage, notebook=str(output), cell=cell, exception=f"{exc.ename}: {exc.evalue}",
         ) from None
-    except Exception as exc:  # a kernel that died or timed out is the stage's failure too
+    except Exception as exc:  # noqa: BLE001 - a kernel that died or timed out fails the stage
         raise StageFailed(
             f"stage {stage!r} failed: {type(exc).__name__}: {exc} (notebook: {output})",
             stage=stage, notebook=str(output), exception=f"{type(exc).__name__}: {exc}",

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import NotFound
+from ..mlflow_clients import missing_as
 from ..project import Project, load_project
 
 ALIASES = ("champion", "challenger")
@@ -54,7 +55,7 @@ def project_of(project: Project | str | Path | None) -> Project:
 
 
 def client_for(project: Project):
-    from ..mlflow_store import client
+    from ..mlflow_clients import client
 
     return client(project)
 
@@ -146,10 +147,8 @@ def get_version(name: str | None, version: str | int,
     number = aliases.get(str(version), str(version))
     if not number.isdigit():
         raise NotFound(f"model {name!r} has no version or alias {version!r}")
-    try:
+    with missing_as(NotFound(f"model {name!r} has no version {number}")):
         mv = client.get_model_version(name, number)
-    except Exception:
-        raise NotFound(f"model {name!r} has no version {number}") from None
     return to_info(mv, [a for a, v in aliases.items() if v == number])
 
 
@@ -166,19 +165,15 @@ def get_lineage(info: VersionInfo, project: Project | str | None = None) -> dict
     """The full lineage document stored with a version."""
     project = project_of(project)
     client = client_for(project)
-    try:
+    with missing_as(NotFound(f"version {info.name}/{info.version} has no lineage (it was not "
+                             "registered by mlmom_lab.registration)")):
         path = client.download_artifacts(info.run_id, "lineage/lineage.json")
-    except Exception:
-        raise NotFound(f"version {info.name}/{info.version} has no lineage "
-                       "(it was not registered by mlmom_lab.registry)") from None
     return json.loads(Path(path).read_text())
 
 
 def _aliases(client, name: str) -> dict[str, str]:
-    try:
+    with missing_as(NotFound(f"no registered model named {name!r}")):
         model = client.get_registered_model(name)
-    except Exception:
-        raise NotFound(f"no registered model named {name!r}") from None
     return {alias: str(version) for alias, version in (model.aliases or {}).items()}
 
 

@@ -13,13 +13,11 @@ import signal
 import sqlite3
 import urllib.request
 from collections import Counter
-from typing import Callable
 
-from . import release
-from .serving import deployment
-from .serving.process import start_server
-
-Say = Callable[[str], None]
+from .. import release
+from ..serving import deployment
+from ..serving.launch import start_server
+from . import Say
 
 
 def serve_chapter(project, say: Say) -> dict:
@@ -91,7 +89,7 @@ def _datatype(value) -> str:
 
 
 def _candidate(project) -> str:
-    from . import registry
+    from .. import registry
 
     champion = deployment.current(project).champion
     others = [v.version for v in registry.list_versions(project=project) if v.version != champion]
@@ -99,7 +97,7 @@ def _candidate(project) -> str:
 
 
 def _logged(project) -> int:
-    from .predictions.log import sqlite_path
+    from ..predictions.log import sqlite_path
 
     conn = sqlite3.connect(sqlite_path(project.prediction_log_uri))
     try:

@@ -16,7 +16,7 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from ..project import Project
-from .store import VersionInfo, _quote, client_for, project_of, to_info
+from .versions import VersionInfo, _quote, client_for, project_of, to_info
 
 _COUNTS: dict[tuple[str, str], tuple[tuple, int]] = {}  # (registry, model) -> (stamp, count)
 _LOCK = threading.Lock()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -31,7 +33,27 @@ def client(project: Project) -> MlflowClient:
     quiet_mlflow()
     from mlflow import MlflowClient
 
+    _one_store_at_a_time(project.tracking_uri)
     return MlflowClient(tracking_uri=project.tracking_uri, registry_uri=project.registry_uri)
+
+
+_last_store: str | None = None
+
+
+def _one_store_at_a_time(uri: str) -> None:
+    """MLflow caches artifact repositories by run id for the whole process. A copied project
+    has the same run ids as its original, with artifacts of its own: when this process moves
+    to another store, forget that cache, or the copy's artifacts land in the original's."""
+    global _last_store
+    if uri == _last_store:
+        return
+    import sys
+
+    utils = sys.modules.get("mlflow.tracking._tracking_service.utils")
+    cache = getattr(utils, "_artifact_repos_cache", None)
+    if cache is not None:
+        cache.clear()
+    _last_store = uri
 
 
 def experiment_id(project: Project, mlflow_client: MlflowClient | None = None) -> str:
@@ -50,8 +72,32 @@ def use_project(project: Project) -> str:
     quiet_mlflow()
     import mlflow
 
+    _one_store_at_a_time(project.tracking_uri)
     mlflow.set_tracking_uri(project.tracking_uri)
     mlflow.set_registry_uri(project.registry_uri)
     exp = experiment_id(project)
     mlflow.set_experiment(experiment_id=exp)
     return exp
+
+
+@contextmanager
+def missing_as(error: Exception) -> Iterator[None]:
+    """MLflow's "does not exist" (or a missing artifact file) raised as ``error``; any other
+    failure (a locked database, a tracking server that is down) passes through as it is, so
+    it is never mistaken for something missing."""
+    try:
+        yield
+    except Exception as exc:
+        if not _missing(exc):
+            raise
+        raise error from None
+
+
+def _missing(exc: Exception) -> bool:
+    if isinstance(exc, FileNotFoundError):
+        return True
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
+
+    return isinstance(exc, MlflowException) and \
+        exc.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST)

@@ -50,7 +50,8 @@ def start_server(root: str | Path, *args: str, env: dict[str, str] | None = None
     to a temporary file.
     """
     port = free_port()
-    log = open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+")
+    # the server writes to it for as long as it runs: closed by whoever stops it
+    log = open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-c", "from mlmom_lab.cli import main; main()", "serve",
          "--port", str(port), *args],
