@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-CHILD = r'''
+CHILD = r"""
 import json, os, sys, time, warnings
 warnings.filterwarnings("ignore")
 os.environ["EVIDENTLY_DISABLE_TELEMETRY"] = "1"
@@ -57,7 +57,7 @@ else:
 seconds = time.perf_counter() - began
 print(json.dumps({{"seconds": seconds, "peak_mib": (peak_kib() - base) / 1024,
                   "verdicts": verdicts}}))
-'''
+"""
 
 
 def frames(rows: int, seed: int = 42):
@@ -68,21 +68,26 @@ def frames(rows: int, seed: int = 42):
     rng = np.random.default_rng(seed)
 
     def one(n: int, shift: float) -> pd.DataFrame:
-        return pd.DataFrame({
-            "num_normal": rng.normal(shift, 1, n),
-            "num_skewed": rng.lognormal(0, 1 + shift, n),
-            "num_uniform": rng.uniform(0, 10, n),
-            "num_missing": np.where(rng.random(n) < 0.1, np.nan, rng.normal(0, 2, n)),
-            "num_rounded": np.round(rng.normal(50 + 5 * shift, 10, n), 1),
-            "int_counts": rng.poisson(20 + 3 * shift, n),
-            "int_ids": rng.integers(0, 5000, n),
-            "int_levels": rng.integers(0, 5, n),
-            "int_flags": rng.integers(0, 2, n),
-            "cat_plan": rng.choice(["basic", "plus", "pro", "team"], n,
-                                   p=[0.4, 0.3, 0.2, 0.1] if not shift else [0.25] * 4),
-            "cat_region": rng.choice([f"r{i}" for i in range(12)], n),
-            "cat_binary": rng.choice(["yes", "no"], n),
-        })
+        return pd.DataFrame(
+            {
+                "num_normal": rng.normal(shift, 1, n),
+                "num_skewed": rng.lognormal(0, 1 + shift, n),
+                "num_uniform": rng.uniform(0, 10, n),
+                "num_missing": np.where(rng.random(n) < 0.1, np.nan, rng.normal(0, 2, n)),
+                "num_rounded": np.round(rng.normal(50 + 5 * shift, 10, n), 1),
+                "int_counts": rng.poisson(20 + 3 * shift, n),
+                "int_ids": rng.integers(0, 5000, n),
+                "int_levels": rng.integers(0, 5, n),
+                "int_flags": rng.integers(0, 2, n),
+                "cat_plan": rng.choice(
+                    ["basic", "plus", "pro", "team"],
+                    n,
+                    p=[0.4, 0.3, 0.2, 0.1] if not shift else [0.25] * 4,
+                ),
+                "cat_region": rng.choice([f"r{i}" for i in range(12)], n),
+                "cat_binary": rng.choice(["yes", "no"], n),
+            }
+        )
 
     return one(rows, 0.0), one(rows, 0.3)
 
@@ -111,8 +116,11 @@ def window_check(rows: int, repeats: int) -> dict:
             check_drift(stats, window)
             times.append(time.perf_counter() - began)
             load_times.append(loaded - began)
-    return {"window_rows": 10_000, "median_seconds": statistics.median(times),
-            "median_load_seconds": statistics.median(load_times)}
+    return {
+        "window_rows": 10_000,
+        "median_seconds": statistics.median(times),
+        "median_load_seconds": statistics.median(load_times),
+    }
 
 
 def main() -> None:
@@ -121,18 +129,29 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    runs = {tool: [run_child(tool, args.rows) for _ in range(args.repeats)]
-            for tool in ("mlmom", "evidently")}
-    summary = {tool: {"median_seconds": statistics.median(r["seconds"] for r in rs),
-                      "median_peak_mib": statistics.median(r["peak_mib"] for r in rs)}
-               for tool, rs in runs.items()}
+    runs = {
+        tool: [run_child(tool, args.rows) for _ in range(args.repeats)]
+        for tool in ("mlmom", "evidently")
+    }
+    summary = {
+        tool: {
+            "median_seconds": statistics.median(r["seconds"] for r in rs),
+            "median_peak_mib": statistics.median(r["peak_mib"] for r in rs),
+        }
+        for tool, rs in runs.items()
+    }
     ours, theirs = runs["mlmom"][0]["verdicts"], runs["evidently"][0]["verdicts"]
     results = {
-        "rows_per_side": args.rows, "columns": 12, **summary,
+        "rows_per_side": args.rows,
+        "columns": 12,
+        **summary,
         "speedup": summary["evidently"]["median_seconds"] / summary["mlmom"]["median_seconds"],
-        "memory_ratio": summary["evidently"]["median_peak_mib"] / summary["mlmom"]["median_peak_mib"],
-        "verdicts_identical": ours == theirs, "drifted_columns": sorted(c for c, d in ours.items() if d),
-        "window": window_check(args.rows, args.repeats)}
+        "memory_ratio": summary["evidently"]["median_peak_mib"]
+        / summary["mlmom"]["median_peak_mib"],
+        "verdicts_identical": ours == theirs,
+        "drifted_columns": sorted(c for c, d in ours.items() if d),
+        "window": window_check(args.rows, args.repeats),
+    }
     print(json.dumps(results, indent=1))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

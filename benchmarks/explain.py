@@ -36,8 +36,11 @@ def setup(folder: Path, requests: int):
     from mlmom_lab.serving.launch import start_server
 
     root = folder / "churn"
-    shutil.copytree(REPO / "notebooks", root, ignore=shutil.ignore_patterns(
-        ".mlmom", "data", "models", "reports", "__pycache__"))
+    shutil.copytree(
+        REPO / "notebooks",
+        root,
+        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports", "__pycache__"),
+    )
     project = load_project(root)
     assert run_pipeline(project).ok
     server, port = start_server(root)
@@ -72,12 +75,19 @@ def measure(project, requests: int, kernel_rows: int) -> dict:
     rows = loaded.view.frame([explain_request(project, r, methods=()).inputs for r in ids])
     codec_predict, encoded, background = _kernel_inputs(loaded, rows)
     kernel = shap.KernelExplainer(codec_predict, background)
-    kernel_ms = [timed(lambda i=i: kernel.shap_values(encoded[i:i + 1], silent=True))
-                 for i in range(kernel_rows)]
-    return {"requests": requests, "first_call_ms": first,
-            "shap_warm_ms": _stats(warm), "lime_ms": _stats(lime),
-            "kernel_shap_ms": _stats(kernel_ms), "max_additivity_error": max(errors),
-            "explainer": loaded.importance.kind}
+    kernel_ms = [
+        timed(lambda i=i: kernel.shap_values(encoded[i : i + 1], silent=True))
+        for i in range(kernel_rows)
+    ]
+    return {
+        "requests": requests,
+        "first_call_ms": first,
+        "shap_warm_ms": _stats(warm),
+        "lime_ms": _stats(lime),
+        "kernel_shap_ms": _stats(kernel_ms),
+        "max_additivity_error": max(errors),
+        "explainer": loaded.importance.kind,
+    }
 
 
 def _kernel_inputs(loaded, rows):
@@ -97,8 +107,11 @@ def _filled(matrix):
 
 def _stats(values: list[float]) -> dict:
     ordered = sorted(values)
-    return {"median": statistics.median(ordered), "p90": ordered[int(0.9 * (len(ordered) - 1))],
-            "n": len(ordered)}
+    return {
+        "median": statistics.median(ordered),
+        "p90": ordered[int(0.9 * (len(ordered) - 1))],
+        "n": len(ordered),
+    }
 
 
 def main() -> None:
@@ -116,8 +129,10 @@ def main() -> None:
         s = figures[name]
         print(f"{name:<15} median {s['median']:8.1f} ms  p90 {s['p90']:8.1f} ms  (n={s['n']})")
     ratio = figures["kernel_shap_ms"]["median"] / figures["shap_warm_ms"]["median"]
-    print(f"Kernel SHAP / ours: {ratio:.0f}x; max |base + SHAP - output| "
-          f"{figures['max_additivity_error']:.1e}")
+    print(
+        f"Kernel SHAP / ours: {ratio:.0f}x; max |base + SHAP - output| "
+        f"{figures['max_additivity_error']:.1e}"
+    )
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
 

@@ -72,17 +72,23 @@ def register_kinds(root: Path) -> dict[str, dict]:
     for name, booster in boosters().items():
         model = clone(forest).set_params(**{forest.steps[-1][0]: booster})
         model.fit(train[features], train[target])
-        info = registration.register_model(model, test[features].head(5), held_out=test[features],
-                                       held_out_target=test[target], project=project,
-                                       description=f"{name}, benchmark")
+        info = registration.register_model(
+            model,
+            test[features].head(5),
+            held_out=test[features],
+            held_out_target=test[target],
+            project=project,
+            description=f"{name}, benchmark",
+        )
         kinds[name] = {"version": info.version, "row": row}
     net = make_pipeline(StandardScaler(), MLPClassifier((32, 16), max_iter=300, random_state=0))
     numeric = train[NUMERIC].fillna(0).astype("float32")
     net.fit(numeric, train[target])
     graph = to_onnx(net, numeric.to_numpy()[:1], options={"zipmap": False})
     held_out = test[NUMERIC].fillna(0).astype("float32")
-    info = registration.register_model(graph, held_out.head(5), held_out=held_out,
-                                   task="classification", project=project)
+    info = registration.register_model(
+        graph, held_out.head(5), held_out=held_out, task="classification", project=project
+    )
     kinds["ONNX MLP"] = {"version": info.version, "row": held_out.head(1)}
     for entry in kinds.values():
         version = registry.get_version(None, entry["version"], project)
@@ -94,14 +100,22 @@ def boosters() -> dict:
     import lightgbm
     import xgboost
 
-    return {"XGBoost": xgboost.XGBClassifier(n_estimators=200, max_depth=4, n_jobs=1),
-            "LightGBM": lightgbm.LGBMClassifier(n_estimators=200, n_jobs=1, verbose=-1)}
+    return {
+        "XGBoost": xgboost.XGBClassifier(n_estimators=200, max_depth=4, n_jobs=1),
+        "LightGBM": lightgbm.LGBMClassifier(n_estimators=200, n_jobs=1, verbose=-1),
+    }
 
 
 def body_of(row) -> str:
     """The one-row ``/invocations`` request every server gets (MLflow's dataframe_split)."""
-    return json.dumps({"dataframe_split": {"columns": list(row.columns),
-                                           "data": json.loads(row.to_json(orient="values"))}})
+    return json.dumps(
+        {
+            "dataframe_split": {
+                "columns": list(row.columns),
+                "data": json.loads(row.to_json(orient="values")),
+            }
+        }
+    )
 
 
 def wrk(port: int, row, connections: int, seconds: float, scratch: Path) -> dict:
@@ -147,8 +161,11 @@ def ask(port: int, row) -> tuple[int, str]:
     import urllib.error
     import urllib.request
 
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations",
-                                     body_of(row).encode(), {"content-type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/invocations",
+        body_of(row).encode(),
+        {"content-type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, response.read(300).decode(errors="replace")
@@ -161,14 +178,28 @@ def mlserver(bin_dir: Path, model_dir: Path, scratch: Path, port: int):
     folder = scratch / "mlserver"
     shutil.rmtree(folder, ignore_errors=True)
     (folder / "model").mkdir(parents=True)
-    (folder / "settings.json").write_text(json.dumps({
-        "http_port": port, "grpc_port": free_port(), "metrics_port": free_port(),
-        "parallel_workers": WORKERS}))
-    (folder / "model" / "model-settings.json").write_text(json.dumps({
-        "name": "model", "implementation": "mlserver_mlflow.MLflowRuntime",
-        "parameters": {"uri": str(model_dir)}}))
-    return serve([str(bin_dir / "mlserver"), "start", str(folder)], folder, port,
-                 "/v2/health/ready")
+    (folder / "settings.json").write_text(
+        json.dumps(
+            {
+                "http_port": port,
+                "grpc_port": free_port(),
+                "metrics_port": free_port(),
+                "parallel_workers": WORKERS,
+            }
+        )
+    )
+    (folder / "model" / "model-settings.json").write_text(
+        json.dumps(
+            {
+                "name": "model",
+                "implementation": "mlserver_mlflow.MLflowRuntime",
+                "parameters": {"uri": str(model_dir)},
+            }
+        )
+    )
+    return serve(
+        [str(bin_dir / "mlserver"), "start", str(folder)], folder, port, "/v2/health/ready"
+    )
 
 
 def serve_all(root: Path, scratch: Path, kind: str, entry: dict, args) -> dict:
@@ -185,18 +216,58 @@ def serve_all(root: Path, scratch: Path, kind: str, entry: dict, args) -> dict:
     results = {}
     for label, extra in (("mlmom_serve", []), ("mlmom_serve_native", ["--native"])):
         port = free_port()
-        results[label] = measure(f"{kind} {label}", serve(
-            [str(BIN / "mlmom"), "serve", "--port", str(port), "--workers", str(WORKERS),
-             *extra], root, port, "/ping"), port, row, args.seconds, scratch)
+        results[label] = measure(
+            f"{kind} {label}",
+            serve(
+                [
+                    str(BIN / "mlmom"),
+                    "serve",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(WORKERS),
+                    *extra,
+                ],
+                root,
+                port,
+                "/ping",
+            ),
+            port,
+            row,
+            args.seconds,
+            scratch,
+        )
     uri = f"models:/churn-classifier/{version}"
     tracking = {"MLFLOW_TRACKING_URI": f"sqlite:///{root}/.mlmom/mlflow.db"}
     # with 2 workers like the others, and as `mlflow models serve` starts by default (1)
     for label, workers in (("mlflow_models_serve", WORKERS), ("mlflow_models_serve_default", 1)):
         port = free_port()
-        results[label] = measure(f"{kind} {label}", serve(
-            [str(BIN / "mlflow"), "models", "serve", "-m", uri, "-p", str(port),
-             "-w", str(workers), "--env-manager", "local"], root, port, "/ping", tracking),
-            port, row, args.seconds, scratch)
+        results[label] = measure(
+            f"{kind} {label}",
+            serve(
+                [
+                    str(BIN / "mlflow"),
+                    "models",
+                    "serve",
+                    "-m",
+                    uri,
+                    "-p",
+                    str(port),
+                    "-w",
+                    str(workers),
+                    "--env-manager",
+                    "local",
+                ],
+                root,
+                port,
+                "/ping",
+                tracking,
+            ),
+            port,
+            row,
+            args.seconds,
+            scratch,
+        )
     if args.mlserver:
         use_project(project)
         model_dir = Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(scratch / kind)))
@@ -206,8 +277,9 @@ def serve_all(root: Path, scratch: Path, kind: str, entry: dict, args) -> dict:
         except RuntimeError as exc:  # a peer that cannot serve this kind: say why, go on
             results["mlserver"] = {"error": str(exc)[-1500:]}
         else:
-            results["mlserver"] = measure(f"{kind} mlserver", proc, port, row, args.seconds,
-                                          scratch)
+            results["mlserver"] = measure(
+                f"{kind} mlserver", proc, port, row, args.seconds, scratch
+            )
     return results
 
 
@@ -219,7 +291,10 @@ def ratios(results: dict) -> dict:
             if "c1" in results.get(peer, {}):
                 out[f"{ours}/{peer}"] = {
                     c: round(results[ours][c]["rps"] / results[peer][c]["rps"], 1)
-                    if results[peer][c]["rps"] else None for c in ("c1", "c8", "c64")}
+                    if results[peer][c]["rps"]
+                    else None
+                    for c in ("c1", "c8", "c64")
+                }
     return out
 
 
@@ -236,8 +311,12 @@ def main() -> None:
         report = {}
         for kind, entry in kinds.items():
             served = serve_all(root, scratch, kind, entry, args)
-            report[kind] = {"version": entry["version"], "onnx": entry["onnx"],
-                            "servers": served, "ratios": ratios(served)}
+            report[kind] = {
+                "version": entry["version"],
+                "onnx": entry["onnx"],
+                "servers": served,
+                "ratios": ratios(served),
+            }
     print(json.dumps(report, indent=1, default=str))
     if args.json:
         args.json.write_text(json.dumps(report, indent=1, default=str))

@@ -34,9 +34,17 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 PAGE = 50
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 def make_project(root: Path, versions: int) -> dict:
@@ -45,8 +53,11 @@ def make_project(root: Path, versions: int) -> dict:
     from mlmom_lab.pipeline import run_pipeline
     from mlmom_lab.project import load_project
 
-    shutil.copytree(REPO / "notebooks", root, ignore=shutil.ignore_patterns(
-        ".mlmom", "data", "models", "reports", "__pycache__"))
+    shutil.copytree(
+        REPO / "notebooks",
+        root,
+        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports", "__pycache__"),
+    )
     project = load_project(root)
     began = time.perf_counter()
     assert run_pipeline(project).ok, "the example pipeline failed"
@@ -59,10 +70,18 @@ def make_project(root: Path, versions: int) -> dict:
     first = mlflow.get_model_version(project.spec.model, "1")
     began = time.perf_counter()
     for _ in range(versions - 1):
-        mlflow.create_model_version(project.spec.model, first.source, first.run_id,
-                                    tags=first.tags, description=first.description)
-    return {"pipeline_s": round(pipeline_s, 1),
-            "copies_s": round(time.perf_counter() - began, 1), "versions": versions}
+        mlflow.create_model_version(
+            project.spec.model,
+            first.source,
+            first.run_id,
+            tags=first.tags,
+            description=first.description,
+        )
+    return {
+        "pipeline_s": round(pipeline_s, 1),
+        "copies_s": round(time.perf_counter() - began, 1),
+        "versions": versions,
+    }
 
 
 def start(command: list[str], log: Path, ready: str, env: dict | None = None):
@@ -70,10 +89,13 @@ def start(command: list[str], log: Path, ready: str, env: dict | None = None):
     from mlmom_lab.serving.launch import wait_until_ready
 
     out = open(log, "w")  # noqa: SIM115 - the server writes to it for as long as it runs
-    proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT,
-                            cwd=log.parent,
-                            env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}",
-                                 **(env or {})})
+    proc = subprocess.Popen(
+        command,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        cwd=log.parent,
+        env={**os.environ, "PATH": f"{BIN}:{os.environ['PATH']}", **(env or {})},
+    )
     if not wait_until_ready(ready, proc):
         proc.kill()
         raise SystemExit(f"{command[0]} did not start:\n{log.read_text()[-2000:]}")
@@ -94,22 +116,30 @@ def timed_gets(port: int, path: str, headers: dict, repeats: int) -> dict:
         times.append((time.perf_counter() - began) * 1000)
         size = len(body)
     first, warm = times[0], sorted(times[1:])
-    return {"first_ms": round(first, 1), "median_ms": round(statistics.median(warm), 1),
-            "p90_ms": round(warm[int(0.9 * (len(warm) - 1))], 1), "bytes": size}
+    return {
+        "first_ms": round(first, 1),
+        "median_ms": round(statistics.median(warm), 1),
+        "p90_ms": round(warm[int(0.9 * (len(warm) - 1))], 1),
+        "bytes": size,
+    }
 
 
 def routes(lab_port: int, token: str, mlflow_port: int, model: str, repeats: int) -> dict:
     ours = {"authorization": f"token {token}"}
     search = "/api/2.0/mlflow/model-versions/search?" + urllib.parse.urlencode(
-        {"filter": f"name='{model}'", "order_by": "version_number DESC"})
+        {"filter": f"name='{model}'", "order_by": "version_number DESC"}
+    )
     return {
         "mlmom_registry_page": timed_gets(
-            lab_port, f"/mlmom/api/registry?path=churn&limit={PAGE}", ours, repeats),
+            lab_port, f"/mlmom/api/registry?path=churn&limit={PAGE}", ours, repeats
+        ),
         "mlmom_registry_oldest_page": timed_gets(
-            lab_port, f"/mlmom/api/registry?path=churn&before={PAGE + 1}&limit={PAGE}", ours,
-            repeats),
-        "mlflow_search_page": timed_gets(mlflow_port, f"{search}&max_results={PAGE}", {},
-                                         repeats),
+            lab_port,
+            f"/mlmom/api/registry?path=churn&before={PAGE + 1}&limit={PAGE}",
+            ours,
+            repeats,
+        ),
+        "mlflow_search_page": timed_gets(mlflow_port, f"{search}&max_results={PAGE}", {}, repeats),
         "mlflow_search_all": timed_gets(mlflow_port, f"{search}&max_results=1000", {}, repeats),
     }
 
@@ -128,8 +158,9 @@ def panel(url: str, token: str, loads: int) -> dict:
     side = "#mlmom-lab-sidebar"
     opened, paged, longest = [], [], []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium") or
-                                     "/usr/bin/chromium", args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(
+            executable_path=shutil.which("chromium") or "/usr/bin/chromium", args=CHROMIUM_ARGS
+        )
         for _ in range(loads):
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(f"{url}/lab/tree/churn/train.ipynb?token={token}")
@@ -138,7 +169,8 @@ def panel(url: str, token: str, loads: int) -> dict:
             began = time.perf_counter()
             page.click(f"{side} button[data-panel=registry]")
             page.wait_for_function(
-                f"document.querySelectorAll('{side} li.mlmom-version').length === {PAGE}")
+                f"document.querySelectorAll('{side} li.mlmom-version').length === {PAGE}"
+            )
             opened.append((time.perf_counter() - began) * 1000)
             began = time.perf_counter()
             page.click(f"{side} .mlmom-pager button:has-text('Older')")
@@ -147,9 +179,13 @@ def panel(url: str, token: str, loads: int) -> dict:
             longest.append(max(page.evaluate("window.__long"), default=0.0))
             page.close()
         browser.close()
-    return {"open_registry_median_ms": round(statistics.median(opened), 1),
-            "page_older_median_ms": round(statistics.median(paged), 1),
-            "longest_task_max_ms": round(max(longest), 1), "rows_drawn": PAGE, "loads": loads}
+    return {
+        "open_registry_median_ms": round(statistics.median(opened), 1),
+        "page_older_median_ms": round(statistics.median(paged), 1),
+        "longest_task_max_ms": round(max(longest), 1),
+        "rows_drawn": PAGE,
+        "loads": loads,
+    }
 
 
 def main() -> None:
@@ -169,19 +205,43 @@ def main() -> None:
         from mlmom_lab.serving.launch import free_port
 
         token, lab_port, mlflow_port = secrets.token_hex(16), free_port(), free_port()
-        lab = start([sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-                     f"--port={lab_port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={lab_root}",
-                     f"--IdentityProvider.token={token}"], Path(scratch) / "lab.log",
-                    f"http://127.0.0.1:{lab_port}/api/status?token={token}",
-                    {"JUPYTER_CONFIG_DIR": str(Path(scratch) / "cfg"),
-                     "MLMOM_LAB_OPEN_SIDEBAR": "1"})  # as `mlmom lab` starts it
-        mlflow = start([str(BIN / "mlflow"), "server", "--host", "127.0.0.1",
-                        "--port", str(mlflow_port), "--workers", "1",
-                        "--backend-store-uri", project.tracking_uri],
-                       Path(scratch) / "mlflow.log", f"http://127.0.0.1:{mlflow_port}/health")
+        lab = start(
+            [
+                sys.executable,
+                "-m",
+                "jupyterlab",
+                "--no-browser",
+                "--allow-root",
+                f"--port={lab_port}",
+                "--ip=127.0.0.1",
+                f"--ServerApp.root_dir={lab_root}",
+                f"--IdentityProvider.token={token}",
+            ],
+            Path(scratch) / "lab.log",
+            f"http://127.0.0.1:{lab_port}/api/status?token={token}",
+            {"JUPYTER_CONFIG_DIR": str(Path(scratch) / "cfg"), "MLMOM_LAB_OPEN_SIDEBAR": "1"},
+        )  # as `mlmom lab` starts it
+        mlflow = start(
+            [
+                str(BIN / "mlflow"),
+                "server",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(mlflow_port),
+                "--workers",
+                "1",
+                "--backend-store-uri",
+                project.tracking_uri,
+            ],
+            Path(scratch) / "mlflow.log",
+            f"http://127.0.0.1:{mlflow_port}/health",
+        )
         try:
-            results = {"setup": setup, "routes": routes(lab_port, token, mlflow_port,
-                                                        project.spec.model, args.repeats)}
+            results = {
+                "setup": setup,
+                "routes": routes(lab_port, token, mlflow_port, project.spec.model, args.repeats),
+            }
             print(json.dumps(results, indent=2), flush=True)
             results["panel"] = panel(f"http://127.0.0.1:{lab_port}", token, args.loads)
         finally:

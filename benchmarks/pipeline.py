@@ -43,12 +43,19 @@ def cell_seconds(notebook: Path) -> float:
 
 def cached_rerun(repeats: int, scratch: Path) -> dict:
     root = scratch / "example"
-    shutil.copytree(REPO / "notebooks", root,
-                    ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports"))
+    shutil.copytree(
+        REPO / "notebooks",
+        root,
+        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports"),
+    )
     first = timed([str(BIN / "mlmom"), "run"], root)
     times = [timed([str(BIN / "mlmom"), "run"], root) for _ in range(repeats)]
-    return {"first_run_s": round(first, 2), "cached_rerun_median_s": round(statistics.median(times), 3),
-            "cached_rerun_max_s": round(max(times), 3), "target_s": 1.5}
+    return {
+        "first_run_s": round(first, 2),
+        "cached_rerun_median_s": round(statistics.median(times), 3),
+        "cached_rerun_max_s": round(max(times), 3),
+        "target_s": 1.5,
+    }
 
 
 def make_chain(root: Path, stages: int) -> None:
@@ -56,13 +63,25 @@ def make_chain(root: Path, stages: int) -> None:
     sys.path.insert(0, str(REPO))
     from tests.helpers import notebook, spec
 
-    notebook(root / "work.ipynb", f"seconds = {SLEEP}\nout = 'o0.txt'",
-             "import time\ntime.sleep(seconds)",
-             "import math\nx = sum(math.sqrt(i) for i in range(1000))",
-             "open(out, 'w').write(str(x))")
-    spec(root, {f"s{i}": {"notebook": "work.ipynb", "params": {"seconds": SLEEP, "out": f"o{i}.txt"},
-                          **({"deps": [f"o{i - 1}.txt"]} if i else {}), "outs": [f"o{i}.txt"]}
-                for i in range(stages)})
+    notebook(
+        root / "work.ipynb",
+        f"seconds = {SLEEP}\nout = 'o0.txt'",
+        "import time\ntime.sleep(seconds)",
+        "import math\nx = sum(math.sqrt(i) for i in range(1000))",
+        "open(out, 'w').write(str(x))",
+    )
+    spec(
+        root,
+        {
+            f"s{i}": {
+                "notebook": "work.ipynb",
+                "params": {"seconds": SLEEP, "out": f"o{i}.txt"},
+                **({"deps": [f"o{i - 1}.txt"]} if i else {}),
+                "outs": [f"o{i}.txt"],
+            }
+            for i in range(stages)
+        },
+    )
 
 
 def overhead(repeats: int, scratch: Path, stages: int) -> dict:
@@ -79,15 +98,35 @@ def overhead(repeats: int, scratch: Path, stages: int) -> dict:
         began = time.perf_counter()
         for i in range(stages):
             out = scratch / f"pm{i}.ipynb"
-            subprocess.run([str(BIN / "papermill"), "--no-progress-bar", str(root / "work.ipynb"),
-                            str(out), "-p", "seconds", str(SLEEP), "-p", "out", f"o{i}.txt",
-                            "--cwd", str(root)], check=True, capture_output=True)
+            subprocess.run(
+                [
+                    str(BIN / "papermill"),
+                    "--no-progress-bar",
+                    str(root / "work.ipynb"),
+                    str(out),
+                    "-p",
+                    "seconds",
+                    str(SLEEP),
+                    "-p",
+                    "out",
+                    f"o{i}.txt",
+                    "--cwd",
+                    str(root),
+                ],
+                check=True,
+                capture_output=True,
+            )
         wall = time.perf_counter() - began
-        theirs.append((wall - sum(cell_seconds(scratch / f"pm{i}.ipynb") for i in range(stages))) / stages)
+        theirs.append(
+            (wall - sum(cell_seconds(scratch / f"pm{i}.ipynb") for i in range(stages))) / stages
+        )
     mine, peer = statistics.median(ours), statistics.median(theirs)
-    return {"stages": stages, "mlmom_overhead_per_stage_s": round(mine, 3),
-            "papermill_cli_overhead_per_stage_s": round(peer, 3),
-            "ratio_mlmom_to_papermill": round(mine / peer, 2)}
+    return {
+        "stages": stages,
+        "mlmom_overhead_per_stage_s": round(mine, 3),
+        "papermill_cli_overhead_per_stage_s": round(peer, 3),
+        "ratio_mlmom_to_papermill": round(mine / peer, 2),
+    }
 
 
 def main() -> None:
@@ -97,9 +136,11 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mlmom-bench-") as tmp:
         scratch = Path(tmp)
-        results = {"cached": cached_rerun(args.repeats, scratch),
-                   "overhead_1_stage": overhead(args.repeats, scratch, 1),
-                   "overhead_4_stages": overhead(args.repeats, scratch, 4)}
+        results = {
+            "cached": cached_rerun(args.repeats, scratch),
+            "overhead_1_stage": overhead(args.repeats, scratch, 1),
+            "overhead_4_stages": overhead(args.repeats, scratch, 4),
+        }
     print(json.dumps(results, indent=1))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

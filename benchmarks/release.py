@@ -48,16 +48,21 @@ def canaries(project, version: str, rounds: int) -> dict:
         assert len(done.rollout.live) == 2, done.message
         live.append(done.rollout.seconds)
         release.clear(project, reason=f"bench clear {i}")
-    return {"median_live_s": round(statistics.median(live), 3), "max_live_s": round(max(live), 3),
-            "median_call_s": round(statistics.median(wall), 3), "rounds": rounds}
+    return {
+        "median_live_s": round(statistics.median(live), 3),
+        "max_live_s": round(max(live), 3),
+        "median_call_s": round(statistics.median(wall), 3),
+        "rounds": rounds,
+    }
 
 
 def with_calibration(project, version: str, calibration: dict | None) -> None:
     """Set (or, given a damaged copy, spoil) the version's stored calibration."""
     from mlmom_lab.mlflow_clients import client
 
-    client(project).set_model_version_tag(project.spec.model, version, "mlmom.onnx.calibration",
-                                          json.dumps(calibration))
+    client(project).set_model_version_tag(
+        project.spec.model, version, "mlmom.onnx.calibration", json.dumps(calibration)
+    )
 
 
 def mlflow_restart(root: Path, version: str, rounds: int) -> dict:
@@ -67,12 +72,26 @@ def mlflow_restart(root: Path, version: str, rounds: int) -> dict:
     for _ in range(rounds):
         port = free_port()
         began = time.perf_counter()
-        proc = serve([str(BIN / "mlflow"), "models", "serve", "-m",
-                      f"models:/churn-classifier/{version}", "-p", str(port),
-                      "--env-manager", "local"], root, port, "/ping",
-                     {"MLFLOW_TRACKING_URI": f"sqlite:///{root}/.mlmom/mlflow.db"})
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", body,
-                                         {"content-type": "application/json"})
+        proc = serve(
+            [
+                str(BIN / "mlflow"),
+                "models",
+                "serve",
+                "-m",
+                f"models:/churn-classifier/{version}",
+                "-p",
+                str(port),
+                "--env-manager",
+                "local",
+            ],
+            root,
+            port,
+            "/ping",
+            {"MLFLOW_TRACKING_URI": f"sqlite:///{root}/.mlmom/mlflow.db"},
+        )
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations", body, {"content-type": "application/json"}
+        )
         urllib.request.urlopen(request, timeout=120).read()
         seconds.append(time.perf_counter() - began)
         proc.terminate()
@@ -95,8 +114,12 @@ def main() -> None:
         other = "2" if deployment.current(project).champion == "1" else "1"
         stored = get_version(None, other, project).onnx["calibration"]
         port = free_port()
-        server = serve([str(BIN / "mlmom"), "serve", "--port", str(port), "--workers", "2"],
-                       root, port, "/ping")
+        server = serve(
+            [str(BIN / "mlmom"), "serve", "--port", str(port), "--workers", "2"],
+            root,
+            port,
+            "/ping",
+        )
         try:
             results = {"canary_stored_calibration": canaries(project, other, args.rounds)}
             with_calibration(project, other, {**stored, "hardware": {"cpu": "another machine"}})
@@ -110,9 +133,12 @@ def main() -> None:
     ours = results["canary_stored_calibration"]["median_live_s"]
     results["ratios"] = {
         "calibrated_at_swap_to_stored": round(
-            results["canary_calibrated_at_swap"]["median_live_s"] / ours, 1),
+            results["canary_calibrated_at_swap"]["median_live_s"] / ours, 1
+        ),
         "mlflow_restart_to_canary": round(
-            results["mlflow_models_serve_restart"]["median_s"] / ours, 1)}
+            results["mlflow_models_serve_restart"]["median_s"] / ours, 1
+        ),
+    }
     print(json.dumps(results, indent=1))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

@@ -27,10 +27,17 @@ sys.path.insert(0, str(REPO))
 from mlmom_lab.serving.launch import free_port, wait_until_ready
 
 BIN = Path(sys.executable).parent
-ROW = {"tenure_months": 3, "monthly_charges": 90.5, "total_charges": 271.5,
-       "contract": "month-to-month", "internet_service": "fiber",
-       "payment_method": "electronic-check", "support_calls": 4, "age": 30.0}
-BARE_APP = '''
+ROW = {
+    "tenure_months": 3,
+    "monthly_charges": 90.5,
+    "total_charges": 271.5,
+    "contract": "month-to-month",
+    "internet_service": "fiber",
+    "payment_method": "electronic-check",
+    "support_calls": 4,
+    "age": 30.0,
+}
+BARE_APP = """
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
@@ -40,7 +47,7 @@ async def app(scope, receive, send):
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"application/json")]})
     await send({"type": "http.response.body", "body": b'{"predictions":[1]}'})
-'''
+"""
 
 
 def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
@@ -49,17 +56,36 @@ def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 180) -> None:
         raise RuntimeError(f"{url} never answered: {proc.stdout.read()[-2000:]}")
 
 
-def wrk(port: int, connections: int, seconds: float, scratch: Path, body: str | None = None) -> dict:
+def wrk(
+    port: int, connections: int, seconds: float, scratch: Path, body: str | None = None
+) -> dict:
     """wrk POSTing ``body`` (default: one row of the example) to ``/invocations``."""
     script = scratch / "post.lua"
-    body = body or json.dumps({"dataframe_split": {"columns": list(ROW),
-                                                   "data": [list(ROW.values())]}})
-    script.write_text('wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
-                      f"wrk.body = {json.dumps(body)}\n")
-    out = subprocess.run(["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d",
-                          f"{int(seconds)}s", "--latency", "-s", str(script),
-                          f"http://127.0.0.1:{port}/invocations"],
-                         capture_output=True, text=True, check=True).stdout
+    body = body or json.dumps(
+        {"dataframe_split": {"columns": list(ROW), "data": [list(ROW.values())]}}
+    )
+    script.write_text(
+        'wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n'
+        f"wrk.body = {json.dumps(body)}\n"
+    )
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(min(connections, 2)),
+            "-c",
+            str(connections),
+            "-d",
+            f"{int(seconds)}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}/invocations",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return parse_wrk(out)
 
 
@@ -68,24 +94,35 @@ def parse_wrk(out: str) -> dict:
         value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
-    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.MULTILINE)) or \
-        {"50": "0ms", "90": "0ms", "99": "0ms"}
+    pct = dict(re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.MULTILINE)) or {
+        "50": "0ms",
+        "90": "0ms",
+        "99": "0ms",
+    }
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p50_ms": ms(pct["50"]), "p90_ms": ms(pct["90"]), "p99_ms": ms(pct["99"]),
-            "requests": int(re.search(r"(\d+) requests in", out).group(1)),
-            "non_2xx": int(errors.group(1)) if errors else 0,
-            "socket_errors": socket_errors.group(1) if socket_errors else ""}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "p50_ms": ms(pct["50"]),
+        "p90_ms": ms(pct["90"]),
+        "p99_ms": ms(pct["99"]),
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+        "socket_errors": socket_errors.group(1) if socket_errors else "",
+    }
 
 
 def prepare_project(scratch: Path) -> Path:
     root = scratch / "churn"
-    shutil.copytree(REPO / "notebooks", root,
-                    ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports"))
+    shutil.copytree(
+        REPO / "notebooks",
+        root,
+        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports"),
+    )
     for extra in ([], ["-p", "train.seed=11"]):  # a champion and a second version to flip to
-        subprocess.run([str(BIN / "mlmom"), "run", *extra], cwd=root, check=True,
-                       capture_output=True)
+        subprocess.run(
+            [str(BIN / "mlmom"), "run", *extra], cwd=root, check=True, capture_output=True
+        )
     return root
 
 
@@ -94,9 +131,14 @@ def serve(cmd: list[str], cwd: Path, port: int, health: str, env: dict | None = 
     # once a pipe's 64 KiB fill up the server stalls (an earlier run of this script measured
     # that stall, not MLflow: 0 requests at 8 connections).
     output = tempfile.TemporaryFile(mode="w+")  # noqa: SIM115 - the server's, while it runs
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=output, stderr=subprocess.STDOUT,
-                            text=True, env={**os.environ, **(env or {}),
-                                            "PATH": f"{BIN}:{os.environ['PATH']}"})
+    proc = subprocess.Popen(
+        cmd,
+        cwd=cwd,
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **(env or {}), "PATH": f"{BIN}:{os.environ['PATH']}"},
+    )
     proc.stdout = output
     wait_ready(f"http://127.0.0.1:{port}{health}", proc)
     return proc
@@ -161,25 +203,69 @@ def main() -> None:
         root = prepare_project(scratch)
         results = {}
         port = free_port()
-        results["mlflow_models_serve"] = measure("mlflow", serve(
-            [str(BIN / "mlflow"), "models", "serve", "-m", "models:/churn-classifier@champion",
-             "-p", str(port), "--env-manager", "local"], root, port, "/ping",
-            {"MLFLOW_TRACKING_URI": f"sqlite:///{root}/.mlmom/mlflow.db"}), port, args.seconds, scratch)
+        results["mlflow_models_serve"] = measure(
+            "mlflow",
+            serve(
+                [
+                    str(BIN / "mlflow"),
+                    "models",
+                    "serve",
+                    "-m",
+                    "models:/churn-classifier@champion",
+                    "-p",
+                    str(port),
+                    "--env-manager",
+                    "local",
+                ],
+                root,
+                port,
+                "/ping",
+                {"MLFLOW_TRACKING_URI": f"sqlite:///{root}/.mlmom/mlflow.db"},
+            ),
+            port,
+            args.seconds,
+            scratch,
+        )
         port = free_port()
-        results["mlmom_serve"] = measure("mlmom", serve(
-            [str(BIN / "mlmom"), "serve", "--port", str(port)], root, port, "/ping"),
-            port, args.seconds, scratch)
+        results["mlmom_serve"] = measure(
+            "mlmom",
+            serve([str(BIN / "mlmom"), "serve", "--port", str(port)], root, port, "/ping"),
+            port,
+            args.seconds,
+            scratch,
+        )
         (scratch / "bare.py").write_text(BARE_APP)
         port = free_port()
-        results["bare_asgi"] = measure("bare", serve(
-            [str(BIN / "uvicorn"), "bare:app", "--port", str(port), "--log-level", "warning",
-             "--no-access-log", "--http", "httptools", "--loop", "uvloop"], scratch, port, "/"),
-            port, args.seconds, scratch)
+        results["bare_asgi"] = measure(
+            "bare",
+            serve(
+                [
+                    str(BIN / "uvicorn"),
+                    "bare:app",
+                    "--port",
+                    str(port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                    "--http",
+                    "httptools",
+                    "--loop",
+                    "uvloop",
+                ],
+                scratch,
+                port,
+                "/",
+            ),
+            port,
+            args.seconds,
+            scratch,
+        )
         results["flips_under_load"] = flips(root, scratch)
     c8 = {k: v["c8"]["rps"] for k, v in results.items() if "c8" in v}
     results["ratios_at_8_connections"] = {
         "mlmom_to_mlflow": ratio(c8["mlmom_serve"], c8["mlflow_models_serve"], 1),
-        "mlmom_to_bare_asgi": ratio(c8["mlmom_serve"], c8["bare_asgi"], 2)}
+        "mlmom_to_bare_asgi": ratio(c8["mlmom_serve"], c8["bare_asgi"], 2),
+    }
     print(json.dumps(results, indent=1))
     if args.json:
         args.json.write_text(json.dumps(results, indent=1))

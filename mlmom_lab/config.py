@@ -28,38 +28,54 @@ class Stores(_Strict):
 
     tracking_uri: str = Field(
         default="sqlite:///.mlmom/mlflow.db",
-        description="MLflow tracking URI; a relative sqlite path is resolved in the project.")
+        description="MLflow tracking URI; a relative sqlite path is resolved in the project.",
+    )
     registry_uri: str | None = Field(
-        default=None, description="MLflow registry URI; the tracking URI when unset.")
+        default=None, description="MLflow registry URI; the tracking URI when unset."
+    )
     artifact_root: str = Field(
-        default=".mlmom/artifacts", description="Where new MLflow experiments store artifacts.")
+        default=".mlmom/artifacts", description="Where new MLflow experiments store artifacts."
+    )
     experiment: str | None = Field(
-        default=None, description="MLflow experiment name; the project name when unset.")
+        default=None, description="MLflow experiment name; the project name when unset."
+    )
 
 
 class PredictionLogSpec(_Strict):
     """Where served predictions are logged, and how hard a crash may hit them."""
 
-    uri: str = Field(default="sqlite:///.mlmom/predictions.db",
-                     description="SQLite URI; a relative path is resolved in the project.")
+    uri: str = Field(
+        default="sqlite:///.mlmom/predictions.db",
+        description="SQLite URI; a relative path is resolved in the project.",
+    )
     durability: Literal["fast", "safe"] = Field(
-        default="fast", description="fast: written in the background within ~50 ms; "
-        "safe: a prediction is answered only once it is on disk.")
+        default="fast",
+        description="fast: written in the background within ~50 ms; "
+        "safe: a prediction is answered only once it is on disk.",
+    )
     personal_data: dict[str, Literal["hash", "drop"]] = Field(
-        default_factory=dict, description="Input columns that are personal data: hashed with "
-        "a secret salt, or dropped, before they are written.")
+        default_factory=dict,
+        description="Input columns that are personal data: hashed with "
+        "a secret salt, or dropped, before they are written.",
+    )
 
 
 class BatchingSpec(_Strict):
     """Micro-batching: concurrent small requests for one version share one prediction."""
 
     max_batch_size: int = Field(
-        default=64, ge=1, le=100_000,
-        description="Most rows in one prediction; 1 turns micro-batching off.")
+        default=64,
+        ge=1,
+        le=100_000,
+        description="Most rows in one prediction; 1 turns micro-batching off.",
+    )
     max_wait_ms: float = Field(
-        default=0.0, ge=0, le=1000,
+        default=0.0,
+        ge=0,
+        le=1000,
         description="How long a request may wait for others; 0 batches only what arrives "
-        "together, adding no delay.")
+        "together, adding no delay.",
+    )
 
 
 class Serving(_Strict):
@@ -68,9 +84,12 @@ class Serving(_Strict):
     log: PredictionLogSpec = Field(default_factory=PredictionLogSpec)
     batching: BatchingSpec = Field(default_factory=BatchingSpec)
     release_timeout: float = Field(
-        default=60.0, gt=0, le=3600,
+        default=60.0,
+        gt=0,
+        le=3600,
         description="Seconds a release (canary, shadow, promote, rollback, clear) waits for "
-        "every running server worker to serve it before it is reported as not live.")
+        "every running server worker to serve it before it is reported as not live.",
+    )
 
 
 DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -83,11 +102,23 @@ def duration_seconds(text: str) -> float:
     return float(text[:-1]) * DURATION_UNITS[text[-1]]
 
 
-DRIFT_METHODS = ("ks", "chisquare", "z", "wasserstein", "jensenshannon", "psi", "kl_div",
-                 "hellinger")
-ALERT_FIELDS = {"dataset_drift": (), "feature_drift": ("feature",),
-                "performance_drop": ("metric", "max_drop"), "latency_p99": ("max_ms",),
-                "error_rate": ("max_rate",)}
+DRIFT_METHODS = (
+    "ks",
+    "chisquare",
+    "z",
+    "wasserstein",
+    "jensenshannon",
+    "psi",
+    "kl_div",
+    "hellinger",
+)
+ALERT_FIELDS = {
+    "dataset_drift": (),
+    "feature_drift": ("feature",),
+    "performance_drop": ("metric", "max_drop"),
+    "latency_p99": ("max_ms",),
+    "error_rate": ("max_rate",),
+}
 METRICS = ("accuracy", "precision", "recall", "f1", "roc_auc", "mae", "rmse")
 
 
@@ -95,22 +126,34 @@ class AlertRule(_Strict):
     """One alert: what it watches, its limit, the samples it needs, and its cool-down."""
 
     name: str = Field(pattern=_NAME_PATTERN)
-    kind: Literal["dataset_drift", "feature_drift", "performance_drop", "latency_p99",
-                  "error_rate"]
+    kind: Literal["dataset_drift", "feature_drift", "performance_drop", "latency_p99", "error_rate"]
     feature: str | None = Field(default=None, description="feature_drift: the column.")
     metric: Literal[METRICS] | None = Field(  # type: ignore[valid-type]
-        default=None, description="performance_drop: the metric that may not fall.")
-    max_drop: float | None = Field(default=None, gt=0, le=1, description=(
-        "performance_drop: the largest allowed fall below the registered baseline (for mae "
-        "and rmse, rise above it)."))
-    use_estimate: bool = Field(default=True, description=(
-        "performance_drop: with too few labels, judge the estimated metric instead."))
+        default=None, description="performance_drop: the metric that may not fall."
+    )
+    max_drop: float | None = Field(
+        default=None,
+        gt=0,
+        le=1,
+        description=(
+            "performance_drop: the largest allowed fall below the registered baseline (for mae "
+            "and rmse, rise above it)."
+        ),
+    )
+    use_estimate: bool = Field(
+        default=True,
+        description=("performance_drop: with too few labels, judge the estimated metric instead."),
+    )
     max_ms: float | None = Field(default=None, gt=0, description="latency_p99: milliseconds.")
-    max_rate: float | None = Field(default=None, gt=0, le=1,
-                                   description="error_rate: the largest share of failed requests.")
+    max_rate: float | None = Field(
+        default=None, gt=0, le=1, description="error_rate: the largest share of failed requests."
+    )
     min_samples: int = Field(default=100, ge=1, description="Rows (or labels) needed to judge.")
-    cooldown: str = Field(default="30m", pattern=r"^\d+(\.\d+)?[smhd]$",
-                          description="Quiet time after firing: 90s, 30m, 2h, 1d.")
+    cooldown: str = Field(
+        default="30m",
+        pattern=r"^\d+(\.\d+)?[smhd]$",
+        description="Quiet time after firing: 90s, 30m, 2h, 1d.",
+    )
 
     @model_validator(mode="after")
     def _fields_of_kind(self) -> AlertRule:
@@ -132,40 +175,80 @@ class RetrainPolicy(_Strict):
     """What fired alerts do: retrain, release the result as a canary, promote or roll back."""
 
     on: list[str] = Field(default_factory=list, description="Alert names that start the loop.")
-    every: str | None = Field(default=None, pattern=r"^\d+(\.\d+)?[smhd]$", description=(
-        "Also start it on a schedule: this long after the last retraining (e.g. 7d)."))
-    strategy: Literal["retrain", "incremental"] = Field(default="retrain", description=(
-        "retrain: run the pipeline on recent data; incremental: partial_fit the champion on "
-        "the labelled feedback."))
-    target_column: str = Field(default="target",
-                               description="retrain: the label's column name in the data.")
+    every: str | None = Field(
+        default=None,
+        pattern=r"^\d+(\.\d+)?[smhd]$",
+        description=("Also start it on a schedule: this long after the last retraining (e.g. 7d)."),
+    )
+    strategy: Literal["retrain", "incremental"] = Field(
+        default="retrain",
+        description=(
+            "retrain: run the pipeline on recent data; incremental: partial_fit the champion on "
+            "the labelled feedback."
+        ),
+    )
+    target_column: str = Field(
+        default="target", description="retrain: the label's column name in the data."
+    )
     recent_param: str | None = Field(
-        default=None, pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z_][A-Za-z0-9_]*$", description=(
-            "retrain: STAGE.PARAM that receives the path of the recent labelled rows."))
-    params: dict[str, Any] = Field(default_factory=dict, description=(
-        "More STAGE.PARAM overrides for the retraining run, e.g. register.auto_champion: false."))
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]+\.[A-Za-z_][A-Za-z0-9_]*$",
+        description=("retrain: STAGE.PARAM that receives the path of the recent labelled rows."),
+    )
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        description=(
+            "More STAGE.PARAM overrides for the retraining run, e.g. register.auto_champion: false."
+        ),
+    )
     recent_rows: int = Field(default=2000, ge=10, description="Labelled rows exported.")
-    epochs: int = Field(default=5, ge=1, le=1000, description=(
-        "incremental: passes of partial_fit over the recent rows (shuffled each time)."))
-    holdout: float = Field(default=0.25, gt=0, lt=1, description=(
-        "Share of the recent rows kept out of training to compare challenger and champion."))
+    epochs: int = Field(
+        default=5,
+        ge=1,
+        le=1000,
+        description=(
+            "incremental: passes of partial_fit over the recent rows (shuffled each time)."
+        ),
+    )
+    holdout: float = Field(
+        default=0.25,
+        gt=0,
+        lt=1,
+        description=(
+            "Share of the recent rows kept out of training to compare challenger and champion."
+        ),
+    )
     metric: Literal[METRICS] = "accuracy"  # type: ignore[valid-type]
-    margin: float = Field(default=0.0, ge=0, le=1, description=(
-        "How much the canary must win by on live labels to be promoted."))
-    offline_tolerance: float = Field(default=0.02, ge=0, le=1, description=(
-        "How much worse than the champion the challenger may look on the few held-out recent "
-        "rows and still go out as a canary (the live comparison decides)."))
+    margin: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description=("How much the canary must win by on live labels to be promoted."),
+    )
+    offline_tolerance: float = Field(
+        default=0.02,
+        ge=0,
+        le=1,
+        description=(
+            "How much worse than the champion the challenger may look on the few held-out recent "
+            "rows and still go out as a canary (the live comparison decides)."
+        ),
+    )
     canary_weight: float = Field(default=0.2, gt=0, lt=1)
-    min_samples: int = Field(default=200, ge=1, description=(
-        "Labelled canary rows needed before promoting or rolling back."))
+    min_samples: int = Field(
+        default=200,
+        ge=1,
+        description=("Labelled canary rows needed before promoting or rolling back."),
+    )
 
     @model_validator(mode="after")
     def _retrain_needs_a_param(self) -> RetrainPolicy:
         if self.strategy == "retrain" and self.recent_param is None:
             raise ValueError("the retrain strategy needs 'recent_param' (STAGE.PARAM)")
         if not self.on and self.every is None:
-            raise ValueError("give the alerts that start the loop ('on'), a schedule "
-                             "('every'), or both")
+            raise ValueError(
+                "give the alerts that start the loop ('on'), a schedule ('every'), or both"
+            )
         return self
 
     @property
@@ -178,12 +261,17 @@ class MonitoringSpec(_Strict):
 
     window: int = Field(default=1000, ge=10, description="Rows a check reads by default.")
     methods: dict[str, Literal[DRIFT_METHODS]] = Field(  # type: ignore[valid-type]
-        default_factory=dict, description="A drift test per feature, instead of the default.")
+        default_factory=dict, description="A drift test per feature, instead of the default."
+    )
     thresholds: dict[str, Annotated[float, Field(gt=0, lt=10)]] = Field(
-        default_factory=dict, description="A drift threshold per feature (p-value tests: < 1).")
+        default_factory=dict, description="A drift threshold per feature (p-value tests: < 1)."
+    )
     alerts: list[AlertRule] = Field(default_factory=list)
-    webhook: str | None = Field(default=None, pattern=r"^https?://",
-                                description="URL that receives every fired alert as JSON.")
+    webhook: str | None = Field(
+        default=None,
+        pattern=r"^https?://",
+        description="URL that receives every fired alert as JSON.",
+    )
     retrain: RetrainPolicy | None = None
 
     @model_validator(mode="after")
@@ -237,8 +325,10 @@ class Stage(_Strict):
             if not name.isidentifier():
                 raise ValueError(f"{name!r} is not a Python variable name")
             if not _is_plain(value):
-                raise ValueError(f"{name}: {value!r} is not a string, number, boolean, list or "
-                                 "mapping (quote dates and times)")
+                raise ValueError(
+                    f"{name}: {value!r} is not a string, number, boolean, list or "
+                    "mapping (quote dates and times)"
+                )
         return params
 
 

@@ -38,8 +38,10 @@ def producers(project: Project) -> dict[str, str]:
         for out in stage.outs:
             for other, other_stage in owner.items():
                 if _overlaps(out, other):
-                    raise SpecError(f"{project.spec_path}: stages.{name}.outs: {out!r} overlaps "
-                                    f"{other!r}, an out of stage {other_stage!r}")
+                    raise SpecError(
+                        f"{project.spec_path}: stages.{name}.outs: {out!r} overlaps "
+                        f"{other!r}, an out of stage {other_stage!r}"
+                    )
             owner[out] = name
     return owner
 
@@ -52,8 +54,10 @@ def upstream(project: Project) -> dict[str, set[str]]:
         graph[name] = {owner[out] for dep in stage.deps for out in owner if _overlaps(dep, out)}
         if name in graph[name]:
             own = next(o for d in stage.deps for o in stage.outs if _overlaps(d, o))
-            raise SpecError(f"{project.spec_path}: stages.{name}.deps: a dep overlaps the "
-                            f"stage's own out {own!r}")
+            raise SpecError(
+                f"{project.spec_path}: stages.{name}.deps: a dep overlaps the "
+                f"stage's own out {own!r}"
+            )
     return graph
 
 
@@ -64,8 +68,10 @@ def _check_protected(project: Project) -> None:
         for out in stage.outs:
             hit = next((p for p in protected if _overlaps(out, p)), None)
             if hit:
-                raise SpecError(f"{project.spec_path}: stages.{name}.outs: {out!r} would hold "
-                                f"{hit}, which is not a stage's output")
+                raise SpecError(
+                    f"{project.spec_path}: stages.{name}.outs: {out!r} would hold "
+                    f"{hit}, which is not a stage's output"
+                )
 
 
 def order(project: Project) -> list[str]:
@@ -92,8 +98,10 @@ def check_stage_files(project: Project) -> None:
         _check_notebook(project, name)
         for dep in source_deps(project, name):
             if not (project.root / dep).exists():
-                raise SpecError(f"{project.spec_path}: stages.{name}.deps: {dep!r} is not an out "
-                                f"of any stage and does not exist")
+                raise SpecError(
+                    f"{project.spec_path}: stages.{name}.deps: {dep!r} is not an out "
+                    f"of any stage and does not exist"
+                )
     order(project)
 
 
@@ -112,8 +120,10 @@ def _check_notebook(project: Project, name: str) -> None:
         raise SpecError(f"{where}: {stage.notebook} is not a valid notebook") from None
     tagged = any("parameters" in c.get("metadata", {}).get("tags", []) for c in cells)
     if stage.params and not tagged:
-        raise SpecError(f"{where}: {stage.notebook} has no cell tagged 'parameters' to receive "
-                        f"the stage's params ({', '.join(stage.params)})")
+        raise SpecError(
+            f"{where}: {stage.notebook} has no cell tagged 'parameters' to receive "
+            f"the stage's params ({', '.join(stage.params)})"
+        )
 
 
 def descendants(graph: dict[str, set[str]], roots: set[str]) -> set[str]:
@@ -143,8 +153,10 @@ def select(project: Project, targets: list[str], start: str | None) -> list[str]
     stages = project.spec.stages
     for name in [*targets, *([start] if start else [])]:
         if name not in stages:
-            raise SpecError(f"{project.spec_path}: stages: no stage named {name!r} "
-                            f"(stages: {', '.join(stages)})")
+            raise SpecError(
+                f"{project.spec_path}: stages: no stage named {name!r} "
+                f"(stages: {', '.join(stages)})"
+            )
     graph = upstream(project)
     chosen = ancestors(graph, set(targets)) if targets else set(stages)
     if start:

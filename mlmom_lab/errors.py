@@ -80,8 +80,15 @@ class StageFailed(MlmomError):
 
     code = "stage_failed"
 
-    def __init__(self, message: str, *, stage: str, notebook: str, cell: int | None = None,
-                 exception: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        stage: str,
+        notebook: str,
+        cell: int | None = None,
+        exception: str = "",
+    ) -> None:
         super().__init__(message)
         self.stage, self.notebook, self.cell, self.exception = stage, notebook, cell, exception
 

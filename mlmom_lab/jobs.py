@@ -65,12 +65,21 @@ class Job:
         """The job as JSON; ``log_from`` skips the log lines a poller has already seen."""
         with self._lock:
             start = max(0, log_from - self.log_offset)
-            return {"id": self.id, "kind": self.kind, "title": self.title,
-                    "project": self.project, "status": self.status, "created": self.created,
-                    "started": self.started, "finished": self.finished,
-                    "steps": {k: dict(v) for k, v in self.steps.items()},
-                    "log": self.log[start:], "log_next": self.log_offset + len(self.log),
-                    "result": self.result, "error": self.error}
+            return {
+                "id": self.id,
+                "kind": self.kind,
+                "title": self.title,
+                "project": self.project,
+                "status": self.status,
+                "created": self.created,
+                "started": self.started,
+                "finished": self.finished,
+                "steps": {k: dict(v) for k, v in self.steps.items()},
+                "log": self.log[start:],
+                "log_next": self.log_offset + len(self.log),
+                "result": self.result,
+                "error": self.error,
+            }
 
 
 class Jobs:
@@ -83,8 +92,15 @@ class Jobs:
         self._ids = itertools.count(1)
         self._keep = keep
 
-    def submit(self, kind: str, title: str, work: Callable[[Job], Any], *,
-               project: str | None = None, exclusive: str | None = None) -> Job:
+    def submit(
+        self,
+        kind: str,
+        title: str,
+        work: Callable[[Job], Any],
+        *,
+        project: str | None = None,
+        exclusive: str | None = None,
+    ) -> Job:
         """Queue ``work(job)``; its return value becomes the job's result."""
         with self._lock:
             if exclusive:
@@ -117,7 +133,7 @@ class Jobs:
 
     def _forget_old(self) -> None:
         done = [j for j in self._jobs.values() if j.status not in ACTIVE]
-        for job in sorted(done, key=lambda j: j.created)[:max(0, len(self._jobs) - self._keep)]:
+        for job in sorted(done, key=lambda j: j.created)[: max(0, len(self._jobs) - self._keep)]:
             del self._jobs[job.id]
 
     @staticmethod
@@ -151,5 +167,6 @@ class JobReporter:
         self.job.step(stage, status, detail)
 
     def finish(self, result) -> None:
-        self.job.write(f"run {result.run_id} {'finished' if result.ok else 'failed'} "
-                       f"in {result.seconds:.1f} s")
+        self.job.write(
+            f"run {result.run_id} {'finished' if result.ok else 'failed'} in {result.seconds:.1f} s"
+        )

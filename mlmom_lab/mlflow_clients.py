@@ -23,8 +23,13 @@ def quiet_mlflow() -> None:
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     import logging
 
-    for name in ("alembic", "mlflow.store.db.utils", "mlflow.tracking", "mlflow.models",
-                 "mlflow.tracking._model_registry.fluent"):
+    for name in (
+        "alembic",
+        "mlflow.store.db.utils",
+        "mlflow.tracking",
+        "mlflow.models",
+        "mlflow.tracking._model_registry.fluent",
+    ):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
@@ -63,8 +68,9 @@ def experiment_id(project: Project, mlflow_client: MlflowClient | None = None) -
         found = mlflow_client.get_experiment_by_name(project.experiment)
         if found is not None:
             return found.experiment_id
-        return mlflow_client.create_experiment(project.experiment,
-                                               artifact_location=project.artifact_root)
+        return mlflow_client.create_experiment(
+            project.experiment, artifact_location=project.artifact_root
+        )
 
 
 def use_project(project: Project) -> str:
@@ -99,5 +105,6 @@ def _missing(exc: Exception) -> bool:
     from mlflow.exceptions import MlflowException
     from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
 
-    return isinstance(exc, MlflowException) and \
-        exc.error_code == ErrorCode.Name(RESOURCE_DOES_NOT_EXIST)
+    return isinstance(exc, MlflowException) and exc.error_code == ErrorCode.Name(
+        RESOURCE_DOES_NOT_EXIST
+    )

@@ -19,20 +19,27 @@ class CheckResult:
     loop: dict | None = None  # the retraining loop's state after this check
 
 
-def run_check(project, *, version: str | None = None, route: str | None = None,
-              last: int | None = None, since: float | None = None,
-              until: float | None = None, now: float | None = None,
-              explain: bool = False) -> CheckResult:
+def run_check(
+    project,
+    *,
+    version: str | None = None,
+    route: str | None = None,
+    last: int | None = None,
+    since: float | None = None,
+    until: float | None = None,
+    now: float | None = None,
+    explain: bool = False,
+) -> CheckResult:
     """Check a window (by default the last ``monitoring.window`` rows) and act on it;
     ``explain`` adds the explanation drift (mean |SHAP| per feature) next to the data drift."""
     spec = project.spec.monitoring
     if last is None and since is None and until is None:
         last = spec.window
-    window = load_window(project, version=version, route=route, last=last, since=since,
-                         until=until)
+    window = load_window(project, version=version, route=route, last=last, since=since, until=until)
     _check_spec_columns(project, spec, window.version)
-    drift = check_window(project, window, methods=spec.methods or None,
-                         thresholds=spec.thresholds or None)
+    drift = check_window(
+        project, window, methods=spec.methods or None, thresholds=spec.thresholds or None
+    )
     if explain:
         from .explain.drift import stored_explanation_drift
 
@@ -52,10 +59,14 @@ def _check_spec_columns(project, spec, version: str) -> None:
     from .monitoring.windows import reference_for
 
     features = [c for c in reference_for(project, version).columns if c not in (PREDICTION, TARGET)]
-    named = [(f"monitoring.methods.{c}", c) for c in spec.methods] + \
-        [(f"monitoring.thresholds.{c}", c) for c in spec.thresholds] + \
-        [(f"monitoring.alerts.{a.name}.feature", a.feature) for a in spec.alerts if a.feature]
+    named = (
+        [(f"monitoring.methods.{c}", c) for c in spec.methods]
+        + [(f"monitoring.thresholds.{c}", c) for c in spec.thresholds]
+        + [(f"monitoring.alerts.{a.name}.feature", a.feature) for a in spec.alerts if a.feature]
+    )
     for field, column in named:
         if column not in features:
-            raise InvalidInput(f"{field}: {column!r} is not a feature of version {version} "
-                               f"(features: {', '.join(features)})")
+            raise InvalidInput(
+                f"{field}: {column!r} is not a feature of version {version} "
+                f"(features: {', '.join(features)})"
+            )

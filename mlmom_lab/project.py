@@ -64,7 +64,7 @@ def _resolve_uri(uri: str, root: Path) -> str:
     """Make ``sqlite:///relative.db`` absolute to the project; leave other URIs alone."""
     prefix = "sqlite:///"
     if uri.startswith(prefix) and not uri.startswith(prefix + "/"):
-        path = (root / uri[len(prefix):]).resolve()
+        path = (root / uri[len(prefix) :]).resolve()
         path.parent.mkdir(parents=True, exist_ok=True)
         return prefix + str(path)
     return uri
@@ -76,8 +76,9 @@ def find_project_root(start: str | Path = ".") -> Path:
     for folder in (here, *here.parents):
         if (folder / SPEC_FILE).is_file():
             return folder
-    raise SpecError(f"no {SPEC_FILE} in {here} or any folder above it "
-                    f"(create a project with `mlmom init DIR`)")
+    raise SpecError(
+        f"no {SPEC_FILE} in {here} or any folder above it (create a project with `mlmom init DIR`)"
+    )
 
 
 def load_project(start: str | Path = ".") -> Project:

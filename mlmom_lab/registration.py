@@ -27,11 +27,20 @@ from .registry.versions import METRIC_TAG, VersionInfo, client_for, get_version,
 logger = logging.getLogger("mlmom.registry")
 
 
-def register_model(model: Any, input_example, *, name: str | None = None,
-                   metrics: dict[str, float] | None = None, held_out=None,
-                   held_out_target=None, reference=None, reference_target=None,
-                   description: str = "", task: str | None = None,
-                   project: Project | str | None = None) -> VersionInfo:
+def register_model(
+    model: Any,
+    input_example,
+    *,
+    name: str | None = None,
+    metrics: dict[str, float] | None = None,
+    held_out=None,
+    held_out_target=None,
+    reference=None,
+    reference_target=None,
+    description: str = "",
+    task: str | None = None,
+    project: Project | str | None = None,
+) -> VersionInfo:
     """Log ``model`` to MLflow and register it as a new version of the project's model.
 
     ``model`` is a scikit-learn estimator or pipeline, an XGBoost or LightGBM model, an
@@ -65,20 +74,39 @@ def register_model(model: Any, input_example, *, name: str | None = None,
     name = name or project.spec.model
     ctx = context(wait_for_run=True)
     lineage = ctx.lineage if ctx else _manual_lineage(project)
-    exported = onnx.export(native, frame, kind=kind,
-                           gaps=[str(c) for c in frame.columns if str(c) not in refused])
+    exported = onnx.export(
+        native, frame, kind=kind, gaps=[str(c) for c in frame.columns if str(c) not in refused]
+    )
     monitoring = _reference(native, reference, reference_target, held_out, held_out_target)
     explained = _explanations(native, reference)
-    run_id, model_uri = _log(project, _Model(model, kind, answers), input_example, frame, ctx,
-                             lineage, exported, metrics or {}, monitoring, explained)
-    tags = {**_version_tags(kind, task, lineage, exported, metrics or {}), **explained.tags(),
-            "mlmom.inputs.refuses_gaps": json.dumps(refused)}
+    run_id, model_uri = _log(
+        project,
+        _Model(model, kind, answers),
+        input_example,
+        frame,
+        ctx,
+        lineage,
+        exported,
+        metrics or {},
+        monitoring,
+        explained,
+    )
+    tags = {
+        **_version_tags(kind, task, lineage, exported, metrics or {}),
+        **explained.tags(),
+        "mlmom.inputs.refuses_gaps": json.dumps(refused),
+    }
     client = client_for(project)
     _ensure_registered(client, name)
     # The client, not mlflow.register_model: that one prints to stderr on every call.
-    mv = client.create_model_version(name, model_uri, run_id=run_id, tags=tags,
-                                     description=description or None,
-                                     model_id=model_uri.removeprefix("models:/"))
+    mv = client.create_model_version(
+        name,
+        model_uri,
+        run_id=run_id,
+        tags=tags,
+        description=description or None,
+        model_id=model_uri.removeprefix("models:/"),
+    )
     return get_version(name, mv.version, project)
 
 
@@ -91,8 +119,9 @@ def _answers(native: Any, frame):
         return native.predict(frame)
     except Exception as exc:  # noqa: BLE001 - any model's own failure, said in one line
         first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
-        raise InvalidRequest(f"the model cannot predict its held-out rows: "
-                             f"{type(exc).__name__}: {first}") from None
+        raise InvalidRequest(
+            f"the model cannot predict its held-out rows: {type(exc).__name__}: {first}"
+        ) from None
 
 
 @dataclass
@@ -104,8 +133,18 @@ class _Model:
     answers: Any
 
 
-def _log(project: Project, model: _Model, input_example, frame, ctx, lineage: dict, exported,
-         metrics: dict[str, float], monitoring, explained) -> tuple[str, str]:
+def _log(
+    project: Project,
+    model: _Model,
+    input_example,
+    frame,
+    ctx,
+    lineage: dict,
+    exported,
+    metrics: dict[str, float],
+    monitoring,
+    explained,
+) -> tuple[str, str]:
     """Log the model with its kind's flavor, its ONNX twin and its lineage to a run; the run
     and the model's URI."""
     import mlflow
@@ -140,8 +179,7 @@ def _log(project: Project, model: _Model, input_example, frame, ctx, lineage: di
 
                 folder = Path(tmp) / "explain"
                 explanation_artifacts.save(explained.importance, explained.background, folder)
-                mlflow.log_artifacts(str(folder),
-                                     artifact_path=explanation_artifacts.ARTIFACT_PATH)
+                mlflow.log_artifacts(str(folder), artifact_path=explanation_artifacts.ARTIFACT_PATH)
         return run.info.run_id, model_uri
 
 
@@ -175,8 +213,11 @@ class _Explained:
         if self.importance is None:
             return {"mlmom.explain.status": self.skipped} if self.skipped else {}
         top = [f.name for f in self.importance.ranked()[:3]]
-        return {"mlmom.explain.status": "ok", "mlmom.explain.kind": self.importance.kind,
-                "mlmom.explain.top": ",".join(top)}
+        return {
+            "mlmom.explain.status": "ok",
+            "mlmom.explain.kind": self.importance.kind,
+            "mlmom.explain.top": ",".join(top),
+        }
 
 
 def _explanations(model: Any, reference) -> _Explained:
@@ -189,13 +230,16 @@ def _explanations(model: Any, reference) -> _Explained:
     try:
         return _Explained(*explanation_artifacts.compute(model, reference))
     except Exception as exc:  # noqa: BLE001 - any model may be registered; say why, go on
-        reason = f"skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        reason = (
+            f"skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+        )
         logger.warning("explanations of the new version %s", reason)
         return _Explained(skipped=reason)
 
 
-def _version_tags(kind: str, task: str, lineage: dict, exported,
-                  metrics: dict[str, float]) -> dict[str, str]:
+def _version_tags(
+    kind: str, task: str, lineage: dict, exported, metrics: dict[str, float]
+) -> dict[str, str]:
     git = lineage.get("git") or {}
     tags = {
         "mlmom.kind": kind,
@@ -224,5 +268,11 @@ def _manual_lineage(project: Project) -> dict[str, Any]:
     from .pipeline import lineage as lin
     from .pipeline.hashing import environment_fingerprint
 
-    return lin.build(project, run_id=None, mlflow_parent_run_id=None,
-                     git=lin.git_info(project.root), env=environment_fingerprint(), stages={})
+    return lin.build(
+        project,
+        run_id=None,
+        mlflow_parent_run_id=None,
+        git=lin.git_info(project.root),
+        env=environment_fingerprint(),
+        stages={},
+    )

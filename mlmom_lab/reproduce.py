@@ -53,14 +53,26 @@ class ReproduceResult:
         return self.run.ok and not self.mismatches
 
     def as_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "version": self.version, "workdir": self.workdir,
-                "ok": self.ok, "warnings": self.warnings, "tolerance": self.tolerance,
-                "checks": [{**asdict(c), "diff": c.diff} for c in self.checks],
-                "run": self.run.as_dict()}
+        return {
+            "name": self.name,
+            "version": self.version,
+            "workdir": self.workdir,
+            "ok": self.ok,
+            "warnings": self.warnings,
+            "tolerance": self.tolerance,
+            "checks": [{**asdict(c), "diff": c.diff} for c in self.checks],
+            "run": self.run.as_dict(),
+        }
 
 
-def reproduce(project: Project, ref: str, *, workdir: str | Path | None = None,
-              tolerance: float = 0.0, reporter: Reporter | None = None) -> ReproduceResult:
+def reproduce(
+    project: Project,
+    ref: str,
+    *,
+    workdir: str | Path | None = None,
+    tolerance: float = 0.0,
+    reporter: Reporter | None = None,
+) -> ReproduceResult:
     """Re-run the pipeline of ``ref`` (``model@alias``, ``model/3`` or ``3``) and compare."""
     from . import registry
 
@@ -69,14 +81,17 @@ def reproduce(project: Project, ref: str, *, workdir: str | Path | None = None,
     lineage = registry.get_lineage(info, project)
     stages = list(lineage.get("stages", {}))
     if not stages or not lineage.get("pipeline_run_id"):
-        raise ReproduceMismatch(f"{name} version {info.version} was registered outside a "
-                                "pipeline: there is no run to reproduce")
+        raise ReproduceMismatch(
+            f"{name} version {info.version} was registered outside a "
+            "pipeline: there is no run to reproduce"
+        )
     verify_inputs(project, lineage)
     fresh = _fresh_copy(project, _workdir(project, workdir))
     overrides = {s: lineage["stages"][s]["params"] for s in stages}
     run = run_pipeline(fresh, stages, force=True, overrides=overrides, reporter=reporter)
-    result = ReproduceResult(name, info.version, str(fresh.root), run, tolerance=tolerance,
-                             warnings=_warnings(lineage))
+    result = ReproduceResult(
+        name, info.version, str(fresh.root), run, tolerance=tolerance, warnings=_warnings(lineage)
+    )
     if run.ok:
         result.checks = _compare(project, fresh, lineage, info, run)
     return result
@@ -98,11 +113,14 @@ def verify_inputs(project: Project, lineage: dict[str, Any]) -> None:
             recorded = entry["deps"].get(dep)
             if recorded is not None and hasher.path(dep) != recorded:
                 changed_data.setdefault(dep, []).append(stage)
-    problems += [f"data {dep} (read by {', '.join(map(repr, stages))}) changed"
-                 for dep, stages in changed_data.items()]
+    problems += [
+        f"data {dep} (read by {', '.join(map(repr, stages))}) changed"
+        for dep, stages in changed_data.items()
+    ]
     if problems:
-        raise ReproduceMismatch("cannot reproduce: " + "; ".join(problems)
-                                + " since the version was registered")
+        raise ReproduceMismatch(
+            "cannot reproduce: " + "; ".join(problems) + " since the version was registered"
+        )
 
 
 def _workdir(project: Project, workdir: str | Path | None) -> Path:
@@ -111,11 +129,13 @@ def _workdir(project: Project, workdir: str | Path | None) -> Path:
         return Path(tempfile.mkdtemp(prefix="mlmom-reproduce-"))
     folder = Path(workdir).resolve()
     if folder == project.root or project.root in folder.parents:
-        raise InvalidRequest(f"--workdir {workdir} lies inside the project: choose a folder "
-                                "outside it")
+        raise InvalidRequest(
+            f"--workdir {workdir} lies inside the project: choose a folder outside it"
+        )
     if (folder / project.root.name).exists():
-        raise InvalidRequest(f"{folder / project.root.name} already exists: choose another "
-                                "--workdir or remove it")
+        raise InvalidRequest(
+            f"{folder / project.root.name} already exists: choose another --workdir or remove it"
+        )
     return folder
 
 
@@ -128,8 +148,11 @@ def _fresh_copy(project: Project, workdir: Path) -> Project:
 
     def ignore(folder: str, names: list[str]) -> list[str]:
         rel = Path(folder).resolve().relative_to(root)
-        return [n for n in names if n in (STATE_DIR, ".git", ".ipynb_checkpoints")
-                or (rel / n).as_posix() in produced]
+        return [
+            n
+            for n in names
+            if n in (STATE_DIR, ".git", ".ipynb_checkpoints") or (rel / n).as_posix() in produced
+        ]
 
     target = workdir / root.name
     shutil.copytree(root, target, ignore=ignore)
@@ -143,13 +166,19 @@ def _warnings(lineage: dict[str, Any]) -> list[str]:
     env = environment_fingerprint()
     recorded = lineage.get("environment", {})
     if recorded.get("hash") and recorded["hash"] != env["hash"]:
-        return [(f"the Python environment differs from the recorded one (python "
+        return [
+            (
+                f"the Python environment differs from the recorded one (python "
                 f"{recorded.get('python')} with {recorded.get('packages')} packages, now "
-                f"{env['python']} with {env['packages']})")]
+                f"{env['python']} with {env['packages']})"
+            )
+        ]
     return []
 
 
-def _compare(project: Project, fresh: Project, lineage: dict, info, run: RunResult) -> list[MetricCheck]:
+def _compare(
+    project: Project, fresh: Project, lineage: dict, info, run: RunResult
+) -> list[MetricCheck]:
     from .mlflow_clients import client
 
     old, new = client(project), client(fresh)

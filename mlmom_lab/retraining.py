@@ -50,12 +50,14 @@ def advance(project, fired: list, now: float | None = None) -> dict[str, Any]:
         return _save(project, _judge_canary(project, policy, current, now))
     triggers = [a.rule for a in fired if a.rule in policy.on]
     if triggers:
-        return _save(project, _retrain(project, policy, current,
-                                       f"alert {', '.join(triggers)}", now))
+        return _save(
+            project, _retrain(project, policy, current, f"alert {', '.join(triggers)}", now)
+        )
     if policy.every_seconds is not None:
         if _due(policy, current, now):
-            return _save(project, _retrain(project, policy, current,
-                                           f"schedule (every {policy.every})", now))
+            return _save(
+                project, _retrain(project, policy, current, f"schedule (every {policy.every})", now)
+            )
         return _save(project, current)  # the schedule's clock may have started
     return current
 
@@ -88,25 +90,39 @@ def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
         challenger, learned = _incremental(project, champion, train_rows, holdout, policy.epochs)
         how = f"updated ({learned})"
     else:
-        result = run_pipeline(project, overrides=_overrides(
-            policy, _export(project, train_rows, policy.target_column)))
+        result = run_pipeline(
+            project,
+            overrides=_overrides(policy, _export(project, train_rows, policy.target_column)),
+        )
         if not result.ok:
             failed = next(s for s in result.stages if s.error)
-            return _step(current, now, "idle",
-                         f"retraining failed in {failed.name}: {failed.error}")
+            return _step(
+                current, now, "idle", f"retraining failed in {failed.name}: {failed.error}"
+            )
         challenger = registry.get_version(project.spec.model, "challenger", project).version
         how = "retrained"
     ours, theirs = _offline(project, policy, challenger, champion, holdout)
     current = {**current, "retrained_at": now}
-    why = (f"{trigger}: {how} on {len(train_rows)} recent "
-           f"rows as version {challenger}; on {len(holdout)} held-out recent rows "
-           f"{policy.metric} {ours:.3f} vs champion v{champion}'s {theirs:.3f}")
+    why = (
+        f"{trigger}: {how} on {len(train_rows)} recent "
+        f"rows as version {challenger}; on {len(holdout)} held-out recent rows "
+        f"{policy.metric} {ours:.3f} vs champion v{champion}'s {theirs:.3f}"
+    )
     if challenger == champion or ours < theirs - policy.offline_tolerance:
         return _step(current, now, "idle", why + ": not released")
-    live = _released(release.canary, project, challenger, policy.canary_weight,
-                     reason=f"retraining loop: canary of v{challenger}")
-    return {**_step(current, now, "canary", f"{why}: {live}"),
-            "canary": challenger, "champion": champion, "since": now}
+    live = _released(
+        release.canary,
+        project,
+        challenger,
+        policy.canary_weight,
+        reason=f"retraining loop: canary of v{challenger}",
+    )
+    return {
+        **_step(current, now, "canary", f"{why}: {live}"),
+        "canary": challenger,
+        "champion": champion,
+        "since": now,
+    }
 
 
 def _judge_canary(project, policy, current: dict, now: float) -> dict:
@@ -121,8 +137,10 @@ def _judge_canary(project, policy, current: dict, now: float) -> dict:
             return current  # keep waiting for labels
         scores[route] = _metric(policy, labelled) if len(labelled) else float("-inf")
     wins = scores["canary"] >= scores["champion"] + policy.margin
-    why = (f"canary v{current['canary']} {policy.metric} {scores['canary']:.3f} vs champion "
-           f"v{current['champion']} {scores['champion']:.3f} (margin {policy.margin})")
+    why = (
+        f"canary v{current['canary']} {policy.metric} {scores['canary']:.3f} vs champion "
+        f"v{current['champion']} {scores['champion']:.3f} (margin {policy.margin})"
+    )
     if wins:
         live = _released(release.promote, project, reason=f"retraining loop: {why}")
         return _step(current, now, "idle", f"promoted: {why}; {live}")
@@ -156,16 +174,24 @@ def _incremental(project, champion: str, rows, holdout, epochs: int) -> tuple[st
     features = _features(rows)
     inputs = model[:-1].transform(rows[features]) if hasattr(model, "steps") else rows[features]
     label_type = type(learner.classes_[0]) if hasattr(learner, "classes_") else float
-    how = _learn_more(learner, inputs, rows[TARGET].astype(label_type).to_numpy(), epochs,
-                      champion)
+    how = _learn_more(learner, inputs, rows[TARGET].astype(label_type).to_numpy(), epochs, champion)
     version = registration.register_model(
-        model, rows[features].head(5), held_out=holdout[features],
+        model,
+        rows[features].head(5),
+        held_out=holdout[features],
         held_out_target=holdout[TARGET].astype(label_type),
-        reference=rows[features], reference_target=rows[TARGET], project=project,
+        reference=rows[features],
+        reference_target=rows[TARGET],
+        project=project,
         description=f"incremental update of version {champion} on {len(rows)} labelled rows "
-                    f"({how})")
-    release.assign(version.version, alias="challenger", project=project,
-                   reason=f"retraining loop: {how} of v{champion} on {len(rows)} rows")
+        f"({how})",
+    )
+    release.assign(
+        version.version,
+        alias="challenger",
+        project=project,
+        reason=f"retraining loop: {how} of v{champion} on {len(rows)} rows",
+    )
     return version.version, how
 
 
@@ -179,9 +205,11 @@ def _learn_more(learner, inputs, labels, epochs: int, champion: str) -> str:
         learner.fit(inputs, labels, init_model=learner.booster_)
         return f"{learner.n_estimators} more LightGBM rounds"
     if not hasattr(learner, "partial_fit"):
-        raise InvalidRequest(f"monitoring.retrain.strategy: version {champion}'s "
-                             f"{type(learner).__name__} cannot learn incrementally (no "
-                             "partial_fit, not XGBoost or LightGBM); use retrain")
+        raise InvalidRequest(
+            f"monitoring.retrain.strategy: version {champion}'s "
+            f"{type(learner).__name__} cannot learn incrementally (no "
+            "partial_fit, not XGBoost or LightGBM); use retrain"
+        )
     order = np.random.default_rng(0)
     for _ in range(epochs):  # shuffled passes, seeded: the same rows give the same model
         shuffled = order.permutation(len(labels))
@@ -203,8 +231,11 @@ def _offline(project, policy, challenger: str, champion: str, holdout) -> tuple[
     scores = []
     for version in (challenger, champion):
         runtime = load(project, version)
-        raw = {c: holdout[c].astype(object).where(holdout[c].notna(), None).tolist()
-               for c in features if c in runtime.schema.names}
+        raw = {
+            c: holdout[c].astype(object).where(holdout[c].notna(), None).tolist()
+            for c in features
+            if c in runtime.schema.names
+        }
         prediction = runtime.predict(runtime.schema.validate(raw))
         frame = holdout.assign(**{PREDICTION: prediction.values})
         if prediction.probabilities is not None:
@@ -222,8 +253,10 @@ def _metric(policy, labelled) -> float:
     positive = max(set(labels) | set(predicted)) if task == "classification" else None
     value = measured(task, labels, predicted, score, positive).get(policy.metric)
     if value is None:
-        raise InvalidRequest(f"monitoring.retrain.metric: {policy.metric!r} cannot be measured "
-                             "on these rows (roc_auc needs two classes and the model's scores)")
+        raise InvalidRequest(
+            f"monitoring.retrain.metric: {policy.metric!r} cannot be measured "
+            "on these rows (roc_auc needs two classes and the model's scores)"
+        )
     return -value if policy.metric in ("mae", "rmse") else value
 
 
@@ -261,5 +294,3 @@ def _save(project, new: dict) -> dict:
     temporary.write_text(json.dumps(new, indent=1))
     os.replace(temporary, folder / FILE)
     return new
-
-

@@ -51,7 +51,12 @@ def copy_example(folder: str | Path) -> Path:
         return target
     if target.exists() and any(target.iterdir()):
         raise SpecError(f"{target} exists and is not an mlmom project: choose an empty folder")
-    shutil.copytree(example_dir(), target, dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns(STATE_DIR, "data", "models", "reports",
-                                                  "__pycache__", ".ipynb_checkpoints"))
+    shutil.copytree(
+        example_dir(),
+        target,
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns(
+            STATE_DIR, "data", "models", "reports", "__pycache__", ".ipynb_checkpoints"
+        ),
+    )
     return target

@@ -65,8 +65,9 @@ def context(*, wait_for_run: bool = False, timeout: float = 300.0) -> StageConte
         if ctx.mlflow_run_id or not wait_for_run:
             return ctx
         if ctx.mlflow_error:
-            raise RuntimeError(f"the pipeline could not open this stage's MLflow run: "
-                               f"{ctx.mlflow_error}")
+            raise RuntimeError(
+                f"the pipeline could not open this stage's MLflow run: {ctx.mlflow_error}"
+            )
         if time.monotonic() > deadline:
             raise TimeoutError(f"the pipeline did not open this stage's MLflow run ({path})")
         time.sleep(0.05)
@@ -100,8 +101,13 @@ def log_params(params: dict[str, Any]) -> None:
 
 def log_trial(params: dict[str, Any], metrics: dict[str, float]) -> None:
     """Record one hyperparameter-search trial; each becomes a child run of the stage's run."""
-    _emit({"kind": "trial", "params": {k: _text(v) for k, v in params.items()},
-           "metrics": {k: _number(k, v) for k, v in metrics.items()}})
+    _emit(
+        {
+            "kind": "trial",
+            "params": {k: _text(v) for k, v in params.items()},
+            "metrics": {k: _number(k, v) for k, v in metrics.items()},
+        }
+    )
 
 
 def log_figure(figure: Any, name: str) -> Path:
@@ -172,10 +178,14 @@ def replay(client, run_id: str, events: list[dict[str, Any]]) -> None:
     for event in events:
         kind = event["kind"]
         if kind == "metrics":
-            metrics = [Metric(k, v, now, event.get("step") or 0) for k, v in event["values"].items()]
+            metrics = [
+                Metric(k, v, now, event.get("step") or 0) for k, v in event["values"].items()
+            ]
             client.log_batch(run_id, metrics=metrics)
         elif kind == "params":
-            client.log_batch(run_id, params=[Param(k, v[:6000]) for k, v in event["values"].items()])
+            client.log_batch(
+                run_id, params=[Param(k, v[:6000]) for k, v in event["values"].items()]
+            )
         elif kind == "artifact":
             client.log_artifact(run_id, event["path"])
         elif kind == "trial":
@@ -186,9 +196,14 @@ def _log_trial(client, parent_run_id: str, event: dict[str, Any], now: int) -> N
     from mlflow.entities import Metric, Param
 
     parent = client.get_run(parent_run_id)
-    child = client.create_run(parent.info.experiment_id, run_name="trial",
-                              tags={"mlflow.parentRunId": parent_run_id, "mlmom.trial": "true"})
-    client.log_batch(child.info.run_id,
-                     metrics=[Metric(k, v, now, 0) for k, v in event["metrics"].items()],
-                     params=[Param(k, v[:6000]) for k, v in event["params"].items()])
+    child = client.create_run(
+        parent.info.experiment_id,
+        run_name="trial",
+        tags={"mlflow.parentRunId": parent_run_id, "mlmom.trial": "true"},
+    )
+    client.log_batch(
+        child.info.run_id,
+        metrics=[Metric(k, v, now, 0) for k, v in event["metrics"].items()],
+        params=[Param(k, v[:6000]) for k, v in event["params"].items()],
+    )
     client.set_terminated(child.info.run_id, "FINISHED")

@@ -39,8 +39,11 @@ def example_run(tmp_path_factory):
     from mlmom_lab.project import load_project
 
     root = tmp_path_factory.mktemp("example") / "churn"
-    shutil.copytree(REPO / "notebooks", root,
-                    ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports", "__pycache__"))
+    shutil.copytree(
+        REPO / "notebooks",
+        root,
+        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports", "__pycache__"),
+    )
     project = load_project(root)
     result = run_pipeline(project)
     assert result.ok, [s.error for s in result.stages]

@@ -20,7 +20,11 @@ from mlmom_lab.serving.launch import start_server, wait_until_ready  # noqa: F40
 def notebook(path: Path, params: str, *cells: str) -> Path:
     """Write a notebook with a ``parameters`` cell and code cells."""
     nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     first = nbformat.v4.new_code_cell(params)
     first.metadata["tags"] = ["parameters"]
     nb.cells = [first, *(nbformat.v4.new_code_cell(c) for c in cells)]
@@ -37,12 +41,21 @@ def spec(root: Path, stages: dict, **extra) -> Path:
     return path
 
 
-def mlmom(*args: str, cwd: Path, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
+def mlmom(
+    *args: str, cwd: Path, env: dict | None = None, check: bool = False
+) -> subprocess.CompletedProcess:
     """Run the real ``mlmom`` command."""
     exe = Path(sys.executable).with_name("mlmom")
     full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
-    result = subprocess.run([str(exe), *args], cwd=cwd, env=full_env, capture_output=True,
-                            text=True, timeout=600, check=False)
+    result = subprocess.run(
+        [str(exe), *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     if check and result.returncode != 0:
         raise AssertionError(f"mlmom {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
@@ -50,19 +63,32 @@ def mlmom(*args: str, cwd: Path, env: dict | None = None, check: bool = False) -
 
 def two_stage_project(root: Path) -> Path:
     """``make`` writes data/numbers.txt from ``n``; ``total`` sums it into total.txt."""
-    notebook(root / "make.ipynb", "n = 3",
-             "from pathlib import Path\nPath('data').mkdir(exist_ok=True)\n"
-             "Path('data/numbers.txt').write_text('\\n'.join(map(str, range(n))))",
-             "from mlmom_lab import track\ntrack.log_metric('count', n)")
-    notebook(root / "total.ipynb", "scale = 1.0",
-             "from pathlib import Path\nvalues = [int(x) for x in Path('data/numbers.txt').read_text().split()]\n"
-             "Path('total.txt').write_text(str(sum(values) * scale))",
-             "from mlmom_lab import track\ntrack.log_metrics({'total': sum(values) * scale})")
-    spec(root, {
-        "make": {"notebook": "make.ipynb", "params": {"n": 3}, "outs": ["data"]},
-        "total": {"notebook": "total.ipynb", "params": {"scale": 1.0},
-                  "deps": ["data/numbers.txt"], "outs": ["total.txt"]},
-    })
+    notebook(
+        root / "make.ipynb",
+        "n = 3",
+        "from pathlib import Path\nPath('data').mkdir(exist_ok=True)\n"
+        "Path('data/numbers.txt').write_text('\\n'.join(map(str, range(n))))",
+        "from mlmom_lab import track\ntrack.log_metric('count', n)",
+    )
+    notebook(
+        root / "total.ipynb",
+        "scale = 1.0",
+        "from pathlib import Path\nvalues = [int(x) for x in Path('data/numbers.txt').read_text().split()]\n"
+        "Path('total.txt').write_text(str(sum(values) * scale))",
+        "from mlmom_lab import track\ntrack.log_metrics({'total': sum(values) * scale})",
+    )
+    spec(
+        root,
+        {
+            "make": {"notebook": "make.ipynb", "params": {"n": 3}, "outs": ["data"]},
+            "total": {
+                "notebook": "total.ipynb",
+                "params": {"scale": 1.0},
+                "deps": ["data/numbers.txt"],
+                "outs": ["total.txt"],
+            },
+        },
+    )
     return root
 
 
@@ -79,19 +105,31 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mlmom test")])
     now = datetime.datetime.now(datetime.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(minutes=5))
-            .not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-                critical=False)
-            .sign(key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+            ),
+            critical=False,
+        )
+        .sign(key, hashes.SHA256())
+    )
     cert_path, key_path = folder / "cert.pem", folder / "key.pem"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return cert_path, key_path
 
 
@@ -120,10 +158,15 @@ def log_predictions(project, batches, prefix: str) -> list[str]:
     log, ids = PredictionLog(project.prediction_log_uri), []
     for i, rows in enumerate(batches):
         ids.append(f"{prefix}-{i}")
-        log.record(request_id=ids[-1], model=champion.name, version=champion.version,
-                   route="champion", columns={c: rows[c].to_numpy() for c in rows.columns},
-                   outputs={"predict": model.predict(rows), "predict_proba": model.predict_proba(rows)},
-                   latency_ms=1.0)
+        log.record(
+            request_id=ids[-1],
+            model=champion.name,
+            version=champion.version,
+            route="champion",
+            columns={c: rows[c].to_numpy() for c in rows.columns},
+            outputs={"predict": model.predict(rows), "predict_proba": model.predict_proba(rows)},
+            latency_ms=1.0,
+        )
     log.close()
     return ids
 
@@ -131,8 +174,12 @@ def log_predictions(project, batches, prefix: str) -> list[str]:
 # What a running server or a check leaves in a project: never carried into a copy.
 RUNTIME_STATE = ("workers", "metrics", "server.json", "server.log", "monitoring")
 # MLflow's columns that hold where artifacts live (absolute paths in a local store)
-ARTIFACT_COLUMNS = {"experiments": "artifact_location", "runs": "artifact_uri",
-                    "logged_models": "artifact_location", "model_versions": "storage_location"}
+ARTIFACT_COLUMNS = {
+    "experiments": "artifact_location",
+    "runs": "artifact_uri",
+    "logged_models": "artifact_location",
+    "model_versions": "storage_location",
+}
 
 
 def own_copy(project, root: Path, *, keep_log: bool = False, also_skip: tuple = ()):
@@ -167,10 +214,15 @@ def fingerprint(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file under ``folder`` with its size and modification time, but for caches that
     reads fill: the registered statistics downloaded into ``.mlmom/monitoring/<model>/``, and
     the ``registered_model_meta`` MLflow writes beside a model it loads from a local store."""
+
     def cache(path: Path) -> bool:
         parts = path.relative_to(folder).parts
-        return path.name == "registered_model_meta" or \
-            (parts[:2] == (".mlmom", "monitoring") and "reference" in parts)
+        return path.name == "registered_model_meta" or (
+            parts[:2] == (".mlmom", "monitoring") and "reference" in parts
+        )
 
-    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
-            for p in sorted(folder.rglob("*")) if p.is_file() and not cache(p)}
+    return {
+        str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and not cache(p)
+    }

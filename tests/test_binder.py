@@ -39,8 +39,13 @@ DEMO = "mlmom-demo"  # the badge's urlpath=lab/tree/mlmom-demo, relative to the 
 def copy_of_the_repository(dest: Path) -> Path:
     """Tracked files and untracked ones git does not ignore, as they are now (no build
     outputs, no node_modules). A demo folder someone ran in the checkout is left out."""
-    names = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-                           cwd=REPO, capture_output=True, check=True, timeout=60).stdout
+    names = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
     for name in filter(None, names.decode().split("\0")):
         source = REPO / name
         if name.startswith(f"{DEMO}/") or not (source.exists() or source.is_symlink()):
@@ -55,13 +60,24 @@ def image_environment(home: Path, venv: Path) -> dict[str, str]:
     and this test's own environment off it, so nothing resolves to what is installed here."""
     ours = {str(Path(sys.prefix) / "bin"), str(Path(sys.executable).parent)}
     path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p not in ours]
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("VIRTUAL_ENV", "PYTHON", "JUPYTER", "CONDA", "XDG_", "MLMOM_"))}
-    env.update(HOME=str(home), REPO_DIR=str(home), NO_COLOR="1", COLUMNS="200",
-               PATH=os.pathsep.join([str(venv / "bin"), *path]))
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("VIRTUAL_ENV", "PYTHON", "JUPYTER", "CONDA", "XDG_", "MLMOM_"))
+    }
+    env.update(
+        HOME=str(home),
+        REPO_DIR=str(home),
+        NO_COLOR="1",
+        COLUMNS="200",
+        PATH=os.pathsep.join([str(venv / "bin"), *path]),
+    )
     # pip's user configuration (the index to use) lives in the real $HOME: keep it
-    user_pip = [p for p in (Path.home() / ".config/pip/pip.conf", Path.home() / ".pip/pip.conf")
-                if p.is_file()]
+    user_pip = [
+        p
+        for p in (Path.home() / ".config/pip/pip.conf", Path.home() / ".pip/pip.conf")
+        if p.is_file()
+    ]
     if user_pip and "PIP_CONFIG_FILE" not in env:
         env["PIP_CONFIG_FILE"] = str(user_pip[0])
     return env
@@ -71,8 +87,14 @@ def run_logged(command: list[str], log: Path, timeout: float, **kwargs) -> tuple
     """Run ``command`` with its output in ``log``; its exit status and output."""
     with open(log, "w") as out:
         try:
-            code = subprocess.run(command, stdout=out, stderr=subprocess.STDOUT, timeout=timeout,
-                                  check=False, **kwargs).returncode
+            code = subprocess.run(
+                command,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+                **kwargs,
+            ).returncode
         except subprocess.TimeoutExpired:
             code = -1
     return code, ANSI.sub("", log.read_text(errors="replace"))
@@ -83,8 +105,9 @@ def tail(text: str, chars: int = 6000) -> str:
 
 
 def binder_command(env: dict, home: Path, *command: str) -> str:
-    result = subprocess.run(list(command), cwd=home, env=env, capture_output=True, text=True,
-                            timeout=180, check=False)
+    result = subprocess.run(
+        list(command), cwd=home, env=env, capture_output=True, text=True, timeout=180, check=False
+    )
     output = ANSI.sub("", result.stdout + result.stderr)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{tail(output)}"
     return output
@@ -102,10 +125,13 @@ def built(tmp_path):
     for script in ("postBuild", "start"):  # repo2docker makes them executable first
         (home / "binder" / script).chmod(0o755)
     began = time.monotonic()
-    code, output = run_logged(["./binder/postBuild"], tmp_path / "postBuild.log",
-                              BUILD_TIMEOUT_S, cwd=home, env=env)
-    assert code == 0, (f"binder/postBuild {'timed out' if code == -1 else f'exited {code}'} "
-                       f"after {time.monotonic() - began:.0f} s:\n{tail(output)}")
+    code, output = run_logged(
+        ["./binder/postBuild"], tmp_path / "postBuild.log", BUILD_TIMEOUT_S, cwd=home, env=env
+    )
+    assert code == 0, (
+        f"binder/postBuild {'timed out' if code == -1 else f'exited {code}'} "
+        f"after {time.monotonic() - began:.0f} s:\n{tail(output)}"
+    )
     print(f"postBuild took {time.monotonic() - began:.0f} s")
     return home, venv, env
 
@@ -120,18 +146,21 @@ def test_binder_builds_the_demo_and_starts_the_lab_on_it(built, tmp_path):
 def check_the_build(home: Path, venv: Path, env: dict, demo: Path) -> None:
     installed = venv / "share" / "jupyter" / "labextensions" / "mlmom-lab"
     assert list((installed / "static").glob("remoteEntry.*.js")) and not installed.is_symlink()
-    assert re.search(r"mlmom-lab v\S+ enabled\s+OK",
-                     binder_command(env, home, "jupyter", "labextension", "list"))
+    assert re.search(
+        r"mlmom-lab v\S+ enabled\s+OK", binder_command(env, home, "jupyter", "labextension", "list")
+    )
     servers = binder_command(env, home, "jupyter", "server", "extension", "list")
     assert re.search(r"mlmom_lab\.server\s+enabled", servers)
     assert re.search(r"mlmom_lab\.server\s+OK", servers)
     # the demo ran to its end where the lab's tree/ URL finds it
-    versions = json.loads(binder_command(env, home, "mlmom", "registry", "list", "--json",
-                                         "-C", str(demo)))
+    versions = json.loads(
+        binder_command(env, home, "mlmom", "registry", "list", "--json", "-C", str(demo))
+    )
     assert [v["version"] for v in versions] == ["3", "2", "1"]
     assert [v["version"] for v in versions if "champion" in v["aliases"]] == ["3"]
-    alerts = json.loads(binder_command(env, home, "mlmom", "monitor", "alerts", "--json",
-                                       "-C", str(demo)))
+    alerts = json.loads(
+        binder_command(env, home, "mlmom", "monitor", "alerts", "--json", "-C", str(demo))
+    )
     assert any(a["rule"] == "charges-drift" for a in alerts)
     assert (demo / ".mlmom" / "monitoring" / "history.jsonl").stat().st_size > 0
     assert (demo / ".mlmom" / "predictions.db").is_file()
@@ -142,19 +171,28 @@ def check_the_build(home: Path, venv: Path, env: dict, demo: Path) -> None:
 
 def check_the_start(home: Path, env: dict, tmp_path: Path) -> None:
     token, port = secrets.token_hex(8), free_port()
-    command = ["./binder/start", "jupyter", "lab", "--no-browser", f"--port={port}",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-               *(["--allow-root"] if os.geteuid() == 0 else [])]
+    command = [
+        "./binder/start",
+        "jupyter",
+        "lab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        *(["--allow-root"] if os.geteuid() == 0 else []),
+    ]
     with open(tmp_path / "start.log", "w+") as log:
         # its own process group: the lab, and the model server start left running, end with it
-        proc = subprocess.Popen(command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        proc = subprocess.Popen(
+            command, cwd=home, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
             check_the_lab(Lab(f"http://127.0.0.1:{port}", token, proc, log), home / DEMO)
         except (AssertionError, OSError) as failure:
             log.seek(0)
-            raise AssertionError(f"{failure}\n--- binder/start's output:\n{tail(log.read())}"
-                                 ) from failure
+            raise AssertionError(
+                f"{failure}\n--- binder/start's output:\n{tail(log.read())}"
+            ) from failure
         finally:
             end_process_group(proc)
 
@@ -166,13 +204,15 @@ class Lab:
         self.url, self.token, self.proc, self.log = url, token, proc, log
 
     def page(self, path: str) -> str:
-        return get_when_up(f"{self.url}{path}?token={self.token}", self.proc, self.log,
-                           timeout=120)
+        return get_when_up(f"{self.url}{path}?token={self.token}", self.proc, self.log, timeout=120)
 
     def json(self, path: str, method: str = "GET") -> dict:
-        request = urllib.request.Request(f"{self.url}{path}", method=method,
-                                         data=b"{}" if method == "POST" else None,
-                                         headers={"Authorization": f"token {self.token}"})
+        request = urllib.request.Request(
+            f"{self.url}{path}",
+            method=method,
+            data=b"{}" if method == "POST" else None,
+            headers={"Authorization": f"token {self.token}"},
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             return json.loads(response.read())
 
@@ -208,8 +248,10 @@ def wait_for_the_model_server(lab: Lab, demo: Path, timeout: float = 120) -> dic
             return server
         time.sleep(1)
     started = demo / ".mlmom" / "binder-start.log"
-    raise AssertionError("the model server binder/start launched never ran:\n"
-                         + (started.read_text() if started.exists() else "(no binder-start.log)"))
+    raise AssertionError(
+        "the model server binder/start launched never ran:\n"
+        + (started.read_text() if started.exists() else "(no binder-start.log)")
+    )
 
 
 def wait_until_gone(pid: int, timeout: float) -> bool:

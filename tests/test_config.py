@@ -30,7 +30,9 @@ def test_valid_spec_defaults_to_state_under_dot_mlmom(root):
     spec(root, {"a": {"notebook": "a.ipynb", "outs": ["out.txt"]}})
     project = load_project(root)
     assert project.tracking_uri == f"sqlite:///{root.resolve()}/.mlmom/mlflow.db"
-    assert project.artifact_root.startswith("file://") and project.artifact_root.endswith("/.mlmom/artifacts")
+    assert project.artifact_root.startswith("file://") and project.artifact_root.endswith(
+        "/.mlmom/artifacts"
+    )
     assert project.experiment == "toy"
 
 
@@ -62,24 +64,38 @@ def test_params_need_a_parameters_cell(root):
     nb.cells[0].metadata["tags"] = []
     nbformat.write(nb, root / "a.ipynb")
     spec(root, {"a": {"notebook": "a.ipynb", "params": {"x": 2}}})
-    assert "a.ipynb has no cell tagged 'parameters' to receive the stage's params (x)" in error_of(root)
+    assert "a.ipynb has no cell tagged 'parameters' to receive the stage's params (x)" in error_of(
+        root
+    )
 
 
 def test_out_claimed_by_two_stages(root):
-    spec(root, {"a": {"notebook": "a.ipynb", "outs": ["data"]},
-                "b": {"notebook": "b.ipynb", "outs": ["data/x.csv"]}})
+    spec(
+        root,
+        {
+            "a": {"notebook": "a.ipynb", "outs": ["data"]},
+            "b": {"notebook": "b.ipynb", "outs": ["data/x.csv"]},
+        },
+    )
     message = error_of(root)
     assert "stages.b.outs" in message and "'data'" in message and "stage 'a'" in message
 
 
 def test_dep_nobody_produces_and_not_on_disk(root):
     spec(root, {"a": {"notebook": "a.ipynb", "deps": ["raw.csv"]}})
-    assert "stages.a.deps: 'raw.csv' is not an out of any stage and does not exist" in error_of(root)
+    assert "stages.a.deps: 'raw.csv' is not an out of any stage and does not exist" in error_of(
+        root
+    )
 
 
 def test_cycle(root):
-    spec(root, {"a": {"notebook": "a.ipynb", "deps": ["b.txt"], "outs": ["a.txt"]},
-                "b": {"notebook": "b.ipynb", "deps": ["a.txt"], "outs": ["b.txt"]}})
+    spec(
+        root,
+        {
+            "a": {"notebook": "a.ipynb", "deps": ["b.txt"], "outs": ["a.txt"]},
+            "b": {"notebook": "b.ipynb", "deps": ["a.txt"], "outs": ["b.txt"]},
+        },
+    )
     message = error_of(root)
     assert "stages: cycle" in message and "a" in message and "b" in message
 
@@ -109,19 +125,41 @@ def test_cli_prints_one_line_and_exits_non_zero(root):
     assert result.stderr.startswith("error:") and "stages.a.notebook" in result.stderr
 
 
-@pytest.mark.parametrize("stage, message", [
-    ({"notebook": "a.ipynb", "outs": ["."]}, "stages.a.outs: '.' would include the project itself"),
-    ({"notebook": "a.ipynb", "outs": ["./"]}, "stages.a.outs: '.' would include the project itself"),
-    ({"notebook": "a.ipynb", "outs": [".mlmom/x"]}, "would include the project itself or its .mlmom/"),
-    ({"notebook": "a.ipynb", "outs": ["a.ipynb"]}, "stages.a.outs: 'a.ipynb' would hold a.ipynb"),
-    ({"notebook": "a.ipynb", "deps": ["data"], "outs": ["data/clean.csv"]},
-     "stages.a.deps: a dep overlaps the stage's own out 'data/clean.csv'"),
-    ({"notebook": "../a.ipynb"}, "stages.a.notebook: '../a.ipynb' must be a relative path"),
-    ({"notebook": "/tmp/a.ipynb"}, "stages.a.notebook: '/tmp/a.ipynb' must be a relative path"),
-    ({"notebook": "a.ipynb", "params": {"n-iter": 3}}, "'n-iter' is not a Python variable name"),
-    ({"notebook": "a.ipynb", "params": {"cutoff": __import__("datetime").date(2024, 1, 1)}},
-     "cutoff: datetime.date(2024, 1, 1) is not a string, number"),
-])
+@pytest.mark.parametrize(
+    "stage, message",
+    [
+        (
+            {"notebook": "a.ipynb", "outs": ["."]},
+            "stages.a.outs: '.' would include the project itself",
+        ),
+        (
+            {"notebook": "a.ipynb", "outs": ["./"]},
+            "stages.a.outs: '.' would include the project itself",
+        ),
+        (
+            {"notebook": "a.ipynb", "outs": [".mlmom/x"]},
+            "would include the project itself or its .mlmom/",
+        ),
+        (
+            {"notebook": "a.ipynb", "outs": ["a.ipynb"]},
+            "stages.a.outs: 'a.ipynb' would hold a.ipynb",
+        ),
+        (
+            {"notebook": "a.ipynb", "deps": ["data"], "outs": ["data/clean.csv"]},
+            "stages.a.deps: a dep overlaps the stage's own out 'data/clean.csv'",
+        ),
+        ({"notebook": "../a.ipynb"}, "stages.a.notebook: '../a.ipynb' must be a relative path"),
+        ({"notebook": "/tmp/a.ipynb"}, "stages.a.notebook: '/tmp/a.ipynb' must be a relative path"),
+        (
+            {"notebook": "a.ipynb", "params": {"n-iter": 3}},
+            "'n-iter' is not a Python variable name",
+        ),
+        (
+            {"notebook": "a.ipynb", "params": {"cutoff": __import__("datetime").date(2024, 1, 1)}},
+            "cutoff: datetime.date(2024, 1, 1) is not a string, number",
+        ),
+    ],
+)
 def test_dangerous_or_unusable_stages_are_refused(root, stage, message):
     spec(root, {"a": stage})
     assert message in error_of(root)

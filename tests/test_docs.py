@@ -9,7 +9,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 def test_nbdev_guide_runs():
     nbdev_test = Path(sys.executable).with_name("nbdev-test")
-    result = subprocess.run([str(nbdev_test), "nbs", "--n-workers", "1"], cwd=REPO,
-                            capture_output=True, text=True, timeout=900, check=False)
+    result = subprocess.run(
+        [str(nbdev_test), "nbs", "--n-workers", "1"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
     assert "Success" in result.stdout + result.stderr

@@ -10,10 +10,19 @@ from .helpers import mlmom
 
 
 def git(*args, cwd):
-    subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-                        "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com",
-                        "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "t",
+            "GIT_AUTHOR_EMAIL": "t@example.com",
+            "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@example.com",
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 def test_init_scaffolds_a_project_that_runs_and_records_git(tmp_path):
@@ -26,8 +35,9 @@ def test_init_scaffolds_a_project_that_runs_and_records_git(tmp_path):
     git("commit", "-qm", "start", cwd=folder)
     mlmom("run", cwd=folder, check=True)
     info = json.loads(mlmom("registry", "show", "champion", cwd=folder, check=True).stdout)
-    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True,
-                          text=True, check=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=folder, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert info["lineage"]["git"] == {"commit": head, "branch": "main", "dirty": False}
     assert info["aliases"] == ["champion"]
 
@@ -68,10 +78,12 @@ def test_a_project_made_the_documented_way_explains_and_monitors(tmp_path):
     rows = pd.read_parquet(folder / "data" / "test.parquet").drop(columns="label").head(60)
     proc, port = start_server(folder)
     try:
-        body = json.dumps({"dataframe_split": {"columns": list(rows.columns),
-                                               "data": rows.to_numpy().tolist()}}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", body,
-                                         {"content-type": "application/json"})
+        body = json.dumps(
+            {"dataframe_split": {"columns": list(rows.columns), "data": rows.to_numpy().tolist()}}
+        ).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations", body, {"content-type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             assert len(json.loads(response.read())["predictions"]) == 60
     finally:

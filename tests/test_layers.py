@@ -1,4 +1,5 @@
-"""The house plan holds: ruff finds nothing, and import-linter's contracts in pyproject.toml
+"""The house plan holds: ruff finds nothing and formats nothing, no module is over 400
+lines, and import-linter's contracts in pyproject.toml
 (layers from the interfaces down to the foundation; the core never imports Jupyter's server,
 tornado or the CLI) are all kept, with no exception listed."""
 
@@ -14,14 +15,48 @@ def test_the_import_contracts_are_kept_with_no_exceptions():
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
     assert config["contracts"] and not any("ignore_imports" in c for c in config["contracts"])
     lint = Path(sys.executable).parent / "lint-imports"
-    out = subprocess.run([str(lint), "--no-cache"], cwd=REPO, capture_output=True, text=True,
-                         timeout=600, check=False)
+    out = subprocess.run(
+        [str(lint), "--no-cache"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
     assert f"{len(config['contracts'])} kept, 0 broken" in out.stdout
 
 
 def test_ruff_finds_nothing_in_the_package_its_tests_and_benchmarks():
     ruff = Path(sys.executable).parent / "ruff"
-    out = subprocess.run([str(ruff), "check", "--no-cache", "mlmom_lab", "tests", "benchmarks"],
-                         cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    out = subprocess.run(
+        [str(ruff), "check", "--no-cache", "mlmom_lab", "tests", "benchmarks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-1000:]
+
+
+def test_ruff_format_leaves_every_file_as_it_is():
+    ruff = Path(sys.executable).parent / "ruff"
+    out = subprocess.run(
+        [str(ruff), "format", "--check", "--no-cache", "mlmom_lab", "tests", "benchmarks"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-1000:]
+
+
+def test_no_module_of_the_package_is_over_400_lines():
+    long = {
+        str(p.relative_to(REPO)): n
+        for p in (REPO / "mlmom_lab").rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 400
+    }
+    assert not long, f"split these modules: {long}"

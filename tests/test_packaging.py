@@ -13,8 +13,9 @@ ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def listed(*command: str) -> str:
-    result = subprocess.run([str(BIN / "jupyter"), *command], capture_output=True, text=True,
-                            timeout=120, check=False)
+    result = subprocess.run(
+        [str(BIN / "jupyter"), *command], capture_output=True, text=True, timeout=120, check=False
+    )
     return ANSI.sub("", result.stdout + result.stderr)
 
 
@@ -27,17 +28,27 @@ def test_both_extensions_are_installed_enabled_and_ok():
 
 
 def test_the_wheel_ships_the_built_frontend_and_enables_the_server_extension(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w",
-                    str(tmp_path), str(REPO)], check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (wheel,) = tmp_path.glob("mlmom_lab-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     data = next(n.split("/")[0] for n in names if ".data/" in n)
     shared = f"{data}/data/share/jupyter/labextensions/mlmom-lab"
-    assert {f"{shared}/package.json", f"{shared}/install.json",
-            f"{data}/data/etc/jupyter/jupyter_server_config.d/mlmom_lab.json"} <= set(names)
+    assert {
+        f"{shared}/package.json",
+        f"{shared}/install.json",
+        f"{data}/data/etc/jupyter/jupyter_server_config.d/mlmom_lab.json",
+    } <= set(names)
     assert any(re.fullmatch(rf"{shared}/static/remoteEntry\.\w+\.js", n) for n in names)
     assert f"{shared}/schemas/mlmom-lab/plugin.json" in names  # the settings schema
     assert not any(n.startswith("mlmom_lab/labextension/") for n in names)  # shipped once
     # the dashboards, and the Voilà template they name in their metadata
-    assert {"mlmom_lab/_example/dashboards/explain.ipynb", "mlmom_lab/_example/dashboards/drift.ipynb",
-            f"{data}/data/share/jupyter/voila/templates/mlmom/index.html.j2"} <= set(names)
+    assert {
+        "mlmom_lab/_example/dashboards/explain.ipynb",
+        "mlmom_lab/_example/dashboards/drift.ipynb",
+        f"{data}/data/share/jupyter/voila/templates/mlmom/index.html.j2",
+    } <= set(names)

@@ -46,8 +46,15 @@ def cli() -> None:
 
 
 def project_option(func):
-    return click.option("--project", "-C", "project_dir", default=".", show_default=True,
-                        type=click.Path(file_okay=False), help="Project folder (or one inside it).")(func)
+    return click.option(
+        "--project",
+        "-C",
+        "project_dir",
+        default=".",
+        show_default=True,
+        type=click.Path(file_okay=False),
+        help="Project folder (or one inside it).",
+    )(func)
 
 
 def _register() -> None:

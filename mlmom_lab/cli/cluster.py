@@ -11,10 +11,20 @@ from . import cli, project_option
 
 @cli.command("build-docker")
 @click.argument("ref", default="champion")
-@click.option("--output", "-o", type=click.Path(file_okay=False), default=None,
-              help="Build context folder (new or empty) [default: docker-MODEL-VERSION].")
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64),
-              help="Server worker processes in the container.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Build context folder (new or empty) [default: docker-MODEL-VERSION].",
+)
+@click.option(
+    "--workers",
+    default=2,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Server worker processes in the container.",
+)
 @project_option
 def build_docker(ref: str, output: str | None, workers: int, project_dir: str) -> None:
     """Write a Dockerfile and build context serving version REF (default: the champion)."""
@@ -27,23 +37,41 @@ def build_docker(ref: str, output: str | None, workers: int, project_dir: str) -
     version = get_version(name, version, project).version  # an alias becomes its number
     dest = Path(output or f"docker-{name}-{version}")
     meta = docker.build_context(project, version, dest, workers=workers)
-    click.echo(f"wrote {dest}/Dockerfile for {meta['name']} version {meta['version']}\n"
-               f"build it: docker build -t {meta['name']}:{meta['version']} {dest}")
+    click.echo(
+        f"wrote {dest}/Dockerfile for {meta['name']} version {meta['version']}\n"
+        f"build it: docker build -t {meta['name']}:{meta['version']} {dest}"
+    )
 
 
 @cli.command("k8s")
-@click.option("--image-repo", default=None,
-              help="Image repository; each version runs as REPO:VERSION [default: the model name].")
+@click.option(
+    "--image-repo",
+    default=None,
+    help="Image repository; each version runs as REPO:VERSION [default: the model name].",
+)
 @click.option("--name", default=None, help="Kubernetes object name [default: the model name].")
 @click.option("--namespace", default="default", show_default=True)
 @click.option("--min-replicas", default=1, show_default=True, type=click.IntRange(1, 1000))
 @click.option("--max-replicas", default=4, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--cpu-target", default=70, show_default=True, type=click.IntRange(1, 100),
-              help="Average CPU utilisation (%) the autoscaler aims for.")
+@click.option(
+    "--cpu-target",
+    default=70,
+    show_default=True,
+    type=click.IntRange(1, 100),
+    help="Average CPU utilisation (%) the autoscaler aims for.",
+)
 @click.option("--output", "-o", type=click.Path(file_okay=False), default="k8s", show_default=True)
 @project_option
-def k8s(image_repo: str | None, name: str | None, namespace: str, min_replicas: int,
-        max_replicas: int, cpu_target: int, output: str, project_dir: str) -> None:
+def k8s(
+    image_repo: str | None,
+    name: str | None,
+    namespace: str,
+    min_replicas: int,
+    max_replicas: int,
+    cpu_target: int,
+    output: str,
+    project_dir: str,
+) -> None:
     """Write Kubernetes manifests for the deployment: KServe, or Deployment + Service + HPA."""
     from ..deploy import k8s as manifests
     from ..project import load_project
@@ -52,11 +80,18 @@ def k8s(image_repo: str | None, name: str | None, namespace: str, min_replicas: 
     project = load_project(project_dir)
     state = deployment.current(project)
     objects = manifests.manifests(
-        state, name=name or project.spec.model, image_repo=image_repo or project.spec.model,
-        namespace=namespace, min_replicas=min_replicas, max_replicas=max_replicas,
-        cpu_target=cpu_target)
+        state,
+        name=name or project.spec.model,
+        image_repo=image_repo or project.spec.model,
+        namespace=namespace,
+        min_replicas=min_replicas,
+        max_replicas=max_replicas,
+        cpu_target=cpu_target,
+    )
     for path in manifests.write(objects, Path(output)):
         click.echo(f"wrote {path}")
     if state.canary and state.canary_weight > 0:
-        click.echo(f"KServe: version {state.canary} gets {round(state.canary_weight * 100)}% "
-                   f"as a canary over the last ready revision (apply the champion's first)")
+        click.echo(
+            f"KServe: version {state.canary} gets {round(state.canary_weight * 100)}% "
+            f"as a canary over the last ready revision (apply the champion's first)"
+        )

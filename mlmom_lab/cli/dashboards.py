@@ -13,8 +13,12 @@ from . import cli
 
 @cli.command()
 @click.argument("folder", default="mlmom-demo", type=click.Path(file_okay=False))
-@click.option("--port", type=click.IntRange(0, 65535), default=0,
-              help="Port of Voilà [default: 8866, or the next free one].")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=0,
+    help="Port of Voilà [default: 8866, or the next free one].",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open a browser; print the URL.")
 @click.argument("voila_args", nargs=-1, type=click.UNPROCESSED)
 def dashboards(folder: str, port: int, no_browser: bool, voila_args: tuple[str, ...]) -> None:
@@ -25,10 +29,14 @@ def dashboards(folder: str, port: int, no_browser: bool, voila_args: tuple[str, 
 
     root = project_root(folder)
     target = ensure_dashboards(root)
-    command = [sys.executable, "-m", "voila", str(target),
-               *([f"--port={port}"] if port else []), *(["--no-browser"] if no_browser else []),
-               *voila_args]
-    click.echo(f"Voilà on {target}: open explain.ipynb or drift.ipynb. Ctrl-C stops it.",
-               err=True)
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(target),
+        *([f"--port={port}"] if port else []),
+        *(["--no-browser"] if no_browser else []),
+        *voila_args,
+    ]
+    click.echo(f"Voilà on {target}: open explain.ipynb or drift.ipynb. Ctrl-C stops it.", err=True)
     replace_with(command, os.environ.copy())
-

@@ -16,8 +16,10 @@ from . import cli, project_option
 
 def _show(state) -> None:
     canary = f"{state.canary} at {state.canary_weight:.0%}" if state.canary else "-"
-    click.echo(f"champion {state.champion}  canary {canary}  shadow {state.shadow or '-'}  "
-               f"(change {state.seq}: {state.reason})")
+    click.echo(
+        f"champion {state.champion}  canary {canary}  shadow {state.shadow or '-'}  "
+        f"(change {state.seq}: {state.reason})"
+    )
 
 
 def _show_workers(workers, seq: int) -> None:
@@ -33,9 +35,14 @@ def _released(release) -> None:
 
 
 def timeout_option(func):
-    return click.option("--timeout", type=click.FloatRange(0, 3600, min_open=True), default=None,
-                        metavar="SECONDS", help="How long to wait for every running worker "
-                        "to serve the change [default: serving.release_timeout, 60]")(func)
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(0, 3600, min_open=True),
+        default=None,
+        metavar="SECONDS",
+        help="How long to wait for every running worker "
+        "to serve the change [default: serving.release_timeout, 60]",
+    )(func)
 
 
 @cli.group()
@@ -61,8 +68,9 @@ def status(as_json: bool, project_dir: str) -> None:
     state = deployment.current(project)
     workers = live_workers(project.state_dir)
     if as_json:
-        click.echo(json.dumps({**state.as_dict(), "workers": [w.as_dict() for w in workers]},
-                              indent=1))
+        click.echo(
+            json.dumps({**state.as_dict(), "workers": [w.as_dict() for w in workers]}, indent=1)
+        )
         return
     _show(state)
     _show_workers(workers, state.seq)
@@ -70,18 +78,26 @@ def status(as_json: bool, project_dir: str) -> None:
 
 @deploy.command()
 @click.argument("version")
-@click.option("--weight", "-w", default=0.1, show_default=True, type=float,
-              help="Share of the traffic, above 0 and at most 1.")
+@click.option(
+    "--weight",
+    "-w",
+    default=0.1,
+    show_default=True,
+    type=float,
+    help="Share of the traffic, above 0 and at most 1.",
+)
 @click.option("--reason", "-m", default="")
 @timeout_option
 @project_option
-def canary(version: str, weight: float, reason: str, timeout: float | None,
-           project_dir: str) -> None:
+def canary(
+    version: str, weight: float, reason: str, timeout: float | None, project_dir: str
+) -> None:
     """Route WEIGHT of the traffic to VERSION (made challenger in the registry)."""
     from .. import release
 
-    _released(release.canary(_project(project_dir), version, weight, reason=reason,
-                             timeout=timeout))
+    _released(
+        release.canary(_project(project_dir), version, weight, reason=reason, timeout=timeout)
+    )
 
 
 @deploy.command()

@@ -12,17 +12,33 @@ from . import cli, project_option
 @cli.command()
 @click.argument("version", required=False)
 @click.option("--request-id", default=None, help="Explain this logged request.")
-@click.option("--row", type=click.IntRange(0), default=0, show_default=True,
-              help="Which row of the request.")
-@click.option("--class", "target", default=None,
-              help="Explain this class's output [default: the predicted class; a binary "
-                   "model's positive class].")
-@click.option("--top", type=click.IntRange(1), default=None,
-              help="Show only the N strongest features [default: all].")
+@click.option(
+    "--row", type=click.IntRange(0), default=0, show_default=True, help="Which row of the request."
+)
+@click.option(
+    "--class",
+    "target",
+    default=None,
+    help="Explain this class's output [default: the predicted class; a binary "
+    "model's positive class].",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(1),
+    default=None,
+    help="Show only the N strongest features [default: all].",
+)
 @click.option("--json", "as_json", is_flag=True)
 @project_option
-def explain(version: str | None, request_id: str | None, row: int, target: str | None,
-            top: int | None, as_json: bool, project_dir: str) -> None:
+def explain(
+    version: str | None,
+    request_id: str | None,
+    row: int,
+    target: str | None,
+    top: int | None,
+    as_json: bool,
+    project_dir: str,
+) -> None:
     """Global importance of VERSION (3, champion, model@alias; default: the champion), or with
     --request-id the SHAP and LIME explanations of one logged prediction side by side, by the
     version that answered it unless VERSION names another."""
@@ -45,16 +61,20 @@ def explain(version: str | None, request_id: str | None, row: int, target: str |
 
 
 def _show_importance(version: str, importance, top: int | None) -> None:
-    click.echo(f"{version}: global importance by SHAP ({importance.kind} explainer, "
-               f"{importance.rows} training rows), on the {importance.output_name}; "
-               f"base value {importance.base:.4f}")
+    click.echo(
+        f"{version}: global importance by SHAP ({importance.kind} explainer, "
+        f"{importance.rows} training rows), on the {importance.output_name}; "
+        f"base value {importance.base:.4f}"
+    )
     ranked = importance.ranked()[:top]
     width = max(len(f.name) for f in ranked)
     largest = ranked[0].mean_abs or 1.0
     for feature in ranked:
         bar = "#" * round(20 * feature.mean_abs / largest)
-        click.echo(f"  {feature.name:<{width}}  mean |SHAP| {feature.mean_abs:.4f}  "
-                   f"mean {feature.mean:+.4f}  {bar}")
+        click.echo(
+            f"  {feature.name:<{width}}  mean |SHAP| {feature.mean_abs:.4f}  "
+            f"mean {feature.mean:+.4f}  {bar}"
+        )
 
 
 def _show_request(result, top: int | None) -> None:
@@ -62,15 +82,21 @@ def _show_request(result, top: int | None) -> None:
     request = result.request
     served = "" if request.version == result.version else f" (served by v{request.version})"
     score = "" if result.logged_score is None else f", {result.logged_score:.4f}"
-    click.echo(f"request {request.request_id} row {result.row}, {request.route} route: answered "
-               f"{result.logged_prediction}{score}; explained by version {result.version}"
-               f"{served}")
-    click.echo(f"  SHAP ({shap.algorithm}): {shap.output_name} {shap.output:.4f} = base "
-               f"{shap.base:.4f} + contributions ({shap.total - shap.base:+.4f})")
+    click.echo(
+        f"request {request.request_id} row {result.row}, {request.route} route: answered "
+        f"{result.logged_prediction}{score}; explained by version {result.version}"
+        f"{served}"
+    )
+    click.echo(
+        f"  SHAP ({shap.algorithm}): {shap.output_name} {shap.output:.4f} = base "
+        f"{shap.base:.4f} + contributions ({shap.total - shap.base:+.4f})"
+    )
     click.echo(f"  LIME: local surrogate R² {lime.fit:.2f}, intercept {lime.base:.4f}")
     width = max(len(name) for name in result.inputs)
     click.echo(f"  {'feature':<{width}}  {'value':>14}  {'SHAP':>8}  {'LIME':>8}  LIME's bin")
     for name, value in shap.ranked()[:top]:
         shown = str(result.inputs.get(name))[:14]
-        click.echo(f"  {name:<{width}}  {shown:>14}  {value:+8.4f}  "
-                   f"{lime.contributions[name]:+8.4f}  {(lime.conditions or {}).get(name, '')}")
+        click.echo(
+            f"  {name:<{width}}  {shown:>14}  {value:+8.4f}  "
+            f"{lime.contributions[name]:+8.4f}  {(lime.conditions or {}).get(name, '')}"
+        )

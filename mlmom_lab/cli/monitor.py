@@ -17,27 +17,54 @@ def monitor() -> None:
 
 def window_options(func):
     """--version, --route, --last and --since: which rows of the prediction log to read."""
-    for option in reversed([
-        click.option("--version", "version", default=None,
-                     help="Model version [default: champion]."),
-        click.option("--route", type=click.Choice(["champion", "canary", "pinned", "shadow"]),
-                     default=None, help="Only requests on this route [default: all but shadow]."),
-        click.option("--last", type=click.IntRange(1), default=None,
-                     help="The last N predicted rows [default: monitoring.window in mlmom.yaml]."),
-        click.option("--since", default=None, metavar="DURATION|TS",
-                     help="Rows logged since 30m, 2h, 1d ago, or a Unix timestamp.")]):
+    for option in reversed(
+        [
+            click.option(
+                "--version", "version", default=None, help="Model version [default: champion]."
+            ),
+            click.option(
+                "--route",
+                type=click.Choice(["champion", "canary", "pinned", "shadow"]),
+                default=None,
+                help="Only requests on this route [default: all but shadow].",
+            ),
+            click.option(
+                "--last",
+                type=click.IntRange(1),
+                default=None,
+                help="The last N predicted rows [default: monitoring.window in mlmom.yaml].",
+            ),
+            click.option(
+                "--since",
+                default=None,
+                metavar="DURATION|TS",
+                help="Rows logged since 30m, 2h, 1d ago, or a Unix timestamp.",
+            ),
+        ]
+    ):
         func = option(func)
     return func
 
 
 @monitor.command()
 @window_options
-@click.option("--explain/--no-explain", default=True, show_default=True,
-              help="Show the explanation drift (mean |SHAP| per feature) next to the data drift.")
+@click.option(
+    "--explain/--no-explain",
+    default=True,
+    show_default=True,
+    help="Show the explanation drift (mean |SHAP| per feature) next to the data drift.",
+)
 @click.option("--json", "as_json", is_flag=True)
 @project_option
-def check(version: str | None, route: str | None, last: int | None, since: str | None,
-          explain: bool, as_json: bool, project_dir: str) -> None:
+def check(
+    version: str | None,
+    route: str | None,
+    last: int | None,
+    since: str | None,
+    explain: bool,
+    as_json: bool,
+    project_dir: str,
+) -> None:
     """Drift and performance of a window; fire, store and post the alerts of mlmom.yaml."""
     from dataclasses import asdict
 
@@ -46,12 +73,22 @@ def check(version: str | None, route: str | None, last: int | None, since: str |
     from ..project import load_project
 
     project = load_project(project_dir)
-    result = run_check(project, version=version, route=route, last=last,
-                       since=parse_since(since) if since else None, explain=explain)
+    result = run_check(
+        project,
+        version=version,
+        route=route,
+        last=last,
+        since=parse_since(since) if since else None,
+        explain=explain,
+    )
     if as_json:
-        click.echo(json.dumps({**result.drift.as_dict(),
-                               "alerts": [asdict(a) for a in result.alerts]},
-                              indent=1, default=str))
+        click.echo(
+            json.dumps(
+                {**result.drift.as_dict(), "alerts": [asdict(a) for a in result.alerts]},
+                indent=1,
+                default=str,
+            )
+        )
         return
     _show(result.drift)
     for alert in result.alerts:
@@ -63,11 +100,22 @@ def check(version: str | None, route: str | None, last: int | None, since: str |
 
 @monitor.command()
 @window_options
-@click.option("--output", "-o", type=click.Path(file_okay=False), default=None,
-              help="Folder for the HTML and JSON [default: .mlmom/reports].")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="Folder for the HTML and JSON [default: .mlmom/reports].",
+)
 @project_option
-def report(version: str | None, route: str | None, last: int | None, since: str | None,
-           output: str | None, project_dir: str) -> None:
+def report(
+    version: str | None,
+    route: str | None,
+    last: int | None,
+    since: str | None,
+    output: str | None,
+    project_dir: str,
+) -> None:
     """Evidently's drift report of a window against the reference, also logged to MLflow."""
     from pathlib import Path
 
@@ -78,15 +126,20 @@ def report(version: str | None, route: str | None, last: int | None, since: str 
     project = load_project(project_dir)
     if last is None and since is None:
         last = project.spec.monitoring.window
-    window = load_window(project, version=version, route=route, last=last,
-                         since=parse_since(since) if since else None)
+    window = load_window(
+        project,
+        version=version,
+        route=route,
+        last=last,
+        since=parse_since(since) if since else None,
+    )
     if window.rows == 0:
-        raise click.UsageError(f"no logged predictions of version {window.version} in this "
-                               "window")
-    files = write_report(project, window, Path(output) if output else
-                         project.state_dir / "reports")
-    click.echo(f"wrote {files.html}\nwrote {files.json}\nlogged to MLflow with version "
-               f"{window.version} under {files.mlflow_path}/")
+        raise click.UsageError(f"no logged predictions of version {window.version} in this window")
+    files = write_report(project, window, Path(output) if output else project.state_dir / "reports")
+    click.echo(
+        f"wrote {files.html}\nwrote {files.json}\nlogged to MLflow with version "
+        f"{window.version} under {files.mlflow_path}/"
+    )
 
 
 @monitor.command()
@@ -106,24 +159,36 @@ def status(project_dir: str) -> None:
         return
     when = datetime.datetime.fromtimestamp(latest["ts"]).isoformat(timespec="seconds")
     drifted = [f["feature"] for f in latest["features"] if f["drifted"]]
-    click.echo(f"{latest['model']} version {latest['version']}, checked {when} on "
-               f"{latest['rows']} rows: {latest['dataset_drift_share']:.0%} of features "
-               f"drifted ({', '.join(drifted) or 'none'})")
+    click.echo(
+        f"{latest['model']} version {latest['version']}, checked {when} on "
+        f"{latest['rows']} rows: {latest['dataset_drift_share']:.0%} of features "
+        f"drifted ({', '.join(drifted) or 'none'})"
+    )
     for source in ("measured", "estimated"):
         values = latest["performance"].get(source) or {}
         if values:
             shown = ", ".join(f"{k} {v:.3f}" for k, v in values.items())
             click.echo(f"  {source}: {shown}")
     for alert in history(project.prediction_log_uri, 5):
-        click.echo(f"  alert {datetime.datetime.fromtimestamp(alert.ts):%Y-%m-%d %H:%M}  "
-                   f"{alert.message}")
+        click.echo(
+            f"  alert {datetime.datetime.fromtimestamp(alert.ts):%Y-%m-%d %H:%M}  {alert.message}"
+        )
 
 
 @monitor.command()
-@click.option("--every", type=click.FloatRange(1), default=60, show_default=True,
-              help="Seconds between checks.")
-@click.option("--times", type=click.IntRange(1), default=None,
-              help="Stop after this many checks [default: until Ctrl-C].")
+@click.option(
+    "--every",
+    type=click.FloatRange(1),
+    default=60,
+    show_default=True,
+    help="Seconds between checks.",
+)
+@click.option(
+    "--times",
+    type=click.IntRange(1),
+    default=None,
+    help="Stop after this many checks [default: until Ctrl-C].",
+)
 @project_option
 def watch(every: float, times: int | None, project_dir: str) -> None:
     """Check the champion's latest window again and again, printing each check."""
@@ -173,12 +238,15 @@ SHOWN = {"__prediction__": "(prediction)", "__target__": "(target, labelled rows
 
 def _show(drift) -> None:
     window, features = drift.window, drift.features
-    click.echo(f"{window.model} version {window.version}: {window.rows} rows, "
-               f"{window.labelled} labelled")
+    click.echo(
+        f"{window.model} version {window.version}: {window.rows} rows, {window.labelled} labelled"
+    )
     shifts = {f.name: f for f in drift.explanation.features} if drift.explanation else {}
     if shifts:
-        click.echo(f"  {'':<24} {'test':<14} {'kind':<9} {'score':>10}  {'verdict':<7}  "
-                   f"mean |SHAP| train -> window")
+        click.echo(
+            f"  {'':<24} {'test':<14} {'kind':<9} {'score':>10}  {'verdict':<7}  "
+            f"mean |SHAP| train -> window"
+        )
     for column in [*features.columns, drift.prediction, drift.target]:
         if column is None:
             continue
@@ -186,15 +254,21 @@ def _show(drift) -> None:
         verdict = "DRIFT" if column.drifted else "ok"
         name = SHOWN.get(column.column, column.column)
         shift = _shift(shifts.get(column.column))
-        click.echo(f"  {name:<24} {column.method or '-':<14} {column.kind or '':<9} "
-                   f"{score:>10}  {verdict:<7}{shift}{'  ' + column.note if column.note else ''}")
+        click.echo(
+            f"  {name:<24} {column.method or '-':<14} {column.kind or '':<9} "
+            f"{score:>10}  {verdict:<7}{shift}{'  ' + column.note if column.note else ''}"
+        )
     if drift.explanation is not None:
         moved = ", ".join(drift.explanation.shifted) or "none"
-        click.echo(f"explanation drift on the last {drift.explanation.rows} rows "
-                   f"({drift.explanation.output_name}): shifted: {moved}")
+        click.echo(
+            f"explanation drift on the last {drift.explanation.rows} rows "
+            f"({drift.explanation.output_name}): shifted: {moved}"
+        )
     verdict = "DRIFT" if features.dataset_drift else "no drift"
-    click.echo(f"dataset: {verdict} ({features.drifted_share:.0%} of features drifted, "
-               f"threshold {features.drift_share:.0%})")
+    click.echo(
+        f"dataset: {verdict} ({features.drifted_share:.0%} of features drifted, "
+        f"threshold {features.drift_share:.0%})"
+    )
     if drift.performance is not None:
         _show_performance(drift.performance)
 
@@ -203,8 +277,10 @@ def _shift(shift) -> str:
     if shift is None:
         return ""
     flag = "  SHIFT" if shift.shifted else ""
-    return (f"  {shift.reference:.3f} -> {shift.current:.3f} ({shift.reference_share:.0%} -> "
-            f"{shift.current_share:.0%} of the total){flag}")
+    return (
+        f"  {shift.reference:.3f} -> {shift.current:.3f} ({shift.reference_share:.0%} -> "
+        f"{shift.current_share:.0%} of the total){flag}"
+    )
 
 
 def _show_shares(shares: dict) -> None:
@@ -212,8 +288,10 @@ def _show_shares(shares: dict) -> None:
     if not shares:
         return
     reference, current = shares["reference"], shares["current"]
-    moved = ", ".join(f"{k} {reference.get(k, 0):.0%} -> {current.get(k, 0):.0%}"
-                      for k in sorted(set(reference) | set(current)))
+    moved = ", ".join(
+        f"{k} {reference.get(k, 0):.0%} -> {current.get(k, 0):.0%}"
+        for k in sorted(set(reference) | set(current))
+    )
     click.echo(f"answers (reference -> window): {moved}")
 
 
@@ -229,11 +307,17 @@ def _show_performance(performance) -> None:
     names = list(dict.fromkeys([*performance.measured, *performance.estimated]))
     if not names:
         return
-    click.echo(f"performance ({performance.labelled} labelled rows measured, "
-               f"{performance.rows} estimated):")
+    click.echo(
+        f"performance ({performance.labelled} labelled rows measured, "
+        f"{performance.rows} estimated):"
+    )
     for name in names:
-        cells = [performance.baseline.get(name), performance.measured.get(name),
-                 performance.estimated.get(name)]
+        cells = [
+            performance.baseline.get(name),
+            performance.measured.get(name),
+            performance.estimated.get(name),
+        ]
         shown = ["-" if v is None else f"{v:.3f}" for v in cells]
-        click.echo(f"  {name:<10} baseline {shown[0]:>6}  measured {shown[1]:>6}  "
-                   f"estimated {shown[2]:>6}")
+        click.echo(
+            f"  {name:<10} baseline {shown[0]:>6}  measured {shown[1]:>6}  estimated {shown[2]:>6}"
+        )

@@ -14,14 +14,33 @@ from . import cli, project_option
 @click.argument("stages", nargs=-1)
 @click.option("--force", is_flag=True, help="Run the chosen stages even when cached.")
 @click.option("--from", "start", metavar="STAGE", help="Run STAGE and everything after it.")
-@click.option("-p", "--param", "params", multiple=True, metavar="STAGE.KEY=VALUE",
-              help="Override a stage parameter (value read as YAML: 3, 0.5, true, [1, 2]).")
-@click.option("-j", "--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Run up to N independent stages at the same time.")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="STAGE.KEY=VALUE",
+    help="Override a stage parameter (value read as YAML: 3, 0.5, true, [1, 2]).",
+)
+@click.option(
+    "-j",
+    "--jobs",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Run up to N independent stages at the same time.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @project_option
-def run(stages: tuple[str, ...], force: bool, start: str | None, params: tuple[str, ...],
-        jobs: int, as_json: bool, project_dir: str) -> None:
+def run(
+    stages: tuple[str, ...],
+    force: bool,
+    start: str | None,
+    params: tuple[str, ...],
+    jobs: int,
+    as_json: bool,
+    project_dir: str,
+) -> None:
     """Run the pipeline, or STAGES and what they need; unchanged stages are cached."""
     from ..pipeline import run_pipeline
     from ..pipeline.params import parse_overrides
@@ -30,8 +49,15 @@ def run(stages: tuple[str, ...], force: bool, start: str | None, params: tuple[s
 
     project = load_project(project_dir)
     reporter = None if as_json else RichReporter()
-    result = run_pipeline(project, list(stages), force=force, start=start,
-                          overrides=parse_overrides(list(params)), jobs=jobs, reporter=reporter)
+    result = run_pipeline(
+        project,
+        list(stages),
+        force=force,
+        start=start,
+        overrides=parse_overrides(list(params)),
+        jobs=jobs,
+        reporter=reporter,
+    )
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=1))
     else:
@@ -49,12 +75,20 @@ def _summarise(result) -> None:
         if stage.status == "failed":
             click.secho(f"error: {stage.error}", fg="red", err=True)
     if result.mlflow_run_id:
-        click.echo(f"MLflow run {result.mlflow_run_id}; executed notebooks in .mlmom/runs/{result.run_id}/")
+        click.echo(
+            f"MLflow run {result.mlflow_run_id}; executed notebooks in .mlmom/runs/{result.run_id}/"
+        )
 
 
 @cli.command()
-@click.option("-p", "--param", "params", multiple=True, metavar="STAGE.KEY=VALUE",
-              help="Judge freshness as if these overrides were given.")
+@click.option(
+    "-p",
+    "--param",
+    "params",
+    multiple=True,
+    metavar="STAGE.KEY=VALUE",
+    help="Judge freshness as if these overrides were given.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @project_option
 def status(params: tuple[str, ...], as_json: bool, project_dir: str) -> None:

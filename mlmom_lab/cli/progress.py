@@ -6,8 +6,15 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-_STYLE = {"ran": "green", "cached": "cyan", "restored": "cyan", "failed": "red",
-          "skipped": "yellow", "running": "bold", "waiting": "dim"}
+_STYLE = {
+    "ran": "green",
+    "cached": "cyan",
+    "restored": "cyan",
+    "failed": "red",
+    "skipped": "yellow",
+    "running": "bold",
+    "waiting": "dim",
+}
 
 
 class RichReporter:
@@ -22,13 +29,18 @@ class RichReporter:
         """A fresh display per run, so several runs (the demo) each print their own."""
         self.console.print(f"[bold]run {run_id}[/] · {len(stages)} stage(s)")
         self.progress = Progress(
-            SpinnerColumn(finished_text="•"), TextColumn("{task.fields[stage]:<14}"),
-            TextColumn("{task.description}"), TimeElapsedColumn(), console=self.console)
+            SpinnerColumn(finished_text="•"),
+            TextColumn("{task.fields[stage]:<14}"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=self.console,
+        )
         self.tasks = {}
         self.progress.start()
         for stage in stages:
-            self.tasks[stage] = self.progress.add_task("[dim]waiting", stage=stage, total=1,
-                                                       start=False)
+            self.tasks[stage] = self.progress.add_task(
+                "[dim]waiting", stage=stage, total=1, start=False
+            )
 
     def update(self, stage: str, status: str, detail: str = "") -> None:
         task = self.tasks[stage]

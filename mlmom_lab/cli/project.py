@@ -45,11 +45,17 @@ def demo(folder: str, quiet: bool) -> None:
 
 @cli.command()
 @click.argument("ref", metavar="MODEL@VERSION")
-@click.option("--workdir", type=click.Path(file_okay=False), help="Where to re-run (default: a temp folder).")
-@click.option("--tolerance", default=0.0, show_default=True, help="Largest metric difference accepted.")
+@click.option(
+    "--workdir", type=click.Path(file_okay=False), help="Where to re-run (default: a temp folder)."
+)
+@click.option(
+    "--tolerance", default=0.0, show_default=True, help="Largest metric difference accepted."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @project_option
-def reproduce(ref: str, workdir: str | None, tolerance: float, as_json: bool, project_dir: str) -> None:
+def reproduce(
+    ref: str, workdir: str | None, tolerance: float, as_json: bool, project_dir: str
+) -> None:
     """Re-run a version's pipeline in a fresh folder and compare its metrics with the recorded ones.
 
     MODEL@VERSION is e.g. churn-classifier@champion, churn-classifier/3, or just 3.
@@ -58,8 +64,13 @@ def reproduce(ref: str, workdir: str | None, tolerance: float, as_json: bool, pr
     from ..reproduce import reproduce as run_reproduce
     from .progress import RichReporter
 
-    result = run_reproduce(load_project(project_dir), ref, workdir=workdir, tolerance=tolerance,
-                           reporter=None if as_json else RichReporter())
+    result = run_reproduce(
+        load_project(project_dir),
+        ref,
+        workdir=workdir,
+        tolerance=tolerance,
+        reporter=None if as_json else RichReporter(),
+    )
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=1, default=str))
     else:
@@ -78,7 +89,14 @@ def _print_reproduce(result) -> None:
         same = c.diff is not None and c.diff <= result.tolerance
         mark = click.style("same", fg="green") if same else click.style("DIFFERENT", fg="red")
         got = "missing" if c.reproduced is None else f"{c.reproduced:.6g}"
-        click.echo(f"{c.scope:<9} {c.metric:<22} recorded {c.recorded:<12.6g} reproduced {got:<12} {mark}")
-    verdict = "reproduced" if result.ok else f"NOT reproduced ({len(result.mismatches)} metric(s) differ)"
-    click.secho(f"{result.name} version {result.version}: {verdict}; re-run in {result.workdir}",
-                fg="green" if result.ok else "red", err=not result.ok)
+        click.echo(
+            f"{c.scope:<9} {c.metric:<22} recorded {c.recorded:<12.6g} reproduced {got:<12} {mark}"
+        )
+    verdict = (
+        "reproduced" if result.ok else f"NOT reproduced ({len(result.mismatches)} metric(s) differ)"
+    )
+    click.secho(
+        f"{result.name} version {result.version}: {verdict}; re-run in {result.workdir}",
+        fg="green" if result.ok else "red",
+        err=not result.ok,
+    )

@@ -37,8 +37,10 @@ def list_(model: str | None, as_json: bool, project_dir: str) -> None:
         click.echo("no versions yet: run the pipeline (mlmom run)")
     for v in versions:
         metrics = "  ".join(f"{k} {v.metrics[k]:.4f}" for k in _key_metrics(v.metrics))
-        click.echo(f"{v.name} v{v.version:<4} {','.join(v.aliases) or '-':<20} "
-                   f"onnx {v.onnx.get('status', '-'):<7} {metrics}")
+        click.echo(
+            f"{v.name} v{v.version:<4} {','.join(v.aliases) or '-':<20} "
+            f"onnx {v.onnx.get('status', '-'):<7} {metrics}"
+        )
 
 
 @registry.command()
@@ -67,8 +69,9 @@ def promote(version: str, alias: str, reason: str, model: str | None, project_di
     """Point ALIAS (champion by default) at VERSION; a running server follows a champion."""
     from .. import release
 
-    moved = release.assign(version, alias=alias, model=model, reason=reason,
-                           project=_project(project_dir))
+    moved = release.assign(
+        version, alias=alias, model=model, reason=reason, project=_project(project_dir)
+    )
     click.echo(f"{alias}: {moved.event.from_version or '-'} -> {moved.event.to_version}")
     _served(moved)
 
@@ -82,8 +85,7 @@ def rollback(alias: str, reason: str, model: str | None, project_dir: str) -> No
     """Move ALIAS back to the version it held before the current one."""
     from .. import release
 
-    moved = release.revert(alias=alias, model=model, reason=reason,
-                           project=_project(project_dir))
+    moved = release.revert(alias=alias, model=model, reason=reason, project=_project(project_dir))
     click.echo(f"{alias}: {moved.event.from_version} -> {moved.event.to_version} (rolled back)")
     _served(moved)
 
@@ -109,8 +111,10 @@ def history(alias: str | None, model: str | None, as_json: bool, project_dir: st
         return
     for e in events:
         when = dt.datetime.fromtimestamp(e.when, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
-        click.echo(f"{when}  {e.alias:<10} {e.from_version or '-':>4} -> {e.to_version or '-':<4} "
-                   f"{e.action:<9} {e.who}: {e.reason}")
+        click.echo(
+            f"{when}  {e.alias:<10} {e.from_version or '-':>4} -> {e.to_version or '-':<4} "
+            f"{e.action:<9} {e.who}: {e.reason}"
+        )
 
 
 @registry.command()

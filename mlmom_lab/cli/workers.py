@@ -25,8 +25,9 @@ def create_app() -> ServingApp:
     bundle = os.environ.get("MLMOM_SERVE_BUNDLE")
     app = from_bundle(Path(bundle)) if bundle else from_project()
     if not app.keys.enabled:
-        logger.warning("no API keys configured (MLMOM_API_KEYS): the server is open to anyone "
-                       "who can reach it")
+        logger.warning(
+            "no API keys configured (MLMOM_API_KEYS): the server is open to anyone who can reach it"
+        )
     # MLflow, pandas and scikit-learn leave ~10^6 objects behind; a full garbage collection
     # walking them all stalls every request for 100+ ms (p99 at 64 connections went from
     # ~170 ms to ~10 ms). Frozen objects are never scanned again.
@@ -54,15 +55,27 @@ def from_project() -> ServingApp:
         record.close()  # this worker never serves
         raise
     spec = project.spec.serving
-    log = PredictionLog(project.prediction_log_uri,
-                        personal_data=spec.log.personal_data,
-                        salt=salt_for(project.state_dir), durability=spec.log.durability)
-    app = ServingApp(Router(state, runtimes), max_body_bytes=_max_body(), log=log,
-                     keys=from_environment(), project=project,
-                     batching=_policy(spec.batching.max_batch_size, spec.batching.max_wait_ms),
-                     releases=functools.partial(release.apply, project))
-    app.follower = Follower(app, deployment.path_of(project),
-                            lambda v: load(project, v, providers=providers, twin=_twin()), record)
+    log = PredictionLog(
+        project.prediction_log_uri,
+        personal_data=spec.log.personal_data,
+        salt=salt_for(project.state_dir),
+        durability=spec.log.durability,
+    )
+    app = ServingApp(
+        Router(state, runtimes),
+        max_body_bytes=_max_body(),
+        log=log,
+        keys=from_environment(),
+        project=project,
+        batching=_policy(spec.batching.max_batch_size, spec.batching.max_wait_ms),
+        releases=functools.partial(release.apply, project),
+    )
+    app.follower = Follower(
+        app,
+        deployment.path_of(project),
+        lambda v: load(project, v, providers=providers, twin=_twin()),
+        record,
+    )
     record.serving(state.seq)
     return app
 
@@ -79,11 +92,20 @@ def from_bundle(folder: Path) -> ServingApp:
     spec = Serving.model_validate(meta.get("serving", {}))
     runtime = load_bundle(folder, providers=_providers(), twin=_twin())
     state_dir = Path(os.environ.get("MLMOM_STATE_DIR", folder / "state"))
-    log = PredictionLog(state_dir / "predictions.db", personal_data=spec.log.personal_data,
-                        salt=salt_for(state_dir), durability=spec.log.durability)
+    log = PredictionLog(
+        state_dir / "predictions.db",
+        personal_data=spec.log.personal_data,
+        salt=salt_for(state_dir),
+        durability=spec.log.durability,
+    )
     router = Router(Deployment(champion=runtime.version), {runtime.version: runtime})
-    return ServingApp(router, max_body_bytes=_max_body(), log=log, keys=from_environment(),
-                      batching=_policy(spec.batching.max_batch_size, spec.batching.max_wait_ms))
+    return ServingApp(
+        router,
+        max_body_bytes=_max_body(),
+        log=log,
+        keys=from_environment(),
+        batching=_policy(spec.batching.max_batch_size, spec.batching.max_wait_ms),
+    )
 
 
 def _providers() -> list[str] | None:
@@ -101,5 +123,7 @@ def _max_body() -> int:
 
 def _policy(max_batch_size: int, max_wait_ms: float) -> BatchPolicy:
     """The spec's batching, unless ``mlmom serve --max-batch-size/--max-wait-ms`` said else."""
-    return BatchPolicy(int(os.environ.get("MLMOM_SERVE_MAX_BATCH", max_batch_size)),
-                       float(os.environ.get("MLMOM_SERVE_MAX_WAIT_MS", max_wait_ms)))
+    return BatchPolicy(
+        int(os.environ.get("MLMOM_SERVE_MAX_BATCH", max_batch_size)),
+        float(os.environ.get("MLMOM_SERVE_MAX_WAIT_MS", max_wait_ms)),
+    )

@@ -24,8 +24,11 @@ def image(fig) -> Any:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
     plt.close(fig)
-    return widgets.Image(value=buffer.getvalue(), format="png",
-                         layout=widgets.Layout(max_width=f"{width}px", height="auto"))
+    return widgets.Image(
+        value=buffer.getvalue(),
+        format="png",
+        layout=widgets.Layout(max_width=f"{width}px", height="auto"),
+    )
 
 
 def figure(width: float, height: float):
@@ -73,7 +76,7 @@ def distributions(panels: list[tuple[str, Any, Any]], columns: int = 4):
             _shares(ax, ref.value_counts(), current)
         ax.set_title(name, fontsize=9)
         ax.tick_params(labelsize=7)
-    for ax in list(axes.flat)[len(panels):]:
+    for ax in list(axes.flat)[len(panels) :]:
         ax.axis("off")
     axes.flat[0].legend(fontsize=7)
     fig.tight_layout()
@@ -94,8 +97,7 @@ def _shares(ax, counts: dict, current) -> None:
     ref = [sum(v for k, v in counts.items() if str(k) == label) / total for label in labels]
     x = np.arange(len(labels))
     ax.bar(x - 0.2, ref, 0.4, color=REFERENCE, label="reference")
-    ax.bar(x + 0.2, [seen.get(label, 0.0) for label in labels], 0.4, color=CURRENT,
-           label="window")
+    ax.bar(x + 0.2, [seen.get(label, 0.0) for label in labels], 0.4, color=CURRENT, label="window")
     ax.set_xticks(x, labels, rotation=30, ha="right")
 
 

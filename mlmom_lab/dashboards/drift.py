@@ -9,9 +9,14 @@ from html import escape
 
 from . import charts, html
 
-WINDOWS = {"last 200 rows": {"last": 200}, "last 500 rows": {"last": 500},
-           "last 1000 rows": {"last": 1000}, "last hour": {"since": "1h"},
-           "last day": {"since": "1d"}, "everything logged": {}}
+WINDOWS = {
+    "last 200 rows": {"last": 200},
+    "last 500 rows": {"last": 500},
+    "last 1000 rows": {"last": 1000},
+    "last hour": {"since": "1h"},
+    "last day": {"since": "1d"},
+    "everything logged": {},
+}
 SLICES = 8  # points of the performance chart
 
 
@@ -23,29 +28,45 @@ class DriftDashboard:
 
         self.project = project
         self.version = widgets.Dropdown(description="Version")
-        self.window = widgets.Dropdown(options=list(WINDOWS), value="last 1000 rows",
-                                       description="Window")
+        self.window = widgets.Dropdown(
+            options=list(WINDOWS), value="last 1000 rows", description="Window"
+        )
         self.summary, self.table = widgets.HTML(), widgets.HTML()
         self.distributions, self.performance = widgets.VBox(), widgets.VBox()
         self.alerts, self.report = widgets.HTML(), widgets.VBox()
-        self.build_report = widgets.Button(description="Embed Evidently's report",
-                                           layout=widgets.Layout(width="16em"))
-        for widget, css in ((self.version, "mlmom-version"), (self.window, "mlmom-window"),
-                            (self.summary, "mlmom-summary"), (self.table, "mlmom-drift"),
-                            (self.alerts, "mlmom-alerts"), (self.report, "mlmom-report"),
-                            (self.build_report, "mlmom-build-report")):
+        self.build_report = widgets.Button(
+            description="Embed Evidently's report", layout=widgets.Layout(width="16em")
+        )
+        for widget, css in (
+            (self.version, "mlmom-version"),
+            (self.window, "mlmom-window"),
+            (self.summary, "mlmom-summary"),
+            (self.table, "mlmom-drift"),
+            (self.alerts, "mlmom-alerts"),
+            (self.report, "mlmom-report"),
+            (self.build_report, "mlmom-build-report"),
+        ):
             widget.add_class(css)
         self.version.observe(lambda _: self.refresh(), "value")
         self.window.observe(lambda _: self.refresh(), "value")
         self.build_report.on_click(lambda _: self._embed_report())
-        self.widget = widgets.VBox([
-            widgets.HBox([self.version, self.window]), self.summary,
-            widgets.HTML("<h3>Drift per feature</h3>"), self.table,
-            widgets.HTML("<h3>Distributions: reference against the window</h3>"),
-            self.distributions,
-            widgets.HTML("<h3>Performance over the window</h3>"), self.performance,
-            widgets.HTML("<h3>Alerts</h3>"), self.alerts,
-            widgets.HTML("<h3>Evidently's report</h3>"), self.build_report, self.report])
+        self.widget = widgets.VBox(
+            [
+                widgets.HBox([self.version, self.window]),
+                self.summary,
+                widgets.HTML("<h3>Drift per feature</h3>"),
+                self.table,
+                widgets.HTML("<h3>Distributions: reference against the window</h3>"),
+                self.distributions,
+                widgets.HTML("<h3>Performance over the window</h3>"),
+                self.performance,
+                widgets.HTML("<h3>Alerts</h3>"),
+                self.alerts,
+                widgets.HTML("<h3>Evidently's report</h3>"),
+                self.build_report,
+                self.report,
+            ]
+        )
         self._versions()
         self.refresh()
 
@@ -54,8 +75,10 @@ class DriftDashboard:
 
         logged = _logged_versions(self.project)
         versions = [v for v in registry.list_versions(project=self.project) if v.version in logged]
-        self.version.options = [(f"{v.version} ({', '.join(v.aliases)})" if v.aliases
-                                 else v.version, v.version) for v in versions]
+        self.version.options = [
+            (f"{v.version} ({', '.join(v.aliases)})" if v.aliases else v.version, v.version)
+            for v in versions
+        ]
         champion = next((v.version for v in versions if "champion" in v.aliases), None)
         self.version.value = champion or (versions[0].version if versions else None)
 
@@ -75,14 +98,16 @@ class DriftDashboard:
 
         self.report.children = []
         if self.version.value is None:
-            self._empty("no logged predictions yet: serve a version (mlmom serve) and send "
-                        "it requests")
+            self._empty(
+                "no logged predictions yet: serve a version (mlmom serve) and send it requests"
+            )
             return
         try:
             window = self.current()
             if window.rows == 0:
-                self._empty(f"no predictions of version {self.version.value} in the "
-                            f"{self.window.value}")
+                self._empty(
+                    f"no predictions of version {self.version.value} in the {self.window.value}"
+                )
                 return
             drift = check_window(self.project, window)
         except MlmomError as exc:
@@ -112,12 +137,17 @@ class DriftDashboard:
         window = self.current()
         files = write_report(self.project, window, Path(tempfile.mkdtemp(prefix="mlmom-report-")))
         page = escape(files.html.read_text(), quote=True)
-        self.report.children = [widgets.HTML(
-            html.note(f"Evidently's DataDriftPreset on {window.rows} rows; also logged to "
-                      f"MLflow with version {window.version} under {files.mlflow_path}/",
-                      "mlmom-report-caption") +
-            f"<iframe class='mlmom-evidently' srcdoc=\"{page}\" "
-            "style='width:100%;height:720px;border:1px solid #ccc'></iframe>")]
+        self.report.children = [
+            widgets.HTML(
+                html.note(
+                    f"Evidently's DataDriftPreset on {window.rows} rows; also logged to "
+                    f"MLflow with version {window.version} under {files.mlflow_path}/",
+                    "mlmom-report-caption",
+                )
+                + f"<iframe class='mlmom-evidently' srcdoc=\"{page}\" "
+                "style='width:100%;height:720px;border:1px solid #ccc'></iframe>"
+            )
+        ]
 
 
 def _logged_versions(project) -> set[str]:
@@ -136,12 +166,14 @@ def _summary(drift, label: str) -> str:
     shifted = drift.explanation.shifted if drift.explanation else []
     first = datetime.datetime.fromtimestamp(window.frame["ts"].min()).strftime("%H:%M:%S")
     last = datetime.datetime.fromtimestamp(window.frame["ts"].max()).strftime("%H:%M:%S")
-    return (f"<p class='mlmom-summary'>Version <b>{escape(window.version)}</b>, {escape(label)}: "
-            f"<b>{window.rows}</b> rows ({first} to {last}), {window.labelled} labelled. "
-            f"{html.verdict(features.dataset_drift, 'Dataset drift', 'No dataset drift')}: "
-            f"{len(drifted)} of {len(features.columns)} features drifted "
-            f"({escape(', '.join(drifted) or 'none')}); explanation shifted: "
-            f"{escape(', '.join(shifted) or 'none')}.</p>")
+    return (
+        f"<p class='mlmom-summary'>Version <b>{escape(window.version)}</b>, {escape(label)}: "
+        f"<b>{window.rows}</b> rows ({first} to {last}), {window.labelled} labelled. "
+        f"{html.verdict(features.dataset_drift, 'Dataset drift', 'No dataset drift')}: "
+        f"{len(drifted)} of {len(features.columns)} features drifted "
+        f"({escape(', '.join(drifted) or 'none')}); explanation shifted: "
+        f"{escape(', '.join(shifted) or 'none')}.</p>"
+    )
 
 
 def _drift_table(drift) -> str:
@@ -151,15 +183,28 @@ def _drift_table(drift) -> str:
     rows = []
     for column in [*drift.features.columns, drift.prediction]:
         shift = shifts.get(column.column)
-        moved = "-" if shift is None else \
-            f"{shift.reference:.3f} → {shift.current:.3f} ({shift.reference_share:.0%} → " \
+        moved = (
+            "-"
+            if shift is None
+            else f"{shift.reference:.3f} → {shift.current:.3f} ({shift.reference_share:.0%} → "
             f"{shift.current_share:.0%})"
+        )
         name = "(prediction)" if column.column == PREDICTION else column.column
-        rows.append([f"<b>{escape(name)}</b>", escape(column.method or "-"),
-                     html.number(column.score), html.verdict(column.drifted), moved,
-                     "-" if shift is None else html.verdict(shift.shifted, "SHIFT", "ok")])
-    return html.table(["feature", "test", "score", "data drift", "mean |SHAP| train → window",
-                       "explanation"], rows, "mlmom-drift-table")
+        rows.append(
+            [
+                f"<b>{escape(name)}</b>",
+                escape(column.method or "-"),
+                html.number(column.score),
+                html.verdict(column.drifted),
+                moved,
+                "-" if shift is None else html.verdict(shift.shifted, "SHIFT", "ok"),
+            ]
+        )
+    return html.table(
+        ["feature", "test", "score", "data drift", "mean |SHAP| train → window", "explanation"],
+        rows,
+        "mlmom-drift-table",
+    )
 
 
 def _distributions(project, window):
@@ -167,8 +212,11 @@ def _distributions(project, window):
     from ..monitoring.windows import reference_for
 
     reference = reference_for(project, window.version)
-    panels = [(name, reference[name], window.frame[name]) for name in reference.columns
-              if name not in (TARGET,) and name in window.frame]
+    panels = [
+        (name, reference[name], window.frame[name])
+        for name in reference.columns
+        if name not in (TARGET,) and name in window.frame
+    ]
     shown = [(("prediction" if n == PREDICTION else n), r, c) for n, r, c in panels]
     return charts.distributions(shown)
 
@@ -182,18 +230,31 @@ def _performance(project, window) -> list:
     step = max(1, -(-len(frame) // SLICES))
     points, metric, baseline = [], "accuracy", None
     for start in range(0, len(frame), step):
-        part = Window(window.model, window.version, window.route,
-                      frame.iloc[start:start + step], None, None)
+        part = Window(
+            window.model, window.version, window.route, frame.iloc[start : start + step], None, None
+        )
         found = window_performance(project, part)
         baseline = found.baseline.get(metric)
-        points.append({"end": start + len(part.frame), "measured": found.measured.get(metric),
-                       "estimated": found.estimated.get(metric)})
+        points.append(
+            {
+                "end": start + len(part.frame),
+                "measured": found.measured.get(metric),
+                "estimated": found.estimated.get(metric),
+            }
+        )
     if not any(p["measured"] is not None or p["estimated"] is not None for p in points):
         return [widgets.HTML(html.note("no labels and no estimate for this version"))]
-    return [widgets.HTML(html.note(f"{metric} in {len(points)} slices of about {step} rows: "
-                                   "measured where labels arrived, estimated (CBPE) from the "
-                                   "scores everywhere", "mlmom-performance-caption")),
-            charts.performance(points, metric, baseline)]
+    return [
+        widgets.HTML(
+            html.note(
+                f"{metric} in {len(points)} slices of about {step} rows: "
+                "measured where labels arrived, estimated (CBPE) from the "
+                "scores everywhere",
+                "mlmom-performance-caption",
+            )
+        ),
+        charts.performance(points, metric, baseline),
+    ]
 
 
 def _alerts(project, version: str) -> str:
@@ -202,6 +263,12 @@ def _alerts(project, version: str) -> str:
     fired = [a for a in history(project.prediction_log_uri, 50) if a.version == version]
     if not fired:
         return html.note(f"no alerts on version {version}", "mlmom-no-alerts")
-    rows = [[datetime.datetime.fromtimestamp(a.ts).strftime("%Y-%m-%d %H:%M:%S"),
-             escape(a.rule), escape(a.message)] for a in fired[:20]]
+    rows = [
+        [
+            datetime.datetime.fromtimestamp(a.ts).strftime("%Y-%m-%d %H:%M:%S"),
+            escape(a.rule),
+            escape(a.message),
+        ]
+        for a in fired[:20]
+    ]
     return html.table(["when", "rule", "message"], rows, "mlmom-alerts-table")

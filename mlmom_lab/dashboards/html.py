@@ -10,10 +10,11 @@ OK, BAD, MUTED = "#2e7d32", "#c62828", "#616161"
 
 
 def table(header: list[str], rows: Iterable[list[Any]], css: str = "") -> str:
-    head = "".join(f"<th style='text-align:left;padding:2px 10px'>{escape(h)}</th>"
-                   for h in header)
-    body = "".join("<tr>" + "".join(f"<td style='padding:2px 10px'>{cell}</td>" for cell in row)
-                   + "</tr>" for row in rows)
+    head = "".join(f"<th style='text-align:left;padding:2px 10px'>{escape(h)}</th>" for h in header)
+    body = "".join(
+        "<tr>" + "".join(f"<td style='padding:2px 10px'>{cell}</td>" for cell in row) + "</tr>"
+        for row in rows
+    )
     return f"<table class='{css}' style='border-collapse:collapse'><tr>{head}</tr>{body}</table>"
 
 
@@ -27,5 +28,10 @@ def note(text: str, css: str = "") -> str:
 
 
 def number(value: Any, digits: int = 4) -> str:
-    return "-" if value is None else f"{value:.{digits}g}" if isinstance(value, float) else \
-        escape(str(value))
+    return (
+        "-"
+        if value is None
+        else f"{value:.{digits}g}"
+        if isinstance(value, float)
+        else escape(str(value))
+    )

@@ -27,8 +27,10 @@ def _check_boosting() -> None:
     from ..errors import InvalidRequest
 
     if importlib.util.find_spec("xgboost") is None:
-        raise InvalidRequest("the example trains an XGBoost candidate: install the boosting "
-                             "extra first (pip install 'mlmom-lab[boosting]')")
+        raise InvalidRequest(
+            "the example trains an XGBoost candidate: install the boosting "
+            "extra first (pip install 'mlmom-lab[boosting]')"
+        )
 
 
 def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
@@ -48,8 +50,10 @@ def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
     say("   content-addressed cache, unchanged ones are simply cached.")
     began = time.perf_counter()
     third = _run(project, say, reporter)
-    say(f"   {sum(s.status in ('cached', 'restored') for s in third.stages)} of "
-        f"{len(third.stages)} stages cached or restored in {time.perf_counter() - began:.2f}s")
+    say(
+        f"   {sum(s.status in ('cached', 'restored') for s in third.stages)} of "
+        f"{len(third.stages)} stages cached or restored in {time.perf_counter() - began:.2f}s"
+    )
     _show_status(project, say)
     _show_history(project, say)
     from .serving import serve_chapter
@@ -63,9 +67,14 @@ def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
 
     explained = explain_chapter(project, say)
     _where_to_look(project, first.run_id, say)
-    return {"project": str(project.root), "runs": [first.run_id, second.run_id, third.run_id],
-            "served": served, "monitored": monitored, "explained": explained,
-            "ok": first.ok and second.ok and third.ok}
+    return {
+        "project": str(project.root),
+        "runs": [first.run_id, second.run_id, third.run_id],
+        "served": served,
+        "monitored": monitored,
+        "explained": explained,
+        "ok": first.ok and second.ok and third.ok,
+    }
 
 
 def _run(project, say: Say, reporter, overrides: dict | None = None):
@@ -82,8 +91,10 @@ def _run(project, say: Say, reporter, overrides: dict | None = None):
 def _show_versions(project, say: Say) -> None:
     for v in registry.list_versions(project=project)[:3]:
         aliases = ",".join(v.aliases) or "-"
-        say(f"   version {v.version:<3} {aliases:<18} roc_auc {v.metrics.get('roc_auc', float('nan')):.4f}"
-            f"  onnx {v.onnx.get('status', '-')} (max diff {v.onnx.get('max_diff', '-')})")
+        say(
+            f"   version {v.version:<3} {aliases:<18} roc_auc {v.metrics.get('roc_auc', float('nan')):.4f}"
+            f"  onnx {v.onnx.get('status', '-')} (max diff {v.onnx.get('max_diff', '-')})"
+        )
 
 
 def _show_gate(project, say: Say) -> None:
@@ -103,11 +114,16 @@ def _show_status(project, say: Say) -> None:
 
 
 def _show_history(project, say: Say, since: int = 0) -> None:
-    say("   alias history, continued:" if since else
-        "4. Alias history (kept by mlmom; MLflow keeps none):")
+    say(
+        "   alias history, continued:"
+        if since
+        else "4. Alias history (kept by mlmom; MLflow keeps none):"
+    )
     for e in registry.history(project=project)[since:]:
-        say(f"   {e.alias:<10} {e.from_version or '-':>3} -> {e.to_version or '-':<3} "
-            f"{e.action:<9} by {e.who}: {e.reason}")
+        say(
+            f"   {e.alias:<10} {e.from_version or '-':>3} -> {e.to_version or '-':<3} "
+            f"{e.action:<9} by {e.who}: {e.reason}"
+        )
 
 
 def _where_to_look(project, run_id: str, say: Say) -> None:

@@ -25,18 +25,29 @@ def explain_chapter(project, say: Say) -> dict:
         explained = explain_request(project, latest[0]["request_id"])
         shap = explained.explanations["shap"]
         pushes = ", ".join(f"{name} {value:+.3f}" for name, value in shap.ranked()[:3])
-        say(f"   request {latest[0]['request_id']}: {shap.output_name} {shap.output:.3f} = base "
+        say(
+            f"   request {latest[0]['request_id']}: {shap.output_name} {shap.output:.3f} = base "
             f"{shap.base:.3f} + SHAP ({pushes}, ...); LIME agrees on "
-            f"{_agreement(explained)} of its top 3")
+            f"{_agreement(explained)} of its top 3"
+        )
     first = load_window(project, version="1", last=1000)
     shifted = explanation_drift(project, first)
-    moved = ", ".join(f"{f.name} {f.reference_share:.0%} -> {f.current_share:.0%}"
-                      for f in shifted.features if f.shifted) or "nothing moved"
+    moved = (
+        ", ".join(
+            f"{f.name} {f.reference_share:.0%} -> {f.current_share:.0%}"
+            for f in shifted.features
+            if f.shifted
+        )
+        or "nothing moved"
+    )
     say(f"   v1 on the shifted customers, share of mean |SHAP| (training -> live): {moved}")
     say(f"   dashboards: mlmom dashboards {project.root}   (or from the lab's Monitoring panel)")
     say(f"   on the terminal: mlmom explain -C {project.root}, mlmom explain --request-id ID")
-    return {"top": [f.name for f in importance.ranked()[:3]], "shifted": shifted.shifted,
-            "request": explained.request.request_id if explained else None}
+    return {
+        "top": [f.name for f in importance.ranked()[:3]],
+        "shifted": shifted.shifted,
+        "request": explained.request.request_id if explained else None,
+    }
 
 
 def _agreement(explained) -> int:

@@ -23,15 +23,32 @@ from . import Say
 
 MONITORING = {
     "window": 1000,
-    "alerts": [{"name": "charges-drift", "kind": "feature_drift", "feature": "monthly_charges",
-                "min_samples": 200, "cooldown": "1h"},
-               {"name": "accuracy-drop", "kind": "performance_drop", "metric": "accuracy",
-                "max_drop": 0.1, "min_samples": 200}],
-    "retrain": {"on": ["charges-drift"], "target_column": "churned",
-                "recent_param": "prepare.recent",
-                "params": {"register.auto_champion": False, "prepare.n_rows": 400,
-                           "train.n_iter": 2},
-                "holdout": 0.3, "metric": "accuracy", "canary_weight": 0.5, "min_samples": 150},
+    "alerts": [
+        {
+            "name": "charges-drift",
+            "kind": "feature_drift",
+            "feature": "monthly_charges",
+            "min_samples": 200,
+            "cooldown": "1h",
+        },
+        {
+            "name": "accuracy-drop",
+            "kind": "performance_drop",
+            "metric": "accuracy",
+            "max_drop": 0.1,
+            "min_samples": 200,
+        },
+    ],
+    "retrain": {
+        "on": ["charges-drift"],
+        "target_column": "churned",
+        "recent_param": "prepare.recent",
+        "params": {"register.auto_champion": False, "prepare.n_rows": 400, "train.n_iter": 2},
+        "holdout": 0.3,
+        "metric": "accuracy",
+        "canary_weight": 0.5,
+        "min_samples": 150,
+    },
 }
 
 
@@ -57,8 +74,10 @@ def monitor_chapter(project, say: Say) -> dict:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     state = deployment.current(project)
-    say(f"   the champion is now version {state.champion}; the story is in "
-        f"`mlmom monitor status`, `mlmom monitor alerts` and `mlmom registry history`")
+    say(
+        f"   the champion is now version {state.champion}; the story is in "
+        f"`mlmom monitor status`, `mlmom monitor alerts` and `mlmom registry history`"
+    )
     return {"loop": second.loop, "champion": state.champion}
 
 
@@ -76,19 +95,28 @@ def stream(port: int, frame, prefix: str, target: str = "churned", batch: int = 
     features = [c for c in frame.columns if c != target]
     labels = []
     for i in range(0, len(frame), batch):
-        chunk = frame.iloc[i:i + batch]
+        chunk = frame.iloc[i : i + batch]
         rows = chunk[features].astype(object).where(chunk[features].notna(), None)
         request_id = f"{prefix}-{i}"
-        _post(port, "/invocations", {"dataframe_records": rows.to_dict(orient="records")},
-              {"x-request-id": request_id, "x-mlmom-route-key": request_id})
-        labels += [{"request_id": request_id, "row": r, "label": int(v)}
-                   for r, v in enumerate(chunk[target])]
+        _post(
+            port,
+            "/invocations",
+            {"dataframe_records": rows.to_dict(orient="records")},
+            {"x-request-id": request_id, "x-mlmom-route-key": request_id},
+        )
+        labels += [
+            {"request_id": request_id, "row": r, "label": int(v)}
+            for r, v in enumerate(chunk[target])
+        ]
     return _post(port, "/feedback", {"labels": labels}, {})["accepted"]
 
 
 def _post(port: int, path: str, body: dict, headers: dict) -> dict:
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", json.dumps(body).encode(),
-                                     {"content-type": "application/json", **headers})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}",
+        json.dumps(body).encode(),
+        {"content-type": "application/json", **headers},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())
 
@@ -105,12 +133,16 @@ def _show(result, title: str, say: Say, seen: int) -> int:
     """Print one check; return how many loop steps have been shown so far."""
     drift, performance = result.drift, result.drift.performance
     drifted = [c.column for c in drift.features.columns if c.drifted]
-    say(f"{title} {drift.window.rows} rows of version {drift.window.version}, "
-        f"{drift.window.labelled} labelled; drifted: {', '.join(drifted) or 'none'}")
+    say(
+        f"{title} {drift.window.rows} rows of version {drift.window.version}, "
+        f"{drift.window.labelled} labelled; drifted: {', '.join(drifted) or 'none'}"
+    )
     if performance and performance.measured:
-        say(f"     accuracy measured {performance.measured['accuracy']:.3f}, estimated "
+        say(
+            f"     accuracy measured {performance.measured['accuracy']:.3f}, estimated "
             f"{performance.estimated.get('accuracy', float('nan')):.3f}, baseline "
-            f"{performance.baseline.get('accuracy', float('nan')):.3f}")
+            f"{performance.baseline.get('accuracy', float('nan')):.3f}"
+        )
     for alert in result.alerts:
         say(f"     ALERT {alert.message}")
     for step in (result.loop or {}).get("history", [])[seen:]:  # the loop moved

@@ -43,8 +43,10 @@ def serve_chapter(project, say: Say) -> dict:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
     logged = _logged(project)
-    say(f"   server stopped cleanly; {logged} predictions are in the prediction log "
-        f"({project.prediction_log_uri})")
+    say(
+        f"   server stopped cleanly; {logged} predictions are in the prediction log "
+        f"({project.prediction_log_uri})"
+    )
     return {"routes": dict(routes), "logged": logged}
 
 
@@ -57,8 +59,11 @@ def _rows(project) -> list[dict]:
 
 
 def _post(base: str, path: str, body: dict, key: str) -> tuple[str, str]:
-    request = urllib.request.Request(base + path, json.dumps(body).encode(), headers={
-        "content-type": "application/json", "x-mlmom-route-key": key})
+    request = urllib.request.Request(
+        base + path,
+        json.dumps(body).encode(),
+        headers={"content-type": "application/json", "x-mlmom-route-key": key},
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         response.read()
         return response.headers["x-mlmom-route"], response.headers["x-mlmom-version"]
@@ -72,11 +77,16 @@ def _traffic(base: str, project, rows: list[dict], say: Say) -> Counter:
             body = {"dataframe_records": [row]}
             route, version = _post(base, "/invocations", body, f"customer-{i}")
         else:
-            body = {"id": f"demo-{i}", "inputs": [
-                {"name": k, "shape": [1], "datatype": _datatype(v), "data": [v]}
-                for k, v in row.items()]}
-            route, version = _post(base, f"/v2/models/{project.spec.model}/infer", body,
-                                   f"customer-{i}")
+            body = {
+                "id": f"demo-{i}",
+                "inputs": [
+                    {"name": k, "shape": [1], "datatype": _datatype(v), "data": [v]}
+                    for k, v in row.items()
+                ],
+            }
+            route, version = _post(
+                base, f"/v2/models/{project.spec.model}/infer", body, f"customer-{i}"
+            )
         routes[f"{route} v{version}"] += 1
     say("   traffic: " + ", ".join(f"{n} to {r}" for r, n in sorted(routes.items())))
     return routes

@@ -38,12 +38,21 @@ def export(project: Project, ref: str, dest: Path) -> dict[str, Any]:
     if info.onnx.get("status") == "ok":
         onnx = client(project).download_artifacts(info.run_id, "onnx/model.onnx")
         shutil.copyfile(onnx, dest / "model.onnx")
-    meta = {"name": info.name, "version": info.version, "task": info.task, "kind": info.kind,
-            "refuses_gaps": info.refuses_gaps,
-            "run_id": info.run_id, "source": info.source, "onnx": info.onnx,
-            "metrics": info.metrics, "lineage": info.lineage,
-            "serving": project.spec.serving.model_dump(),
-            "exported_at": time.time(), "mlmom_lab": __version__}
+    meta = {
+        "name": info.name,
+        "version": info.version,
+        "task": info.task,
+        "kind": info.kind,
+        "refuses_gaps": info.refuses_gaps,
+        "run_id": info.run_id,
+        "source": info.source,
+        "onnx": info.onnx,
+        "metrics": info.metrics,
+        "lineage": info.lineage,
+        "serving": project.spec.serving.model_dump(),
+        "exported_at": time.time(),
+        "mlmom_lab": __version__,
+    }
     (dest / META).write_text(json.dumps(meta, indent=1, default=str))
     return meta
 
@@ -53,7 +62,9 @@ def read(folder: Path) -> dict[str, Any]:
     try:
         return json.loads((folder / META).read_text())
     except FileNotFoundError:
-        raise InvalidRequest(f"{folder} is not a model bundle (no {META}; write one with "
-                             "`mlmom build-docker` or mlmom_lab.deploy.bundle.export)") from None
+        raise InvalidRequest(
+            f"{folder} is not a model bundle (no {META}; write one with "
+            "`mlmom build-docker` or mlmom_lab.deploy.bundle.export)"
+        ) from None
     except ValueError as exc:
         raise InvalidRequest(f"{folder / META} is damaged: {exc}") from None

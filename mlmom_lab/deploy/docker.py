@@ -22,8 +22,16 @@ from . import bundle
 
 PORT = 8080
 STATE = "/srv/state"
-_SOURCE_SKIP = shutil.ignore_patterns("__pycache__", "*.pyc", ".mlmom", "data", "models",
-                                      "reports", ".ipynb_checkpoints", "node_modules")
+_SOURCE_SKIP = shutil.ignore_patterns(
+    "__pycache__",
+    "*.pyc",
+    ".mlmom",
+    "data",
+    "models",
+    "reports",
+    ".ipynb_checkpoints",
+    "node_modules",
+)
 
 
 def build_context(project: Project, ref: str, dest: Path, *, workers: int = 2) -> dict:
@@ -41,20 +49,24 @@ def build_context(project: Project, ref: str, dest: Path, *, workers: int = 2) -
 def dockerfile(meta: dict, *, from_source: bool, workers: int = 2) -> str:
     """The Dockerfile text for a bundle's version."""
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
-    install = ("COPY src/ /srv/src/\nRUN pip install --constraint /srv/constraints.txt /srv/src"
-               if from_source else
-               f"RUN pip install --constraint /srv/constraints.txt mlmom-lab=={__version__}")
-    probe = (f"import urllib.request; urllib.request.urlopen("
-             f"'http://127.0.0.1:{PORT}/v2/health/ready', timeout=2)")
+    install = (
+        "COPY src/ /srv/src/\nRUN pip install --constraint /srv/constraints.txt /srv/src"
+        if from_source
+        else f"RUN pip install --constraint /srv/constraints.txt mlmom-lab=={__version__}"
+    )
+    probe = (
+        f"import urllib.request; urllib.request.urlopen("
+        f"'http://127.0.0.1:{PORT}/v2/health/ready', timeout=2)"
+    )
     return f"""# syntax=docker/dockerfile:1
-# The mlmom-lab server of {meta['name']} version {meta['version']}, written by `mlmom build-docker`.
-# Build: docker build -t {meta['name']}:{meta['version']} .
-# Run:   docker run -p {PORT}:{PORT} -e MLMOM_API_KEYS=predict:<key> {meta['name']}:{meta['version']}
+# The mlmom-lab server of {meta["name"]} version {meta["version"]}, written by `mlmom build-docker`.
+# Build: docker build -t {meta["name"]}:{meta["version"]} .
+# Run:   docker run -p {PORT}:{PORT} -e MLMOM_API_KEYS=predict:<key> {meta["name"]}:{meta["version"]}
 FROM python:{python}-slim
-LABEL org.opencontainers.image.title="{meta['name']}" \
-      org.opencontainers.image.version="{meta['version']}" \
-      dev.mlmom.model="{meta['name']}" dev.mlmom.version="{meta['version']}" \
-      dev.mlmom.run-id="{meta['run_id']}" dev.mlmom.mlmom-lab="{__version__}"
+LABEL org.opencontainers.image.title="{meta["name"]}" \
+      org.opencontainers.image.version="{meta["version"]}" \
+      dev.mlmom.model="{meta["name"]}" dev.mlmom.version="{meta["version"]}" \
+      dev.mlmom.run-id="{meta["run_id"]}" dev.mlmom.mlmom-lab="{__version__}"
 ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \\
     MLMOM_STATE_DIR={STATE}
 WORKDIR /srv

@@ -15,6 +15,18 @@ from .local import RequestExplanation, explain_request, read_request
 from .methods import Explanation, LimeExplainer, ShapExplainer
 from .model import ModelView, view
 
-__all__ = ["Explanation", "ExplanationDrift", "GlobalImportance", "LimeExplainer",
-           "ModelView", "RequestExplanation", "ShapExplainer", "explain_request",
-           "explainers", "explanation_drift", "global_importance", "read_request", "view"]
+__all__ = [
+    "Explanation",
+    "ExplanationDrift",
+    "GlobalImportance",
+    "LimeExplainer",
+    "ModelView",
+    "RequestExplanation",
+    "ShapExplainer",
+    "explain_request",
+    "explainers",
+    "explanation_drift",
+    "global_importance",
+    "read_request",
+    "view",
+]

@@ -80,11 +80,18 @@ def compute(model: Any, reference, *, seed: int = 0) -> tuple[GlobalImportance, 
     model_view = view(model, reference)
     rows = _sample(reference, IMPORTANCE_ROWS[model_view.kind], seed + 1)
     values, base = ShapExplainer(model_view, background).values(rows)
-    features = [FeatureImportance(name, float(np.abs(values[:, i]).mean()),
-                                  float(values[:, i].mean()))
-                for i, name in enumerate(model_view.features)]
-    importance = GlobalImportance(model_view.kind, model_view.output_name, float(base.mean()),
-                                  len(rows), round(time.perf_counter() - began, 3), features)
+    features = [
+        FeatureImportance(name, float(np.abs(values[:, i]).mean()), float(values[:, i].mean()))
+        for i, name in enumerate(model_view.features)
+    ]
+    importance = GlobalImportance(
+        model_view.kind,
+        model_view.output_name,
+        float(base.mean()),
+        len(rows),
+        round(time.perf_counter() - began, 3),
+        features,
+    )
     return importance, background
 
 
@@ -141,9 +148,14 @@ def _load(project, info) -> VersionExplainers:
     background = pd.read_parquet(folder / BACKGROUND)
     use_project(project)  # resolves the version's models:/ source
     model_view = view(load_native(info.source), background)
-    return VersionExplainers(info.name, info.version, importance, model_view,
-                             ShapExplainer(model_view, background),
-                             LimeExplainer(model_view, background))
+    return VersionExplainers(
+        info.name,
+        info.version,
+        importance,
+        model_view,
+        ShapExplainer(model_view, background),
+        LimeExplainer(model_view, background),
+    )
 
 
 def _info(project, version: str | None):
@@ -162,8 +174,10 @@ def _artifacts(project, info) -> Path:
         try:
             client(project).download_artifacts(info.run_id, ARTIFACT_PATH, str(cache))
         except Exception:  # noqa: BLE001 - MLflow says "not found" in several ways
-            raise NotFound(f"version {info.version} of {info.name} has no stored explanations: "
-                           "register it with reference=<training features>") from None
+            raise NotFound(
+                f"version {info.version} of {info.name} has no stored explanations: "
+                "register it with reference=<training features>"
+            ) from None
     return cache / ARTIFACT_PATH
 
 

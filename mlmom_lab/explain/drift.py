@@ -51,9 +51,13 @@ class ExplanationDrift:
         return next(f for f in self.features if f.name == name)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"version": self.version, "rows": self.rows, "output_name": self.output_name,
-                "shifted": self.shifted,
-                "features": [{**asdict(f), "change": f.change} for f in self.features]}
+        return {
+            "version": self.version,
+            "rows": self.rows,
+            "output_name": self.output_name,
+            "shifted": self.shifted,
+            "features": [{**asdict(f), "change": f.change} for f in self.features],
+        }
 
 
 def explanation_drift(project, window, *, max_rows: int = MAX_ROWS) -> ExplanationDrift:
@@ -68,9 +72,17 @@ def explanation_drift(project, window, *, max_rows: int = MAX_ROWS) -> Explanati
     reference = loaded.importance.mean_abs()
     ref = np.array([reference.get(f, 0.0) for f in loaded.view.features])
     ref_share, cur_share = _shares(ref), _shares(current)
-    features = [FeatureShift(name, float(ref[i]), float(current[i]), float(ref_share[i]),
-                             float(cur_share[i]), bool(abs(cur_share[i] - ref_share[i]) >= SHARE_SHIFT))
-                for i, name in enumerate(loaded.view.features)]
+    features = [
+        FeatureShift(
+            name,
+            float(ref[i]),
+            float(current[i]),
+            float(ref_share[i]),
+            float(cur_share[i]),
+            bool(abs(cur_share[i] - ref_share[i]) >= SHARE_SHIFT),
+        )
+        for i, name in enumerate(loaded.view.features)
+    ]
     return ExplanationDrift(window.version, len(rows), loaded.importance.output_name, features)
 
 

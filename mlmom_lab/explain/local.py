@@ -54,11 +54,19 @@ class RequestExplanation:
 
     def as_dict(self) -> dict[str, Any]:
         r = self.request
-        return {"request_id": r.request_id, "row": self.row, "ts": r.ts, "model": r.model,
-                "served_by": r.version, "route": r.route, "version": self.version,
-                "inputs": self.inputs, "logged_prediction": self.logged_prediction,
-                "logged_score": self.logged_score,
-                "explanations": {k: e.as_dict() for k, e in self.explanations.items()}}
+        return {
+            "request_id": r.request_id,
+            "row": self.row,
+            "ts": r.ts,
+            "model": r.model,
+            "served_by": r.version,
+            "route": r.route,
+            "version": self.version,
+            "inputs": self.inputs,
+            "logged_prediction": self.logged_prediction,
+            "logged_score": self.logged_score,
+            "explanations": {k: e.as_dict() for k, e in self.explanations.items()},
+        }
 
 
 def read_request(project, request_id: str) -> LoggedRequest:
@@ -67,19 +75,29 @@ def read_request(project, request_id: str) -> LoggedRequest:
 
     from ..predictions.database import engine
 
-    query = sa.text("SELECT request_id, ts, model, version, route, inputs, outputs "
-                    "FROM predictions WHERE request_id = :id")
+    query = sa.text(
+        "SELECT request_id, ts, model, version, route, inputs, outputs "
+        "FROM predictions WHERE request_id = :id"
+    )
     with engine(project.prediction_log_uri).connect() as conn:
         found = conn.execute(query, {"id": request_id}).fetchone()
     if found is None:
         raise NotFound(f"no request {request_id!r} in the prediction log")
     rid, ts, model, version, route, inputs, outputs = found
-    return LoggedRequest(rid, ts, model, version, route, orjson.loads(inputs),
-                         orjson.loads(outputs))
+    return LoggedRequest(
+        rid, ts, model, version, route, orjson.loads(inputs), orjson.loads(outputs)
+    )
 
 
-def explain_request(project, request_id: str, *, row: int = 0, version: str | None = None,
-                    methods: tuple[str, ...] = METHODS, target: Any = None) -> RequestExplanation:
+def explain_request(
+    project,
+    request_id: str,
+    *,
+    row: int = 0,
+    version: str | None = None,
+    methods: tuple[str, ...] = METHODS,
+    target: Any = None,
+) -> RequestExplanation:
     """Explain row ``row`` of the logged request by the version that answered it (or by
     ``version``, to see how another version reads the same customer). A classifier's
     explanation is of the class ``target`` when given, else of the predicted class (the
@@ -93,8 +111,9 @@ def explain_request(project, request_id: str, *, row: int = 0, version: str | No
     loaded = explainers(project, version or f"{request.model}/{request.version}")
     inputs = request.row(row)
     _check_inputs(project, loaded.view.features, inputs, request_id)
-    result = RequestExplanation(request, row, loaded.version, inputs,
-                                request.outputs["predict"][row], request.score(row))
+    result = RequestExplanation(
+        request, row, loaded.version, inputs, request.outputs["predict"][row], request.score(row)
+    )
     for method in methods:
         result.explanations[method] = loaded.explainer(method).explain([inputs], target)[0]
     return result
@@ -106,8 +125,10 @@ def _check_inputs(project, features: list[str], inputs: dict[str, Any], request_
     protected = sorted(f for f in features if f in personal)
     missing = sorted(f for f in features if f not in inputs and f not in personal)
     if protected:
-        raise InvalidInput(f"request {request_id!r}: {', '.join(protected)} are personal data "
-                           "the log hashes or drops, so its rows cannot be explained")
+        raise InvalidInput(
+            f"request {request_id!r}: {', '.join(protected)} are personal data "
+            "the log hashes or drops, so its rows cannot be explained"
+        )
     if missing:
         raise InvalidInput(f"request {request_id!r} was logged without {', '.join(missing)}")
 
@@ -118,8 +139,10 @@ def recent_requests(project, model: str, version: str, limit: int = 100) -> list
 
     from ..predictions.database import engine
 
-    query = sa.text("SELECT request_id, ts, route, n_rows FROM predictions WHERE model = :model "
-                    "AND version = :version ORDER BY ts DESC LIMIT :limit")
+    query = sa.text(
+        "SELECT request_id, ts, route, n_rows FROM predictions WHERE model = :model "
+        "AND version = :version ORDER BY ts DESC LIMIT :limit"
+    )
     with engine(project.prediction_log_uri).connect() as conn:
         found = conn.execute(query, {"model": model, "version": version, "limit": limit})
         return [dict(row._mapping) for row in found]

@@ -88,18 +88,26 @@ class ShapExplainer:
         values, base = self.values(frame, target)
         columns = self.view.columns(frame, target)
         outputs = self.view.outputs(frame)
-        return [Explanation("shap", self.view.kind, self.view.output_names[c],
-                            float(outputs[i, c]), float(base[i]),
-                            dict(zip(self.view.features, map(float, values[i]))),
-                            target=_class(self.view, c))
-                for i, c in enumerate(columns)]
+        return [
+            Explanation(
+                "shap",
+                self.view.kind,
+                self.view.output_names[c],
+                float(outputs[i, c]),
+                float(base[i]),
+                dict(zip(self.view.features, map(float, values[i]))),
+                target=_class(self.view, c),
+            )
+            for i, c in enumerate(columns)
+        ]
 
     def _linear_explainer(self):
         if self._linear is None:
             import shap
 
-            masker = shap.maskers.Independent(self.view.transform(self.background),
-                                              max_samples=len(self.background))
+            masker = shap.maskers.Independent(
+                self.view.transform(self.background), max_samples=len(self.background)
+            )
             self._linear = shap.LinearExplainer(self.view.estimator, masker)
         return self._linear
 
@@ -108,8 +116,11 @@ class ShapExplainer:
 
         codec = Codec.of(self.view, self.background, frame)
         sample = self.background.head(PERMUTATION_BACKGROUND)
-        explainer = shap.PermutationExplainer(codec.predict, shap.maskers.Independent(
-            codec.encode(sample), max_samples=len(sample)), seed=0)
+        explainer = shap.PermutationExplainer(
+            codec.predict,
+            shap.maskers.Independent(codec.encode(sample), max_samples=len(sample)),
+            seed=0,
+        )
         result = explainer(codec.encode(frame), silent=True)
         base = np.asarray(result.base_values, dtype=float)
         return np.asarray(result.values, dtype=float), base.reshape(len(frame), -1)[0]
@@ -120,8 +131,9 @@ class LimeExplainer:
 
     method = "lime"
 
-    def __init__(self, view: ModelView, background, *, samples: int = LIME_SAMPLES,
-                 seed: int = 0) -> None:
+    def __init__(
+        self, view: ModelView, background, *, samples: int = LIME_SAMPLES, seed: int = 0
+    ) -> None:
         self.view = view
         self.background = view.frame(background)
         self.samples, self.seed = samples, seed
@@ -137,18 +149,28 @@ class LimeExplainer:
         features = self.view.features
         categorical = [features.index(c) for c in codec.categories]
         explainer = LimeTabularExplainer(
-            training, mode="regression", feature_names=features,
-            categorical_features=categorical, random_state=self.seed,
-            categorical_names={features.index(c): [str(v) for v in values]
-                               for c, values in codec.categories.items()})
+            training,
+            mode="regression",
+            feature_names=features,
+            categorical_features=categorical,
+            random_state=self.seed,
+            categorical_names={
+                features.index(c): [str(v) for v in values]
+                for c, values in codec.categories.items()
+            },
+        )
         encoded = codec.encode(frame)
         encoded = np.where(np.isnan(encoded), fill, encoded)
         columns = self.view.columns(frame, target)
         return [self._one(explainer, codec, row, c) for row, c in zip(encoded, columns)]
 
     def _one(self, explainer, codec: Codec, row: np.ndarray, column: int) -> Explanation:
-        found = explainer.explain_instance(row, lambda m: codec.predict(m)[:, column],
-                                           num_features=len(row), num_samples=self.samples)
+        found = explainer.explain_instance(
+            row,
+            lambda m: codec.predict(m)[:, column],
+            num_features=len(row),
+            num_samples=self.samples,
+        )
         features = self.view.features
         weights = found.local_exp[1]
         labels = [label for label, _ in found.as_list(label=1)]
@@ -157,9 +179,17 @@ class LimeExplainer:
         for (index, weight), label in zip(weights, labels):
             contributions[features[index]] = float(weight)
             conditions[features[index]] = label
-        return Explanation("lime", "lime", self.view.output_names[column],
-                           float(found.predicted_value), float(found.intercept[1]), contributions,
-                           conditions, float(found.score), _class(self.view, column))
+        return Explanation(
+            "lime",
+            "lime",
+            self.view.output_names[column],
+            float(found.predicted_value),
+            float(found.intercept[1]),
+            contributions,
+            conditions,
+            float(found.score),
+            _class(self.view, column),
+        )
 
 
 def _per_output(raw: np.ndarray, base: np.ndarray, outputs: int) -> tuple[np.ndarray, np.ndarray]:

@@ -63,8 +63,10 @@ class ModelView:
         index = {str(c): i for i, c in enumerate(self.classes)}
         if target is not None:
             if str(target) not in index:
-                raise InvalidInput(f"class {target!r} is not one of the model's classes "
-                                   f"({', '.join(map(str, self.classes))})")
+                raise InvalidInput(
+                    f"class {target!r} is not one of the model's classes "
+                    f"({', '.join(map(str, self.classes))})"
+                )
             return np.full(rows, index[str(target)])
         if len(self.classes) == 2:
             return np.ones(rows, dtype=int)
@@ -80,7 +82,8 @@ class ModelView:
             if np.dtype(dtype).kind in "iufb":
                 # a logged integer column with a gap arrives as floats with NaN: keep them
                 frame[name] = pd.to_numeric(frame[name], errors="coerce").astype(
-                    dtype if frame[name].notna().all() else "float64")
+                    dtype if frame[name].notna().all() else "float64"
+                )
             else:
                 frame[name] = frame[name].astype(object).where(frame[name].notna(), None)
         return frame
@@ -105,13 +108,17 @@ def view(model: Any, reference) -> ModelView:
     names, outputs, classes = _outputs(model, estimator, kind, tree)
     transform = None
     if pre is not None:
+
         def transform(frame, pre=pre):
             return _dense(pre.transform(frame))
     elif groups is not None:
+
         def transform(frame):
             return frame.to_numpy(dtype=float)
-    return ModelView(model, features, dtypes, kind, names, outputs, classes, estimator, transform,
-                     groups, tree)
+
+    return ModelView(
+        model, features, dtypes, kind, names, outputs, classes, estimator, transform, groups, tree
+    )
 
 
 def _kind(estimator: Any, groups) -> tuple[Kind, Any]:
@@ -135,16 +142,27 @@ def _outputs(model: Any, estimator: Any, kind: Kind, tree) -> tuple[list[str], C
     explainer works in them; else the prediction."""
     classes = getattr(model, "classes_", None)
     if classes is None:
-        return (["prediction"], lambda frame: np.asarray(model.predict(frame), dtype=float)
-                .reshape(len(frame), -1)[:, :1], None)
+        return (
+            ["prediction"],
+            lambda frame: np.asarray(model.predict(frame), dtype=float).reshape(len(frame), -1)[
+                :, :1
+            ],
+            None,
+        )
     labels = [_plain(c) for c in classes]
     in_margins = kind == "linear" or (kind == "tree" and tree.model.tree_output != "probability")
     if not in_margins:
-        return ([f"probability of {c!r}" for c in labels],
-                lambda frame: np.asarray(model.predict_proba(frame), dtype=float), labels)
+        return (
+            [f"probability of {c!r}" for c in labels],
+            lambda frame: np.asarray(model.predict_proba(frame), dtype=float),
+            labels,
+        )
     scale = "log-odds" if len(labels) == 2 else "margin"
-    return ([f"{scale} of {c!r}" for c in labels],
-            lambda frame: _by_class(_margins(model, estimator, frame), len(labels)), labels)
+    return (
+        [f"{scale} of {c!r}" for c in labels],
+        lambda frame: _by_class(_margins(model, estimator, frame), len(labels)),
+        labels,
+    )
 
 
 def _margins(model: Any, estimator: Any, frame) -> np.ndarray:
@@ -217,8 +235,11 @@ def _columns_of(fitted: Any, columns: list[str], width: int) -> list[str] | None
         return columns
     encoder = getattr(fitted, "steps", [(None, fitted)])[-1][1]
     categories = getattr(encoder, "categories_", None)
-    if categories is None or hasattr(encoder, "infrequent_categories_") and any(
-            c is not None for c in encoder.infrequent_categories_):
+    if (
+        categories is None
+        or hasattr(encoder, "infrequent_categories_")
+        and any(c is not None for c in encoder.infrequent_categories_)
+    ):
         return None
     drop = getattr(encoder, "drop_idx_", None)
     sizes = [len(c) - (drop is not None and drop[i] is not None) for i, c in enumerate(categories)]
@@ -250,8 +271,7 @@ class Codec:
         categories = {}
         for name, dtype in view.dtypes.items():
             if np.dtype(dtype).kind not in "iufb":
-                seen = {v for f in frames for v in f[name]
-                        if v is not None and v == v}  # noqa: PLR0124 - not NaN
+                seen = {v for f in frames for v in f[name] if v is not None and v == v}  # noqa: PLR0124 - not NaN
                 categories[name] = sorted(seen, key=str)
         return cls(view, categories)
 
@@ -268,8 +288,10 @@ class Codec:
         frame = pd.DataFrame(matrix, columns=self.view.features)
         for name, values in self.categories.items():
             codes = frame[name].to_numpy()
-            frame[name] = [None if c != c else values[int(round(c))]  # noqa: PLR0124, RUF046 - NaN
-                           for c in codes]
+            frame[name] = [
+                None if c != c else values[int(round(c))]  # noqa: PLR0124, RUF046 - NaN
+                for c in codes
+            ]
         return self.view.frame(frame)
 
     def predict(self, matrix: np.ndarray) -> np.ndarray:

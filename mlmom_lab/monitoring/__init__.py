@@ -5,5 +5,15 @@ from .drift import ColumnDrift, DriftResult, check_drift
 from .reference import ReferenceStats, reference_stats
 from .windows import Window, WindowDrift, check_window, load_window, reference_for
 
-__all__ = ["ColumnDrift", "DriftResult", "ReferenceStats", "Window", "WindowDrift",
-           "check_drift", "check_window", "load_window", "reference_for", "reference_stats"]
+__all__ = [
+    "ColumnDrift",
+    "DriftResult",
+    "ReferenceStats",
+    "Window",
+    "WindowDrift",
+    "check_drift",
+    "check_window",
+    "load_window",
+    "reference_for",
+    "reference_stats",
+]

@@ -39,8 +39,13 @@ class Alert:
     message: str
 
 
-def judge(rules: list[AlertRule], drift: WindowDrift, *, fired_at: dict[str, float],
-          now: float | None = None) -> list[Alert]:
+def judge(
+    rules: list[AlertRule],
+    drift: WindowDrift,
+    *,
+    fired_at: dict[str, float],
+    now: float | None = None,
+) -> list[Alert]:
     """The rules that fire on this window, minus those still cooling down."""
     now = time.time() if now is None else now
     alerts = []
@@ -53,10 +58,19 @@ def judge(rules: list[AlertRule], drift: WindowDrift, *, fired_at: dict[str, flo
         value, limit, samples, breached, what = seen
         if samples >= rule.min_samples and breached:
             window = drift.window
-            alerts.append(Alert(rule.name, rule.kind, now, window.model, window.version,
-                                float(value), float(limit), samples,
-                                f"{rule.name}: {what} (version {window.version}, "
-                                f"{samples} samples)"))
+            alerts.append(
+                Alert(
+                    rule.name,
+                    rule.kind,
+                    now,
+                    window.model,
+                    window.version,
+                    float(value),
+                    float(limit),
+                    samples,
+                    f"{rule.name}: {what} (version {window.version}, {samples} samples)",
+                )
+            )
     return alerts
 
 
@@ -65,17 +79,30 @@ def _observe(rule: AlertRule, drift: WindowDrift):
     window, features = drift.window, drift.features
     if rule.kind == "dataset_drift":
         share = features.drifted_share
-        return (share, features.drift_share, window.rows, features.dataset_drift,
-                f"{share:.0%} of features drifted")
+        return (
+            share,
+            features.drift_share,
+            window.rows,
+            features.dataset_drift,
+            f"{share:.0%} of features drifted",
+        )
     if rule.kind == "feature_drift":
         try:
             column = features[rule.feature]
         except StopIteration:
-            raise InvalidInput(f"monitoring.alerts.{rule.name}.feature: {rule.feature!r} is "
-                               "not a feature of the model") from None
-        return (column.score or 0.0, column.threshold or 0.0, column.n_current, column.drifted,
-                f"{rule.feature} drifted ({column.method} {column.score:.3g})"
-                if column.score is not None else "")
+            raise InvalidInput(
+                f"monitoring.alerts.{rule.name}.feature: {rule.feature!r} is "
+                "not a feature of the model"
+            ) from None
+        return (
+            column.score or 0.0,
+            column.threshold or 0.0,
+            column.n_current,
+            column.drifted,
+            f"{rule.feature} drifted ({column.method} {column.score:.3g})"
+            if column.score is not None
+            else "",
+        )
     if rule.kind == "performance_drop":
         return _performance(rule, drift)
     if rule.kind == "latency_p99":
@@ -84,12 +111,22 @@ def _observe(rule: AlertRule, drift: WindowDrift):
         if not window.latencies_ms:
             return None
         p99 = float(np.percentile(window.latencies_ms, 99))
-        return (p99, rule.max_ms, window.requests, p99 > rule.max_ms,
-                f"p99 latency {p99:.1f} ms > {rule.max_ms:g} ms")
+        return (
+            p99,
+            rule.max_ms,
+            window.requests,
+            p99 > rule.max_ms,
+            f"p99 latency {p99:.1f} ms > {rule.max_ms:g} ms",
+        )
     total = window.requests + window.errors
     rate = window.errors / total if total else 0.0
-    return (rate, rule.max_rate, total, rate > rule.max_rate,
-            f"error rate {rate:.1%} > {rule.max_rate:.1%}")
+    return (
+        rate,
+        rule.max_rate,
+        total,
+        rate > rule.max_rate,
+        f"error rate {rate:.1%} > {rule.max_rate:.1%}",
+    )
 
 
 def _performance(rule: AlertRule, drift: WindowDrift):
@@ -98,18 +135,26 @@ def _performance(rule: AlertRule, drift: WindowDrift):
         return None
     baseline = performance.baseline.get(rule.metric)
     if baseline is None:
-        raise InvalidInput(f"monitoring.alerts.{rule.name}.metric: the version was registered "
-                           f"without {rule.metric!r} (it has: "
-                           f"{', '.join(performance.baseline) or 'none'})")
+        raise InvalidInput(
+            f"monitoring.alerts.{rule.name}.metric: the version was registered "
+            f"without {rule.metric!r} (it has: "
+            f"{', '.join(performance.baseline) or 'none'})"
+        )
     value, samples, how = performance.measured.get(rule.metric), performance.labelled, "measured"
     if (value is None or samples < rule.min_samples) and rule.use_estimate:
         value, samples, how = performance.estimated.get(rule.metric), performance.rows, "estimated"
     if value is None:
         return None
     drop = value - baseline if rule.metric in LOWER_IS_BETTER else baseline - value
-    return (value, baseline - rule.max_drop if rule.metric not in LOWER_IS_BETTER
-            else baseline + rule.max_drop, samples, drop > rule.max_drop,
-            f"{how} {rule.metric} {value:.3f} vs baseline {baseline:.3f}")
+    return (
+        value,
+        baseline - rule.max_drop
+        if rule.metric not in LOWER_IS_BETTER
+        else baseline + rule.max_drop,
+        samples,
+        drop > rule.max_drop,
+        f"{how} {rule.metric} {value:.3f} vs baseline {baseline:.3f}",
+    )
 
 
 def record(uri: str, alerts: list[Alert]) -> None:

@@ -70,51 +70,95 @@ class DriftResult:
         return pd.DataFrame([asdict(c) for c in self.columns])
 
     def as_dict(self) -> dict[str, Any]:
-        return {"dataset_drift": self.dataset_drift, "drifted_share": self.drifted_share,
-                "drift_share": self.drift_share, "columns": [asdict(c) for c in self.columns]}
+        return {
+            "dataset_drift": self.dataset_drift,
+            "drifted_share": self.drifted_share,
+            "drift_share": self.drift_share,
+            "columns": [asdict(c) for c in self.columns],
+        }
 
 
-def check_drift(reference, current, *, columns: list[str] | None = None,
-                methods: Mapping[str, str] | None = None,
-                thresholds: Mapping[str, float] | None = None,
-                drift_share: float = DRIFT_SHARE) -> DriftResult:
+def check_drift(
+    reference,
+    current,
+    *,
+    columns: list[str] | None = None,
+    methods: Mapping[str, str] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    drift_share: float = DRIFT_SHARE,
+) -> DriftResult:
     """Drift of ``current`` (a DataFrame) from ``reference`` (a DataFrame or its
     :class:`ReferenceStats`), column by column, with Evidently's default tests."""
     stats = reference if isinstance(reference, ReferenceStats) else reference_stats(reference)
-    names = list(columns) if columns is not None else [c for c in stats.columns
-                                                        if c in current.columns]
+    names = (
+        list(columns) if columns is not None else [c for c in stats.columns if c in current.columns]
+    )
     _check_options(names, stats, current, methods or {}, thresholds or {}, drift_share)
-    results = [column_drift(stats[name], current[name], method=(methods or {}).get(name),
-                            threshold=(thresholds or {}).get(name)) for name in names]
+    results = [
+        column_drift(
+            stats[name],
+            current[name],
+            method=(methods or {}).get(name),
+            threshold=(thresholds or {}).get(name),
+        )
+        for name in names
+    ]
     return DriftResult(results, drift_share)
 
 
-def column_drift(ref: ColumnStats, current, *, method: str | None = None,
-                 threshold: float | None = None) -> ColumnDrift:
+def column_drift(
+    ref: ColumnStats, current, *, method: str | None = None, threshold: float | None = None
+) -> ColumnDrift:
     """One column's verdict; ``current`` is a pandas Series (or already reduced)."""
     cur = current if isinstance(current, ColumnStats) else column_stats(ref.name, current)
     column_type = cur.column_type
-    base = {"column": ref.name, "column_type": column_type, "n_reference": ref.n,
-            "n_current": cur.n}
+    base = {
+        "column": ref.name,
+        "column_type": column_type,
+        "n_reference": ref.n,
+        "n_current": cur.n,
+    }
     if column_type == "text" and method is None:
-        return ColumnDrift(method="", score=None, kind="", threshold=None, drifted=False,
-                           note="text column: not checked", **base)
+        return ColumnDrift(
+            method="",
+            score=None,
+            kind="",
+            threshold=None,
+            drifted=False,
+            note="text column: not checked",
+            **base,
+        )
     if ref.n == 0 or cur.n == 0:
         side = "reference" if ref.n == 0 else "current"
-        return ColumnDrift(method="", score=None, kind="", threshold=None, drifted=False,
-                           note=f"no usable values in the {side} data", **base)
+        return ColumnDrift(
+            method="",
+            score=None,
+            kind="",
+            threshold=None,
+            drifted=False,
+            note=f"no usable values in the {side} data",
+            **base,
+        )
     numerical = column_type == "numerical"
     if numerical and not ref.numeric:
-        raise InvalidInput(f"column {ref.name!r} is numerical now but was {ref.dtype} in the "
-                           "reference")
+        raise InvalidInput(
+            f"column {ref.name!r} is numerical now but was {ref.dtype} in the reference"
+        )
     test = TESTS[method] if method else default_test(ref, cur, numerical)
     limit = test.default_threshold if threshold is None else threshold
     if test.p_value and not 0 < limit < 1:
-        raise InvalidInput(f"thresholds.{ref.name}: {limit!r} is not a p-value threshold in "
-                           f"(0, 1) for {test.name}")
+        raise InvalidInput(
+            f"thresholds.{ref.name}: {limit!r} is not a p-value threshold in (0, 1) for {test.name}"
+        )
     score = test.func(ref, cur, numerical)
-    return ColumnDrift(method=test.name, score=score, kind=test.kind, threshold=limit,
-                       drifted=test.drifted(score, limit), **base)
+    return ColumnDrift(
+        method=test.name,
+        score=score,
+        kind=test.kind,
+        threshold=limit,
+        drifted=test.drifted(score, limit),
+        **base,
+    )
 
 
 def default_test(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> StatTest:
@@ -138,20 +182,24 @@ def _distinct(ref: ColumnStats, cur: ColumnStats, at_most: int) -> int:
     return len(set(ref.value_counts()) | set(cur.value_counts()))
 
 
-def _check_options(names, stats: ReferenceStats, current, methods, thresholds,
-                   drift_share: float) -> None:
+def _check_options(
+    names, stats: ReferenceStats, current, methods, thresholds, drift_share: float
+) -> None:
     for name in names:
         if name not in stats.columns:
-            raise InvalidInput(f"column {name!r} is not in the reference "
-                               f"(reference columns: {', '.join(stats.columns)})")
+            raise InvalidInput(
+                f"column {name!r} is not in the reference "
+                f"(reference columns: {', '.join(stats.columns)})"
+            )
         if name not in current.columns:
             raise InvalidInput(f"column {name!r} is not in the current data")
     for name, method in methods.items():
         if name not in names:
             raise InvalidInput(f"methods: unknown column {name!r}")
         if method not in TESTS:
-            raise InvalidInput(f"methods.{name}: unknown method {method!r} "
-                               f"(methods: {', '.join(TESTS)})")
+            raise InvalidInput(
+                f"methods.{name}: unknown method {method!r} (methods: {', '.join(TESTS)})"
+            )
     for name, value in thresholds.items():
         if name not in names:
             raise InvalidInput(f"thresholds: unknown column {name!r}")

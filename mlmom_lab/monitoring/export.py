@@ -27,8 +27,10 @@ def _shap_shift(drift, feature: str) -> dict:
     if drift.explanation is None:
         return {}
     shift = drift.explanation[feature]
-    return {"shap_share": [shift.reference_share, shift.current_share],
-            "shap_shifted": shift.shifted}
+    return {
+        "shap_share": [shift.reference_share, shift.current_share],
+        "shap_shifted": shift.shifted,
+    }
 
 
 def write_latest(state_dir: Path, drift, alerts: list) -> Path:
@@ -36,14 +38,29 @@ def write_latest(state_dir: Path, drift, alerts: list) -> Path:
     window, features = drift.window, drift.features
     performance = drift.performance
     latest = {
-        "ts": time.time(), "model": window.model, "version": window.version,
-        "rows": window.rows, "dataset_drift_share": features.drifted_share,
-        "features": [{"feature": c.column, "method": c.method, "score": c.score,
-                      "drifted": c.drifted, **_shap_shift(drift, c.column)}
-                     for c in features.columns if c.score is not None],
-        "performance": {source: getattr(performance, source) for source in
-                        ("measured", "estimated", "baseline")} if performance else {},
-        "alerts": [a.rule for a in alerts]}
+        "ts": time.time(),
+        "model": window.model,
+        "version": window.version,
+        "rows": window.rows,
+        "dataset_drift_share": features.drifted_share,
+        "features": [
+            {
+                "feature": c.column,
+                "method": c.method,
+                "score": c.score,
+                "drifted": c.drifted,
+                **_shap_shift(drift, c.column),
+            }
+            for c in features.columns
+            if c.score is not None
+        ],
+        "performance": {
+            source: getattr(performance, source) for source in ("measured", "estimated", "baseline")
+        }
+        if performance
+        else {},
+        "alerts": [a.rule for a in alerts],
+    }
     folder = state_dir / "monitoring"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / LATEST
@@ -56,9 +73,11 @@ def write_latest(state_dir: Path, drift, alerts: list) -> Path:
 
 def _append_history(folder: Path, latest: dict) -> None:
     """Add the check to the history, keeping the last :data:`HISTORY_KEEP` (atomically)."""
-    entry = {k: latest[k] for k in ("ts", "model", "version", "rows", "dataset_drift_share",
-                                    "performance", "alerts")}
-    lines = read_history(folder.parent)[-(HISTORY_KEEP - 1):] + [entry]
+    entry = {
+        k: latest[k]
+        for k in ("ts", "model", "version", "rows", "dataset_drift_share", "performance", "alerts")
+    }
+    lines = read_history(folder.parent)[-(HISTORY_KEEP - 1) :] + [entry]
     temporary = folder / f".{HISTORY}.{os.getpid()}"
     temporary.write_text("".join(json.dumps(line) + "\n" for line in lines))
     os.replace(temporary, folder / HISTORY)
@@ -117,29 +136,41 @@ def _families(latest: dict):
     from prometheus_client.core import GaugeMetricFamily
 
     model, version = latest["model"], latest["version"]
-    score = GaugeMetricFamily("mlmom_feature_drift_score", "Drift score of each feature in "
-                              "the latest check (a p-value or a distance: see method).",
-                              labels=["model", "version", "feature", "method"])
-    drifted = GaugeMetricFamily("mlmom_feature_drifted", "1 where the feature drifted.",
-                                labels=["model", "version", "feature", "method"])
+    score = GaugeMetricFamily(
+        "mlmom_feature_drift_score",
+        "Drift score of each feature in the latest check (a p-value or a distance: see method).",
+        labels=["model", "version", "feature", "method"],
+    )
+    drifted = GaugeMetricFamily(
+        "mlmom_feature_drifted",
+        "1 where the feature drifted.",
+        labels=["model", "version", "feature", "method"],
+    )
     for f in latest["features"]:
         labels = [model, version, f["feature"], f["method"]]
         score.add_metric(labels, f["score"])
         drifted.add_metric(labels, float(f["drifted"]))
-    share = GaugeMetricFamily("mlmom_dataset_drift_share", "Share of drifted features.",
-                              labels=["model", "version"])
+    share = GaugeMetricFamily(
+        "mlmom_dataset_drift_share", "Share of drifted features.", labels=["model", "version"]
+    )
     share.add_metric([model, version], latest["dataset_drift_share"])
-    performance = GaugeMetricFamily("mlmom_performance", "Model performance in the latest "
-                                    "check: measured on labels, estimated, or the baseline.",
-                                    labels=["model", "version", "metric", "source"])
+    performance = GaugeMetricFamily(
+        "mlmom_performance",
+        "Model performance in the latest check: measured on labels, estimated, or the baseline.",
+        labels=["model", "version", "metric", "source"],
+    )
     for source, values in latest["performance"].items():
         for metric, value in values.items():
             performance.add_metric([model, version, metric, source], value)
-    alerts = GaugeMetricFamily("mlmom_alerts_firing", "1 for each alert the latest check "
-                               "fired.", labels=["model", "version", "rule"])
+    alerts = GaugeMetricFamily(
+        "mlmom_alerts_firing",
+        "1 for each alert the latest check fired.",
+        labels=["model", "version", "rule"],
+    )
     for rule in latest["alerts"]:
         alerts.add_metric([model, version, rule], 1.0)
-    checked = GaugeMetricFamily("mlmom_monitoring_check_timestamp_seconds",
-                                "When the latest monitoring check ran.")
+    checked = GaugeMetricFamily(
+        "mlmom_monitoring_check_timestamp_seconds", "When the latest monitoring check ran."
+    )
     checked.add_metric([], latest["ts"])
     yield from (score, drifted, share, performance, alerts, checked)

@@ -42,15 +42,19 @@ class Calibration:
         scores = model.predict_proba(features)[:, 1]
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
         iso.fit(scores, (np.asarray(target) == classes[1]).astype(float))
-        return cls([plain_scalar(c) for c in classes], iso.X_thresholds_.tolist(),
-                   iso.y_thresholds_.tolist())
+        return cls(
+            [plain_scalar(c) for c in classes],
+            iso.X_thresholds_.tolist(),
+            iso.y_thresholds_.tolist(),
+        )
 
     def __call__(self, scores: np.ndarray) -> np.ndarray:
         return np.interp(scores, self.x, self.y)
 
     def save(self, folder: Path) -> None:
-        (folder / CALIBRATION).write_text(json.dumps(
-            {"classes": self.classes, "x": self.x, "y": self.y}))
+        (folder / CALIBRATION).write_text(
+            json.dumps({"classes": self.classes, "x": self.x, "y": self.y})
+        )
 
     @classmethod
     def load(cls, folder: Path) -> Calibration | None:
@@ -89,8 +93,10 @@ def measured(task: str, target, prediction, score=None, positive=None) -> dict[s
     if task == "clustering":
         return {}
     if task == "regression":
-        out = {"mae": float(metrics.mean_absolute_error(y, pred)),
-               "rmse": float(np.sqrt(metrics.mean_squared_error(y, pred)))}
+        out = {
+            "mae": float(metrics.mean_absolute_error(y, pred)),
+            "rmse": float(np.sqrt(metrics.mean_squared_error(y, pred))),
+        }
         if len(y) > 1:
             out["r2"] = float(metrics.r2_score(y, pred))
         return out
@@ -98,11 +104,11 @@ def measured(task: str, target, prediction, score=None, positive=None) -> dict[s
     if positive is None:  # more than two classes: every class counts alike
         out["f1_macro"] = float(metrics.f1_score(y, pred, average="macro", zero_division=0))
     if positive is not None:
-        out.update(precision=float(metrics.precision_score(y, pred, pos_label=positive,
-                                                           zero_division=0)),
-                   recall=float(metrics.recall_score(y, pred, pos_label=positive,
-                                                     zero_division=0)),
-                   f1=float(metrics.f1_score(y, pred, pos_label=positive, zero_division=0)))
+        out.update(
+            precision=float(metrics.precision_score(y, pred, pos_label=positive, zero_division=0)),
+            recall=float(metrics.recall_score(y, pred, pos_label=positive, zero_division=0)),
+            f1=float(metrics.f1_score(y, pred, pos_label=positive, zero_division=0)),
+        )
         if score is not None and len(set(y.tolist())) == 2:
             out["roc_auc"] = float(metrics.roc_auc_score(y == positive, score))
     return out
@@ -111,8 +117,10 @@ def measured(task: str, target, prediction, score=None, positive=None) -> dict[s
 def shares(reference: dict[str, int], current) -> dict[str, dict[str, float]]:
     """Each answer's share (class or cluster): ``reference`` counts, ``current`` answers."""
     labels, counts = np.unique(np.asarray([str(v) for v in current]), return_counts=True)
-    return {"reference": _fractions(dict(zip(map(str, reference), reference.values()))),
-            "current": _fractions(dict(zip(labels.tolist(), counts.tolist())))}
+    return {
+        "reference": _fractions(dict(zip(map(str, reference), reference.values()))),
+        "current": _fractions(dict(zip(labels.tolist(), counts.tolist()))),
+    }
 
 
 def _fractions(counts: dict[str, int]) -> dict[str, float]:
@@ -127,11 +135,13 @@ def estimated(probability: np.ndarray, predicted_positive: np.ndarray) -> dict[s
         return {}
     tp, fp = p[pos].sum(), (1 - p[pos]).sum()
     fn, tn = p[~pos].sum(), (1 - p[~pos]).sum()
-    return {"accuracy": float((tp + tn) / p.size),
-            "precision": float(tp / (tp + fp)) if tp + fp else 0.0,
-            "recall": float(tp / (tp + fn)) if tp + fn else 0.0,
-            "f1": float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 0.0,
-            "roc_auc": expected_roc_auc(p)}
+    return {
+        "accuracy": float((tp + tn) / p.size),
+        "precision": float(tp / (tp + fp)) if tp + fp else 0.0,
+        "recall": float(tp / (tp + fn)) if tp + fn else 0.0,
+        "f1": float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 0.0,
+        "roc_auc": expected_roc_auc(p),
+    }
 
 
 def expected_roc_auc(p: np.ndarray) -> float:

@@ -72,12 +72,27 @@ class ReferenceStats:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        meta = [{"name": c.name, "dtype": c.dtype, "n": c.n, "column_type": c.column_type,
-                 "counts": None if c.counts is None else [[plain_scalar(k), v] for k, v in c.counts.items()]}
-                for c in self.columns.values()]
+        meta = [
+            {
+                "name": c.name,
+                "dtype": c.dtype,
+                "n": c.n,
+                "column_type": c.column_type,
+                "counts": None
+                if c.counts is None
+                else [[plain_scalar(k), v] for k, v in c.counts.items()],
+            }
+            for c in self.columns.values()
+        ]
         (folder / META).write_text(json.dumps({"columns": meta}))
-        np.savez(folder / ARRAYS, **{f"c{i}": c.values for i, c in enumerate(self.columns.values())
-                                     if c.values is not None})
+        np.savez(
+            folder / ARRAYS,
+            **{
+                f"c{i}": c.values
+                for i, c in enumerate(self.columns.values())
+                if c.values is not None
+            },
+        )
 
     @classmethod
     def load(cls, folder: Path) -> ReferenceStats:
@@ -90,14 +105,17 @@ class ReferenceStats:
         for i, m in enumerate(meta):
             counts = None if m["counts"] is None else {k: v for k, v in m["counts"]}
             values = arrays.get(f"c{i}", None)
-            columns[m["name"]] = ColumnStats(m["name"], m["dtype"], m["n"], values, counts,
-                                             m.get("column_type", ""))
+            columns[m["name"]] = ColumnStats(
+                m["name"], m["dtype"], m["n"], values, counts, m.get("column_type", "")
+            )
         return cls(columns)
 
 
 def reference_stats(frame) -> ReferenceStats:
     """The reference statistics of every column of a pandas DataFrame."""
-    return ReferenceStats({str(name): column_stats(str(name), frame[name]) for name in frame.columns})
+    return ReferenceStats(
+        {str(name): column_stats(str(name), frame[name]) for name in frame.columns}
+    )
 
 
 def column_stats(name: str, series) -> ColumnStats:
@@ -109,8 +127,13 @@ def column_stats(name: str, series) -> ColumnStats:
         if series.dtype.kind == "f":
             values = values[np.isfinite(values)]
         values = np.sort(values)
-        return ColumnStats(name, dtype, len(values), values=values,
-                           column_type=_numeric_type(series.dtype.kind, values))
+        return ColumnStats(
+            name,
+            dtype,
+            len(values),
+            values=values,
+            column_type=_numeric_type(series.dtype.kind, values),
+        )
     counts = series.value_counts(dropna=True)
     counts = counts[counts > 0]  # a categorical dtype also lists its unused categories
     found = dict(zip(counts.index.tolist(), counts.to_numpy().tolist()))

@@ -35,8 +35,9 @@ def reference_frame(stats: ReferenceStats, columns: list[str], seed: int = 0):
     for name in columns:
         column = stats[name]
         if column.values is not None:
-            values = column.values.astype(float) if column.dtype.startswith("float") \
-                else column.values
+            values = (
+                column.values.astype(float) if column.dtype.startswith("float") else column.values
+            )
         else:
             counts = column.value_counts()
             values = np.repeat(np.array(list(counts), dtype=object), list(counts.values()))

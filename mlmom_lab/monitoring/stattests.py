@@ -97,8 +97,9 @@ def wasserstein_distance(u_sorted: np.ndarray, v_sorted: np.ndarray) -> float:
     v_cdf = (np.arange(1, all_values.size + 1) - u_through)[run_end][run_of] / v_sorted.size
     difference = np.abs(u_cdf - v_cdf)
     deltas = np.diff(all_values)
-    return float(np.vecdot(difference, deltas) if hasattr(np, "vecdot")
-                 else np.sum(difference * deltas))
+    return float(
+        np.vecdot(difference, deltas) if hasattr(np, "vecdot") else np.sum(difference * deltas)
+    )
 
 
 def _jensenshannon(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> float:
@@ -123,8 +124,7 @@ def _kl_div(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> float:
 def _hellinger(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> float:
     if not numerical:
         ref_counts, cur_counts, keys = _frequencies(ref, cur)
-        total = sum(sqrt(ref_counts.get(k, 0) / ref.n * cur_counts.get(k, 0) / cur.n)
-                    for k in keys)
+        total = sum(sqrt(ref_counts.get(k, 0) / ref.n * cur_counts.get(k, 0) / cur.n) for k in keys)
     else:
         keys = np.union1d(ref.unique_values(), cur.unique_values())
         bins = np.histogram_bin_edges(keys, bins="sturges")
@@ -162,14 +162,23 @@ def _frequencies(ref: ColumnStats, cur: ColumnStats):
     return ref_counts, cur_counts, list(set(ref_counts) | set(cur_counts))
 
 
-TESTS: dict[str, StatTest] = {t.name: t for t in (
-    StatTest("ks", "K-S p_value", _ks, True, 0.05, categorical=False),
-    StatTest("chisquare", "chi-square p_value", _chisquare, True, 0.05, numerical=False),
-    StatTest("z", "Z-test p_value", _z, True, 0.05, numerical=False),
-    StatTest("wasserstein", "Wasserstein distance (normed)", _wasserstein, False, 0.1,
-             categorical=False),
-    StatTest("jensenshannon", "Jensen-Shannon distance", _jensenshannon, False, 0.1),
-    StatTest("psi", "PSI", _psi, False, 0.1),
-    StatTest("kl_div", "Kullback-Leibler divergence", _kl_div, False, 0.1),
-    StatTest("hellinger", "Hellinger distance", _hellinger, False, 0.1),
-)}
+TESTS: dict[str, StatTest] = {
+    t.name: t
+    for t in (
+        StatTest("ks", "K-S p_value", _ks, True, 0.05, categorical=False),
+        StatTest("chisquare", "chi-square p_value", _chisquare, True, 0.05, numerical=False),
+        StatTest("z", "Z-test p_value", _z, True, 0.05, numerical=False),
+        StatTest(
+            "wasserstein",
+            "Wasserstein distance (normed)",
+            _wasserstein,
+            False,
+            0.1,
+            categorical=False,
+        ),
+        StatTest("jensenshannon", "Jensen-Shannon distance", _jensenshannon, False, 0.1),
+        StatTest("psi", "PSI", _psi, False, 0.1),
+        StatTest("kl_div", "Kullback-Leibler divergence", _kl_div, False, 0.1),
+        StatTest("hellinger", "Hellinger distance", _hellinger, False, 0.1),
+    )
+}

@@ -63,18 +63,29 @@ class WindowDrift:
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
 
-        return {"model": self.window.model, "version": self.window.version,
-                "route": self.window.route, "rows": self.window.rows,
-                "labelled": self.window.labelled, "features": self.features.as_dict(),
-                "prediction": asdict(self.prediction),
-                "target": asdict(self.target) if self.target else None,
-                "performance": self.performance.as_dict() if self.performance else None,
-                "explanation": self.explanation.as_dict() if self.explanation else None}
+        return {
+            "model": self.window.model,
+            "version": self.window.version,
+            "route": self.window.route,
+            "rows": self.window.rows,
+            "labelled": self.window.labelled,
+            "features": self.features.as_dict(),
+            "prediction": asdict(self.prediction),
+            "target": asdict(self.target) if self.target else None,
+            "performance": self.performance.as_dict() if self.performance else None,
+            "explanation": self.explanation.as_dict() if self.explanation else None,
+        }
 
 
-def load_window(project, *, version: str | None = None, route: str | None = None,
-                last: int | None = None, since: float | None = None,
-                until: float | None = None) -> Window:
+def load_window(
+    project,
+    *,
+    version: str | None = None,
+    route: str | None = None,
+    last: int | None = None,
+    since: float | None = None,
+    until: float | None = None,
+) -> Window:
     """The window of ``version`` (default: the champion) by count (``last`` rows) or time."""
     if last is not None and (not isinstance(last, int) or last <= 0):
         raise InvalidInput(f"last: {last!r} is not a positive number of rows")
@@ -96,14 +107,16 @@ def check_window(project, window: Window, *, methods=None, thresholds=None) -> W
     features = [c for c in reference.columns if c not in (PREDICTION, TARGET)]
     if window.rows == 0:
         raise InvalidInput(f"the window of version {window.version} has no logged predictions")
-    result = check_drift(reference, window.frame, columns=features, methods=methods,
-                         thresholds=thresholds)
+    result = check_drift(
+        reference, window.frame, columns=features, methods=methods, thresholds=thresholds
+    )
     prediction = check_drift(reference, window.frame, columns=[PREDICTION]).columns[0]
     target = None
     labelled = window.frame[window.frame[TARGET].notna()] if TARGET in window.frame else None
     if TARGET in reference.columns and labelled is not None and len(labelled):
-        target = check_drift(reference, labelled.astype({TARGET: type(labelled[TARGET].iloc[0])}),
-                             columns=[TARGET]).columns[0]
+        target = check_drift(
+            reference, labelled.astype({TARGET: type(labelled[TARGET].iloc[0])}), columns=[TARGET]
+        ).columns[0]
     return WindowDrift(window, result, prediction, target, window_performance(project, window))
 
 
@@ -119,20 +132,26 @@ def window_performance(project, window: Window) -> Performance:
     has_score = SCORE in frame and frame[SCORE].notna().all()
     performance = Performance(window.rows, len(labelled), baseline=dict(info.metrics))
     if len(labelled):
-        performance.measured = measured(info.task, labelled[TARGET].tolist(),
-                                        labelled[PREDICTION].tolist(),
-                                        labelled[SCORE] if has_score else None, positive)
+        performance.measured = measured(
+            info.task,
+            labelled[TARGET].tolist(),
+            labelled[PREDICTION].tolist(),
+            labelled[SCORE] if has_score else None,
+            positive,
+        )
     if info.task in ("classification", "clustering") and window.rows:
         answered = _reference_answers(project, window.version)
         if answered is not None:
             performance.shares = shares(answered, frame[PREDICTION].tolist())
     if calibration is not None and has_score and window.rows:
-        performance.estimated = estimated(calibration(frame[SCORE].to_numpy()),
-                                          (frame[PREDICTION] == positive).to_numpy())
+        performance.estimated = estimated(
+            calibration(frame[SCORE].to_numpy()), (frame[PREDICTION] == positive).to_numpy()
+        )
         if len(labelled):
             performance.estimated_on_labelled = estimated(
                 calibration(labelled[SCORE].to_numpy()),
-                (labelled[PREDICTION] == positive).to_numpy())
+                (labelled[PREDICTION] == positive).to_numpy(),
+            )
     return performance
 
 
@@ -173,8 +192,10 @@ def _monitoring_dir(project, version: str):
         try:
             client(project).download_artifacts(info.run_id, "monitoring", str(cache))
         except Exception:  # noqa: BLE001 - MLflow says "not found" in several ways
-            raise NotFound(f"version {info.version} has no reference statistics: register it "
-                           "with reference=<training features>") from None
+            raise NotFound(
+                f"version {info.version} has no reference statistics: register it "
+                "with reference=<training features>"
+            ) from None
         (cache / "monitoring").rename(cache / "reference")
     return cache / "reference"
 
@@ -186,12 +207,16 @@ def _version(project, version: str | None) -> tuple[str, str]:
     return info.name, info.version
 
 
-def _read(uri: str, model: str, version: str, route: str | None, since, until,
-          last: int | None) -> list[tuple]:
+def _read(
+    uri: str, model: str, version: str, route: str | None, since, until, last: int | None
+) -> list[tuple]:
     import sqlalchemy as sa
 
-    where = ["model = :model", "version = :version", "route != 'shadow'" if route is None
-             else "route = :route"]
+    where = [
+        "model = :model",
+        "version = :version",
+        "route != 'shadow'" if route is None else "route = :route",
+    ]
     params: dict[str, Any] = {"model": model, "version": version, "route": route}
     if since is not None:
         where.append("ts >= :since")
@@ -199,8 +224,10 @@ def _read(uri: str, model: str, version: str, route: str | None, since, until,
     if until is not None:
         where.append("ts < :until")
         params["until"] = until
-    sql = ("SELECT request_id, ts, route, n_rows, inputs, outputs, latency_ms "
-           "FROM predictions WHERE " + " AND ".join(where) + " ORDER BY ts DESC")
+    sql = (
+        "SELECT request_id, ts, route, n_rows, inputs, outputs, latency_ms "
+        "FROM predictions WHERE " + " AND ".join(where) + " ORDER BY ts DESC"
+    )
     rows, total = [], 0
     with engine(uri).connect() as conn:
         for row in conn.execute(sa.text(sql), params):
@@ -224,8 +251,7 @@ def _expand(records: list[tuple], last: int | None):
         meta[PREDICTION].extend(answer["predict"])
         # the last class's probability: the positive one of a binary classifier
         probabilities = answer.get("predict_proba")
-        meta[SCORE].extend([row[-1] for row in probabilities] if probabilities
-                           else [None] * n_rows)
+        meta[SCORE].extend([row[-1] for row in probabilities] if probabilities else [None] * n_rows)
         meta["request_id"].extend([request_id] * n_rows)
         meta["row"].extend(range(n_rows))
         meta["ts"].extend([ts] * n_rows)
@@ -240,11 +266,16 @@ def _errors(uri: str, model: str, version: str, first: float, last: float) -> in
     """Refused or failed prediction requests of the version (or not yet routed) in a span."""
     import sqlalchemy as sa
 
-    query = sa.text("SELECT COUNT(*) FROM errors WHERE model = :model AND ts >= :first AND "
-                    "ts <= :last AND (version = :version OR version = '')")
+    query = sa.text(
+        "SELECT COUNT(*) FROM errors WHERE model = :model AND ts >= :first AND "
+        "ts <= :last AND (version = :version OR version = '')"
+    )
     with engine(uri).connect() as conn:
-        return int(conn.execute(query, {"model": model, "version": version, "first": first,
-                                        "last": last}).scalar())
+        return int(
+            conn.execute(
+                query, {"model": model, "version": version, "first": first, "last": last}
+            ).scalar()
+        )
 
 
 def _join_labels(uri: str, frame) -> None:
@@ -256,12 +287,13 @@ def _join_labels(uri: str, frame) -> None:
         frame[TARGET] = []
         return
     ids = sorted(set(frame["request_id"]))
-    query = sa.text("SELECT request_id, row, label FROM feedback WHERE request_id IN :ids"
-                    ).bindparams(sa.bindparam("ids", expanding=True))
+    query = sa.text(
+        "SELECT request_id, row, label FROM feedback WHERE request_id IN :ids"
+    ).bindparams(sa.bindparam("ids", expanding=True))
     found = []
     with engine(uri).connect() as conn:
         for start in range(0, len(ids), 5000):  # within every database's parameter limit
-            found += conn.execute(query, {"ids": ids[start:start + 5000]}).fetchall()
+            found += conn.execute(query, {"ids": ids[start : start + 5000]}).fetchall()
     labels = pd.DataFrame(found, columns=["request_id", "row", "label"])
     if labels.empty:
         frame[TARGET] = None
@@ -279,7 +311,6 @@ def parse_since(text: str, now: float | None = None) -> float:
     try:
         return now - duration_seconds(text) if text[-1:] in DURATION_UNITS else float(text)
     except ValueError:
-        raise InvalidInput(f"since: {text!r} is not a duration (30m, 2h, 1d) or a "
-                           "timestamp") from None
-
-
+        raise InvalidInput(
+            f"since: {text!r} is not a duration (30m, 2h, 1d) or a timestamp"
+        ) from None

@@ -36,14 +36,27 @@ class StageKey:
     key: str = field(init=False)
 
     def __post_init__(self) -> None:
-        parts = {"notebook": self.notebook, "params": self.params, "deps": self.deps,
-                 "outs": self.outs, "env": self.env, "kernel": self.kernel}
+        parts = {
+            "notebook": self.notebook,
+            "params": self.params,
+            "deps": self.deps,
+            "outs": self.outs,
+            "env": self.env,
+            "kernel": self.kernel,
+        }
         object.__setattr__(self, "key", sha256_json(parts))
 
     def as_dict(self) -> dict[str, Any]:
-        return {"stage": self.stage, "key": self.key, "notebook": self.notebook,
-                "params": self.params, "deps": self.deps, "outs_declared": self.outs,
-                "env": self.env, "kernel": self.kernel}
+        return {
+            "stage": self.stage,
+            "key": self.key,
+            "notebook": self.notebook,
+            "params": self.params,
+            "deps": self.deps,
+            "outs_declared": self.outs,
+            "env": self.env,
+            "kernel": self.kernel,
+        }
 
 
 def stage_key(project, name: str, params: dict[str, Any], hasher: Hasher, env: str) -> StageKey:
@@ -84,8 +97,12 @@ class StageCache:
         for manifest in manifests.values():
             for rel, digest in manifest.items():
                 self._store(self.root / rel, digest)
-        record = {**key.as_dict(), "outs": {o: hasher.path(o) for o in outs},
-                  "manifests": manifests, **run}
+        record = {
+            **key.as_dict(),
+            "outs": {o: hasher.path(o) for o in outs},
+            "manifests": manifests,
+            **run,
+        }
         for name in (key.key, "latest"):
             write_json(self._record_path(key.stage, name), record)
         return record
@@ -160,8 +177,18 @@ class _Damaged(Exception):
     """A stored object no longer has the content its name promises."""
 
 
-_RECORD_KEYS = {"stage", "key", "notebook", "params", "deps", "env", "kernel", "outs",
-                "manifests", "run_id"}
+_RECORD_KEYS = {
+    "stage",
+    "key",
+    "notebook",
+    "params",
+    "deps",
+    "env",
+    "kernel",
+    "outs",
+    "manifests",
+    "run_id",
+}
 
 
 def _record(path: Path) -> dict[str, Any] | None:

@@ -16,8 +16,9 @@ RUN_ID = re.compile(r"[\w-]{1,100}")
 def executed_runs(project: Project, stage: str, limit: int = 10) -> list[tuple[str, Path]]:
     """``(run id, executed notebook)`` of the stage's latest runs, newest first; a failed run
     leaves its partly executed notebook too."""
-    found = sorted(project.runs_dir.glob(f"*/{stage}.ipynb"), key=lambda p: p.stat().st_mtime,
-                   reverse=True)
+    found = sorted(
+        project.runs_dir.glob(f"*/{stage}.ipynb"), key=lambda p: p.stat().st_mtime, reverse=True
+    )
     return [(path.parent.name, path) for path in found[:limit]]
 
 
@@ -30,8 +31,10 @@ def executed_notebook(project: Project, run_id: str, stage: str) -> Path:
     """The executed notebook of ``stage`` in run ``run_id``; a name that is not a run id or a
     stage of the project is refused before any path is built from it."""
     if stage not in project.spec.stages:
-        raise InvalidRequest(f"no stage {stage!r} in {project.spec.project} "
-                             f"(stages: {', '.join(project.spec.stages)})")
+        raise InvalidRequest(
+            f"no stage {stage!r} in {project.spec.project} "
+            f"(stages: {', '.join(project.spec.stages)})"
+        )
     if not RUN_ID.fullmatch(run_id):
         raise InvalidRequest(f"{run_id!r} is not a run id")
     path = notebook_path(project, run_id, stage)

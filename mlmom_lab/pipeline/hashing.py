@@ -104,7 +104,11 @@ def notebook_source_hash(path: Path) -> str:
     """
     nb = json.loads(path.read_text(encoding="utf-8"))
     cells = [
-        [c.get("cell_type"), _source(c.get("source", "")), sorted(c.get("metadata", {}).get("tags", []))]
+        [
+            c.get("cell_type"),
+            _source(c.get("source", "")),
+            sorted(c.get("metadata", {}).get("tags", [])),
+        ]
         for c in nb.get("cells", [])
     ]
     kernel = nb.get("metadata", {}).get("kernelspec", {}).get("language", "python")
@@ -133,5 +137,9 @@ def environment_fingerprint() -> dict[str, Any]:
                 packages.add(name.rsplit(".", 1)[0].lower())
     python = ".".join(map(str, sys.version_info[:3]))
     listing = sorted(packages)
-    return {"python": python, "packages": len(listing),
-            "hash": sha256_json({"python": python, "packages": listing}), "listing": listing}
+    return {
+        "python": python,
+        "packages": len(listing),
+        "hash": sha256_json({"python": python, "packages": listing}),
+        "listing": listing,
+    }

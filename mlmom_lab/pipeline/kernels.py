@@ -91,6 +91,7 @@ def kill_kernel(km) -> None:
 
 def shutdown_kernel(km) -> None:
     """Stop a kernel, close its clients' channels and remove its sockets."""
+
     async def _stop() -> None:
         if await km.is_alive():
             await km.shutdown_kernel(now=True)

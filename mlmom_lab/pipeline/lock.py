@@ -23,8 +23,10 @@ def project_lock(project: Project) -> Iterator[None]:
             fh.seek(0)
             pid = fh.read().strip()
             holder = f" (pid {pid})" if pid else ""
-            raise Busy(f"another pipeline run is in progress in {project.root}{holder}; "
-                       "wait for it to finish") from None
+            raise Busy(
+                f"another pipeline run is in progress in {project.root}{holder}; "
+                "wait for it to finish"
+            ) from None
         fh.seek(0)
         fh.truncate()
         fh.write(str(os.getpid()))

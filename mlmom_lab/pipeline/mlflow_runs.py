@@ -35,23 +35,39 @@ class RunTracker:
                 self._client = client(self.project)
                 self._experiment = experiment_id(self.project, self._client)
                 parent = self._client.create_run(
-                    self._experiment, run_name=f"pipeline {self.run_id}",
-                    tags={"mlmom.run_id": self.run_id, "mlmom.kind": "pipeline", **self.tags})
+                    self._experiment,
+                    run_name=f"pipeline {self.run_id}",
+                    tags={"mlmom.run_id": self.run_id, "mlmom.kind": "pipeline", **self.tags},
+                )
                 self.parent_run_id = parent.info.run_id
         return self._client
 
-    def start_stage(self, stage: str, key: dict[str, Any], *, cached_from: dict | None = None) -> str:
+    def start_stage(
+        self, stage: str, key: dict[str, Any], *, cached_from: dict | None = None
+    ) -> str:
         """Create the stage's child run with its parameters; return its MLflow run id."""
         from mlflow.entities import Param
 
         client = self._ensure_parent()
-        tags = {"mlflow.parentRunId": self.parent_run_id, "mlmom.stage": stage,
-                "mlmom.run_id": self.run_id, "mlmom.cache_key": key["key"], "mlmom.kind": "stage"}
+        tags = {
+            "mlflow.parentRunId": self.parent_run_id,
+            "mlmom.stage": stage,
+            "mlmom.run_id": self.run_id,
+            "mlmom.cache_key": key["key"],
+            "mlmom.kind": "stage",
+        }
         if cached_from:
-            tags.update({"mlmom.cached": "true", "mlmom.cached_from_run": cached_from["run_id"],
-                         "mlmom.cached_from_mlflow_run": str(cached_from.get("mlflow_run_id"))})
+            tags.update(
+                {
+                    "mlmom.cached": "true",
+                    "mlmom.cached_from_run": cached_from["run_id"],
+                    "mlmom.cached_from_mlflow_run": str(cached_from.get("mlflow_run_id")),
+                }
+            )
         run = client.create_run(self._experiment, run_name=stage, tags=tags)
-        params = [Param(k, v if isinstance(v, str) else json.dumps(v)) for k, v in key["params"].items()]
+        params = [
+            Param(k, v if isinstance(v, str) else json.dumps(v)) for k, v in key["params"].items()
+        ]
         if params:
             client.log_batch(run.info.run_id, params=params)
         if cached_from:
@@ -74,8 +90,9 @@ class RunTracker:
     def finish(self, ok: bool, status: str | None = None) -> None:
         """Close the pipeline's run: FINISHED, FAILED, or the ``status`` given (KILLED)."""
         if self._client is not None and self.parent_run_id:
-            self._client.set_terminated(self.parent_run_id,
-                                        status or ("FINISHED" if ok else "FAILED"))
+            self._client.set_terminated(
+                self.parent_run_id, status or ("FINISHED" if ok else "FAILED")
+            )
 
     @property
     def started(self) -> bool:

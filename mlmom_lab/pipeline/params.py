@@ -45,7 +45,9 @@ def _read_value(text: str) -> Any:
 
 def resolve(spec_stages: dict, overrides: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Every stage's effective parameters; unknown stages, keys or types are errors."""
-    overrides = {stage: dict(values) for stage, values in overrides.items()}  # caller's stay as given
+    overrides = {
+        stage: dict(values) for stage, values in overrides.items()
+    }  # caller's stay as given
     for stage, values in overrides.items():
         if stage not in spec_stages:
             raise ParameterError(f"parameter {stage}.*: no stage named {stage!r}")
@@ -53,10 +55,14 @@ def resolve(spec_stages: dict, overrides: dict[str, dict[str, Any]]) -> dict[str
         for key, value in values.items():
             if key not in declared:
                 known = ", ".join(declared) or "none"
-                raise ParameterError(f"parameter {stage}.{key}: stage {stage!r} declares no "
-                                     f"parameter {key!r} (declared: {known})")
+                raise ParameterError(
+                    f"parameter {stage}.{key}: stage {stage!r} declares no "
+                    f"parameter {key!r} (declared: {known})"
+                )
             values[key] = _check_type(f"{stage}.{key}", declared[key], value)
-    return {name: {**stage.params, **overrides.get(name, {})} for name, stage in spec_stages.items()}
+    return {
+        name: {**stage.params, **overrides.get(name, {})} for name, stage in spec_stages.items()
+    }
 
 
 def _check_type(name: str, default: Any, value: Any) -> Any:
@@ -64,13 +70,17 @@ def _check_type(name: str, default: Any, value: Any) -> Any:
     if default is None:
         return value
     if value is None:
-        raise ParameterError(f"parameter {name}: expected {type(default).__name__} like the "
-                             f"spec's {default!r}, got null")
+        raise ParameterError(
+            f"parameter {name}: expected {type(default).__name__} like the "
+            f"spec's {default!r}, got null"
+        )
     expected = type(default)
     ok = isinstance(value, expected) and not (expected is int and isinstance(value, bool))
     if expected is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if not ok:
-        raise ParameterError(f"parameter {name}: expected {expected.__name__} like the spec's "
-                             f"{default!r}, got {type(value).__name__} {value!r}")
+        raise ParameterError(
+            f"parameter {name}: expected {expected.__name__} like the spec's "
+            f"{default!r}, got {type(value).__name__} {value!r}"
+        )
     return value

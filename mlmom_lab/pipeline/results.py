@@ -43,8 +43,13 @@ class RunResult:
         return next(s for s in self.stages if s.stage == name)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"run_id": self.run_id, "ok": self.ok, "mlflow_run_id": self.mlflow_run_id,
-                "seconds": self.seconds, "stages": [asdict(s) for s in self.stages]}
+        return {
+            "run_id": self.run_id,
+            "ok": self.ok,
+            "mlflow_run_id": self.mlflow_run_id,
+            "seconds": self.seconds,
+            "stages": [asdict(s) for s in self.stages],
+        }
 
 
 class Reporter(Protocol):

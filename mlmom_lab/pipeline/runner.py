@@ -17,10 +17,9 @@ from typing import Any
 
 from .. import dag
 from ..errors import SpecError, StageFailed
-from ..files import write_json
 from ..project import Project
-from . import lineage
 from .cache import StageCache, StageKey, stage_key
+from .context import StageContexts
 from .hashing import Hasher, environment_fingerprint
 from .kernels import kill_kernel, launch_kernel, shutdown_kernel
 from .lock import project_lock
@@ -48,20 +47,45 @@ def new_run_id() -> str:
     return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
-def run_pipeline(project: Project, targets: list[str] | None = None, *, force: bool = False,
-                 start: str | None = None, overrides: dict[str, dict[str, Any]] | None = None,
-                 jobs: int = 1, reporter: Reporter | None = None,
-                 run_id: str | None = None) -> RunResult:
+def run_pipeline(
+    project: Project,
+    targets: list[str] | None = None,
+    *,
+    force: bool = False,
+    start: str | None = None,
+    overrides: dict[str, dict[str, Any]] | None = None,
+    jobs: int = 1,
+    reporter: Reporter | None = None,
+    run_id: str | None = None,
+) -> RunResult:
     """Run the project's pipeline (or ``targets`` and what they need, or from ``start`` on)."""
-    return PipelineRun(project, targets or [], force=force, start=start, overrides=overrides or {},
-                       jobs=jobs, reporter=reporter or Silent(), run_id=run_id).run()
+    return PipelineRun(
+        project,
+        targets or [],
+        force=force,
+        start=start,
+        overrides=overrides or {},
+        jobs=jobs,
+        reporter=reporter or Silent(),
+        run_id=run_id,
+    ).run()
 
 
-class PipelineRun:
+class PipelineRun(StageContexts):
     """The state of one pipeline run while it executes."""
 
-    def __init__(self, project: Project, targets: list[str], *, force: bool, start: str | None,
-                 overrides: dict, jobs: int, reporter: Reporter, run_id: str | None) -> None:
+    def __init__(
+        self,
+        project: Project,
+        targets: list[str],
+        *,
+        force: bool,
+        start: str | None,
+        overrides: dict,
+        jobs: int,
+        reporter: Reporter,
+        run_id: str | None,
+    ) -> None:
         self.project = project
         self.reporter = reporter
         self.jobs = max(1, jobs)
@@ -69,8 +93,11 @@ class PipelineRun:
         self.run_dir = project.runs_dir / self.run_id
         self.selected = dag.select(project, targets, start)
         self.params = resolve(project.spec.stages, overrides)
-        self.forced = set(self.selected) if force else (
-            dag.descendants(dag.upstream(project), {start}) if start else set())
+        self.forced = (
+            set(self.selected)
+            if force
+            else (dag.descendants(dag.upstream(project), {start}) if start else set())
+        )
         self.graph = dag.upstream(project)
         self.hasher = Hasher(project.root, project.cache_dir / "stat.json")
         self.env = environment_fingerprint()
@@ -94,8 +121,9 @@ class PipelineRun:
         try:
             self._schedule()
         except BaseException as exc:
-            self.tracker.finish(ok=False, status="KILLED" if isinstance(exc, KeyboardInterrupt)
-                                else "FAILED")
+            self.tracker.finish(
+                ok=False, status="KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+            )
             raise
         finally:
             for name in list(self.kernels):
@@ -142,8 +170,9 @@ class PipelineRun:
                 elif all(u in self.results for u in ups) and len(running) < self.jobs:
                     pending.remove(name)
                     progressed = True
-                    key = stage_key(self.project, name, self.params[name], self.hasher,
-                                    self.env["hash"])
+                    key = stage_key(
+                        self.project, name, self.params[name], self.hasher, self.env["hash"]
+                    )
                     result = self._from_cache(name, key)
                     if result:
                         self._finish(name, result)
@@ -185,9 +214,13 @@ class PipelineRun:
         else:
             return None
         self.records[name] = record
-        return StageResult(name, status, f"unchanged since run {record['run_id']}",
-                           executed_notebook=record.get("executed_notebook"),
-                           mlflow_run_id=record.get("mlflow_run_id"))
+        return StageResult(
+            name,
+            status,
+            f"unchanged since run {record['run_id']}",
+            executed_notebook=record.get("executed_notebook"),
+            mlflow_run_id=record.get("mlflow_run_id"),
+        )
 
     def _log_cached_stages(self) -> None:
         """In a run that executed something, cached stages get a child run pointing at theirs."""
@@ -202,8 +235,11 @@ class PipelineRun:
         if name in self.kernels:
             return
         stage = self.project.spec.stages[name]
-        env = {"MLMOM_STAGE_CONTEXT": str(self._context_path(name)),
-               "PYTHONHASHSEED": "0", "MPLBACKEND": "agg"}
+        env = {
+            "MLMOM_STAGE_CONTEXT": str(self._context_path(name)),
+            "PYTHONHASHSEED": "0",
+            "MPLBACKEND": "agg",
+        }
         try:
             self.kernels[name] = launch_kernel(stage.kernel, self.project.root, env)
         except LookupError as exc:  # no such kernel: a mistake in the spec
@@ -221,7 +257,8 @@ class PipelineRun:
     def _likely_to_run(self, name: str) -> bool:
         ups = self.graph[name] & set(self.selected)
         return name in self.forced or any(
-            u not in self.results or self.results[u].status == "ran" for u in ups)
+            u not in self.results or self.results[u].status == "ran" for u in ups
+        )
 
     # -- one stage ------------------------------------------------------------------------------
     def _execute(self, name: str, key: StageKey, why: str) -> StageResult:
@@ -236,41 +273,74 @@ class PipelineRun:
             self._run_notebook(name, output, km)
             mlflow_run_id = opening.result()
             seconds = time.perf_counter() - began
-            self.records[name] = self.cache.save(key, self.project.spec.stages[name].outs,
-                                                 self.hasher, {
-                "run_id": self.run_id, "mlflow_run_id": mlflow_run_id, "seconds": seconds,
-                "executed_notebook": str(output), "finished_at": time.time()})
+            self.records[name] = self.cache.save(
+                key,
+                self.project.spec.stages[name].outs,
+                self.hasher,
+                {
+                    "run_id": self.run_id,
+                    "mlflow_run_id": mlflow_run_id,
+                    "seconds": seconds,
+                    "executed_notebook": str(output),
+                    "finished_at": time.time(),
+                },
+            )
             self.cache.save_environment(self.env)
-            self.tracker.end_stage(mlflow_run_id, ok=True, track_log=self._track_log(name),
-                                   notebook=output)
+            self.tracker.end_stage(
+                mlflow_run_id, ok=True, track_log=self._track_log(name), notebook=output
+            )
         except Exception as exc:  # noqa: BLE001 - any failure is this stage's, never the run's
             return self._failed(name, exc, output, opening, time.perf_counter() - began)
         finally:
             self.executing.pop(name, None)
-        return StageResult(name, "ran", why, seconds=seconds, executed_notebook=str(output),
-                           mlflow_run_id=mlflow_run_id)
+        return StageResult(
+            name,
+            "ran",
+            why,
+            seconds=seconds,
+            executed_notebook=str(output),
+            mlflow_run_id=mlflow_run_id,
+        )
 
     def _run_notebook(self, name: str, output: Path, km) -> None:
         stage = self.project.spec.stages[name]
-        execute_stage(name, self.project.root / stage.notebook, output, self.params[name],
-                      km=km, kernel_name=stage.kernel, timeout=stage.timeout)
+        execute_stage(
+            name,
+            self.project.root / stage.notebook,
+            output,
+            self.params[name],
+            km=km,
+            kernel_name=stage.kernel,
+            timeout=stage.timeout,
+        )
         self._check_outs(name, output)
 
-    def _failed(self, name: str, exc: Exception, output: Path, opening: Future,
-                seconds: float) -> StageResult:
+    def _failed(
+        self, name: str, exc: Exception, output: Path, opening: Future, seconds: float
+    ) -> StageResult:
         """Record a failed stage: its MLflow run (if it opened) ends FAILED; no cache record."""
-        error = exc.message if isinstance(exc, StageFailed) else (
-            f"stage {name!r} failed: {type(exc).__name__}: {exc}")
+        error = (
+            exc.message
+            if isinstance(exc, StageFailed)
+            else (f"stage {name!r} failed: {type(exc).__name__}: {exc}")
+        )
         mlflow_run_id = None
         try:
             mlflow_run_id = opening.result()
-            self.tracker.end_stage(mlflow_run_id, ok=False, track_log=self._track_log(name),
-                                   notebook=output)
+            self.tracker.end_stage(
+                mlflow_run_id, ok=False, track_log=self._track_log(name), notebook=output
+            )
         except Exception as tracking_error:  # noqa: BLE001 - report the first failure
             error += f" (and MLflow could not record it: {tracking_error})"
-        return StageResult(name, "failed", seconds=seconds, executed_notebook=str(output),
-                           error=error, cell=getattr(exc, "cell", None),
-                           mlflow_run_id=mlflow_run_id)
+        return StageResult(
+            name,
+            "failed",
+            seconds=seconds,
+            executed_notebook=str(output),
+            error=error,
+            cell=getattr(exc, "cell", None),
+            mlflow_run_id=mlflow_run_id,
+        )
 
     def _open_run(self, name: str, key: StageKey) -> str:
         """Create the stage's MLflow run and hand its id to the notebook through the context."""
@@ -291,55 +361,17 @@ class PipelineRun:
         return "; ".join(r for r in reasons if not r.startswith("(")) or "inputs changed"
 
     def _check_outs(self, name: str, output: Path) -> None:
-        missing = [o for o in self.project.spec.stages[name].outs
-                   if not (self.project.root / o).exists()]
+        missing = [
+            o for o in self.project.spec.stages[name].outs if not (self.project.root / o).exists()
+        ]
         if missing:
-            raise StageFailed(f"stage {name!r} finished without writing its declared outs: "
-                              f"{', '.join(missing)} (notebook: {output})", stage=name,
-                              notebook=str(output), exception="missing outs")
-
-    # -- context and lineage --------------------------------------------------------------------
-    def _context_path(self, name: str) -> Path:
-        return self.run_dir / f"{name}.context.json"
-
-    def _track_log(self, name: str) -> Path:
-        return self.run_dir / f"{name}.track.jsonl"
-
-    def _write_context(self, name: str, key: StageKey, mlflow_run_id: str | None,
-                       error: str | None = None) -> None:
-        project = self.project
-        context = {
-            "stage": name, "run_id": self.run_id, "project_root": str(project.root),
-            "tracking_uri": project.tracking_uri, "registry_uri": project.registry_uri,
-            "experiment": project.experiment, "model": project.spec.model,
-            "mlflow_run_id": mlflow_run_id, "mlflow_parent_run_id": self.tracker.parent_run_id,
-            "track_log": str(self._track_log(name)), "files_dir": str(self.run_dir / f"{name}.files"),
-            "params": self.params[name], "lineage": self._lineage(name, key, mlflow_run_id),
-            "mlflow_error": error,
-        }
-        write_json(self._context_path(name), context)  # atomic: the notebook may read it any time
-
-    def _lineage(self, name: str, key: StageKey, mlflow_run_id: str | None) -> dict[str, Any]:
-        needed = dag.ancestors(self.graph, {name}) - {name}
-        upstream = {}
-        for up in (s for s in dag.order(self.project) if s in needed):
-            record = self.records.get(up) or self.cache.latest(up)
-            if record:
-                status = self.results[up].status if up in self.results else "earlier run"
-                upstream[up] = lineage.from_record(record, self.project.spec.stages[up].notebook,
-                                                   status)
-        this = lineage.stage_entry(
-            key.as_dict(), status="running", run_id=self.run_id, mlflow_run_id=mlflow_run_id,
-            executed_notebook=str(self.run_dir / f"{name}.ipynb"),
-            notebook=self.project.spec.stages[name].notebook)
-        return lineage.build(self.project, run_id=self.run_id,
-                             mlflow_parent_run_id=self.tracker.parent_run_id, git=self._git_info(),
-                             env=self.env, stages={**upstream, name: this})
-
-    def _git_info(self) -> dict | None:
-        if self._git is False:
-            self._git = lineage.git_info(self.project.root)
-        return self._git  # type: ignore[return-value]
+            raise StageFailed(
+                f"stage {name!r} finished without writing its declared outs: "
+                f"{', '.join(missing)} (notebook: {output})",
+                stage=name,
+                notebook=str(output),
+                exception="missing outs",
+            )
 
     def _write_summary(self, result: RunResult) -> None:
         if self.run_dir.is_dir():

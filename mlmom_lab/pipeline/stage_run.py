@@ -27,8 +27,16 @@ def _import_papermill():
     return papermill
 
 
-def execute_stage(stage: str, notebook: Path, output: Path, params: dict[str, Any], *,
-                  km, kernel_name: str, timeout: float | None) -> None:
+def execute_stage(
+    stage: str,
+    notebook: Path,
+    output: Path,
+    params: dict[str, Any],
+    *,
+    km,
+    kernel_name: str,
+    timeout: float | None,
+) -> None:
     """Execute ``notebook`` into ``output`` on the started kernel ``km``.
 
     Raises :class:`StageFailed` naming the stage, the cell, the exception and the partly
@@ -38,9 +46,16 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict[str, An
     output.parent.mkdir(parents=True, exist_ok=True)
     try:
         pm.execute_notebook(
-            str(notebook), str(output), parameters=params, kernel_name=kernel_name, km=km,
-            progress_bar=False, log_output=False, execution_timeout=timeout,
-            report_mode=False, request_save_on_cell_execute=True,
+            str(notebook),
+            str(output),
+            parameters=params,
+            kernel_name=kernel_name,
+            km=km,
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+            report_mode=False,
+            request_save_on_cell_execute=True,
         )
     except pm.PapermillExecutionError as exc:
         cell = _user_cell_number(notebook, exc.source)
@@ -48,12 +63,17 @@ def execute_stage(stage: str, notebook: Path, output: Path, params: dict[str, An
         raise StageFailed(
             f"stage {stage!r} failed in {where}: {exc.ename}: "
             f"{exc.evalue} (partly executed notebook: {output})",
-            stage=stage, notebook=str(output), cell=cell, exception=f"{exc.ename}: {exc.evalue}",
+            stage=stage,
+            notebook=str(output),
+            cell=cell,
+            exception=f"{exc.ename}: {exc.evalue}",
         ) from None
     except Exception as exc:  # noqa: BLE001 - a kernel that died or timed out fails the stage
         raise StageFailed(
             f"stage {stage!r} failed: {type(exc).__name__}: {exc} (notebook: {output})",
-            stage=stage, notebook=str(output), exception=f"{type(exc).__name__}: {exc}",
+            stage=stage,
+            notebook=str(output),
+            exception=f"{type(exc).__name__}: {exc}",
         ) from None
     finally:
         _shutdown(km)

@@ -22,8 +22,13 @@ class StageStatus:
     executed_notebook: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"stage": self.stage, "fresh": self.fresh, "reasons": self.reasons,
-                "last_run": self.last_run, "executed_notebook": self.executed_notebook}
+        return {
+            "stage": self.stage,
+            "fresh": self.fresh,
+            "reasons": self.reasons,
+            "last_run": self.last_run,
+            "executed_notebook": self.executed_notebook,
+        }
 
 
 def pipeline_status(project: Project, overrides: dict | None = None) -> list[StageStatus]:
@@ -45,19 +50,25 @@ def pipeline_status(project: Project, overrides: dict | None = None) -> list[Sta
     return list(found.values())
 
 
-def why_stale(project: Project, cache: StageCache, hasher: Hasher, key: StageKey,
-              env: dict[str, Any]) -> list[str]:
+def why_stale(
+    project: Project, cache: StageCache, hasher: Hasher, key: StageKey, env: dict[str, Any]
+) -> list[str]:
     """Why a stage must run (empty when its cached result stands)."""
     return _one(project, cache, hasher, key, env).reasons
 
 
-def _one(project: Project, cache: StageCache, hasher: Hasher, key: StageKey,
-         env: dict[str, Any]) -> StageStatus:
+def _one(
+    project: Project, cache: StageCache, hasher: Hasher, key: StageKey, env: dict[str, Any]
+) -> StageStatus:
     latest = cache.latest(key.stage)
     record = cache.lookup(key)
     run = record or latest or {}
-    status = StageStatus(key.stage, fresh=False, last_run=run.get("run_id"),
-                         executed_notebook=_executed_notebook(project, key.stage, run))
+    status = StageStatus(
+        key.stage,
+        fresh=False,
+        last_run=run.get("run_id"),
+        executed_notebook=_executed_notebook(project, key.stage, run),
+    )
     if record and cache.outs_intact(record, hasher):
         status.fresh = True
     elif record:
@@ -65,8 +76,9 @@ def _one(project: Project, cache: StageCache, hasher: Hasher, key: StageKey,
     elif latest is None:
         status.reasons = ["never run"]
     else:
-        status.reasons = (_input_reasons(project, cache, latest, key, env)
-                          or _out_reasons(latest, hasher))
+        status.reasons = _input_reasons(project, cache, latest, key, env) or _out_reasons(
+            latest, hasher
+        )
     return status
 
 
@@ -77,8 +89,9 @@ def _executed_notebook(project: Project, stage: str, run: dict) -> str | None:
     return str(here) if here.exists() else run.get("executed_notebook")
 
 
-def _input_reasons(project: Project, cache: StageCache, latest: dict, key: StageKey,
-                   env: dict) -> list[str]:
+def _input_reasons(
+    project: Project, cache: StageCache, latest: dict, key: StageKey, env: dict
+) -> list[str]:
     reasons = []
     if latest["notebook"] != key.notebook:
         reasons.append(f"notebook {project.spec.stages[key.stage].notebook} changed")

@@ -17,8 +17,17 @@ from typing import Protocol
 from ..errors import InvalidRequest
 from ..jsonio import dumps
 
-PREDICTION_COLUMNS = ("request_id", "ts", "model", "version", "route", "n_rows", "inputs",
-                      "outputs", "latency_ms")
+PREDICTION_COLUMNS = (
+    "request_id",
+    "ts",
+    "model",
+    "version",
+    "route",
+    "n_rows",
+    "inputs",
+    "outputs",
+    "latency_ms",
+)
 FEEDBACK_COLUMNS = ("request_id", "row", "label", "ts")
 ERROR_COLUMNS = ("ts", "model", "version", "route", "code", "status")
 _SCHEMA = """
@@ -37,9 +46,11 @@ CREATE INDEX IF NOT EXISTS errors_ts ON errors (ts);
 """
 
 
-_INSERT_FROM_JSON = "INSERT OR REPLACE INTO predictions SELECT " + ", ".join(
-    f"json_extract(value, '$[{i}]')" for i in range(len(PREDICTION_COLUMNS))) + \
-    " FROM json_each(?)"
+_INSERT_FROM_JSON = (
+    "INSERT OR REPLACE INTO predictions SELECT "
+    + ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(PREDICTION_COLUMNS)))
+    + " FROM json_each(?)"
+)
 
 
 class Store(Protocol):
@@ -59,7 +70,7 @@ def open_store(target: str | Path) -> Store:
     if "://" not in text:
         return SQLiteStore(Path(text))
     if text.startswith("sqlite:///"):
-        return SQLiteStore(Path(text[len("sqlite:///"):]))
+        return SQLiteStore(Path(text[len("sqlite:///") :]))
     return SqlAlchemyStore(text)
 
 
@@ -108,8 +119,12 @@ class SQLiteStore:
         found: dict[str, int] = {}
         for chunk in _chunks(sorted(set(request_ids))):
             marks = ", ".join("?" * len(chunk))
-            found.update(conn.execute(f"SELECT request_id, n_rows FROM predictions WHERE "
-                                      f"request_id IN ({marks})", chunk).fetchall())
+            found.update(
+                conn.execute(
+                    f"SELECT request_id, n_rows FROM predictions WHERE request_id IN ({marks})",
+                    chunk,
+                ).fetchall()
+            )
         return found
 
     def _reader(self) -> sqlite3.Connection:
@@ -124,7 +139,7 @@ class SQLiteStore:
 
 
 def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 class SqlAlchemyStore:
@@ -136,19 +151,23 @@ class SqlAlchemyStore:
         try:
             url = sa.engine.make_url(uri)
         except sa.exc.ArgumentError:
-            raise InvalidRequest(f"prediction log URI {uri.split('://')[0]}://... is not a "
-                                 "database URL") from None
+            raise InvalidRequest(
+                f"prediction log URI {uri.split('://')[0]}://... is not a database URL"
+            ) from None
         self.shown = url.render_as_string(hide_password=True)
         try:
             self.engine = engine(uri)
         except (ModuleNotFoundError, sa.exc.NoSuchModuleError) as exc:
-            raise InvalidRequest(f"prediction log {self.shown}: its driver is not installed "
-                                 f"({exc})") from None
+            raise InvalidRequest(
+                f"prediction log {self.shown}: its driver is not installed ({exc})"
+            ) from None
         except sa.exc.SQLAlchemyError as exc:
-            raise InvalidRequest(f"prediction log {self.shown} is unreachable: "
-                                 f"{type(exc.orig or exc).__name__}") from None
+            raise InvalidRequest(
+                f"prediction log {self.shown} is unreachable: {type(exc.orig or exc).__name__}"
+            ) from None
         self.predictions, self.feedback, self.errors = (
-            tables()[name] for name in ("predictions", "feedback", "errors"))
+            tables()[name] for name in ("predictions", "feedback", "errors")
+        )
 
     def write_predictions(self, rows: list[tuple]) -> None:
         encoded = [(*row[:6], _text(row[6]), _text(row[7]), row[8]) for row in rows]
@@ -164,19 +183,27 @@ class SqlAlchemyStore:
         table, found = self.predictions, {}
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(request_ids))):
-                found.update(conn.execute(sa.select(table.c.request_id, table.c.n_rows)
-                                          .where(table.c.request_id.in_(chunk))).all())
+                found.update(
+                    conn.execute(
+                        sa.select(table.c.request_id, table.c.n_rows).where(
+                            table.c.request_id.in_(chunk)
+                        )
+                    ).all()
+                )
         return found
 
     def write_errors(self, rows: list[tuple]) -> None:
         with self.engine.begin() as conn:
             conn.execute(self.errors.insert(), [dict(zip(ERROR_COLUMNS, r)) for r in rows])
 
-    def _upsert(self, table, columns: tuple[str, ...], keys: tuple[str, ...],
-                rows: list[tuple]) -> None:
+    def _upsert(
+        self, table, columns: tuple[str, ...], keys: tuple[str, ...], rows: list[tuple]
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(_upsert(table, keys, self.engine.dialect.name),
-                         [dict(zip(columns, row)) for row in rows])
+            conn.execute(
+                _upsert(table, keys, self.engine.dialect.name),
+                [dict(zip(columns, row)) for row in rows],
+            )
 
     def close(self) -> None:
         self.engine.dispose()
@@ -215,7 +242,8 @@ def _tables(metadata) -> dict:
     import sqlalchemy as sa
 
     predictions = sa.Table(
-        "predictions", metadata,
+        "predictions",
+        metadata,
         sa.Column("request_id", sa.String(128), primary_key=True),
         sa.Column("ts", sa.Float, nullable=False, index=True),
         sa.Column("model", sa.String(256), nullable=False),
@@ -224,23 +252,29 @@ def _tables(metadata) -> dict:
         sa.Column("n_rows", sa.Integer, nullable=False),
         sa.Column("inputs", sa.Text, nullable=False),
         sa.Column("outputs", sa.Text, nullable=False),
-        sa.Column("latency_ms", sa.Float, nullable=False))
+        sa.Column("latency_ms", sa.Float, nullable=False),
+    )
     feedback = sa.Table(
-        "feedback", metadata,
+        "feedback",
+        metadata,
         sa.Column("request_id", sa.String(128), primary_key=True),
         sa.Column("row", sa.Integer, primary_key=True),
         sa.Column("label", sa.Text, nullable=False),
-        sa.Column("ts", sa.Float, nullable=False))
+        sa.Column("ts", sa.Float, nullable=False),
+    )
     errors = sa.Table(
-        "errors", metadata,
+        "errors",
+        metadata,
         sa.Column("ts", sa.Float, nullable=False, index=True),
         sa.Column("model", sa.String(256), nullable=False),
         sa.Column("version", sa.String(64), nullable=False),
         sa.Column("route", sa.String(32), nullable=False),
         sa.Column("code", sa.String(64), nullable=False),
-        sa.Column("status", sa.Integer, nullable=False))
+        sa.Column("status", sa.Integer, nullable=False),
+    )
     alerts = sa.Table(
-        "alerts", metadata,
+        "alerts",
+        metadata,
         sa.Column("rule", sa.String(128), nullable=False, index=True),
         sa.Column("kind", sa.String(32), nullable=False),
         sa.Column("ts", sa.Float, nullable=False, index=True),
@@ -249,9 +283,9 @@ def _tables(metadata) -> dict:
         sa.Column("value", sa.Float, nullable=False),
         sa.Column("limit", sa.Float, nullable=False),
         sa.Column("samples", sa.Integer, nullable=False),
-        sa.Column("message", sa.Text, nullable=False))
-    return {"predictions": predictions, "feedback": feedback, "errors": errors,
-            "alerts": alerts}
+        sa.Column("message", sa.Text, nullable=False),
+    )
+    return {"predictions": predictions, "feedback": feedback, "errors": errors, "alerts": alerts}
 
 
 def _upsert(table, keys: tuple[str, ...], dialect: str):
@@ -261,11 +295,13 @@ def _upsert(table, keys: tuple[str, ...], dialect: str):
         stmt = module.insert(table)
         return stmt.on_conflict_do_update(
             index_elements=list(keys),
-            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys})
+            set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys},
+        )
     if dialect in ("mysql", "mariadb"):
         from sqlalchemy.dialects.mysql import insert
 
         stmt = insert(table)
         return stmt.on_duplicate_key_update(
-            {c.name: stmt.inserted[c.name] for c in table.c if c.name not in keys})
+            {c.name: stmt.inserted[c.name] for c in table.c if c.name not in keys}
+        )
     return table.insert()

@@ -48,7 +48,7 @@ def sqlite_path(uri: str) -> Path:
     prefix = "sqlite:///"
     if not uri.startswith(prefix):
         raise InvalidInput(f"prediction log URI {uri.split('://')[0]}://...: not a SQLite file")
-    return Path(uri[len(prefix):])
+    return Path(uri[len(prefix) :])
 
 
 def salt_for(state_dir: Path) -> bytes:
@@ -71,8 +71,14 @@ class PredictionLog:
     features, hashing personal data and the SQLite commit all happen on the writer thread.
     """
 
-    def __init__(self, target: str | Path, *, personal_data: dict[str, str] | None = None,
-                 salt: bytes = b"", durability: str = "fast") -> None:
+    def __init__(
+        self,
+        target: str | Path,
+        *,
+        personal_data: dict[str, str] | None = None,
+        salt: bytes = b"",
+        durability: str = "fast",
+    ) -> None:
         self.store: Store = open_store(target)  # a URI, or a SQLite file path
         self.personal = personal_data or {}
         self.salt = salt
@@ -84,18 +90,27 @@ class PredictionLog:
         self._thread = threading.Thread(target=self._write, name="mlmom-predlog", daemon=True)
         self._thread.start()
 
-    def record(self, *, request_id: str, model: str, version: str, route: str,
-               columns: dict[str, Any], outputs: dict[str, Any], latency_ms: float) -> Future | None:
+    def record(
+        self,
+        *,
+        request_id: str,
+        model: str,
+        version: str,
+        route: str,
+        columns: dict[str, Any],
+        outputs: dict[str, Any],
+        latency_ms: float,
+    ) -> Future | None:
         """Queue one request's record; in safe mode, a future that resolves once committed."""
         done: Future | None = Future() if self.safe else None
-        self._pending.append((request_id, time.time(), model, version, route, columns, outputs,
-                              latency_ms, done))
+        self._pending.append(
+            (request_id, time.time(), model, version, route, columns, outputs, latency_ms, done)
+        )
         if done is not None:
             self._wake.set()
         return done
 
-    def record_error(self, *, model: str, version: str, route: str, code: str,
-                     status: int) -> None:
+    def record_error(self, *, model: str, version: str, route: str, code: str, status: int) -> None:
         """Queue one refused or failed request (no input, no message: nothing personal)."""
         self._errors.append((time.time(), model, version, route, code, status))
 
@@ -112,8 +127,9 @@ class PredictionLog:
             try:
                 self.store.write_errors(errors)
             except Exception as exc:  # noqa: BLE001 - counted in /metrics all the same
-                logger.warning("prediction log: %d error records lost (%s)", len(errors),
-                               type(exc).__name__)
+                logger.warning(
+                    "prediction log: %d error records lost (%s)", len(errors), type(exc).__name__
+                )
         # What is queued now, and no more: records that arrive meanwhile wait for the next
         # turn. Chasing them turned the writer into a stream of tiny commits (each ~1.5 ms of
         # CPU, whatever its size) that took the serving thread's GIL a third of the time.
@@ -129,8 +145,10 @@ class PredictionLog:
         # numpy arrays go to the store as they are: its JSON encoder writes them in C, so the
         # writer holds the GIL (which the serving thread needs) as briefly as it can.
         protect = self._protect if self.personal else _same
-        rows = [(rid, ts, model, version, route, _rows(columns), protect(columns), outputs,
-                 latency) for rid, ts, model, version, route, columns, outputs, latency, _ in batch]
+        rows = [
+            (rid, ts, model, version, route, _rows(columns), protect(columns), outputs, latency)
+            for rid, ts, model, version, route, columns, outputs, latency, _ in batch
+        ]
         try:
             self.store.write_predictions(rows)
         except Exception as exc:  # noqa: BLE001 - a database that is down must not kill the writer
@@ -144,10 +162,13 @@ class PredictionLog:
         _settle([item for item in batch if item[-1] is not None], exc)
         keep = [item for item in batch if item[-1] is None]
         room = MAX_BACKLOG - len(self._pending)
-        self._pending.extendleft(reversed(keep[:max(room, 0)]))
-        logger.warning("prediction log: a write failed (%s); %d records kept for a retry, %d "
-                       "dropped", type(exc).__name__, min(len(keep), max(room, 0)),
-                       max(len(keep) - max(room, 0), 0))
+        self._pending.extendleft(reversed(keep[: max(room, 0)]))
+        logger.warning(
+            "prediction log: a write failed (%s); %d records kept for a retry, %d dropped",
+            type(exc).__name__,
+            min(len(keep), max(room, 0)),
+            max(len(keep) - max(room, 0), 0),
+        )
 
     def _protect(self, columns: dict[str, Any]) -> dict[str, list]:
         """The columns as plain lists, personal ones hashed or left out."""
@@ -188,10 +209,13 @@ class PredictionLog:
     def check_new(self, request_id: str) -> None:
         """Refuse a client's request id that already named a logged (or queued) request:
         a late label must never attach to the wrong prediction."""
-        if any(item[0] == request_id for item in list(self._pending)) \
-                or self.store.row_counts([request_id]):
-            raise RequestIdTaken(f"request id {request_id!r} was already used: give each "
-                                 "request its own x-request-id (labels are attached by it)")
+        if any(item[0] == request_id for item in list(self._pending)) or self.store.row_counts(
+            [request_id]
+        ):
+            raise RequestIdTaken(
+                f"request id {request_id!r} was already used: give each "
+                "request its own x-request-id (labels are attached by it)"
+            )
 
 
 def _plain(arrays: dict[str, Any]) -> dict[str, Any]:
@@ -229,8 +253,11 @@ def add_feedback(target: Store | str | Path, labels: Any, *, settle: float = 0.0
         raise InvalidInput("'labels' must be a non-empty list of {request_id, label, row}")
     rows = []
     for i, item in enumerate(labels):
-        if not isinstance(item, dict) or not isinstance(item.get("request_id"), str) \
-                or "label" not in item:
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("request_id"), str)
+            or "label" not in item
+        ):
             raise InvalidInput(f"labels[{i}] needs a string 'request_id' and a 'label'")
         row = item.get("row", 0)
         if not isinstance(row, int) or isinstance(row, bool) or row < 0:
@@ -255,13 +282,17 @@ def _check_logged(store: Store, rows: list[tuple], settle: float) -> None:
     if not unknown:
         return
     index, (request_id, row, *_), counts = unknown[0]
-    what = (f"no prediction was logged under request id {request_id!r}" if counts is None
-            else f"request {request_id!r} logged {counts} row(s), so it has no row {row}")
-    raise NotFound(f"labels[{index}]: {what}; no label of this call was kept"
-                   + (f" ({len(unknown)} unknown in all)" if len(unknown) > 1 else ""))
+    what = (
+        f"no prediction was logged under request id {request_id!r}"
+        if counts is None
+        else f"request {request_id!r} logged {counts} row(s), so it has no row {row}"
+    )
+    raise NotFound(
+        f"labels[{index}]: {what}; no label of this call was kept"
+        + (f" ({len(unknown)} unknown in all)" if len(unknown) > 1 else "")
+    )
 
 
 def _unknown(store: Store, rows: list[tuple]) -> list[tuple[int, tuple, int | None]]:
     counts = store.row_counts([r[0] for r in rows])
-    return [(i, r, counts.get(r[0])) for i, r in enumerate(rows)
-            if r[1] >= counts.get(r[0], 0)]
+    return [(i, r, counts.get(r[0])) for i, r in enumerate(rows) if r[1] >= counts.get(r[0], 0)]

@@ -14,5 +14,18 @@ from .aliases import AliasEvent, history, promote, rollback
 from .compare import compare
 from .versions import VersionInfo, get_lineage, get_version, list_models, list_versions, parse_ref
 
-__all__ = ["AliasEvent", "NotFound", "RegistryError", "VersionInfo", "compare", "get_lineage", "get_version", "history",
-           "list_models", "list_versions", "parse_ref", "promote", "rollback"]
+__all__ = [
+    "AliasEvent",
+    "NotFound",
+    "RegistryError",
+    "VersionInfo",
+    "compare",
+    "get_lineage",
+    "get_version",
+    "history",
+    "list_models",
+    "list_versions",
+    "parse_ref",
+    "promote",
+    "rollback",
+]

@@ -42,21 +42,30 @@ class AliasEvent:
         return asdict(self)
 
 
-def history(name: str | None = None, project: Project | str | None = None,
-            alias: str | None = None) -> list[AliasEvent]:
+def history(
+    name: str | None = None, project: Project | str | None = None, alias: str | None = None
+) -> list[AliasEvent]:
     """Every recorded alias move of the model, oldest first."""
     project = project_of(project)
     client = client_for(project)
     name = name or project.spec.model
     with missing_as(NotFound(f"no registered model named {name!r}")):
         tags = client.get_registered_model(name).tags or {}
-    events = [AliasEvent(**json.loads(v)) for k, v in sorted(tags.items()) if k.startswith(EVENT_TAG)]
+    events = [
+        AliasEvent(**json.loads(v)) for k, v in sorted(tags.items()) if k.startswith(EVENT_TAG)
+    ]
     return [e for e in events if alias is None or e.alias == alias]
 
 
-def promote(version: str | int, *, name: str | None = None, alias: str = "champion",
-            reason: str = "", project: Project | str | None = None,
-            who: str | None = None) -> AliasEvent:
+def promote(
+    version: str | int,
+    *,
+    name: str | None = None,
+    alias: str = "champion",
+    reason: str = "",
+    project: Project | str | None = None,
+    who: str | None = None,
+) -> AliasEvent:
     """Point ``alias`` at ``version``. Promoting the challenger to champion clears the challenger.
 
     The registry only: what serves does not follow. :func:`mlmom_lab.release.assign` moves an
@@ -76,13 +85,30 @@ def promote(version: str | int, *, name: str | None = None, alias: str = "champi
     event = _move(client, name, alias, current.get(alias), version, action, reason, who)
     if alias == "champion" and current.get("challenger") == version:
         client.delete_registered_model_alias(name, "challenger")
-        _record(client, name, AliasEvent("challenger", version, None, "clear", event.who,
-                                         event.when, f"promoted to champion: {reason}".strip()))
+        _record(
+            client,
+            name,
+            AliasEvent(
+                "challenger",
+                version,
+                None,
+                "clear",
+                event.who,
+                event.when,
+                f"promoted to champion: {reason}".strip(),
+            ),
+        )
     return event
 
 
-def rollback(*, name: str | None = None, alias: str = "champion", reason: str = "",
-             project: Project | str | None = None, who: str | None = None) -> AliasEvent:
+def rollback(
+    *,
+    name: str | None = None,
+    alias: str = "champion",
+    reason: str = "",
+    project: Project | str | None = None,
+    who: str | None = None,
+) -> AliasEvent:
     """Move ``alias`` back to the version it pointed at before the current one was promoted."""
     project = project_of(project)
     name = name or project.spec.model
@@ -117,8 +143,16 @@ def _existing(client, name: str, version: str | int) -> str:
     return version
 
 
-def _move(client, name: str, alias: str, old: str | None, new: str, action: str,
-          reason: str, who: str | None = None) -> AliasEvent:
+def _move(
+    client,
+    name: str,
+    alias: str,
+    old: str | None,
+    new: str,
+    action: str,
+    reason: str,
+    who: str | None = None,
+) -> AliasEvent:
     """Move the alias and record it; an unrecorded move is undone, so history stays whole."""
     client.set_registered_model_alias(name, alias, new)
     event = AliasEvent(alias, old, new, action, who or current_user(), time.time(), reason)
@@ -136,8 +170,10 @@ def _move(client, name: str, alias: str, old: str | None, new: str, action: str,
 def check_alias(alias: str) -> str:
     """MLflow's alias rules, as one clear error instead of its exception."""
     if not _ALIAS.fullmatch(alias) or alias.lower() == "latest" or _VERSION_LIKE.fullmatch(alias):
-        raise InvalidRequest(f"alias {alias!r} is not allowed: use letters, digits, '_' or '-', "
-                            "not 'latest' nor a version-like name such as 'v3'")
+        raise InvalidRequest(
+            f"alias {alias!r} is not allowed: use letters, digits, '_' or '-', "
+            "not 'latest' nor a version-like name such as 'v3'"
+        )
     return alias
 
 

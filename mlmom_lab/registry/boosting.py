@@ -14,11 +14,16 @@ from typing import Any
 
 # library -> (module of its onnxmltools converter, the converter, {class: skl2onnx alias})
 CONVERTERS = {
-    "xgboost": ("onnxmltools.convert.xgboost.operator_converters.XGBoost", "convert_xgboost",
-                {"XGBClassifier": "XGBoostXGBClassifier", "XGBRegressor": "XGBoostXGBRegressor"}),
-    "lightgbm": ("onnxmltools.convert.lightgbm.operator_converters.LightGbm", "convert_lightgbm",
-                 {"LGBMClassifier": "LightGbmLGBMClassifier",
-                  "LGBMRegressor": "LightGbmLGBMRegressor"}),
+    "xgboost": (
+        "onnxmltools.convert.xgboost.operator_converters.XGBoost",
+        "convert_xgboost",
+        {"XGBClassifier": "XGBoostXGBClassifier", "XGBRegressor": "XGBoostXGBRegressor"},
+    ),
+    "lightgbm": (
+        "onnxmltools.convert.lightgbm.operator_converters.LightGbm",
+        "convert_lightgbm",
+        {"LGBMClassifier": "LightGbmLGBMClassifier", "LGBMRegressor": "LightGbmLGBMRegressor"},
+    ),
 }
 
 
@@ -39,12 +44,22 @@ def register_converters() -> None:
             continue  # not installed: its models are never met
         for class_name, alias in classes.items():
             classifier = class_name.endswith("Classifier")
-            options = ({"nocl": [True, False], "zipmap": [True, False, "columns"]} if classifier
-                       else {"split": None} if library_name == "lightgbm" else None)
+            options = (
+                {"nocl": [True, False], "zipmap": [True, False, "columns"]}
+                if classifier
+                else {"split": None}
+                if library_name == "lightgbm"
+                else None
+            )
             update_registered_converter(
-                getattr(library, class_name), alias,
-                calculate_linear_classifier_output_shapes if classifier
-                else calculate_linear_regressor_output_shapes, convert, options=options)
+                getattr(library, class_name),
+                alias,
+                calculate_linear_classifier_output_shapes
+                if classifier
+                else calculate_linear_regressor_output_shapes,
+                convert,
+                options=options,
+            )
 
 
 # onnxmltools' tree converters write ai.onnx.ml opset 3 (ONNX Runtime's tree ensembles);

@@ -8,8 +8,9 @@ from ..project import Project
 from .versions import get_lineage, get_version, project_of
 
 
-def compare(a: str | int, b: str | int, *, name: str | None = None,
-            project: Project | str | None = None) -> dict[str, Any]:
+def compare(
+    a: str | int, b: str | int, *, name: str | None = None, project: Project | str | None = None
+) -> dict[str, Any]:
     """What differs between versions (or aliases) ``a`` and ``b`` of a model."""
     project = project_of(project)
     va, vb = get_version(name, a, project), get_version(name, b, project)
@@ -34,8 +35,11 @@ def _lineage(info, project) -> dict[str, Any]:
 
 
 def _params(lineage: dict[str, Any]) -> dict[str, Any]:
-    return {f"{stage}.{key}": value for stage, entry in lineage.get("stages", {}).items()
-            for key, value in entry.get("params", {}).items()}
+    return {
+        f"{stage}.{key}": value
+        for stage, entry in lineage.get("stages", {}).items()
+        for key, value in entry.get("params", {}).items()
+    }
 
 
 def _side_by_side(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:

@@ -32,8 +32,9 @@ def kind_of(model: Any) -> str:
     if isinstance(model, (str, Path)):
         if str(model).endswith(".onnx") and Path(model).is_file():
             return "onnx"
-        raise InvalidRequest(f"{model!r} is not a .onnx file: pass a trained model, or the "
-                             "path of an ONNX graph")
+        raise InvalidRequest(
+            f"{model!r} is not a .onnx file: pass a trained model, or the path of an ONNX graph"
+        )
     module = type(model).__module__
     if module.startswith("onnx") and type(model).__name__ == "ModelProto":
         return "onnx"
@@ -48,7 +49,8 @@ def kind_of(model: Any) -> str:
     raise InvalidRequest(
         f"cannot register a {type(model).__module__}.{type(model).__name__}: register a "
         "scikit-learn estimator or pipeline, an XGBoost or LightGBM model (scikit-learn API), "
-        "an mlflow.pyfunc.PythonModel, or an ONNX graph")
+        "an mlflow.pyfunc.PythonModel, or an ONNX graph"
+    )
 
 
 def _is_python_model(model: Any) -> bool:
@@ -78,8 +80,11 @@ def task_of(model: Any, declared: str | None = None) -> str:
     estimator_type = getattr(model, "_estimator_type", None)
     if estimator_type is None and hasattr(model, "__sklearn_tags__"):
         estimator_type = getattr(model.__sklearn_tags__(), "estimator_type", None)
-    return {"classifier": "classification", "regressor": "regression",
-            "clusterer": "clustering"}.get(estimator_type, "other")
+    return {
+        "classifier": "classification",
+        "regressor": "regression",
+        "clusterer": "clustering",
+    }.get(estimator_type, "other")
 
 
 def with_gap(frame, column: str):
@@ -128,9 +133,11 @@ def log(model: Any, kind: str, signature, input_example) -> str:
 
         from .onnx import execution_providers
 
-        return mlflow.onnx.log_model(onnx.load_from_string(_onnx_bytes(model)),
-                                     onnx_execution_providers=execution_providers(),
-                                     **common).model_uri
+        return mlflow.onnx.log_model(
+            onnx.load_from_string(_onnx_bytes(model)),
+            onnx_execution_providers=execution_providers(),
+            **common,
+        ).model_uri
     return mlflow.pyfunc.log_model(python_model=model, **common).model_uri
 
 
@@ -143,8 +150,9 @@ def _log_sklearn(model: Any, common: dict) -> str:
     try:
         trusted = sio.get_untrusted_types(data=sio.dumps(model))
     except Exception:  # noqa: BLE001 - a step skops cannot write (an XGBoost booster, say)
-        return mlflow.sklearn.log_model(model, serialization_format="cloudpickle",
-                                        **common).model_uri
+        return mlflow.sklearn.log_model(
+            model, serialization_format="cloudpickle", **common
+        ).model_uri
     return mlflow.sklearn.log_model(model, skops_trusted_types=trusted, **common).model_uri
 
 
@@ -244,10 +252,14 @@ class OnnxGraph:
 
         if len(self.inputs) == 1 and self.inputs[0].name not in columns:
             dtype = np.float64 if "double" in self.inputs[0].type else np.float32
-            return {self.inputs[0].name: np.column_stack(
-                [np.asarray(columns[name], dtype=dtype) for name in order])}
-        return column_feeds(columns, [(i.name, "string" if "string" in i.type else "float")
-                                      for i in self.inputs])
+            return {
+                self.inputs[0].name: np.column_stack(
+                    [np.asarray(columns[name], dtype=dtype) for name in order]
+                )
+            }
+        return column_feeds(
+            columns, [(i.name, "string" if "string" in i.type else "float") for i in self.inputs]
+        )
 
     def _frame_feeds(self, frame) -> dict[str, Any]:
         return self._feeds({c: frame[c].to_numpy() for c in frame.columns}, list(frame.columns))

@@ -59,8 +59,14 @@ class OnnxResult:
 TWINNED_KINDS = ("sklearn", "xgboost", "lightgbm")
 
 
-def export(model: Any, held_out, *, kind: str = "sklearn", gaps: list[str] = (),
-           tolerance: float = PARITY_TOLERANCE) -> OnnxResult:
+def export(
+    model: Any,
+    held_out,
+    *,
+    kind: str = "sklearn",
+    gaps: list[str] = (),
+    tolerance: float = PARITY_TOLERANCE,
+) -> OnnxResult:
     """Convert ``model`` (skl2onnx, with onnxmltools' converters for XGBoost and LightGBM)
     and check it against the model itself on ``held_out`` rows: the same labels, and
     probabilities (or values) within ``tolerance``. Then, for each column of ``gaps`` (where
@@ -76,17 +82,32 @@ def export(model: Any, held_out, *, kind: str = "sklearn", gaps: list[str] = (),
     except Exception as exc:  # noqa: BLE001 - skl2onnx raises many types for unsupported models
         return OnnxResult("failed", f"conversion failed: {type(exc).__name__}: {_short(exc)}")
     if changed or diff > tolerance:
-        why = (f"{changed} of {len(held_out)} labels differ" if changed
-               else f"max difference {diff:.3g} > {tolerance}")
-        return OnnxResult("failed", f"parity check failed: {why}", max_diff=diff,
-                          rows=len(held_out), inputs=inputs)
-    return OnnxResult("ok", max_diff=diff, rows=len(held_out), inputs=inputs, model=onx,
-                      calibration=_calibrate_twin(model, onx, inputs, held_out),
-                      gaps=_gap_parity(model, onx, inputs, held_out, gaps, tolerance))
+        why = (
+            f"{changed} of {len(held_out)} labels differ"
+            if changed
+            else f"max difference {diff:.3g} > {tolerance}"
+        )
+        return OnnxResult(
+            "failed",
+            f"parity check failed: {why}",
+            max_diff=diff,
+            rows=len(held_out),
+            inputs=inputs,
+        )
+    return OnnxResult(
+        "ok",
+        max_diff=diff,
+        rows=len(held_out),
+        inputs=inputs,
+        model=onx,
+        calibration=_calibrate_twin(model, onx, inputs, held_out),
+        gaps=_gap_parity(model, onx, inputs, held_out, gaps, tolerance),
+    )
 
 
-def _gap_parity(model: Any, onx: bytes, inputs: list[tuple[str, str]], frame,
-                columns, tolerance: float) -> list[str]:
+def _gap_parity(
+    model: Any, onx: bytes, inputs: list[tuple[str, str]], frame, columns, tolerance: float
+) -> list[str]:
     """The columns in which the twin answers a missing value exactly as the model does."""
     from .kinds import with_gap
 
@@ -120,8 +141,10 @@ def _convert(model: Any, frame) -> tuple[bytes, list[tuple[str, str]]]:
 
     if _uses_column_names(model):
         inputs = [(str(c), "string" if _is_text(frame[c]) else "float") for c in frame.columns]
-        types = [(n, StringTensorType([None, 1]) if t == "string" else FloatTensorType([None, 1]))
-                 for n, t in inputs]
+        types = [
+            (n, StringTensorType([None, 1]) if t == "string" else FloatTensorType([None, 1]))
+            for n, t in inputs
+        ]
     else:
         inputs = [("input", "float")]
         types = [("input", FloatTensorType([None, frame.shape[1]]))]
@@ -145,7 +168,9 @@ def feeds(frame, inputs: list[tuple[str, str]]) -> dict[str, Any]:
     out = {}
     for name, kind in inputs:
         column = frame[[name]]
-        out[name] = column.astype(str).to_numpy() if kind == "string" else column.to_numpy(np.float32)
+        out[name] = (
+            column.astype(str).to_numpy() if kind == "string" else column.to_numpy(np.float32)
+        )
     return out
 
 
@@ -158,8 +183,9 @@ def column_feeds(columns: dict[str, Any], inputs: list[tuple[str, str]]) -> dict
     out = {}
     for name, kind in inputs:
         column = columns[name]
-        out[name] = (column.astype(str) if kind == "string"
-                     else column.astype(np.float32)).reshape(-1, 1)
+        out[name] = (column.astype(str) if kind == "string" else column.astype(np.float32)).reshape(
+            -1, 1
+        )
     return out
 
 
@@ -173,8 +199,9 @@ def session(model: str | bytes, providers: list[str] | None = None):
     # spinning thread per core) burns the cores the other workers and the HTTP parsing need.
     options.intra_op_num_threads = threads()
     options.inter_op_num_threads = 1
-    return ort.InferenceSession(model, sess_options=options,
-                                providers=execution_providers(providers))
+    return ort.InferenceSession(
+        model, sess_options=options, providers=execution_providers(providers)
+    )
 
 
 def threads() -> int:
@@ -191,8 +218,10 @@ def execution_providers(requested: list[str] | None = None) -> list[str]:
     if requested:
         missing = [p for p in requested if p not in available]
         if missing:
-            raise InvalidRequest(f"execution provider {missing[0]!r} is not available here "
-                                 f"(available: {', '.join(available)})")
+            raise InvalidRequest(
+                f"execution provider {missing[0]!r} is not available here "
+                f"(available: {', '.join(available)})"
+            )
         return list(requested)
     return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
 
@@ -202,9 +231,14 @@ def hardware(onnx_session) -> dict[str, Any]:
     the providers a session really runs on and its threads."""
     import onnxruntime as ort
 
-    return {"machine": platform.machine(), "cpu": _cpu_model(), "cores": os.cpu_count(),
-            "onnxruntime": ort.__version__, "providers": list(onnx_session.get_providers()),
-            "threads": threads()}
+    return {
+        "machine": platform.machine(),
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "onnxruntime": ort.__version__,
+        "providers": list(onnx_session.get_providers()),
+        "threads": threads(),
+    }
 
 
 def _cpu_model() -> str:
@@ -218,8 +252,7 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
-def crossover(native: Callable, onnx: Callable, example: dict[str, Any],
-              repeats: int = 3) -> int:
+def crossover(native: Callable, onnx: Callable, example: dict[str, Any], repeats: int = 3) -> int:
     """The smallest calibration batch size at which ``native`` beats ``onnx`` on
     ``example`` (columns) resized to it; :data:`ALWAYS_ONNX` when it never does. Running both
     engines on growing batches also warms them up."""
@@ -281,8 +314,7 @@ def usable_calibration(onnx: dict[str, Any], onnx_session) -> int | None:
     return below if isinstance(below, int) and below >= 0 else None
 
 
-def _parity(model: Any, onx: bytes, inputs: list[tuple[str, str]],
-            frame) -> tuple[float, int]:
+def _parity(model: Any, onx: bytes, inputs: list[tuple[str, str]], frame) -> tuple[float, int]:
     """The largest difference of probabilities (or of values, relative to their scale) and
     how many labels differ between the model and its twin on ``frame``."""
     import numpy as np
@@ -293,7 +325,9 @@ def _parity(model: Any, onx: bytes, inputs: list[tuple[str, str]],
     labels = np.asarray(model.predict(frame))
     if hasattr(model, "predict_proba"):
         changed = int((np.asarray(outputs[0]).reshape(-1) != labels).sum())
-        return float(np.abs(np.asarray(outputs[1], float) - model.predict_proba(frame)).max()), changed
+        return float(
+            np.abs(np.asarray(outputs[1], float) - model.predict_proba(frame)).max()
+        ), changed
     got = np.asarray(outputs[0], float).reshape(-1)
     scale = max(1.0, float(np.abs(labels).max()))
     return float(np.abs(got - labels).max() / scale), 0

@@ -33,13 +33,23 @@ class VersionPage:
     older: bool
 
     def as_dict(self) -> dict[str, Any]:
-        return {"model": self.name, "total": self.total, "newer": self.newer,
-                "older": self.older, "versions": [v.as_dict() for v in self.versions]}
+        return {
+            "model": self.name,
+            "total": self.total,
+            "newer": self.newer,
+            "older": self.older,
+            "versions": [v.as_dict() for v in self.versions],
+        }
 
 
-def page_versions(project: Project | str | None = None, *, before: int | None = None,
-                  after: int | None = None, limit: int = 50,
-                  name: str | None = None) -> VersionPage:
+def page_versions(
+    project: Project | str | None = None,
+    *,
+    before: int | None = None,
+    after: int | None = None,
+    limit: int = 50,
+    name: str | None = None,
+) -> VersionPage:
     """The newest ``limit`` versions; or those just older than version ``before``; or just
     newer than version ``after``."""
     if before is not None and after is not None:
@@ -58,16 +68,21 @@ def page_versions(project: Project | str | None = None, *, before: int | None = 
     base = f"name = '{_quote(name)}'"
     if after is None:
         where = base if before is None else f"{base} AND version_number < {int(before)}"
-        found = client.search_model_versions(where, max_results=limit,
-                                             order_by=["version_number DESC"])
+        found = client.search_model_versions(
+            where, max_results=limit, order_by=["version_number DESC"]
+        )
         versions, newer, older = list(found), before is not None, bool(found.token)
     else:
-        found = client.search_model_versions(f"{base} AND version_number > {int(after)}",
-                                             max_results=limit, order_by=["version_number ASC"])
+        found = client.search_model_versions(
+            f"{base} AND version_number > {int(after)}",
+            max_results=limit,
+            order_by=["version_number ASC"],
+        )
         versions, newer, older = list(reversed(found)), bool(found.token), True
     aliases = {alias: str(version) for alias, version in (model.aliases or {}).items()}
-    infos = [to_info(mv, [a for a, v in aliases.items() if v == str(mv.version)])
-             for mv in versions]
+    infos = [
+        to_info(mv, [a for a, v in aliases.items() if v == str(mv.version)]) for mv in versions
+    ]
     return VersionPage(name, _count(project, client, model, base), infos, newer, older)
 
 

@@ -64,17 +64,28 @@ def to_info(mv, aliases: list[str] | None = None) -> VersionInfo:
     """A :class:`VersionInfo` from an MLflow ModelVersion and its tags."""
     tags = dict(mv.tags or {})
     return VersionInfo(
-        name=mv.name, version=str(mv.version), aliases=sorted(aliases if aliases is not None
-                                                             else getattr(mv, "aliases", []) or []),
-        created=int(mv.creation_timestamp or 0), run_id=mv.run_id, source=mv.source,
+        name=mv.name,
+        version=str(mv.version),
+        aliases=sorted(aliases if aliases is not None else getattr(mv, "aliases", []) or []),
+        created=int(mv.creation_timestamp or 0),
+        run_id=mv.run_id,
+        source=mv.source,
         task=tags.get("mlmom.task", ""),
-        metrics={k[len(METRIC_TAG):]: float(v) for k, v in tags.items() if k.startswith(METRIC_TAG)},
+        metrics={
+            k[len(METRIC_TAG) :]: float(v) for k, v in tags.items() if k.startswith(METRIC_TAG)
+        },
         onnx=_onnx(tags),
-        lineage={k.removeprefix("mlmom.lineage."): v for k, v in tags.items()
-                 if k.startswith("mlmom.lineage.")},
+        lineage={
+            k.removeprefix("mlmom.lineage."): v
+            for k, v in tags.items()
+            if k.startswith("mlmom.lineage.")
+        },
         description=mv.description or "",
-        explain={k.removeprefix("mlmom.explain."): v for k, v in tags.items()
-                 if k.startswith("mlmom.explain.")},
+        explain={
+            k.removeprefix("mlmom.explain."): v
+            for k, v in tags.items()
+            if k.startswith("mlmom.explain.")
+        },
         kind=tags.get("mlmom.kind", ""),
         refuses_gaps=_json_list(tags.get("mlmom.inputs.refuses_gaps")),
     )
@@ -91,8 +102,11 @@ def _json_list(raw: str | None) -> list[Any]:
 def _onnx(tags: dict[str, str]) -> dict[str, Any]:
     """The ONNX export's record, typed: status, reason, max_diff, parity_rows, inputs and
     the calibration (``onnx_below`` and the hardware it was measured on)."""
-    raw = {k.removeprefix("mlmom.onnx").lstrip(".") or "status": v
-           for k, v in tags.items() if k.startswith("mlmom.onnx")}
+    raw = {
+        k.removeprefix("mlmom.onnx").lstrip(".") or "status": v
+        for k, v in tags.items()
+        if k.startswith("mlmom.onnx")
+    }
     typed: dict[str, Any] = dict(raw)
     if "max_diff" in raw:
         typed["max_diff"] = float(raw["max_diff"])
@@ -110,7 +124,9 @@ def _onnx(tags: dict[str, str]) -> dict[str, Any]:
     return typed
 
 
-def list_versions(name: str | None = None, project: Project | str | None = None) -> list[VersionInfo]:
+def list_versions(
+    name: str | None = None, project: Project | str | None = None
+) -> list[VersionInfo]:
     """Every version of the model (the project's model by default), newest first."""
     project = project_of(project)
     name = name or project.spec.model
@@ -130,15 +146,20 @@ def list_models(project: Project | str | None = None) -> list[dict[str, Any]]:
     models = []
     for rm in client.search_registered_models(max_results=1000):
         versions = [int(v.version) for v in rm.latest_versions or []]
-        models.append({"name": rm.name,
-                       "aliases": {a: str(v) for a, v in (rm.aliases or {}).items()},
-                       "latest_version": str(max(versions)) if versions else None,
-                       "description": rm.description or ""})
+        models.append(
+            {
+                "name": rm.name,
+                "aliases": {a: str(v) for a, v in (rm.aliases or {}).items()},
+                "latest_version": str(max(versions)) if versions else None,
+                "description": rm.description or "",
+            }
+        )
     return models
 
 
-def get_version(name: str | None, version: str | int,
-                project: Project | str | None = None) -> VersionInfo:
+def get_version(
+    name: str | None, version: str | int, project: Project | str | None = None
+) -> VersionInfo:
     """One version by number or alias (``"3"``, ``"champion"``); raises :class:`NotFound`."""
     project = project_of(project)
     name = name or project.spec.model
@@ -165,8 +186,12 @@ def get_lineage(info: VersionInfo, project: Project | str | None = None) -> dict
     """The full lineage document stored with a version."""
     project = project_of(project)
     client = client_for(project)
-    with missing_as(NotFound(f"version {info.name}/{info.version} has no lineage (it was not "
-                             "registered by mlmom_lab.registration)")):
+    with missing_as(
+        NotFound(
+            f"version {info.name}/{info.version} has no lineage (it was not "
+            "registered by mlmom_lab.registration)"
+        )
+    ):
         path = client.download_artifacts(info.run_id, "lineage/lineage.json")
     return json.loads(Path(path).read_text())
 

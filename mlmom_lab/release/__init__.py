@@ -30,8 +30,20 @@ from ..serving.deployment import Deployment
 from ..serving.rollout import Release, confirm
 from .requests import CanaryRequest, ReleaseRequest, ShadowRequest, validated
 
-__all__ = ["ACTIONS", "AliasMove", "Release", "apply", "assign", "canary", "check_weight",
-           "clear", "promote", "revert", "rollback", "shadow"]
+__all__ = [
+    "ACTIONS",
+    "AliasMove",
+    "Release",
+    "apply",
+    "assign",
+    "canary",
+    "check_weight",
+    "clear",
+    "promote",
+    "revert",
+    "rollback",
+    "shadow",
+]
 ACTIONS = ("canary", "shadow", "promote", "rollback", "clear")
 
 
@@ -43,8 +55,10 @@ class AliasMove:
     release: Release | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.event.as_dict(),
-                "release": None if self.release is None else self.release.as_dict()}
+        return {
+            **self.event.as_dict(),
+            "release": None if self.release is None else self.release.as_dict(),
+        }
 
 
 def apply(project: Project, action: str, body: Any, who: str | None = None) -> Release:
@@ -68,8 +82,15 @@ def check_weight(weight: float) -> float:
     return validated(CanaryRequest, {"version": "-", "weight": weight}).weight
 
 
-def canary(project: Project, version: str, weight: float, *, reason: str = "",
-           who: str | None = None, timeout: float | None = None) -> Release:
+def canary(
+    project: Project,
+    version: str,
+    weight: float,
+    *,
+    reason: str = "",
+    who: str | None = None,
+    timeout: float | None = None,
+) -> Release:
     """Route ``weight`` (0-1) of the traffic to ``version`` (made challenger in the registry).
     ``who`` (here and below) is recorded with the change and in the alias history;
     ``timeout`` (seconds) defaults to ``serving.release_timeout``."""
@@ -79,36 +100,53 @@ def canary(project: Project, version: str, weight: float, *, reason: str = "",
     if info.version == state.champion:
         raise RegistryError(f"version {info.version} is the champion already")
     if "challenger" not in info.aliases:
-        aliases.promote(info.version, alias="challenger", reason=reason or "canary",
-                        project=project, who=who)
+        aliases.promote(
+            info.version, alias="challenger", reason=reason or "canary", project=project, who=who
+        )
     state = deployment.changed(state, canary=info.version, canary_weight=weight)
-    return _written(project, "canary", state, reason or f"canary {info.version} at {weight:.0%}",
-                    who, timeout)
+    return _written(
+        project, "canary", state, reason or f"canary {info.version} at {weight:.0%}", who, timeout
+    )
 
 
-def shadow(project: Project, version: str, *, reason: str = "", who: str | None = None,
-           timeout: float | None = None) -> Release:
+def shadow(
+    project: Project,
+    version: str,
+    *,
+    reason: str = "",
+    who: str | None = None,
+    timeout: float | None = None,
+) -> Release:
     """Send a copy of every request to ``version``; its answers are logged, never returned."""
     state = deployment.current(project)
     info = registry.get_version(None, version, project)
-    return _written(project, "shadow", deployment.changed(state, shadow=info.version),
-                    reason or f"shadow {info.version}", who, timeout)
+    return _written(
+        project,
+        "shadow",
+        deployment.changed(state, shadow=info.version),
+        reason or f"shadow {info.version}",
+        who,
+        timeout,
+    )
 
 
-def promote(project: Project, *, reason: str = "", who: str | None = None,
-            timeout: float | None = None) -> Release:
+def promote(
+    project: Project, *, reason: str = "", who: str | None = None, timeout: float | None = None
+) -> Release:
     """The canary becomes the champion, in the registry and in the deployment."""
     state = deployment.current(project)
     if not state.canary:
         raise RegistryError("no canary to promote: start one with `mlmom deploy canary VERSION`")
     reason = reason or "canary promoted"
     aliases.promote(state.canary, alias="champion", reason=reason, project=project, who=who)
-    return _written(project, "promote", deployment.with_champion(state, state.canary), reason,
-                    who, timeout)
+    return _written(
+        project, "promote", deployment.with_champion(state, state.canary), reason, who, timeout
+    )
 
 
-def rollback(project: Project, *, reason: str = "", who: str | None = None,
-             timeout: float | None = None) -> Release:
+def rollback(
+    project: Project, *, reason: str = "", who: str | None = None, timeout: float | None = None
+) -> Release:
     """The champion goes back to the previous one (from the alias history); canary cleared."""
     state = deployment.current(project)
     reason = reason or "rollback"
@@ -117,29 +155,44 @@ def rollback(project: Project, *, reason: str = "", who: str | None = None,
     return _written(project, "rollback", state, reason, who, timeout)
 
 
-def clear(project: Project, *, reason: str = "", who: str | None = None,
-          timeout: float | None = None) -> Release:
+def clear(
+    project: Project, *, reason: str = "", who: str | None = None, timeout: float | None = None
+) -> Release:
     """Only the champion serves: canary and shadow removed."""
     state = deployment.changed(deployment.current(project), canary=None, shadow=None)
     return _written(project, "clear", state, reason or "canary and shadow cleared", who, timeout)
 
 
-def assign(version: str | int, *, alias: str = "champion", model: str | None = None,
-           reason: str = "", project: Project | str | None = None, who: str | None = None,
-           timeout: float | None = None) -> AliasMove:
+def assign(
+    version: str | int,
+    *,
+    alias: str = "champion",
+    model: str | None = None,
+    reason: str = "",
+    project: Project | str | None = None,
+    who: str | None = None,
+    timeout: float | None = None,
+) -> AliasMove:
     """Point ``alias`` of ``model`` (default: the project's) at ``version``, as
     ``registry.promote`` does; a new champion of the project's model is also what its
     deployment serves, once there is one. ``project``: default, the notebook's pipeline
     project, else the working folder's."""
     project = project_of(project)
-    event = aliases.promote(version, name=model, alias=alias, reason=reason, project=project,
-                            who=who)
+    event = aliases.promote(
+        version, name=model, alias=alias, reason=reason, project=project, who=who
+    )
     return AliasMove(event, _follow(project, model, event, reason, who, timeout))
 
 
-def revert(*, alias: str = "champion", model: str | None = None, reason: str = "",
-           project: Project | str | None = None, who: str | None = None,
-           timeout: float | None = None) -> AliasMove:
+def revert(
+    *,
+    alias: str = "champion",
+    model: str | None = None,
+    reason: str = "",
+    project: Project | str | None = None,
+    who: str | None = None,
+    timeout: float | None = None,
+) -> AliasMove:
     """Move ``alias`` back to the version it held before the current one (the deployment
     follows a champion, as with :func:`assign`)."""
     project = project_of(project)
@@ -147,8 +200,14 @@ def revert(*, alias: str = "champion", model: str | None = None, reason: str = "
     return AliasMove(event, _follow(project, model, event, reason, who, timeout))
 
 
-def _follow(project: Project, model: str | None, event: AliasEvent, reason: str,
-            who: str | None, timeout: float | None) -> Release | None:
+def _follow(
+    project: Project,
+    model: str | None,
+    event: AliasEvent,
+    reason: str,
+    who: str | None,
+    timeout: float | None,
+) -> Release | None:
     """The deployment follows its model's champion; ``None`` for another alias or model, or
     before the first deployment (the first server starts from the alias)."""
     if event.alias != "champion" or (model or project.spec.model) != project.spec.model:
@@ -158,11 +217,22 @@ def _follow(project: Project, model: str | None, event: AliasEvent, reason: str,
         return None
     if state.champion == event.to_version:
         return confirm(project, "promote", state, timeout)
-    return _written(project, "promote", deployment.with_champion(state, event.to_version),
-                    reason or f"champion moved to {event.to_version} in the registry", who,
-                    timeout)
+    return _written(
+        project,
+        "promote",
+        deployment.with_champion(state, event.to_version),
+        reason or f"champion moved to {event.to_version} in the registry",
+        who,
+        timeout,
+    )
 
 
-def _written(project: Project, action: str, state: Deployment, reason: str, who: str | None,
-             timeout: float | None) -> Release:
+def _written(
+    project: Project,
+    action: str,
+    state: Deployment,
+    reason: str,
+    who: str | None,
+    timeout: float | None,
+) -> Release:
     return confirm(project, action, deployment.save(project, state, reason, who), timeout)

@@ -32,8 +32,9 @@ class ReleaseRequest(Body):
     @classmethod
     def _timeout_in_range(cls, timeout: float | None) -> float | None:
         if timeout is not None and not 0 < timeout <= MAX_TIMEOUT:
-            raise ValueError(f"must be above 0 and at most {MAX_TIMEOUT:g} seconds, not "
-                             f"{timeout:g}")
+            raise ValueError(
+                f"must be above 0 and at most {MAX_TIMEOUT:g} seconds, not {timeout:g}"
+            )
         return timeout
 
 

@@ -27,6 +27,7 @@ class ActionHandler(MlmomHandler):
         def work():
             body = wire.parse(self.body_type, self.request.body)
             return self.act(self.project(), body)
+
         await self.respond(work, self.status)
 
 
@@ -47,8 +48,9 @@ class JobHandler(ActionHandler):
 
     def submit(self, project, kind: str, title: str, work, exclusive: bool = False):
         root = str(project.root)
-        return self.jobs.submit(kind, title, work, project=root,
-                                exclusive=f"{kind}:{root}" if exclusive else None).as_dict()
+        return self.jobs.submit(
+            kind, title, work, project=root, exclusive=f"{kind}:{root}" if exclusive else None
+        ).as_dict()
 
 
 # -- pipeline -------------------------------------------------------------------------------
@@ -62,15 +64,27 @@ class RunHandler(JobHandler):
         from ..pipeline.runner import run_pipeline
 
         dag.select(project, body.stages, body.start)  # an unknown stage or parameter:
-        resolve(project.spec.stages, body.params)     # 4xx now, not a failed job
+        resolve(project.spec.stages, body.params)  # 4xx now, not a failed job
         what = (f"from {body.start}" if body.start else ", ".join(body.stages)) or "all stages"
 
         def work(job):
-            result = run_pipeline(project, body.stages, force=body.force, start=body.start,
-                                  overrides=body.params, reporter=JobReporter(job))
-            return {**result.as_dict(), "executed": {
-                s.stage: self.relative(project, s.executed_notebook) for s in result.stages
-                if getattr(s, "executed_notebook", None)}}
+            result = run_pipeline(
+                project,
+                body.stages,
+                force=body.force,
+                start=body.start,
+                overrides=body.params,
+                reporter=JobReporter(job),
+            )
+            return {
+                **result.as_dict(),
+                "executed": {
+                    s.stage: self.relative(project, s.executed_notebook)
+                    for s in result.stages
+                    if getattr(s, "executed_notebook", None)
+                },
+            }
+
         return self.submit(project, "pipeline", f"pipeline run ({what})", work, exclusive=True)
 
 
@@ -81,8 +95,14 @@ class PromoteHandler(WriteHandler):
     def act(self, project, body: wire.PromoteRequest):
         from .. import release
 
-        return release.assign(body.version, alias=body.alias, reason=body.reason,
-                              project=project, who=self.who, timeout=body.timeout).as_dict()
+        return release.assign(
+            body.version,
+            alias=body.alias,
+            reason=body.reason,
+            project=project,
+            who=self.who,
+            timeout=body.timeout,
+        ).as_dict()
 
 
 class RollbackHandler(WriteHandler):
@@ -91,8 +111,13 @@ class RollbackHandler(WriteHandler):
     def act(self, project, body: wire.RollbackRequest):
         from .. import release
 
-        return release.revert(alias=body.alias, reason=body.reason, project=project,
-                              who=self.who, timeout=body.timeout).as_dict()
+        return release.revert(
+            alias=body.alias,
+            reason=body.reason,
+            project=project,
+            who=self.who,
+            timeout=body.timeout,
+        ).as_dict()
 
 
 # -- deployment -----------------------------------------------------------------------------
@@ -106,8 +131,14 @@ class CanaryHandler(WriteHandler):
     def act(self, project, body: wire.CanaryRequest):
         from .. import release
 
-        return release.canary(project, body.version, body.weight, reason=_reason(body, "canary"),
-                              who=self.who, timeout=body.timeout).as_dict()
+        return release.canary(
+            project,
+            body.version,
+            body.weight,
+            reason=_reason(body, "canary"),
+            who=self.who,
+            timeout=body.timeout,
+        ).as_dict()
 
 
 class ShadowHandler(WriteHandler):
@@ -116,8 +147,13 @@ class ShadowHandler(WriteHandler):
     def act(self, project, body: wire.ShadowRequest):
         from .. import release
 
-        return release.shadow(project, body.version, reason=_reason(body, "shadow"),
-                              who=self.who, timeout=body.timeout).as_dict()
+        return release.shadow(
+            project,
+            body.version,
+            reason=_reason(body, "shadow"),
+            who=self.who,
+            timeout=body.timeout,
+        ).as_dict()
 
 
 class ReleaseHandler(WriteHandler):
@@ -132,8 +168,9 @@ class ReleaseHandler(WriteHandler):
         from .. import release
 
         change = getattr(release, self.step)
-        return change(project, reason=_reason(body, self.step), who=self.who,
-                      timeout=body.timeout).as_dict()
+        return change(
+            project, reason=_reason(body, self.step), who=self.who, timeout=body.timeout
+        ).as_dict()
 
 
 class ServerStartHandler(JobHandler):
@@ -144,8 +181,13 @@ class ServerStartHandler(JobHandler):
         if local_server.status(project)["running"]:  # 4xx now, not a failed job
             raise Busy(f"the server of {project.spec.project} already runs: stop it first")
         who = self.who
-        return self.submit(project, "server", "start the model server",
-                           lambda job: local_server.start(project, who=who), exclusive=True)
+        return self.submit(
+            project,
+            "server",
+            "start the model server",
+            lambda job: local_server.start(project, who=who),
+            exclusive=True,
+        )
 
 
 class ServerStopHandler(WriteHandler):
@@ -165,6 +207,7 @@ class CheckHandler(JobHandler):
         def work(job):
             result = run_check(project, version=body.version, last=body.last, explain=True)
             return {**result.drift.as_dict(), "alerts": [a.rule for a in result.alerts]}
+
         return self.submit(project, "check", "monitoring check", work, exclusive=True)
 
 
@@ -177,15 +220,22 @@ class ReportHandler(JobHandler):
         from ..monitoring.windows import load_window
 
         def work(job):
-            window = load_window(project, version=body.version,
-                                 last=body.last or project.spec.monitoring.window)
+            window = load_window(
+                project, version=body.version, last=body.last or project.spec.monitoring.window
+            )
             if window.rows == 0:
-                raise NotFound(f"no logged predictions of version {window.version} yet: serve "
-                               "the model and send traffic first")
+                raise NotFound(
+                    f"no logged predictions of version {window.version} yet: serve "
+                    "the model and send traffic first"
+                )
             job.write(f"Evidently report of {window.rows} rows of version {window.version}")
             files = write_report(project, window, project.state_dir / "reports")
-            return {"html": self.relative(project, files.html),
-                    "json": self.relative(project, files.json), "mlflow": files.mlflow_path}
+            return {
+                "html": self.relative(project, files.html),
+                "json": self.relative(project, files.json),
+                "mlflow": files.mlflow_path,
+            }
+
         return self.submit(project, "report", "drift report", work, exclusive=True)
 
 
@@ -208,8 +258,10 @@ ACTIONS = {
     "registry/rollback": (RollbackHandler, {}),
     "deployment/canary": (CanaryHandler, {}),
     "deployment/shadow": (ShadowHandler, {}),
-    **{f"deployment/{step}": (ReleaseHandler, {"step": step})
-       for step in ("promote", "rollback", "clear")},
+    **{
+        f"deployment/{step}": (ReleaseHandler, {"step": step})
+        for step in ("promote", "rollback", "clear")
+    },
     "server/start": (ServerStartHandler, {}),
     "server/stop": (ServerStopHandler, {}),
     "monitoring/check": (CheckHandler, {}),

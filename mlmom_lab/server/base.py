@@ -31,9 +31,11 @@ class HtmlPage:
     scripts run in an opaque origin, so they reach neither the Jupyter API nor the network."""
 
     html: str
-    POLICY = ("sandbox allow-scripts allow-popups; default-src 'none'; img-src data:; "
-              "font-src data:; style-src 'unsafe-inline' data:; script-src 'unsafe-inline'; "
-              "frame-ancestors 'self'")
+    POLICY = (
+        "sandbox allow-scripts allow-popups; default-src 'none'; img-src data:; "
+        "font-src data:; style-src 'unsafe-inline' data:; script-src 'unsafe-inline'; "
+        "frame-ancestors 'self'"
+    )
 
 
 class MlmomHandler(APIHandler):
@@ -53,8 +55,9 @@ class MlmomHandler(APIHandler):
         try:
             found = find_project_root(target if target.is_dir() else target.parent)
         except MlmomError:
-            raise NotFound(f"no mlmom.yaml at or above {given or '.'}: create a project with "
-                           "`mlmom init DIR`") from None
+            raise NotFound(
+                f"no mlmom.yaml at or above {given or '.'}: create a project with `mlmom init DIR`"
+            ) from None
         if found != root and root not in found.parents:
             raise NotFound(f"no mlmom.yaml at or above {given or '.'} inside the server's root")
         return load_project(found)
@@ -126,8 +129,10 @@ def allowed(action: str):
     """``@web.authenticated`` and ``@authorized`` for ``action`` (read, write or execute), as
     jupyter_server's own handlers are guarded. Its APIHandler already checks the XSRF token of
     a cookie-authenticated POST."""
+
     def guard(method):
         return web.authenticated(authorized(action=action, resource=AUTH_RESOURCE)(method))
+
     return guard
 
 

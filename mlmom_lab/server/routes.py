@@ -32,8 +32,13 @@ class ReadHandler(MlmomHandler):
 class ProjectHandler(ReadHandler):
     def read(self, project):
         spec = project.spec
-        return {"project": spec.project, "model": spec.model, "description": spec.description,
-                "root": self.relative(project, project.root), "stages": list(spec.stages)}
+        return {
+            "project": spec.project,
+            "model": spec.model,
+            "description": spec.description,
+            "root": self.relative(project, project.root),
+            "stages": list(spec.stages),
+        }
 
 
 class PipelineHandler(ReadHandler):
@@ -45,12 +50,21 @@ class PipelineHandler(ReadHandler):
         graph = dag.upstream(project)
         stages = []
         for s in pipeline_status(project):
-            runs = [{"run_id": run_id, "notebook": self.relative(project, path)}
-                    for run_id, path in executed_runs(project, s.stage)]
-            stages.append({**s.as_dict(), "needs": sorted(graph[s.stage]), "runs": runs,
-                           "notebook": self.relative(project, project.root /
-                                                     project.spec.stages[s.stage].notebook),
-                           "executed_notebook": self.relative(project, s.executed_notebook)})
+            runs = [
+                {"run_id": run_id, "notebook": self.relative(project, path)}
+                for run_id, path in executed_runs(project, s.stage)
+            ]
+            stages.append(
+                {
+                    **s.as_dict(),
+                    "needs": sorted(graph[s.stage]),
+                    "runs": runs,
+                    "notebook": self.relative(
+                        project, project.root / project.spec.stages[s.stage].notebook
+                    ),
+                    "executed_notebook": self.relative(project, s.executed_notebook),
+                }
+            )
         return {"stages": stages}
 
 
@@ -71,8 +85,11 @@ class RegistryHandler(ReadHandler):
     def read(self, project):
         from ..registry.paging import page_versions
 
-        cursor = {k: self.int_argument(k, 0, low=1) for k in ("before", "after")
-                  if self.get_query_argument(k, "")}
+        cursor = {
+            k: self.int_argument(k, 0, low=1)
+            for k in ("before", "after")
+            if self.get_query_argument(k, "")
+        }
         limit = self.int_argument("limit", PAGE, low=1)
         if limit > MAX_PAGE:
             raise InvalidRequest(f"?limit= may be at most {MAX_PAGE}, not {limit}")
@@ -112,9 +129,12 @@ class ServerHandler(ReadHandler):
         from ..serving import deployment, local_server
         from ..serving.rollout import live_workers
 
-        return {**local_server.status(project), "deployment": deployment.current(project).as_dict(),
-                "workers": [w.as_dict() for w in live_workers(project.state_dir)],
-                "traffic": recent_traffic(project.prediction_log_uri, 60.0)}
+        return {
+            **local_server.status(project),
+            "deployment": deployment.current(project).as_dict(),
+            "workers": [w.as_dict() for w in live_workers(project.state_dir)],
+            "traffic": recent_traffic(project.prediction_log_uri, 60.0),
+        }
 
 
 class MonitoringHandler(ReadHandler):
@@ -125,18 +145,24 @@ class MonitoringHandler(ReadHandler):
         from ..monitoring.export import read_history, read_latest
 
         reports = sorted((project.state_dir / "reports").glob("*.html"))[-5:]
-        return {"latest": read_latest(project.state_dir),
-                "history": read_history(project.state_dir)[-50:],
-                "alerts": [asdict(a) for a in history(project.prediction_log_uri, 20)],
-                "reports": [self.relative(project, p) for p in reversed(reports)]}
+        return {
+            "latest": read_latest(project.state_dir),
+            "history": read_history(project.state_dir)[-50:],
+            "alerts": [asdict(a) for a in history(project.prediction_log_uri, 20)],
+            "reports": [self.relative(project, p) for p in reversed(reports)],
+        }
 
 
 class JobsHandler(ReadHandler):
     """The project's jobs, newest first, without their logs."""
 
     def read(self, project):
-        return {"jobs": [{k: v for k, v in job.as_dict().items() if k != "log"}
-                         for job in self.jobs.list(str(project.root))[:20]]}
+        return {
+            "jobs": [
+                {k: v for k, v in job.as_dict().items() if k != "log"}
+                for job in self.jobs.list(str(project.root))[:20]
+            ]
+        }
 
 
 class JobStatusHandler(MlmomHandler):
@@ -147,14 +173,22 @@ class JobStatusHandler(MlmomHandler):
         def work():
             log_from = self.int_argument("log_from", 0)
             return self.jobs.get(job_id).as_dict(log_from)
+
         await self.respond(work)
 
 
-READS = {"project": ProjectHandler, "pipeline": PipelineHandler,
-         "pipeline/executed": ExecutedNotebookHandler, "registry": RegistryHandler,
-         "registry/history": HistoryHandler, "registry/compare": CompareHandler,
-         "deployment": DeploymentHandler, "server": ServerHandler,
-         "monitoring": MonitoringHandler, "jobs": JobsHandler}
+READS = {
+    "project": ProjectHandler,
+    "pipeline": PipelineHandler,
+    "pipeline/executed": ExecutedNotebookHandler,
+    "registry": RegistryHandler,
+    "registry/history": HistoryHandler,
+    "registry/compare": CompareHandler,
+    "deployment": DeploymentHandler,
+    "server": ServerHandler,
+    "monitoring": MonitoringHandler,
+    "jobs": JobsHandler,
+}
 
 
 def setup_handlers(web_app) -> None:
@@ -163,7 +197,8 @@ def setup_handlers(web_app) -> None:
     web_app.settings.setdefault("mlmom_jobs", Jobs())
     base = url_path_join(web_app.settings["base_url"], "mlmom", "api")
     routes = [(url_path_join(base, name), handler) for name, handler in READS.items()]
-    routes += [(url_path_join(base, name), handler, kwargs)
-               for name, (handler, kwargs) in ACTIONS.items()]
+    routes += [
+        (url_path_join(base, name), handler, kwargs) for name, (handler, kwargs) in ACTIONS.items()
+    ]
     routes.append((url_path_join(base, "jobs", r"([\w-]+)"), JobStatusHandler))
     web_app.add_handlers(".*$", routes)

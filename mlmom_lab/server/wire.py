@@ -46,6 +46,16 @@ class Empty(Body):
     pass
 
 
-__all__ = ["Body", "CanaryRequest", "DashboardRequest", "Empty", "PromoteRequest",
-           "ReleaseRequest", "RollbackRequest", "RunRequest", "ShadowRequest", "WindowRequest",
-           "parse"]
+__all__ = [
+    "Body",
+    "CanaryRequest",
+    "DashboardRequest",
+    "Empty",
+    "PromoteRequest",
+    "ReleaseRequest",
+    "RollbackRequest",
+    "RunRequest",
+    "ShadowRequest",
+    "WindowRequest",
+    "parse",
+]

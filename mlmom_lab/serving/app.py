@@ -39,21 +39,36 @@ from .runtime import ModelRuntime
 logger = logging.getLogger("mlmom.serving")
 MAX_BODY_BYTES = 8 * 1024 * 1024
 PUBLIC = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/metrics", "/openapi.json"}
-READ_ONLY = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/version", "/v2",
-             "/openapi.json", "/deployment", "/metrics"}  # GET (or HEAD) only: TRACE and the rest get 405
+READ_ONLY = {
+    "/ping",
+    "/health",
+    "/v2/health/live",
+    "/v2/health/ready",
+    "/version",
+    "/v2",
+    "/openapi.json",
+    "/deployment",
+    "/metrics",
+}  # GET (or HEAD) only: TRACE and the rest get 405
 ROUTE_KEY = b"x-mlmom-route-key"  # a header that keeps a caller on one route (sticky canary)
 _V2_MODEL = re.compile(r"^/v2/models/([^/]+)(?:/versions/([^/]+))?(/ready|/infer)?$")
-
 
 
 class ServingApp:
     """Answers both protocols, routing each request through the current :class:`Router`."""
 
-    def __init__(self, router: Router, *, max_body_bytes: int = MAX_BODY_BYTES,
-                 follower: Follower | None = None, log: PredictionLog | None = None,
-                 keys: KeyRing | None = None, project=None,
-                 batching: BatchPolicy | None = None,
-                 releases: Callable[[str, Any], Any] | None = None) -> None:
+    def __init__(
+        self,
+        router: Router,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        follower: Follower | None = None,
+        log: PredictionLog | None = None,
+        keys: KeyRing | None = None,
+        project=None,
+        batching: BatchPolicy | None = None,
+        releases: Callable[[str, Any], Any] | None = None,
+    ) -> None:
         self.router = router  # replaced whole when the deployment changes
         self.batching = batching or BatchPolicy()
         self.max_body_bytes = max_body_bytes
@@ -105,13 +120,17 @@ class ServingApp:
 
     def _count_error(self, scope: dict, code: str, status: int) -> None:
         served = scope.get("mlmom.served")  # (runtime, route) once the request was routed
-        model, version, route = ((self.router.champion.name, "", "") if served is None else
-                                 (served[0].name, served[0].version, served[1]))
+        model, version, route = (
+            (self.router.champion.name, "", "")
+            if served is None
+            else (served[0].name, served[0].version, served[1])
+        )
         self.metrics.error(code, status, model, version, route)
         path = scope["path"]
         if self.log is not None and (path == "/invocations" or path.endswith("/infer")):
-            self.log.record_error(model=model, version=version, route=route, code=code,
-                                  status=status)
+            self.log.record_error(
+                model=model, version=version, route=route, code=code, status=status
+            )
 
     def _authorize(self, scope: dict) -> None:
         path = scope["path"].rstrip("/") or "/"
@@ -136,16 +155,28 @@ class ServingApp:
             return 200, await asyncio.to_thread(self._readiness), [], None
         if path == "/version":
             champion = self.router.champion
-            return 200, {"mlmom_lab": __version__, "model": champion.name,
-                         "version": champion.version}, [], None
+            return (
+                200,
+                {"mlmom_lab": __version__, "model": champion.name, "version": champion.version},
+                [],
+                None,
+            )
         if path == "/v2":
             return 200, {"name": "mlmom-lab", "version": __version__, "extensions": []}, [], None
         if path == "/openapi.json":
             champion = self.router.champion
             return 200, openapi.document(champion.name, champion.schema), [], None
         if path == "/deployment":
-            return 200, {**self.router.deployment.as_dict(), "worker": os.getpid(),
-                         "shadow_stats": self.shadow_stats}, [], None
+            return (
+                200,
+                {
+                    **self.router.deployment.as_dict(),
+                    "worker": os.getpid(),
+                    "shadow_stats": self.shadow_stats,
+                },
+                [],
+                None,
+            )
         if path == "/invocations":
             _require(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
@@ -155,8 +186,12 @@ class ServingApp:
             await self._claim_request_id(scope)
             columns, prediction = await self._predict(runtime, raw)
             await self._log(scope, runtime, route, columns, prediction, "mlflow")
-            return (200, invocations_response(prediction), _route_headers(runtime, route),
-                    self._shadow(scope, columns, prediction))
+            return (
+                200,
+                invocations_response(prediction),
+                _route_headers(runtime, route),
+                self._shadow(scope, columns, prediction),
+            )
         if path == "/feedback":
             _require(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
@@ -184,8 +219,11 @@ class ServingApp:
     def _readiness(self) -> dict[str, Any]:
         """Ready, with the generation this worker serves and, for a project's server, what
         every live worker of the project serves (a release is live when they all agree)."""
-        answer: dict[str, Any] = {"ready": True, "worker": os.getpid(),
-                                  "seq": self.router.deployment.seq}
+        answer: dict[str, Any] = {
+            "ready": True,
+            "worker": os.getpid(),
+            "seq": self.router.deployment.seq,
+        }
         if self.project is not None:
             from .rollout import live_workers
 
@@ -194,9 +232,13 @@ class ServingApp:
 
     def _metadata(self, runtime: ModelRuntime) -> dict[str, Any]:
         versions = sorted(self.router.deployment.versions, key=int)
-        return {"name": runtime.name, "versions": versions, "platform": "mlmom-lab",
-                "inputs": [c.as_v2() for c in runtime.schema.columns],
-                "outputs": runtime.outputs.as_v2()}
+        return {
+            "name": runtime.name,
+            "versions": versions,
+            "platform": "mlmom-lab",
+            "inputs": [c.as_v2() for c in runtime.schema.columns],
+            "outputs": runtime.outputs.as_v2(),
+        }
 
     async def _infer(self, scope: dict, body: Any, pinned: ModelRuntime | None):
         key = header(scope, ROUTE_KEY) or None
@@ -205,8 +247,13 @@ class ServingApp:
         request = parse_v2(body, runtime.schema)
         await self._claim_request_id(scope)
         columns, prediction = await self._predict(runtime, request.columns)
-        answer = v2_response(prediction, model=runtime.name, version=runtime.version,
-                             request_id=request.id, outputs=request.outputs)
+        answer = v2_response(
+            prediction,
+            model=runtime.name,
+            version=runtime.version,
+            request_id=request.id,
+            outputs=request.outputs,
+        )
         await self._log(scope, runtime, route, columns, prediction, "v2")
         return 200, answer, _route_headers(runtime, route), self._shadow(scope, columns, prediction)
 
@@ -221,17 +268,29 @@ class ServingApp:
             runtime.batcher = Batcher(runtime, self.batching)
         return runtime.batcher.predict(raw)
 
-    async def _log(self, scope: dict, runtime: ModelRuntime, route: str, columns: dict,
-                   prediction, protocol: str) -> None:
+    async def _log(
+        self,
+        scope: dict,
+        runtime: ModelRuntime,
+        route: str,
+        columns: dict,
+        prediction,
+        protocol: str,
+    ) -> None:
         """Count the prediction in the metrics and queue it for the prediction log."""
         seconds = time.perf_counter() - scope["mlmom.started"]
         self.metrics.observe(runtime, route, protocol, seconds, prediction)
         if self.log is None:
             return
         done = self.log.record(
-            request_id=scope["mlmom.request_id"], model=runtime.name,
-            version=runtime.version, route=route, columns=columns,
-            outputs=_outputs(prediction), latency_ms=seconds * 1000)
+            request_id=scope["mlmom.request_id"],
+            model=runtime.name,
+            version=runtime.version,
+            route=route,
+            columns=columns,
+            outputs=_outputs(prediction),
+            latency_ms=seconds * 1000,
+        )
         if done is not None:  # durability: safe
             await asyncio.wrap_future(done)
 
@@ -239,8 +298,10 @@ class ServingApp:
         """A deployment change over HTTP (admin scope), answered once every worker serves it
         (504 naming the workers that lag when ``timeout`` seconds pass first)."""
         if self.releases is None:
-            raise NotFound("this server serves one exported version: release a new one "
-                           "with a new image (or KServe's canary), not here")
+            raise NotFound(
+                "this server serves one exported version: release a new one "
+                "with a new image (or KServe's canary), not here"
+            )
         # off the event loop: this very worker follows the change on it meanwhile
         release = await asyncio.to_thread(self.releases, action, body)
         return release.as_dict()
@@ -266,12 +327,19 @@ class ServingApp:
             agree = theirs.values.tolist() == served.values.tolist()
             self.shadow_stats["requests"] += 1
             self.shadow_stats["disagreements"] += not agree
-            self.metrics.shadow.labels(shadow.name, shadow.version,
-                                       "agree" if agree else "disagree").inc()
+            self.metrics.shadow.labels(
+                shadow.name, shadow.version, "agree" if agree else "disagree"
+            ).inc()
             if self.log is not None:
-                self.log.record(request_id=scope["mlmom.request_id"] + ":shadow",
-                                model=shadow.name, version=shadow.version, route="shadow",
-                                columns=columns, outputs=_outputs(theirs), latency_ms=0.0)
+                self.log.record(
+                    request_id=scope["mlmom.request_id"] + ":shadow",
+                    model=shadow.name,
+                    version=shadow.version,
+                    route="shadow",
+                    columns=columns,
+                    outputs=_outputs(theirs),
+                    latency_ms=0.0,
+                )
 
         return compare
 
@@ -294,8 +362,9 @@ def _request_id(scope: dict) -> str:
     """The caller's ``x-request-id`` when it is a sane one, else a new one (no syscall)."""
     given = header(scope, b"x-request-id")
     scope["mlmom.client_id"] = bool(given and _REQUEST_ID.match(given))
-    scope["mlmom.request_id"] = (given if scope["mlmom.client_id"]
-                                 else f"{_ID_PREFIX}{next(_id_counter):016x}")
+    scope["mlmom.request_id"] = (
+        given if scope["mlmom.client_id"] else f"{_ID_PREFIX}{next(_id_counter):016x}"
+    )
     return scope["mlmom.request_id"]
 
 

@@ -61,8 +61,9 @@ def parse(text: str, source: str) -> list[tuple[bytes, str]]:
             continue
         scope, sep, key = line.partition(":")
         if not sep or scope.strip() not in SCOPES or not key.strip():
-            raise InvalidRequest(f"{source}: entry {number} must be 'predict:<key>' or "
-                             "'admin:<key>'")  # the entry itself is not shown: it is a secret
+            raise InvalidRequest(
+                f"{source}: entry {number} must be 'predict:<key>' or 'admin:<key>'"
+            )  # the entry itself is not shown: it is a secret
         entries.append((hashlib.sha256(key.strip().encode()).digest(), scope.strip()))
     return entries
 

@@ -76,8 +76,9 @@ class Batcher:
         elif self._scheduled is None:
             loop = asyncio.get_running_loop()
             wait = self.policy.max_wait_ms / 1000
-            self._scheduled = (loop.call_later(wait, self._flush) if wait > 0
-                               else loop.call_soon(self._flush))
+            self._scheduled = (
+                loop.call_later(wait, self._flush) if wait > 0 else loop.call_soon(self._flush)
+            )
 
     def _flush(self) -> None:
         waiting, self._waiting, self._rows, self._scheduled = self._waiting, [], 0, None
@@ -96,8 +97,9 @@ class Batcher:
         start = 0
         for item in waiting:
             end = start + item.rows
-            item.future.set_result(({k: v[start:end] for k, v in columns.items()},
-                                    _rows_of(prediction, start, end)))
+            item.future.set_result(
+                ({k: v[start:end] for k, v in columns.items()}, _rows_of(prediction, start, end))
+            )
             start = end
 
     def _typed_together(self, waiting: list[_Waiting]) -> dict[str, np.ndarray]:
@@ -106,8 +108,9 @@ class Batcher:
         if len(waiting) == 1:
             return schema.typed(waiting[0].raw, waiting[0].rows)
         names = waiting[0].raw.keys()
-        if all(w.raw.keys() == names and all(type(v) is list for v in w.raw.values())
-               for w in waiting):  # the common case: join the JSON values, type them once
+        if all(
+            w.raw.keys() == names and all(type(v) is list for v in w.raw.values()) for w in waiting
+        ):  # the common case: join the JSON values, type them once
             merged = {n: list(chain.from_iterable(w.raw[n] for w in waiting)) for n in names}
             return schema.typed(merged, sum(w.rows for w in waiting))
         parts = [schema.typed(w.raw, w.rows) for w in waiting]
@@ -124,6 +127,9 @@ def _settle_alone(runtime: ModelRuntime, item: _Waiting) -> None:
 
 def _rows_of(prediction: Prediction, start: int, end: int) -> Prediction:
     probabilities = prediction.probabilities
-    return Prediction(prediction.values[start:end],
-                      None if probabilities is None else probabilities[start:end],
-                      prediction.classes, prediction.engine)
+    return Prediction(
+        prediction.values[start:end],
+        None if probabilities is None else probabilities[start:end],
+        prediction.classes,
+        prediction.engine,
+    )

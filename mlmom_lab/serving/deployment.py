@@ -65,15 +65,22 @@ def current(project: Project) -> Deployment:
     return save(project, Deployment(champion=champion), "first deployment of the champion")
 
 
-def save(project: Project, deployment: Deployment, reason: str,
-         who: str | None = None) -> Deployment:
+def save(
+    project: Project, deployment: Deployment, reason: str, who: str | None = None
+) -> Deployment:
     """Write ``deployment`` as the next generation (``seq`` + 1), stamped with when, why and
     who; every worker follows it."""
     from ..identity import current_user
 
-    stamped = Deployment(**{**deployment.as_dict(), "seq": deployment.seq + 1,
-                            "updated_at": time.time(), "reason": reason,
-                            "by": who or current_user()})
+    stamped = Deployment(
+        **{
+            **deployment.as_dict(),
+            "seq": deployment.seq + 1,
+            "updated_at": time.time(),
+            "reason": reason,
+            "by": who or current_user(),
+        }
+    )
     write_json(path_of(project), stamped.as_dict())
     return stamped
 

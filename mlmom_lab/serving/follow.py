@@ -22,8 +22,9 @@ log = logging.getLogger("mlmom.serving")
 
 
 class Follower:
-    def __init__(self, app, path: Path, load_version: Callable, record: WorkerRecord,
-                 interval: float = 0.2) -> None:
+    def __init__(
+        self, app, path: Path, load_version: Callable, record: WorkerRecord, interval: float = 0.2
+    ) -> None:
         self.app, self.path, self.load_version, self.interval = app, path, load_version, interval
         self.record = record
         self._task: asyncio.Task | None = None
@@ -64,8 +65,9 @@ class Follower:
         runtimes = {}
         try:
             for version in state.versions:
-                runtimes[version] = current.runtimes.get(version) or \
-                    await loop.run_in_executor(None, self.load_version, version)
+                runtimes[version] = current.runtimes.get(version) or await loop.run_in_executor(
+                    None, self.load_version, version
+                )
         except Exception as exc:  # noqa: BLE001 - keep serving what works
             self._failed_seq = state.seq
             reason = f"{type(exc).__name__}: {exc}"

@@ -21,8 +21,9 @@ Send = Callable[[dict], Awaitable[None]]
 async def json_body(scope: dict, receive, limit: int) -> Any:
     content_type = header(scope, b"content-type").split(";")[0].strip().lower()
     if content_type not in ("application/json", ""):
-        raise UnsupportedMediaType(f"unsupported content type {content_type!r}: send "
-                                   "application/json")
+        raise UnsupportedMediaType(
+            f"unsupported content type {content_type!r}: send application/json"
+        )
     declared = header(scope, b"content-length")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"body of {declared} bytes is over the limit of {limit}")
@@ -59,15 +60,29 @@ def header(scope: dict, name: bytes) -> str:
     return ""
 
 
-async def send_json(send: Send, status: int, body: Any,
-                     headers: list[tuple[bytes, bytes]] | None = None) -> None:
+async def send_json(
+    send: Send, status: int, body: Any, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     payload = dumps(body)
     await send_bytes(send, status, payload, b"application/json", headers)
 
 
-async def send_bytes(send: Send, status: int, payload: bytes, content_type: bytes,
-                headers: list[tuple[bytes, bytes]] | None = None) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", content_type),
-                            (b"content-length", str(len(payload)).encode()), *(headers or [])]})
+async def send_bytes(
+    send: Send,
+    status: int,
+    payload: bytes,
+    content_type: bytes,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", content_type),
+                (b"content-length", str(len(payload)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": payload})

@@ -25,8 +25,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0,
-                     context: ssl.SSLContext | None = None) -> bool:
+def wait_until_ready(
+    url: str, proc: subprocess.Popen, timeout: float = 120.0, context: ssl.SSLContext | None = None
+) -> bool:
     """True once ``url`` answers; False if the process exits or ``timeout`` passes first."""
     began = time.monotonic()
     while time.monotonic() - began < timeout:
@@ -40,9 +41,14 @@ def wait_until_ready(url: str, proc: subprocess.Popen, timeout: float = 120.0,
     return False
 
 
-def start_server(root: str | Path, *args: str, env: dict[str, str] | None = None,
-                 timeout: float = 120.0, context: ssl.SSLContext | None = None,
-                 log_path: Path | None = None) -> tuple[subprocess.Popen, int]:
+def start_server(
+    root: str | Path,
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120.0,
+    context: ssl.SSLContext | None = None,
+    log_path: Path | None = None,
+) -> tuple[subprocess.Popen, int]:
     """``mlmom serve --port <free> ARGS`` in ``root``; returns the process and its port.
 
     With TLS among ``args``, ``context`` is the client side that trusts the certificate. The
@@ -53,9 +59,20 @@ def start_server(root: str | Path, *args: str, env: dict[str, str] | None = None
     # the server writes to it for as long as it runs: closed by whoever stops it
     log = open(log_path, "w+") if log_path else tempfile.TemporaryFile(mode="w+")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from mlmom_lab.cli import main; main()", "serve",
-         "--port", str(port), *args],
-        cwd=root, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})})
+        [
+            sys.executable,
+            "-c",
+            "from mlmom_lab.cli import main; main()",
+            "serve",
+            "--port",
+            str(port),
+            *args,
+        ],
+        cwd=root,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+    )
     scheme = "https" if context is not None else "http"
     if not wait_until_ready(f"{scheme}://127.0.0.1:{port}/ping", proc, timeout, context):
         proc.terminate()

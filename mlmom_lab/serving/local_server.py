@@ -37,8 +37,13 @@ def start(project: Project, *, who: str = "") -> dict[str, Any]:
     project.state_dir.mkdir(parents=True, exist_ok=True)
     proc, port = start_server(project.root, log_path=project.state_dir / LOG)
     _CHILDREN[proc.pid] = proc
-    record = {"pid": proc.pid, "port": port, "url": f"http://127.0.0.1:{port}",
-              "started_at": time.time(), "started_by": who}
+    record = {
+        "pid": proc.pid,
+        "port": port,
+        "url": f"http://127.0.0.1:{port}",
+        "started_at": time.time(),
+        "started_by": who,
+    }
     write_json(project.state_dir / FILE, record)
     return {**record, "running": True}
 

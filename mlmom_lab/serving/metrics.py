@@ -21,26 +21,41 @@ class Metrics:
         from prometheus_client import Counter, Gauge, Histogram
 
         labels = ("model", "version", "route")
-        self.latency = Histogram("mlmom_request_duration_seconds",
-                                 "Time to answer a prediction request.", labels,
-                                 buckets=LATENCY_BUCKETS)
-        self.requests = Counter("mlmom_requests_total", "Prediction requests answered.",
-                                (*labels, "protocol"))
-        self.errors = Counter("mlmom_request_errors_total",
-                              "Requests refused or failed, by code; version and route are empty "
-                              "when the request failed before it was routed.",
-                              ("model", "version", "route", "code", "status"))
-        self.predictions = Counter("mlmom_predictions_total", "Predicted rows by class.",
-                                   ("model", "version", "route", "prediction"))
-        self.in_flight = Gauge("mlmom_requests_in_flight", "Requests being answered now.",
-                               multiprocess_mode="livesum")
-        self.shadow = Counter("mlmom_shadow_predictions_total",
-                              "Shadow predictions, agreeing with the served answer or not.",
-                              ("model", "version", "result"))
+        self.latency = Histogram(
+            "mlmom_request_duration_seconds",
+            "Time to answer a prediction request.",
+            labels,
+            buckets=LATENCY_BUCKETS,
+        )
+        self.requests = Counter(
+            "mlmom_requests_total", "Prediction requests answered.", (*labels, "protocol")
+        )
+        self.errors = Counter(
+            "mlmom_request_errors_total",
+            "Requests refused or failed, by code; version and route are empty "
+            "when the request failed before it was routed.",
+            ("model", "version", "route", "code", "status"),
+        )
+        self.predictions = Counter(
+            "mlmom_predictions_total",
+            "Predicted rows by class.",
+            ("model", "version", "route", "prediction"),
+        )
+        self.in_flight = Gauge(
+            "mlmom_requests_in_flight", "Requests being answered now.", multiprocess_mode="livesum"
+        )
+        self.shadow = Counter(
+            "mlmom_shadow_predictions_total",
+            "Shadow predictions, agreeing with the served answer or not.",
+            ("model", "version", "result"),
+        )
         self._cache: dict[tuple, object] = {}
-        self.load_seconds = Gauge("mlmom_model_load_seconds",
-                                  "Seconds to load, warm and calibrate a version.",
-                                  ("model", "version"), multiprocess_mode="max")
+        self.load_seconds = Gauge(
+            "mlmom_model_load_seconds",
+            "Seconds to load, warm and calibrate a version.",
+            ("model", "version"),
+            multiprocess_mode="max",
+        )
 
     def observe(self, runtime, route: str, protocol: str, seconds: float, prediction) -> None:
         latency, requests = self._children(runtime.name, runtime.version, route, protocol)
@@ -60,8 +75,10 @@ class Metrics:
         key = (model, version, route, protocol)
         found = self._cache.get(key)
         if found is None:
-            found = self._cache[key] = (self.latency.labels(model, version, route),
-                                        self.requests.labels(model, version, route, protocol))
+            found = self._cache[key] = (
+                self.latency.labels(model, version, route),
+                self.requests.labels(model, version, route, protocol),
+            )
         return found
 
     def _predicted(self, labels: tuple[str, str, str], value: str):

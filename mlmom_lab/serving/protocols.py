@@ -61,8 +61,11 @@ def _tensor(tensor: Any, index: int) -> tuple[str, list[int], str, list[Any]]:
     where = f"input {name!r}" if isinstance(name, str) else f"inputs[{index}]"
     if not isinstance(name, str) or not name:
         raise InvalidInput(f"{where}: 'name' must be a non-empty string")
-    if not isinstance(shape, list) or not shape or not all(
-            isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape):
+    if (
+        not isinstance(shape, list)
+        or not shape
+        or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
+    ):
         raise InvalidInput(f"{where}: 'shape' must be a list of non-negative integers")
     if not isinstance(datatype, str) or datatype not in V2_NUMERIC | {"BOOL", "BYTES"}:
         raise InvalidInput(f"{where}: unsupported datatype {datatype!r}")
@@ -70,8 +73,9 @@ def _tensor(tensor: Any, index: int) -> tuple[str, list[int], str, list[Any]]:
         raise InvalidInput(f"{where}: 'data' must be a list")
     flat = _flatten(data, len(shape), where)
     if len(flat) != math.prod(shape):
-        raise InvalidInput(f"{where}: shape {shape} needs {math.prod(shape)} values, "
-                           f"'data' has {len(flat)}")
+        raise InvalidInput(
+            f"{where}: shape {shape} needs {math.prod(shape)} values, 'data' has {len(flat)}"
+        )
     _check_datatype(where, datatype, flat, math.prod(shape[1:]))
     return name, shape, datatype, flat
 
@@ -107,8 +111,10 @@ def _check_datatype(where: str, datatype: str, values: list[Any], width: int) ->
     bad = next((i for i, v in enumerate(values) if not ok(v)), None)
     if bad is not None:
         row, place = divmod(bad, max(width, 1))
-        raise InvalidInput(f"{where}: datatype {datatype} but value {values[bad]!r} at row "
-                           f"{row}" + (f", column {place}" if width > 1 else ""))
+        raise InvalidInput(
+            f"{where}: datatype {datatype} but value {values[bad]!r} at row "
+            f"{row}" + (f", column {place}" if width > 1 else "")
+        )
 
 
 def _check_column_tensor(name: str, shape: list[int], datatype: str, schema: InputSchema) -> None:
@@ -118,8 +124,10 @@ def _check_column_tensor(name: str, shape: list[int], datatype: str, schema: Inp
     if len(shape) > 2 or (len(shape) == 2 and shape[1] != 1):
         raise InvalidInput(f"input {name!r}: a column must have shape [n] or [n, 1], got {shape}")
     if not _compatible(col.kind, datatype):
-        raise InvalidInput(f"input {name!r}: datatype {datatype} does not fit the column's "
-                           f"type {col.type} ({col.datatype})")
+        raise InvalidInput(
+            f"input {name!r}: datatype {datatype} does not fit the column's "
+            f"type {col.type} ({col.datatype})"
+        )
 
 
 def _compatible(kind: str, datatype: str) -> bool:
@@ -132,16 +140,21 @@ def _compatible(kind: str, datatype: str) -> bool:
     return datatype in V2_NUMERIC
 
 
-def _from_matrix(name: str, shape: list[int], datatype: str, data: list[Any],
-                 schema: InputSchema) -> dict[str, list[Any]]:
+def _from_matrix(
+    name: str, shape: list[int], datatype: str, data: list[Any], schema: InputSchema
+) -> dict[str, list[Any]]:
     width = shape[1]  # the rows: what the data holds, checked by the caller
     if width != len(schema.columns):
-        raise InvalidInput(f"input {name!r}: a 2-D tensor needs {len(schema.columns)} columns "
-                           f"({', '.join(schema.names)}), got shape {shape}")
+        raise InvalidInput(
+            f"input {name!r}: a 2-D tensor needs {len(schema.columns)} columns "
+            f"({', '.join(schema.names)}), got shape {shape}"
+        )
     for col in schema.columns:
         if not _compatible(col.kind, datatype) and not (datatype == "BYTES" and col.kind == "str"):
-            raise InvalidInput(f"input {name!r}: datatype {datatype} does not fit column "
-                               f"{col.name!r} ({col.type}); send one input per column")
+            raise InvalidInput(
+                f"input {name!r}: datatype {datatype} does not fit column "
+                f"{col.name!r} ({col.type}); send one input per column"
+            )
     return {col.name: data[i::width] for i, col in enumerate(schema.columns)}
 
 
@@ -156,8 +169,9 @@ def _requested_outputs(body: dict[str, Any]) -> list[str] | None:
     outputs = body.get("outputs")
     if outputs is None:
         return None
-    if not isinstance(outputs, list) or not all(isinstance(o, dict) and isinstance(o.get("name"), str)
-                                                for o in outputs):
+    if not isinstance(outputs, list) or not all(
+        isinstance(o, dict) and isinstance(o.get("name"), str) for o in outputs
+    ):
         raise InvalidInput("'outputs' must be a list of objects with a 'name'")
     return [o["name"] for o in outputs]
 
@@ -169,11 +183,15 @@ def parse_invocations(body: Any, schema: InputSchema) -> dict[str, list[Any]]:
     given = [k for k in MLFLOW_KEYS if k in body]
     unknown = [k for k in body if k not in (*MLFLOW_KEYS, "params")]
     if unknown:
-        raise InvalidInput(f"unknown key {unknown[0]!r} (expected one of {', '.join(MLFLOW_KEYS)}"
-                           " and optionally 'params')")
+        raise InvalidInput(
+            f"unknown key {unknown[0]!r} (expected one of {', '.join(MLFLOW_KEYS)}"
+            " and optionally 'params')"
+        )
     if len(given) != 1:
-        raise InvalidInput(f"give exactly one of {', '.join(MLFLOW_KEYS)}, not "
-                           f"{len(given)}" + (f" ({', '.join(given)})" if given else ""))
+        raise InvalidInput(
+            f"give exactly one of {', '.join(MLFLOW_KEYS)}, not "
+            f"{len(given)}" + (f" ({', '.join(given)})" if given else "")
+        )
     key = given[0]
     value = body[key]
     if key == "dataframe_split":
@@ -202,8 +220,9 @@ def _split(value: Any, schema: InputSchema) -> dict[str, list[Any]]:
 def _rows(rows: list[Any], names: list[str], where: str) -> dict[str, list[Any]]:
     for i, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != len(names):
-            raise InvalidInput(f"{where}[{i}] must be a list of {len(names)} values "
-                               f"({', '.join(names)})")
+            raise InvalidInput(
+                f"{where}[{i}] must be a list of {len(names)} values ({', '.join(names)})"
+            )
     return {name: [row[j] for row in rows] for j, name in enumerate(names)}
 
 
@@ -218,24 +237,38 @@ def _records(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
 
 def _v2_tensor(name: str, array, shape: list[int]) -> dict[str, Any]:
     datatype = v2_datatype(array.dtype)
-    data = array.reshape(-1).tolist() if datatype != "BYTES" else [str(v) for v in array.reshape(-1)]
+    data = (
+        array.reshape(-1).tolist() if datatype != "BYTES" else [str(v) for v in array.reshape(-1)]
+    )
     return {"name": name, "shape": shape, "datatype": datatype, "data": data}
 
 
-def v2_response(prediction, *, model: str, version: str, request_id: str | None,
-                outputs: list[str] | None = None) -> dict[str, Any]:
+def v2_response(
+    prediction,
+    *,
+    model: str,
+    version: str,
+    request_id: str | None,
+    outputs: list[str] | None = None,
+) -> dict[str, Any]:
     """The v2 answer: ``predict`` (labels or values) and, for classifiers, ``predict_proba``."""
     n = len(prediction.values)
     tensors = [_v2_tensor("predict", prediction.values, [n])]
     if prediction.probabilities is not None:
         probabilities = prediction.probabilities
-        tensors.append({**_v2_tensor("predict_proba", probabilities, list(probabilities.shape)),
-                        "parameters": {"classes": [str(c) for c in prediction.classes or []]}})
+        tensors.append(
+            {
+                **_v2_tensor("predict_proba", probabilities, list(probabilities.shape)),
+                "parameters": {"classes": [str(c) for c in prediction.classes or []]},
+            }
+        )
     if outputs is not None:
         known = {t["name"] for t in tensors}
         unknown = [o for o in outputs if o not in known]
         if unknown:
-            raise InvalidInput(f"unknown output {unknown[0]!r} (outputs: {', '.join(sorted(known))})")
+            raise InvalidInput(
+                f"unknown output {unknown[0]!r} (outputs: {', '.join(sorted(known))})"
+            )
         tensors = [t for t in tensors if t["name"] in outputs]
     body = {"model_name": model, "model_version": version, "outputs": tensors}
     if request_id is not None:

@@ -62,8 +62,9 @@ class WorkerRecord:
     def __init__(self, state_dir: Path) -> None:
         self.pid = os.getpid()
         self.path = folder_of(state_dir) / f"{self.pid}.json"
-        self.state = WorkerState(self.pid, _started(self.pid) or time.time(),
-                                 str(Path(state_dir).resolve()))
+        self.state = WorkerState(
+            self.pid, _started(self.pid) or time.time(), str(Path(state_dir).resolve())
+        )
         self._write()
 
     def serving(self, seq: int) -> None:
@@ -133,18 +134,28 @@ class Rollout:
         if not self.workers:
             return "no server is running: it applies when one starts"
         if self.done:
-            return (f"live on {len(self.live)} of {len(self.workers)} "
-                    f"worker{'s' if len(self.workers) > 1 else ''} in {self.seconds:.1f} s")
+            return (
+                f"live on {len(self.live)} of {len(self.workers)} "
+                f"worker{'s' if len(self.workers) > 1 else ''} in {self.seconds:.1f} s"
+            )
         if self.refused:
             return "not live: " + "; ".join(w.describe() for w in self.refused)
-        return (f"not live after {self.timeout:g} s on {len(self.lagging)} of "
-                f"{len(self.workers)} workers (" + "; ".join(w.describe() for w in self.lagging)
-                + "); they will still follow it")
+        return (
+            f"not live after {self.timeout:g} s on {len(self.lagging)} of "
+            f"{len(self.workers)} workers ("
+            + "; ".join(w.describe() for w in self.lagging)
+            + "); they will still follow it"
+        )
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seq": self.seq, "done": self.done, "seconds": round(self.seconds, 3),
-                "workers": [w.as_dict() for w in self.workers],
-                "live": len(self.live), "summary": self.summary()}
+        return {
+            "seq": self.seq,
+            "done": self.done,
+            "seconds": round(self.seconds, 3),
+            "workers": [w.as_dict() for w in self.workers],
+            "live": len(self.live),
+            "summary": self.summary(),
+        }
 
 
 def wait_live(state_dir: Path, seq: int, timeout: float) -> Rollout:
@@ -193,11 +204,13 @@ class Release:
 
     def headline(self) -> str:
         d = self.deployment
-        return {"canary": f"canary v{d.canary} at {d.canary_weight:.0%}",
-                "shadow": f"shadow v{d.shadow}",
-                "promote": f"champion v{d.champion}",
-                "rollback": f"champion v{d.champion} (rolled back)",
-                "clear": f"champion v{d.champion} alone"}.get(self.action, self.action)
+        return {
+            "canary": f"canary v{d.canary} at {d.canary_weight:.0%}",
+            "shadow": f"shadow v{d.shadow}",
+            "promote": f"champion v{d.champion}",
+            "rollback": f"champion v{d.champion} (rolled back)",
+            "clear": f"champion v{d.champion} alone",
+        }.get(self.action, self.action)
 
     @property
     def message(self) -> str:
@@ -205,8 +218,11 @@ class Release:
         return f"{self.headline()} {self.rollout.summary()}"
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.deployment.as_dict(), "rollout": self.rollout.as_dict(),
-                "message": self.message}
+        return {
+            **self.deployment.as_dict(),
+            "rollout": self.rollout.as_dict(),
+            "message": self.message,
+        }
 
 
 def confirm(project, action: str, state, timeout: float | None = None) -> Release:
@@ -221,7 +237,9 @@ def confirm(project, action: str, state, timeout: float | None = None) -> Releas
     limit = project.spec.serving.release_timeout if timeout is None else timeout
     release = Release(action, state, wait_live(project.state_dir, state.seq, limit))
     if not release.rollout.done:
-        raise NotLive(f"{release.headline()} (change {state.seq}) is written but "
-                      f"{release.rollout.summary()}", refused=bool(release.rollout.refused),
-                      detail=release.as_dict())
+        raise NotLive(
+            f"{release.headline()} (change {state.seq}) is written but {release.rollout.summary()}",
+            refused=bool(release.rollout.refused),
+            detail=release.as_dict(),
+        )
     return release

@@ -36,8 +36,9 @@ class Router:
         """A served version by number, for ``/versions/{v}/infer``."""
         if version not in self.runtimes or version not in self.deployment.versions:
             served = ", ".join(sorted(self.deployment.versions, key=int))
-            raise NotFound(f"model {self.champion.name!r} has no served version {version!r} "
-                           f"(serving {served})")
+            raise NotFound(
+                f"model {self.champion.name!r} has no served version {version!r} (serving {served})"
+            )
         return self.runtimes[version]
 
 

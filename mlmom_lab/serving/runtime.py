@@ -46,22 +46,31 @@ class OutputSpec:
     @classmethod
     def of(cls, prediction: Prediction) -> OutputSpec:
         probabilities = prediction.probabilities
-        return cls(prediction.values.dtype, None if probabilities is None else probabilities.dtype,
-                   tuple(prediction.classes or ()))
+        return cls(
+            prediction.values.dtype,
+            None if probabilities is None else probabilities.dtype,
+            tuple(prediction.classes or ()),
+        )
 
     def as_v2(self) -> list[dict[str, Any]]:
         """The outputs as Open Inference v2 model metadata lists them."""
         outputs = [{"name": "predict", "datatype": v2_datatype(self.values), "shape": [-1]}]
         if self.probabilities is not None:
-            outputs.append({"name": "predict_proba", "datatype": v2_datatype(self.probabilities),
-                            "shape": [-1, len(self.classes)],
-                            "parameters": {"classes": [str(c) for c in self.classes]}})
+            outputs.append(
+                {
+                    "name": "predict_proba",
+                    "datatype": v2_datatype(self.probabilities),
+                    "shape": [-1, len(self.classes)],
+                    "parameters": {"classes": [str(c) for c in self.classes]},
+                }
+            )
         return outputs
 
     def labels(self, probabilities: np.ndarray) -> np.ndarray:
         """The most probable class of each row, in the type the model's labels have."""
-        return np.asarray(self.classes, dtype=object)[probabilities.argmax(axis=1)] \
-            .astype(self.values)
+        return np.asarray(self.classes, dtype=object)[probabilities.argmax(axis=1)].astype(
+            self.values
+        )
 
     def conform(self, prediction: Prediction) -> Prediction:
         """``prediction`` in the model's own types (a float32 twin's answers as float64)."""
@@ -118,18 +127,28 @@ class ModelRuntime:
         import pandas as pd
 
         frame = pd.DataFrame(columns, columns=self.schema.names)
-        probabilities = (np.asarray(self.native.predict_proba(frame))
-                         if hasattr(self.native, "predict_proba") else None)
-        values = (self.outputs.labels(probabilities) if self.labels_by_argmax
-                  else np.asarray(self.native.predict(frame)))
+        probabilities = (
+            np.asarray(self.native.predict_proba(frame))
+            if hasattr(self.native, "predict_proba")
+            else None
+        )
+        values = (
+            self.outputs.labels(probabilities)
+            if self.labels_by_argmax
+            else np.asarray(self.native.predict(frame))
+        )
         return values, probabilities
 
     def _predict_onnx(self, columns: dict[str, np.ndarray]) -> Prediction:
         outputs = self.onnx.run(None, column_feeds(columns, self.onnx_inputs))
         if hasattr(self.native, "predict_proba"):
             # float32 sums can end a hair above 1 (1.0000004): never a probability above 1
-            answer = Prediction(np.asarray(outputs[0]).reshape(-1), np.clip(outputs[1], 0.0, 1.0),
-                                list(self.native.classes_), "onnx")
+            answer = Prediction(
+                np.asarray(outputs[0]).reshape(-1),
+                np.clip(outputs[1], 0.0, 1.0),
+                list(self.native.classes_),
+                "onnx",
+            )
         else:
             answer = Prediction(np.asarray(outputs[0]).reshape(-1), engine="onnx")
         return self.outputs.conform(answer) if self.outputs is not None else answer
@@ -141,8 +160,10 @@ def _twin_holds(column: np.ndarray, gaps_ok: bool) -> bool:
     if len(column) <= SMALL:  # a handful of values: Python beats numpy's per-call cost
         values = column.tolist()
         if kind == "f":  # NaN fails the comparison: only a gap the twin takes passes
-            return all(abs(v) <= FLOAT32_SAFE or (gaps_ok and v != v)  # noqa: PLR0124 - NaN
-                       for v in values)
+            return all(
+                abs(v) <= FLOAT32_SAFE or (gaps_ok and v != v)  # noqa: PLR0124 - NaN
+                for v in values
+            )
         if kind in "iu":
             return all(abs(v) <= INT_EXACT_IN_FLOAT32 for v in values)
         return gaps_ok or kind != "O" or all(v is not None for v in values)
@@ -156,8 +177,9 @@ def _twin_holds(column: np.ndarray, gaps_ok: bool) -> bool:
     return gaps_ok or kind != "O" or not (column == None).any()
 
 
-def load(project, ref: str, *, providers: list[str] | None = None,
-         twin: bool = True) -> ModelRuntime:
+def load(
+    project, ref: str, *, providers: list[str] | None = None, twin: bool = True
+) -> ModelRuntime:
     """Load ``ref`` (``3``, ``champion``, ``model@champion``), warm it and calibrate it."""
     from .. import registry
     from ..mlflow_clients import client, use_project
@@ -166,28 +188,58 @@ def load(project, ref: str, *, providers: list[str] | None = None,
     use_project(project)
     name, version = registry.parse_ref(ref, project.spec.model)
     info = registry.get_version(name, version, project)
-    onnx_path = (client(project).download_artifacts(info.run_id, "onnx/model.onnx")
-                 if twin and info.onnx.get("status") == "ok" else None)
-    return assemble(info.name, info.version, info.task, info.source, info.onnx, onnx_path,
-                    refuses_gaps=info.refuses_gaps, providers=providers, began=began)
+    onnx_path = (
+        client(project).download_artifacts(info.run_id, "onnx/model.onnx")
+        if twin and info.onnx.get("status") == "ok"
+        else None
+    )
+    return assemble(
+        info.name,
+        info.version,
+        info.task,
+        info.source,
+        info.onnx,
+        onnx_path,
+        refuses_gaps=info.refuses_gaps,
+        providers=providers,
+        began=began,
+    )
 
 
-def load_bundle(folder: Path, *, providers: list[str] | None = None,
-                twin: bool = True) -> ModelRuntime:
+def load_bundle(
+    folder: Path, *, providers: list[str] | None = None, twin: bool = True
+) -> ModelRuntime:
     """Load a version exported by :func:`mlmom_lab.deploy.bundle.export` (no registry needed)."""
     import json
 
     began = time.perf_counter()
     meta = json.loads((folder / "version.json").read_text())
     onnx_path = folder / "model.onnx" if twin and meta["onnx"].get("status") == "ok" else None
-    return assemble(meta["name"], meta["version"], meta["task"], str(folder / "model"),
-                    meta["onnx"], onnx_path, refuses_gaps=meta.get("refuses_gaps", ()),
-                    providers=providers, began=began)
+    return assemble(
+        meta["name"],
+        meta["version"],
+        meta["task"],
+        str(folder / "model"),
+        meta["onnx"],
+        onnx_path,
+        refuses_gaps=meta.get("refuses_gaps", ()),
+        providers=providers,
+        began=began,
+    )
 
 
-def assemble(name: str, version: str, task: str, model_uri: str, onnx: dict[str, Any],
-             onnx_path: str | Path | None, *, refuses_gaps=(),
-             providers: list[str] | None = None, began: float | None = None) -> ModelRuntime:
+def assemble(
+    name: str,
+    version: str,
+    task: str,
+    model_uri: str,
+    onnx: dict[str, Any],
+    onnx_path: str | Path | None,
+    *,
+    refuses_gaps=(),
+    providers: list[str] | None = None,
+    began: float | None = None,
+) -> ModelRuntime:
     """A runtime from an MLflow model (loaded through the flavor it was logged with) and,
     when it passed parity, its ONNX twin; warm. ``refuses_gaps`` names the columns the model
     takes no missing value in (a gap there is a 400)."""
@@ -216,10 +268,19 @@ def assemble(name: str, version: str, task: str, model_uri: str, onnx: dict[str,
 
 # Classifiers whose predict is, by definition, the class of largest predict_proba (ties go to
 # the first class either way): the native path runs them once per request, not twice.
-ARGMAX_CLASSIFIERS = frozenset({
-    "RandomForestClassifier", "ExtraTreesClassifier", "DecisionTreeClassifier",
-    "ExtraTreeClassifier", "GradientBoostingClassifier", "HistGradientBoostingClassifier",
-    "LogisticRegression", "XGBClassifier", "LGBMClassifier"})
+ARGMAX_CLASSIFIERS = frozenset(
+    {
+        "RandomForestClassifier",
+        "ExtraTreesClassifier",
+        "DecisionTreeClassifier",
+        "ExtraTreeClassifier",
+        "GradientBoostingClassifier",
+        "HistGradientBoostingClassifier",
+        "LogisticRegression",
+        "XGBClassifier",
+        "LGBMClassifier",
+    }
+)
 
 
 def _predicts_by_argmax(native: Any, answer: Prediction) -> bool:
@@ -237,12 +298,14 @@ def _example(source: str, schema: InputSchema) -> dict[str, np.ndarray]:
     import mlflow
 
     frame = mlflow.models.Model.load(source).load_input_example(
-        mlflow.artifacts.download_artifacts(source))
+        mlflow.artifacts.download_artifacts(source)
+    )
     return schema.validate({c: frame[c].tolist() for c in frame.columns})
 
 
-def calibrate(runtime: ModelRuntime, example: dict[str, np.ndarray],
-              stored: dict[str, Any] | None = None) -> int:
+def calibrate(
+    runtime: ModelRuntime, example: dict[str, np.ndarray], stored: dict[str, Any] | None = None
+) -> int:
     """The batch size from which native beats ONNX Runtime (0: never ONNX): the one stored
     at registration when it was measured on hardware like this, else measured now. Either
     way both engines have answered the example once, so the first request finds them warm."""

@@ -32,10 +32,23 @@ _TYPES: dict[str, tuple[str, str, str]] = {
 # numpy call: numpy's per-call cost on tiny arrays was a third of a one-row request.
 SMALL = 16
 _FLOAT_LIMIT = {"double": float(np.finfo(np.float64).max), "float": float(np.finfo(np.float32).max)}
-_INT_RANGE = {t: (int(np.iinfo(d).min), int(np.iinfo(d).max))
-              for t, d in (("long", np.int64), ("integer", np.int32))}
-V2_NUMERIC = {"FP64", "FP32", "FP16", "INT64", "INT32", "INT16", "INT8", "UINT64", "UINT32",
-              "UINT16", "UINT8"}
+_INT_RANGE = {
+    t: (int(np.iinfo(d).min), int(np.iinfo(d).max))
+    for t, d in (("long", np.int64), ("integer", np.int32))
+}
+V2_NUMERIC = {
+    "FP64",
+    "FP32",
+    "FP16",
+    "INT64",
+    "INT32",
+    "INT16",
+    "INT8",
+    "UINT64",
+    "UINT32",
+    "UINT16",
+    "UINT8",
+}
 
 
 def v2_datatype(dtype: np.dtype) -> str:
@@ -74,8 +87,12 @@ class ColumnSpec:
 
     def as_v2(self) -> dict[str, Any]:
         """The column as Open Inference v2 model metadata lists an input."""
-        return {"name": self.name, "datatype": self.datatype, "shape": [-1],
-                "parameters": {"required": self.required, "nullable": self.nullable}}
+        return {
+            "name": self.name,
+            "datatype": self.datatype,
+            "shape": [-1],
+            "parameters": {"required": self.required, "nullable": self.nullable},
+        }
 
     @property
     def nullable(self) -> bool:
@@ -134,10 +151,17 @@ def from_signature(signature, refuses_gaps: list[str] | tuple[str, ...] = ()) ->
     for col in signature.inputs.inputs:
         type_name = getattr(col.type, "name", str(col.type))
         if type_name not in _TYPES:
-            raise InvalidInput(f"column {col.name!r} has type {type_name}, which serving "
-                               "does not support")
-        columns.append(ColumnSpec(col.name, type_name, bool(getattr(col, "required", True)),
-                                  col.name not in refuses_gaps))
+            raise InvalidInput(
+                f"column {col.name!r} has type {type_name}, which serving does not support"
+            )
+        columns.append(
+            ColumnSpec(
+                col.name,
+                type_name,
+                bool(getattr(col, "required", True)),
+                col.name not in refuses_gaps,
+            )
+        )
     return InputSchema(tuple(columns))
 
 
@@ -164,8 +188,10 @@ def _typed(col: ColumnSpec, values: Sequence[Any] | np.ndarray | None, rows: int
     array = values if isinstance(values, np.ndarray) else _array(values)
     if array.ndim != 1:
         nested = next((i for i, v in enumerate(values) if np.ndim(v) > 0), 0)
-        raise InvalidInput(f"column {col.name!r} must be one value per row, got "
-                           f"{_shown(values[nested])} at row {nested}")
+        raise InvalidInput(
+            f"column {col.name!r} must be one value per row, got "
+            f"{_shown(values[nested])} at row {nested}"
+        )
     converter = {"float": _floats, "int": _ints, "bool": _bools, "str": _strings}[col.kind]
     return converter(col, array)
 
@@ -215,13 +241,16 @@ def _shown(value: Any) -> str:
 def _bad(col: ColumnSpec, row: int, value: Any) -> InvalidInput:
     value = value.item() if isinstance(value, np.generic) else value
     shown = _shown(value)
-    return InvalidInput(f"column {col.name!r} expects {col.type} ({col.datatype}), got "
-                        f"{type(value).__name__} {shown} at row {row}")
+    return InvalidInput(
+        f"column {col.name!r} expects {col.type} ({col.datatype}), got "
+        f"{type(value).__name__} {shown} at row {row}"
+    )
 
 
 def _refused_gap(col: ColumnSpec, row: int, what: str) -> InvalidInput:
-    return InvalidInput(f"column {col.name!r} takes no missing values ({what} at row {row}): "
-                        "the model refuses them")
+    return InvalidInput(
+        f"column {col.name!r} takes no missing values ({what} at row {row}): the model refuses them"
+    )
 
 
 def _floats(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
@@ -251,8 +280,9 @@ def _cast(col: ColumnSpec, array: np.ndarray, first_row: int = 0) -> np.ndarray:
     if overflowed.any():
         row = int(np.argmax(overflowed))
         value = array[row]  # a numpy scalar, or a Python int too large for numpy's integers
-        raise _overflow(col, value.item() if isinstance(value, np.generic) else value,
-                        first_row + row)
+        raise _overflow(
+            col, value.item() if isinstance(value, np.generic) else value, first_row + row
+        )
     return out
 
 
@@ -264,8 +294,10 @@ def _finite(col: ColumnSpec, out: np.ndarray, raw: np.ndarray) -> np.ndarray:
     infinite = np.isinf(out)
     if infinite.any():
         row = int(np.argmax(infinite))
-        raise InvalidInput(f"column {col.name!r} expects a finite number, got "
-                           f"{'-' if out[row] < 0 else ''}Infinity at row {row}")
+        raise InvalidInput(
+            f"column {col.name!r} expects a finite number, got "
+            f"{'-' if out[row] < 0 else ''}Infinity at row {row}"
+        )
     if not col.gaps:
         row = int(np.argmax(bad))
         raise _refused_gap(col, row, "null" if raw[row] is None else "NaN")
@@ -282,12 +314,14 @@ def _ints(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
     out = np.empty(len(array), dtype=_TYPES[col.type][1])
     for row, value in enumerate(array):
         if value is None or (isinstance(value, float) and math.isnan(value)):
-            raise InvalidInput(f"column {col.name!r} is an integer column: null or NaN at row "
-                               f"{row} is not allowed")
+            raise InvalidInput(
+                f"column {col.name!r} is an integer column: null or NaN at row {row} is not allowed"
+            )
         if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
             raise _bad(col, row, value)
-        if isinstance(value, (float, np.floating)) and not (math.isfinite(value)
-                                                            and value == int(value)):
+        if isinstance(value, (float, np.floating)) and not (
+            math.isfinite(value) and value == int(value)
+        ):
             raise _bad(col, row, value)
         if not limits.min <= int(value) <= limits.max:
             raise _overflow(col, value, row)
@@ -296,8 +330,10 @@ def _ints(col: ColumnSpec, array: np.ndarray) -> np.ndarray:
 
 
 def _overflow(col: ColumnSpec, value: Any, row: int) -> InvalidInput:
-    return InvalidInput(f"column {col.name!r} ({col.type}, {col.datatype}) cannot hold "
-                        f"{_shown(value)} at row {row}: it overflows the type")
+    return InvalidInput(
+        f"column {col.name!r} ({col.type}, {col.datatype}) cannot hold "
+        f"{_shown(value)} at row {row}: it overflows the type"
+    )
 
 
 def _bools(col: ColumnSpec, array: np.ndarray) -> np.ndarray:

@@ -14,8 +14,22 @@ from mlmom_lab.serving import runtime as rt
 
 from ..helpers import mlmom, start_server
 
-INSTRUCTIONS = {"FROM", "LABEL", "ENV", "WORKDIR", "COPY", "RUN", "USER", "VOLUME", "EXPOSE",
-                "HEALTHCHECK", "ENTRYPOINT", "CMD", "COMMENT", "ARG"}
+INSTRUCTIONS = {
+    "FROM",
+    "LABEL",
+    "ENV",
+    "WORKDIR",
+    "COPY",
+    "RUN",
+    "USER",
+    "VOLUME",
+    "EXPOSE",
+    "HEALTHCHECK",
+    "ENTRYPOINT",
+    "CMD",
+    "COMMENT",
+    "ARG",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +51,16 @@ def test_the_dockerfile_builds_a_non_root_server_of_the_version(context):
     assert parsed.labels["dev.mlmom.version"] == "1"
     one = {s["instruction"]: s["value"] for s in steps}
     assert one["EXPOSE"] == "8080" and one["USER"] == "10001"
-    assert json.loads(one["ENTRYPOINT"]) == ["mlmom", "serve", "--bundle", "/srv/model",
-                                             "--host", "0.0.0.0", "--port", "8080"]
+    assert json.loads(one["ENTRYPOINT"]) == [
+        "mlmom",
+        "serve",
+        "--bundle",
+        "/srv/model",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8080",
+    ]
     assert "/v2/health/ready" in one["HEALTHCHECK"]
     for step in steps:
         if step["instruction"] == "COPY":
@@ -60,23 +82,38 @@ def test_the_context_pins_what_was_tested_and_carries_the_source(context):
 def test_the_bundle_serves_alone_like_the_registry_version(example_run, context, tmp_path):
     project, _ = example_run
     bundle = context / "bundle"
-    row = {"tenure_months": [3, 40], "monthly_charges": [90.5, 20.0],
-           "contract": ["month-to-month", "two-year"], "internet_service": ["fiber", "dsl"],
-           "payment_method": ["electronic-check", "credit-card"], "support_calls": [4, 0]}
+    row = {
+        "tenure_months": [3, 40],
+        "monthly_charges": [90.5, 20.0],
+        "contract": ["month-to-month", "two-year"],
+        "internet_service": ["fiber", "dsl"],
+        "payment_method": ["electronic-check", "credit-card"],
+        "support_calls": [4, 0],
+    }
     version = rt.load(project, "1")
     expected = version.predict(version.schema.validate(row))
-    proc, port = start_server(tmp_path, "--bundle", str(bundle),
-                              env={"MLMOM_STATE_DIR": str(tmp_path / "state")})
+    proc, port = start_server(
+        tmp_path, "--bundle", str(bundle), env={"MLMOM_STATE_DIR": str(tmp_path / "state")}
+    )
     try:
         body = json.dumps({"inputs": row}).encode()
-        request = urllib.request.Request(f"http://127.0.0.1:{port}/invocations", data=body,
-                                         headers={"content-type": "application/json"})
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/invocations",
+            data=body,
+            headers={"content-type": "application/json"},
+        )
         with urllib.request.urlopen(request, timeout=60) as response:
             assert json.loads(response.read())["predictions"] == expected.values.tolist()
         with pytest.raises(urllib.error.HTTPError) as refused:
-            urllib.request.urlopen(urllib.request.Request(
-                f"http://127.0.0.1:{port}/deployment/promote", data=b"{}", method="POST",
-                headers={"content-type": "application/json"}), timeout=60)
+            urllib.request.urlopen(
+                urllib.request.Request(
+                    f"http://127.0.0.1:{port}/deployment/promote",
+                    data=b"{}",
+                    method="POST",
+                    headers={"content-type": "application/json"},
+                ),
+                timeout=60,
+            )
         assert refused.value.code == 404
         assert "one exported version" in json.loads(refused.value.read())["error"]
     finally:

@@ -27,9 +27,12 @@ def kserve_validator() -> jsonschema.Draft202012Validator:
     defs_dir = Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema"
     latest = max(p for p in defs_dir.iterdir() if p.name.endswith("-local-strict"))
     definitions = json.loads((latest / "_definitions.json").read_text())
-    registry = Registry().with_resources([
-        ("https://kubernetes.io/api/_definitions.json", Resource.from_contents(definitions)),
-        (schema["$id"], Resource.from_contents(schema))])
+    registry = Registry().with_resources(
+        [
+            ("https://kubernetes.io/api/_definitions.json", Resource.from_contents(definitions)),
+            (schema["$id"], Resource.from_contents(schema)),
+        ]
+    )
     return jsonschema.Draft202012Validator(schema, registry=registry)
 
 
@@ -41,14 +44,26 @@ def valid_kubernetes(doc: dict) -> None:
 def written(example_run, tmp_path_factory):
     project, _ = example_run
     out = tmp_path_factory.mktemp("k8s")
-    mlmom("k8s", "--image-repo", "registry.example.com/churn", "--max-replicas", "6",
-          "-o", str(out), cwd=project.root, check=True)
+    mlmom(
+        "k8s",
+        "--image-repo",
+        "registry.example.com/churn",
+        "--max-replicas",
+        "6",
+        "-o",
+        str(out),
+        cwd=project.root,
+        check=True,
+    )
     return {p.name: list(yaml.safe_load_all(p.read_text())) for p in out.glob("*.yaml")}
 
 
 def test_plain_manifests_are_valid_and_serve_the_champion(written):
-    (deploy,), (service,), (hpa,) = (written["deployment.yaml"], written["service.yaml"],
-                                     written["hpa.yaml"])
+    (deploy,), (service,), (hpa,) = (
+        written["deployment.yaml"],
+        written["service.yaml"],
+        written["hpa.yaml"],
+    )
     for doc in (deploy, service, hpa):
         valid_kubernetes(doc)
     container = deploy["spec"]["template"]["spec"]["containers"][0]
@@ -62,8 +77,11 @@ def test_plain_manifests_are_valid_and_serve_the_champion(written):
     assert service["spec"]["selector"] == selector
     assert selector.items() <= deploy["spec"]["template"]["metadata"]["labels"].items()
     assert service["spec"]["ports"][0]["targetPort"] == "http"
-    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
-                                             "name": deploy["metadata"]["name"]}
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "name": deploy["metadata"]["name"],
+    }
     assert (hpa["spec"]["minReplicas"], hpa["spec"]["maxReplicas"]) == (1, 6)
 
 
@@ -97,7 +115,9 @@ def test_the_schemas_are_strict_enough_to_catch_mistakes():
     isvc["spec"]["predictor"]["canaryTrafficPercent"] = "25%"
     with pytest.raises(jsonschema.ValidationError):
         kserve_validator().validate(isvc)
-    isvc["spec"]["predictor"]["canaryTrafic"] = isvc["spec"]["predictor"].pop("canaryTrafficPercent")
+    isvc["spec"]["predictor"]["canaryTrafic"] = isvc["spec"]["predictor"].pop(
+        "canaryTrafficPercent"
+    )
     with pytest.raises(jsonschema.ValidationError, match="canaryTrafic"):
         kserve_validator().validate(isvc)
     (deploy,) = objects["deployment.yaml"]
@@ -110,8 +130,9 @@ def test_bad_settings_are_refused():
     with pytest.raises(InvalidRequest, match="no champion"):
         k8s.manifests(Deployment(), name="churn", image_repo="r")
     with pytest.raises(InvalidRequest, match="min-replicas"):
-        k8s.manifests(Deployment(champion="1"), name="churn", image_repo="r", min_replicas=3,
-                      max_replicas=2)
+        k8s.manifests(
+            Deployment(champion="1"), name="churn", image_repo="r", min_replicas=3, max_replicas=2
+        )
     assert k8s.dns_name("Churn_Model.v2") == "churn-model-v2"
     with pytest.raises(InvalidRequest, match="no valid Kubernetes name"):
         k8s.dns_name("___")

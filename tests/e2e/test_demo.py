@@ -25,8 +25,11 @@ def test_demo_tells_the_story(demo):
     assert "mlflow ui --backend-store-uri sqlite:///" in story
     assert "traffic: 60 to champion v1" in story  # both protocols, before the canary
     # each release returns once both workers serve it: the traffic after the canary reaches it
-    assert re.search(r"deploy canary 2 -w 0.3: canary v2 at 30% live on 2 of 2 workers in "
-                     r"\d+\.\d s\n   traffic: \d+ to canary v2, \d+ to champion v1\n", story), story
+    assert re.search(
+        r"deploy canary 2 -w 0.3: canary v2 at 30% live on 2 of 2 workers in "
+        r"\d+\.\d s\n   traffic: \d+ to canary v2, \d+ to champion v1\n",
+        story,
+    ), story
     assert re.search(r"deploy promote: champion v2 live on 2 of 2 workers in \d+\.\d s", story)
     assert re.search(r"deploy rollback: champion v1 \(rolled back\) live on 2 of 2 workers", story)
     assert "server stopped cleanly; 120 predictions are in the prediction log" in story
@@ -46,8 +49,9 @@ def test_demo_tells_the_story(demo):
 
 def test_reproduce_champion_gives_the_same_metrics(demo, tmp_path):
     folder, _ = demo
-    result = mlmom("reproduce", "churn-classifier@champion", "--workdir", str(tmp_path), "--json",
-                   cwd=folder)
+    result = mlmom(
+        "reproduce", "churn-classifier@champion", "--workdir", str(tmp_path), "--json", cwd=folder
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] and report["run"]["ok"]
@@ -69,12 +73,16 @@ def test_reproduce_fails_loudly_when_code_or_data_changed(demo):
     assert result.returncode == 1
     assert result.stderr.strip() == (
         "error: cannot reproduce: data churn_data.py (read by 'prepare', 'train', 'evaluate', "
-        "'register') changed since the version was registered")
+        "'register') changed since the version was registered"
+    )
 
 
 def test_reproduce_refuses_a_workdir_inside_the_project(demo):
     folder, _ = demo
     result = mlmom("reproduce", "1", "--workdir", "inside", cwd=folder)
     assert result.returncode == 1
-    assert result.stderr.strip() == "error: --workdir inside lies inside the project: choose a folder outside it"
+    assert (
+        result.stderr.strip()
+        == "error: --workdir inside lies inside the project: choose a folder outside it"
+    )
     assert not (folder / "inside").exists()

@@ -22,8 +22,11 @@ def test_an_xgboost_champion_goes_through_the_same_lifecycle(tmp_path):
     from mlmom_lab.serving.runtime import load
 
     root = tmp_path / "churn"
-    shutil.copytree(REPO / "notebooks", root, ignore=shutil.ignore_patterns(
-        ".mlmom", "data", "models", "reports", "__pycache__"))
+    shutil.copytree(
+        REPO / "notebooks",
+        root,
+        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports", "__pycache__"),
+    )
     project = load_project(root)
     result = run_pipeline(project, overrides={"train": {"candidates": "xgboost", "n_iter": 2}})
     assert result.ok, [s.error for s in result.stages]
@@ -38,7 +41,10 @@ def test_an_xgboost_champion_goes_through_the_same_lifecycle(tmp_path):
     native = load_native(champion.source)
     for rows in (1, 2, 64, 1500):
         part = test[features].head(rows)
-        answer = runtime.predict(runtime.schema.validate(
-            {c: part[c].astype(object).where(part[c].notna(), None).tolist() for c in part}))
+        answer = runtime.predict(
+            runtime.schema.validate(
+                {c: part[c].astype(object).where(part[c].notna(), None).tolist() for c in part}
+            )
+        )
         assert answer.values.tolist() == native.predict(part).tolist()
         np.testing.assert_allclose(answer.probabilities, native.predict_proba(part), atol=1e-4)

@@ -24,8 +24,16 @@ from mlmom_lab.registry import get_version
 
 from ..helpers import log_predictions, mlmom, own_copy
 
-FEATURES = ["tenure_months", "monthly_charges", "total_charges", "contract", "internet_service",
-            "payment_method", "support_calls", "age"]
+FEATURES = [
+    "tenure_months",
+    "monthly_charges",
+    "total_charges",
+    "contract",
+    "internet_service",
+    "payment_method",
+    "support_calls",
+    "age",
+]
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +46,7 @@ def served(example_run, tmp_path_factory):
     project = own_copy(example_run[0], tmp_path_factory.mktemp("explain") / "churn")
     root = project.root
     test = pd.read_parquet(root / "data" / "test.parquet")[FEATURES]
-    batches = [test.iloc[5 * i:5 * i + 5].copy() for i in range(60)]
+    batches = [test.iloc[5 * i : 5 * i + 5].copy() for i in range(60)]
     for rows in batches[30:]:
         rows["tenure_months"] = 24
     log_predictions(project, batches, "x")
@@ -65,7 +73,9 @@ def test_shap_of_a_logged_request_reproduces_the_models_output(served):
     shap, lime = result.explanations["shap"], result.explanations["lime"]
     row = test.iloc[[17]]
     expected = model.predict_proba(row)[0, 1]
-    assert result.version == champion.version and result.inputs["age"] == pytest.approx(row["age"].iloc[0])
+    assert result.version == champion.version and result.inputs["age"] == pytest.approx(
+        row["age"].iloc[0]
+    )
     assert shap.output == pytest.approx(expected, abs=1e-12)
     assert shap.total == pytest.approx(expected, abs=1e-9)  # base + SHAP values = output
     assert result.logged_score == pytest.approx(expected, abs=1e-9)
@@ -102,12 +112,20 @@ def test_explanation_drift_sees_the_model_stop_listening_to_tenure(served):
 
 def _synthetic(n=400, seed=0):
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"tenure": rng.uniform(0, 60, n).round(1),
-                      "charges": rng.normal(70, 20, n),
-                      "plan": rng.choice(["basic", "plus", "pro"], n)})
+    X = pd.DataFrame(
+        {
+            "tenure": rng.uniform(0, 60, n).round(1),
+            "charges": rng.normal(70, 20, n),
+            "plan": rng.choice(["basic", "plus", "pro"], n),
+        }
+    )
     X.loc[rng.random(n) < 0.1, "tenure"] = np.nan
-    logit = 1.0 - 0.06 * X["tenure"].fillna(30) + 0.02 * (X["charges"] - 70) + \
-        X["plan"].map({"basic": 0.8, "plus": 0.0, "pro": -0.8})
+    logit = (
+        1.0
+        - 0.06 * X["tenure"].fillna(30)
+        + 0.02 * (X["charges"] - 70)
+        + X["plan"].map({"basic": 0.8, "plus": 0.0, "pro": -0.8})
+    )
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
     return X, y
 
@@ -119,26 +137,35 @@ def _pipeline(estimator):
     from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
     numeric = Pipeline([("fill", SimpleImputer(strategy="median")), ("scale", StandardScaler())])
-    features = ColumnTransformer([("numeric", numeric, ["tenure", "charges"]),
-                                  ("plan", OneHotEncoder(handle_unknown="ignore"), ["plan"])])
+    features = ColumnTransformer(
+        [
+            ("numeric", numeric, ["tenure", "charges"]),
+            ("plan", OneHotEncoder(handle_unknown="ignore"), ["plan"]),
+        ]
+    )
     return Pipeline([("features", features), ("model", estimator)])
 
 
-@pytest.mark.parametrize("estimator, kind, output", [
-    ("forest", "tree", "probability of 1"),
-    ("boosting", "tree", "log-odds of 1"),
-    ("logistic", "linear", "log-odds of 1"),
-    ("neighbours", "permutation", "probability of 1"),
-])
+@pytest.mark.parametrize(
+    "estimator, kind, output",
+    [
+        ("forest", "tree", "probability of 1"),
+        ("boosting", "tree", "log-odds of 1"),
+        ("logistic", "linear", "log-odds of 1"),
+        ("neighbours", "permutation", "probability of 1"),
+    ],
+)
 def test_every_kind_of_explainer_is_additive(estimator, kind, output):
     from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.neighbors import KNeighborsClassifier
 
-    made = {"forest": lambda: RandomForestClassifier(n_estimators=20, random_state=0),
-            "boosting": lambda: GradientBoostingClassifier(n_estimators=30, random_state=0),
-            "logistic": lambda: LogisticRegression(),
-            "neighbours": lambda: KNeighborsClassifier(15)}[estimator]()
+    made = {
+        "forest": lambda: RandomForestClassifier(n_estimators=20, random_state=0),
+        "boosting": lambda: GradientBoostingClassifier(n_estimators=30, random_state=0),
+        "logistic": lambda: LogisticRegression(),
+        "neighbours": lambda: KNeighborsClassifier(15),
+    }[estimator]()
     X, y = _synthetic()
     model = _pipeline(made).fit(X, y)
     seen = view(model, X)
@@ -177,13 +204,16 @@ def _three_plans(n=600, seed=3):
     return X, y
 
 
-@pytest.mark.parametrize("estimator, kind, scale", [
-    ("forest", "tree", "probability"),
-    ("histgb", "tree", "margin"),
-    ("xgboost", "tree", "margin"),
-    ("lightgbm", "tree", "margin"),
-    ("neighbours", "permutation", "probability"),
-])
+@pytest.mark.parametrize(
+    "estimator, kind, scale",
+    [
+        ("forest", "tree", "probability"),
+        ("histgb", "tree", "margin"),
+        ("xgboost", "tree", "margin"),
+        ("lightgbm", "tree", "margin"),
+        ("neighbours", "permutation", "probability"),
+    ],
+)
 def test_a_multiclass_model_is_explained_per_class(estimator, kind, scale):
     """The predicted class by default, any class on request; additive either way, with
     XGBoost and LightGBM read by SHAP's TreeExplainer inside a pipeline."""
@@ -192,12 +222,15 @@ def test_a_multiclass_model_is_explained_per_class(estimator, kind, scale):
 
     from mlmom_lab.errors import InvalidInput
 
-    made = {"forest": lambda: RandomForestClassifier(n_estimators=20, random_state=0),
-            "histgb": lambda: HistGradientBoostingClassifier(max_iter=20),
-            "xgboost": lambda: pytest.importorskip("xgboost").XGBClassifier(n_estimators=20),
-            "lightgbm": lambda: pytest.importorskip("lightgbm").LGBMClassifier(
-                n_estimators=20, verbose=-1),
-            "neighbours": lambda: KNeighborsClassifier(15)}[estimator]()
+    made = {
+        "forest": lambda: RandomForestClassifier(n_estimators=20, random_state=0),
+        "histgb": lambda: HistGradientBoostingClassifier(max_iter=20),
+        "xgboost": lambda: pytest.importorskip("xgboost").XGBClassifier(n_estimators=20),
+        "lightgbm": lambda: pytest.importorskip("lightgbm").LGBMClassifier(
+            n_estimators=20, verbose=-1
+        ),
+        "neighbours": lambda: KNeighborsClassifier(15),
+    }[estimator]()
     X, plans = _three_plans()
     labels = np.unique(plans)
     y = plans if estimator != "xgboost" else np.searchsorted(labels, plans)  # XGBoost: 0..k-1
@@ -227,7 +260,8 @@ def test_personal_data_in_the_log_cannot_be_explained(served, tmp_path):
     spec = (project.root / "mlmom.yaml").read_text()
     shutil.copytree(project.root, tmp_path / "p", ignore=shutil.ignore_patterns("mlruns"))
     (tmp_path / "p" / "mlmom.yaml").write_text(
-        spec + "\nserving:\n  log:\n    personal_data: {age: drop}\n")
+        spec + "\nserving:\n  log:\n    personal_data: {age: drop}\n"
+    )
     with pytest.raises(InvalidInput, match="age are personal data"):
         explain_request(load_project(tmp_path / "p"), "x-1")
 
@@ -240,13 +274,16 @@ def test_the_cli_explains_a_version_and_a_request(served):
     assert shown.splitlines()[1].split()[0] == champion.explain["top"].split(",")[0]
     request = mlmom("explain", "--request-id", "x-3", "--row", "2", **run, check=True).stdout
     assert "request x-3 row 2" in request and "LIME's bin" in request
-    as_json = json.loads(mlmom("explain", "--request-id", "x-3", "--json", **run,
-                               check=True).stdout)
+    as_json = json.loads(
+        mlmom("explain", "--request-id", "x-3", "--json", **run, check=True).stdout
+    )
     shap = as_json["explanations"]["shap"]
     assert shap["total"] == pytest.approx(shap["output"], abs=1e-9)
     bad = mlmom("explain", "--request-id", "missing", **run)
-    assert bad.returncode == 1 and bad.stderr.strip() == \
-        "error: no request 'missing' in the prediction log"
+    assert (
+        bad.returncode == 1
+        and bad.stderr.strip() == "error: no request 'missing' in the prediction log"
+    )
     old = mlmom("explain", "9", **run)
     assert old.returncode == 1 and "9" in old.stderr and len(old.stderr.strip().splitlines()) == 1
 
@@ -258,6 +295,7 @@ def test_monitor_check_shows_the_explanation_drift_beside_the_data_drift(served)
     tenure = next(line for line in shown.splitlines() if line.strip().startswith("tenure_months"))
     assert tenure.rstrip().endswith("SHIFT")  # pinned to 24 months: the model stopped using it
     assert "explanation drift on the last 150 rows (probability of 1): shifted: " in shown
-    quiet = mlmom("monitor", "check", "--last", "150", "--no-explain", cwd=project.root,
-                  check=True).stdout
+    quiet = mlmom(
+        "monitor", "check", "--last", "150", "--no-explain", cwd=project.root, check=True
+    ).stdout
     assert "SHAP" not in quiet

@@ -24,8 +24,12 @@ from ..helpers import own_copy, start_server
 RULES = [
     {"name": "data-drift", "kind": "dataset_drift", "min_samples": 100},
     {"name": "charges", "kind": "feature_drift", "feature": "monthly_charges", "cooldown": "1h"},
-    {"name": "charges-later", "kind": "feature_drift", "feature": "monthly_charges",
-     "min_samples": 100_000},
+    {
+        "name": "charges-later",
+        "kind": "feature_drift",
+        "feature": "monthly_charges",
+        "min_samples": 100_000,
+    },
     {"name": "accuracy", "kind": "performance_drop", "metric": "accuracy", "max_drop": 0.5},
     {"name": "slow", "kind": "latency_p99", "max_ms": 40, "min_samples": 50},
     {"name": "errors", "kind": "error_rate", "max_rate": 0.05, "min_samples": 50},
@@ -56,22 +60,38 @@ def project(example_run, tmp_path_factory):
     hook = http.server.HTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=hook.serve_forever, daemon=True).start()
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
-    spec["monitoring"] = {"window": 400, "alerts": RULES,
-                          "webhook": f"http://127.0.0.1:{hook.server_port}/alerts"}
+    spec["monitoring"] = {
+        "window": 400,
+        "alerts": RULES,
+        "webhook": f"http://127.0.0.1:{hook.server_port}/alerts",
+    }
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     project = load_project(root)
     features = pd.read_parquet(root / "data" / "test.parquet").drop(columns="churned")
     log = PredictionLog(project.prediction_log_uri)
     for i in range(200):
-        rows = features.iloc[2 * i:2 * i + 2].copy()
+        rows = features.iloc[2 * i : 2 * i + 2].copy()
         rows["monthly_charges"] *= 1.6
-        log.record(request_id=f"a-{i}", model="churn-classifier", version="1", route="champion",
-                   columns={c: rows[c].to_numpy() for c in rows}, latency_ms=10.0 + i % 100,
-                   outputs={"predict": np.array([0, 1]),
-                            "predict_proba": np.array([[0.8, 0.2], [0.3, 0.7]])})
+        log.record(
+            request_id=f"a-{i}",
+            model="churn-classifier",
+            version="1",
+            route="champion",
+            columns={c: rows[c].to_numpy() for c in rows},
+            latency_ms=10.0 + i % 100,
+            outputs={
+                "predict": np.array([0, 1]),
+                "predict_proba": np.array([[0.8, 0.2], [0.3, 0.7]]),
+            },
+        )
         if i % 10 == 0:
-            log.record_error(model="churn-classifier", version="1", route="champion",
-                             code="invalid_input", status=400)
+            log.record_error(
+                model="churn-classifier",
+                version="1",
+                route="champion",
+                code="invalid_input",
+                status=400,
+            )
     log.close()
     yield project
     hook.shutdown()
@@ -104,11 +124,19 @@ def test_the_latest_check_is_on_the_servers_metrics(project):
         proc.terminate()
         proc.wait(timeout=120)
     lines = text.decode().splitlines()
-    assert any(line.startswith("mlmom_feature_drift_score{") and 'feature="monthly_charges"'
-               in line and 'method="wasserstein"' in line for line in lines)
+    assert any(
+        line.startswith("mlmom_feature_drift_score{")
+        and 'feature="monthly_charges"' in line
+        and 'method="wasserstein"' in line
+        for line in lines
+    )
     assert any(line.startswith("mlmom_dataset_drift_share{") for line in lines)
-    assert any(line.startswith("mlmom_performance{") and 'source="estimated"' in line
-               and 'metric="accuracy"' in line for line in lines)
+    assert any(
+        line.startswith("mlmom_performance{")
+        and 'source="estimated"' in line
+        and 'metric="accuracy"' in line
+        for line in lines
+    )
     assert any(line.startswith("mlmom_alerts_firing{") for line in lines)
 
 
@@ -124,8 +152,9 @@ def test_a_webhook_that_is_down_does_not_stop_the_check(project, tmp_path):
 
 def test_an_unknown_feature_is_named_by_its_field(project, tmp_path):
     spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
-    spec["monitoring"]["alerts"] = [{"name": "typo", "kind": "feature_drift",
-                                     "feature": "monthly_charge"}]
+    spec["monitoring"]["alerts"] = [
+        {"name": "typo", "kind": "feature_drift", "feature": "monthly_charge"}
+    ]
     root = tmp_path / "p"
     own_copy(project, root, keep_log=True)
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
@@ -133,16 +162,23 @@ def test_an_unknown_feature_is_named_by_its_field(project, tmp_path):
         run_check(load_project(root))
 
 
-@pytest.mark.parametrize("rule, message", [
-    ({"name": "x", "kind": "feature_drift"}, "alerts.0: a feature_drift alert needs 'feature'"),
-    ({"name": "x", "kind": "error_rate", "max_rate": 2}, "alerts.0.max_rate"),
-    ({"name": "x", "kind": "latency_p99", "max_ms": 5, "metric": "f1"},
-     "alerts.0: 'metric' does not apply to a latency_p99 alert"),
-    ({"name": "x", "kind": "dataset_drift", "cooldown": "soon"}, "alerts.0.cooldown"),
-    ({"name": "x", "kind": "performance_drop", "metric": "auc", "max_drop": 0.1},
-     "alerts.0.metric"),
-    ({"name": "x", "kind": "magic"}, "alerts.0.kind"),
-])
+@pytest.mark.parametrize(
+    "rule, message",
+    [
+        ({"name": "x", "kind": "feature_drift"}, "alerts.0: a feature_drift alert needs 'feature'"),
+        ({"name": "x", "kind": "error_rate", "max_rate": 2}, "alerts.0.max_rate"),
+        (
+            {"name": "x", "kind": "latency_p99", "max_ms": 5, "metric": "f1"},
+            "alerts.0: 'metric' does not apply to a latency_p99 alert",
+        ),
+        ({"name": "x", "kind": "dataset_drift", "cooldown": "soon"}, "alerts.0.cooldown"),
+        (
+            {"name": "x", "kind": "performance_drop", "metric": "auc", "max_drop": 0.1},
+            "alerts.0.metric",
+        ),
+        ({"name": "x", "kind": "magic"}, "alerts.0.kind"),
+    ],
+)
 def test_bad_rules_fail_at_load_naming_the_field(project, tmp_path, rule, message):
     spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
     spec["monitoring"] = {"alerts": [rule]}
@@ -156,8 +192,9 @@ def test_bad_rules_fail_at_load_naming_the_field(project, tmp_path, rule, messag
 def test_the_monitor_commands(project, tmp_path):
     from ..helpers import mlmom
 
-    watched = mlmom("monitor", "watch", "--every", "1", "--times", "1", cwd=project.root,
-                    check=True).stdout
+    watched = mlmom(
+        "monitor", "watch", "--every", "1", "--times", "1", cwd=project.root, check=True
+    ).stdout
     assert "monthly_charges" in watched and "performance" in watched
     status = mlmom("monitor", "status", cwd=project.root, check=True).stdout
     assert "churn-classifier version 1" in status and "monthly_charges" in status
@@ -169,14 +206,24 @@ def test_the_monitor_commands(project, tmp_path):
     assert len(list(tmp_path.glob("drift-churn-classifier-v1-*.html"))) == 1
 
 
-@pytest.mark.parametrize("monitoring, message", [
-    ({"methods": {"age": "magic"}}, "monitoring.methods.age: Input should be 'ks'"),
-    ({"thresholds": {"age": -0.1}}, "monitoring.thresholds.age: Input should be greater than 0"),
-    ({"retrain": {"on": ["nope"], "recent_param": "prepare.recent"}},
-     "monitoring: retrain.on: no alert named 'nope'"),
-    ({"retrain": {"on": ["x"]}, "alerts": [{"name": "x", "kind": "dataset_drift"}]},
-     "monitoring.retrain: the retrain strategy needs 'recent_param'"),
-])
+@pytest.mark.parametrize(
+    "monitoring, message",
+    [
+        ({"methods": {"age": "magic"}}, "monitoring.methods.age: Input should be 'ks'"),
+        (
+            {"thresholds": {"age": -0.1}},
+            "monitoring.thresholds.age: Input should be greater than 0",
+        ),
+        (
+            {"retrain": {"on": ["nope"], "recent_param": "prepare.recent"}},
+            "monitoring: retrain.on: no alert named 'nope'",
+        ),
+        (
+            {"retrain": {"on": ["x"]}, "alerts": [{"name": "x", "kind": "dataset_drift"}]},
+            "monitoring.retrain: the retrain strategy needs 'recent_param'",
+        ),
+    ],
+)
 def test_bad_monitoring_settings_fail_at_load(project, tmp_path, monitoring, message):
     spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
     spec["monitoring"] = monitoring

@@ -18,19 +18,22 @@ CATEGORICAL = ["categorical", "binary", "integer_small", "boolean"]
 
 def frame(rng, n, shift):
     """Every kind of column Evidently treats differently; ``shift`` moves them all."""
-    return pd.DataFrame({
-        "numeric": rng.normal(shift, 1, n),
-        "integer_small": rng.integers(0, 4 + (shift > 0), n),
-        "integer_big": rng.integers(0, 100 + int(shift * 60), n),
-        "categorical": rng.choice(list("abcd"), n, p=[0.4, 0.3, 0.2, 0.1] if shift == 0
-                                  else [0.3, 0.3, 0.2, 0.2]),
-        "binary": rng.choice(["yes", "no"], n, p=[0.5, 0.5] if shift == 0 else [0.4, 0.6]),
-        "boolean": rng.random(n) < 0.5 + shift / 10,
-        "constant": np.full(n, 3.0),
-        "skewed": rng.lognormal(shift / 3, 1, n),
-        "missing": np.where(rng.random(n) < 0.3, np.nan, rng.normal(shift, 1, n)),
-        "few_floats": rng.choice([0.5, 1.5, 2.5], n),
-    })
+    return pd.DataFrame(
+        {
+            "numeric": rng.normal(shift, 1, n),
+            "integer_small": rng.integers(0, 4 + (shift > 0), n),
+            "integer_big": rng.integers(0, 100 + int(shift * 60), n),
+            "categorical": rng.choice(
+                list("abcd"), n, p=[0.4, 0.3, 0.2, 0.1] if shift == 0 else [0.3, 0.3, 0.2, 0.2]
+            ),
+            "binary": rng.choice(["yes", "no"], n, p=[0.5, 0.5] if shift == 0 else [0.4, 0.6]),
+            "boolean": rng.random(n) < 0.5 + shift / 10,
+            "constant": np.full(n, 3.0),
+            "skewed": rng.lognormal(shift / 3, 1, n),
+            "missing": np.where(rng.random(n) < 0.3, np.nan, rng.normal(shift, 1, n)),
+            "few_floats": rng.choice([0.5, 1.5, 2.5], n),
+        }
+    )
 
 
 def evidently(reference, current, per_column_method=None):
@@ -70,11 +73,16 @@ def test_default_tests_agree_with_evidently(reference_rows, shift):
     assert ours.dataset_drift == (share >= 0.5)
 
 
-@pytest.mark.parametrize("method", ["psi", "kl_div", "hellinger", "jensenshannon",
-                                    "wasserstein", "ks", "chisquare", "z"])
+@pytest.mark.parametrize(
+    "method", ["psi", "kl_div", "hellinger", "jensenshannon", "wasserstein", "ks", "chisquare", "z"]
+)
 def test_chosen_tests_agree_with_evidently(method):
-    columns = {"wasserstein": NUMERIC[:-1], "ks": NUMERIC[:-1], "chisquare": CATEGORICAL,
-               "z": ["binary", "boolean"]}.get(method, NUMERIC[:-1] + CATEGORICAL)
+    columns = {
+        "wasserstein": NUMERIC[:-1],
+        "ks": NUMERIC[:-1],
+        "chisquare": CATEGORICAL,
+        "z": ["binary", "boolean"],
+    }.get(method, NUMERIC[:-1] + CATEGORICAL)
     chosen = {c: method for c in columns}
     for reference_rows, shift in [(600, 0.5), (3000, 0.0), (3000, 0.5)]:
         rng = np.random.default_rng(7)
@@ -104,8 +112,7 @@ def test_the_result_for_notebooks():
     rng = np.random.default_rng(1)
     result = check_drift(frame(rng, 500, 0.0), frame(rng, 500, 0.5))
     table = result.to_frame()
-    assert list(table.columns[:6]) == ["column", "method", "score", "kind", "threshold",
-                                       "drifted"]
+    assert list(table.columns[:6]) == ["column", "method", "score", "kind", "threshold", "drifted"]
     assert set(table["kind"]) == {"p_value"} and len(table) == 10
     assert isinstance(result.dataset_drift, bool)
 
@@ -118,14 +125,17 @@ def test_text_and_empty_columns_are_reported_not_guessed():
     assert result["x"].note == "no usable values in the current data"
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"columns": ["nope"]}, "column 'nope' is not in the reference"),
-    ({"methods": {"numeric": "magic"}}, "methods.numeric: unknown method 'magic'"),
-    ({"methods": {"nope": "psi"}}, "methods: unknown column 'nope'"),
-    ({"thresholds": {"numeric": -1}}, "thresholds.numeric: -1 is not a number"),
-    ({"thresholds": {"numeric": 2.0}}, "thresholds.numeric: 2.0 is not a p-value threshold"),
-    ({"drift_share": 0}, "drift_share: 0 is not in"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"columns": ["nope"]}, "column 'nope' is not in the reference"),
+        ({"methods": {"numeric": "magic"}}, "methods.numeric: unknown method 'magic'"),
+        ({"methods": {"nope": "psi"}}, "methods: unknown column 'nope'"),
+        ({"thresholds": {"numeric": -1}}, "thresholds.numeric: -1 is not a number"),
+        ({"thresholds": {"numeric": 2.0}}, "thresholds.numeric: 2.0 is not a p-value threshold"),
+        ({"drift_share": 0}, "drift_share: 0 is not in"),
+    ],
+)
 def test_bad_options_name_the_field(kwargs, message):
     rng = np.random.default_rng(0)
     with pytest.raises(InvalidInput, match=message):

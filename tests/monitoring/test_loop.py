@@ -19,11 +19,23 @@ from mlmom_lab.serving import deployment
 
 from ..helpers import own_copy, start_server
 
-POLICY = {"on": ["drift"], "target_column": "churned", "recent_param": "prepare.recent",
-          "params": {"register.auto_champion": False, "prepare.n_rows": 400,
-                     "train.n_iter": 2, "train.candidates": "xgboost"},
-          "recent_rows": 2000, "holdout": 0.3, "metric": "accuracy", "margin": 0.0,
-          "canary_weight": 0.5, "min_samples": 150}
+POLICY = {
+    "on": ["drift"],
+    "target_column": "churned",
+    "recent_param": "prepare.recent",
+    "params": {
+        "register.auto_champion": False,
+        "prepare.n_rows": 400,
+        "train.n_iter": 2,
+        "train.candidates": "xgboost",
+    },
+    "recent_rows": 2000,
+    "holdout": 0.3,
+    "metric": "accuracy",
+    "margin": 0.0,
+    "canary_weight": 0.5,
+    "min_samples": 150,
+}
 
 
 @pytest.fixture(scope="module")
@@ -32,9 +44,18 @@ def project(example_run, tmp_path_factory):
     root = tmp_path_factory.mktemp("loop") / "churn"
     own_copy(source, root)
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
-    spec["monitoring"] = {"window": 1000, "retrain": POLICY, "alerts": [
-        {"name": "drift", "kind": "feature_drift", "feature": "monthly_charges",
-         "min_samples": 200}]}
+    spec["monitoring"] = {
+        "window": 1000,
+        "retrain": POLICY,
+        "alerts": [
+            {
+                "name": "drift",
+                "kind": "feature_drift",
+                "feature": "monthly_charges",
+                "min_samples": 200,
+            }
+        ],
+    }
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     return load_project(root)
 
@@ -92,8 +113,16 @@ def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project):
     champion = deployment.current(project).champion
     old = "1" if champion != "1" else "2"
     release.canary(project, old, 0.5, reason="test: an old version as canary")
-    _save(project, {**state(project), "state": "canary", "canary": old,
-                    "champion": champion, "since": time.time()})
+    _save(
+        project,
+        {
+            **state(project),
+            "state": "canary",
+            "canary": old,
+            "champion": champion,
+            "since": time.time(),
+        },
+    )
     proc, port = start_server(project.root)
     try:
         send(port, customers(project, 800, seed=503), "rollback")
@@ -123,11 +152,25 @@ def sgd_project(example_run, tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental") / "churn"
     own_copy(source, root)
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
-    spec["monitoring"] = {"window": 1000, "retrain": {
-        "on": ["drift"], "strategy": "incremental", "holdout": 0.3, "metric": "roc_auc",
-        "canary_weight": 0.5, "min_samples": 150}, "alerts": [
-        {"name": "drift", "kind": "feature_drift", "feature": "monthly_charges",
-         "min_samples": 200}]}
+    spec["monitoring"] = {
+        "window": 1000,
+        "retrain": {
+            "on": ["drift"],
+            "strategy": "incremental",
+            "holdout": 0.3,
+            "metric": "roc_auc",
+            "canary_weight": 0.5,
+            "min_samples": 150,
+        },
+        "alerts": [
+            {
+                "name": "drift",
+                "kind": "feature_drift",
+                "feature": "monthly_charges",
+                "min_samples": 200,
+            }
+        ],
+    }
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     project = load_project(root)
     sys.path.insert(0, str(root))
@@ -136,19 +179,38 @@ def sgd_project(example_run, tmp_path_factory):
     train = pd.read_parquet(root / "data" / "train.parquet")
     test = pd.read_parquet(root / "data" / "test.parquet")
     numeric = [c for c in FEATURES if train[c].dtype.kind in "if"]
-    model = Pipeline([
-        ("preprocess", ColumnTransformer([
-            ("numeric", make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
-             numeric),
-            ("categorical", OneHotEncoder(handle_unknown="ignore"),
-             [c for c in FEATURES if c not in numeric])])),
-        ("model", SGDClassifier(loss="log_loss", random_state=0))]).fit(train[FEATURES],
-                                                                       train[TARGET])
-    version = registration.register_model(model, test[FEATURES].head(5), held_out=test[FEATURES],
-                                      held_out_target=test[TARGET], reference=train[FEATURES],
-                                      reference_target=train[TARGET], project=project,
-                                      metrics={"accuracy": model.score(test[FEATURES],
-                                                                       test[TARGET])})
+    model = Pipeline(
+        [
+            (
+                "preprocess",
+                ColumnTransformer(
+                    [
+                        (
+                            "numeric",
+                            make_pipeline(SimpleImputer(strategy="median"), StandardScaler()),
+                            numeric,
+                        ),
+                        (
+                            "categorical",
+                            OneHotEncoder(handle_unknown="ignore"),
+                            [c for c in FEATURES if c not in numeric],
+                        ),
+                    ]
+                ),
+            ),
+            ("model", SGDClassifier(loss="log_loss", random_state=0)),
+        ]
+    ).fit(train[FEATURES], train[TARGET])
+    version = registration.register_model(
+        model,
+        test[FEATURES].head(5),
+        held_out=test[FEATURES],
+        held_out_target=test[TARGET],
+        reference=train[FEATURES],
+        reference_target=train[TARGET],
+        project=project,
+        metrics={"accuracy": model.score(test[FEATURES], test[TARGET])},
+    )
     release.assign(version.version, project=project, reason="test: an SGD champion")
     assert deployment.current(project).champion == version.version
     return project
@@ -164,7 +226,10 @@ def test_incremental_update_canary_and_decision(sgd_project):
         first = run_check(project)
         assert first.loop["state"] == "canary", first.loop["history"][-1]
         challenger = first.loop["canary"]
-        assert "updated (5 partial_fit passes) on 1120 recent rows" in first.loop["history"][-1]["message"]
+        assert (
+            "updated (5 partial_fit passes) on 1120 recent rows"
+            in first.loop["history"][-1]["message"]
+        )
         info = registry.get_version(project.spec.model, challenger, project)
         assert info.description.startswith(f"incremental update of version {champion}")
         send(port, customers(project, 1200, seed=602), "inc-during")
@@ -190,16 +255,24 @@ def scheduled(example_run, tmp_path):
     root = tmp_path / "churn"
     own_copy(source, root, also_skip=("loop.json",))
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
-    spec["monitoring"] = {"window": 1000, "alerts": [],
-                          "retrain": {**POLICY, "on": [], "every": "1d", "margin": 0.0}}
+    spec["monitoring"] = {
+        "window": 1000,
+        "alerts": [],
+        "retrain": {**POLICY, "on": [], "every": "1d", "margin": 0.0},
+    }
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     project = load_project(root)
     frame = customers(project, 300, seed=701)
-    batches = [frame.iloc[i:i + 20] for i in range(0, len(frame), 20)]
+    batches = [frame.iloc[i : i + 20] for i in range(0, len(frame), 20)]
     ids = log_predictions(project, [b.drop(columns="churned") for b in batches], "scheduled")
-    add_feedback(project.prediction_log_uri, [
-        {"request_id": request_id, "row": r, "label": int(label)}
-        for request_id, batch in zip(ids, batches) for r, label in enumerate(batch["churned"])])
+    add_feedback(
+        project.prediction_log_uri,
+        [
+            {"request_id": request_id, "row": r, "label": int(label)}
+            for request_id, batch in zip(ids, batches)
+            for r, label in enumerate(batch["churned"])
+        ],
+    )
     return project
 
 
@@ -230,8 +303,11 @@ def test_boosted_trees_learn_incrementally_by_more_rounds(tmp_path, library):
     from ..helpers import notebook, spec
 
     boosting = pytest.importorskip(library)
-    made = (boosting.XGBClassifier(n_estimators=10) if library == "xgboost"
-            else boosting.LGBMClassifier(n_estimators=10, verbose=-1))
+    made = (
+        boosting.XGBClassifier(n_estimators=10)
+        if library == "xgboost"
+        else boosting.LGBMClassifier(n_estimators=10, verbose=-1)
+    )
     notebook(tmp_path / "noop.ipynb", "", "pass")
     spec(tmp_path, {"noop": {"notebook": "noop.ipynb"}})
     project = load_project(tmp_path)
@@ -250,6 +326,9 @@ def test_boosted_trees_learn_incrementally_by_more_rounds(tmp_path, library):
     from mlmom_lab.registry.kinds import load
 
     learner = load(updated.source).steps[-1][1]
-    rounds = (learner.get_booster().num_boosted_rounds() if library == "xgboost"
-              else learner.booster_.current_iteration())
+    rounds = (
+        learner.get_booster().num_boosted_rounds()
+        if library == "xgboost"
+        else learner.booster_.current_iteration()
+    )
     assert rounds == 20

@@ -40,19 +40,26 @@ def stream(example_run, tmp_path_factory):
     for shift in (0.0, 0.5, 1.0):
         customers = make_customers(1500, seed=1000 + int(shift * 10), shift=shift)
         for i in range(0, len(customers), 50):
-            chunk = customers.iloc[i:i + 50]
-            raw = {c: chunk[c].astype(object).where(chunk[c].notna(), None).tolist()
-                   for c in FEATURES}
+            chunk = customers.iloc[i : i + 50]
+            raw = {
+                c: chunk[c].astype(object).where(chunk[c].notna(), None).tolist() for c in FEATURES
+            }
             columns = champion.schema.validate(raw)
             answer = champion.predict(columns)
             rid = f"perf-{shift}-{i}"
-            record = log.record(request_id=rid, model=champion.name, version=champion.version,
-                                route="champion", columns=columns, latency_ms=1.0,
-                                outputs={"predict": answer.values,
-                                         "predict_proba": answer.probabilities})
+            record = log.record(
+                request_id=rid,
+                model=champion.name,
+                version=champion.version,
+                route="champion",
+                columns=columns,
+                latency_ms=1.0,
+                outputs={"predict": answer.values, "predict_proba": answer.probabilities},
+            )
             assert record is None
-            labels += [{"request_id": rid, "row": r, "label": int(v)}
-                       for r, v in enumerate(chunk[TARGET])]
+            labels += [
+                {"request_id": rid, "row": r, "label": int(v)} for r, v in enumerate(chunk[TARGET])
+            ]
     log.close()
     add_feedback(project.prediction_log_uri, labels)
     return project
@@ -63,14 +70,17 @@ def test_the_estimate_lands_near_the_measured_accuracy(stream, shift, tolerance)
     project = stream
     everything = load_window(project)
     rows = everything.frame[everything.frame["request_id"].str.startswith(f"perf-{shift}-")]
-    window = Window(everything.model, everything.version, None, rows.reset_index(drop=True),
-                    None, None)
+    window = Window(
+        everything.model, everything.version, None, rows.reset_index(drop=True), None, None
+    )
     performance = window_performance(project, window)
     assert performance.labelled == 1500 and performance.baseline["roc_auc"] > 0.7
     gap = abs(performance.estimated_on_labelled["accuracy"] - performance.measured["accuracy"])
-    print(f"shift {shift}: measured accuracy {performance.measured['accuracy']:.3f}, "
-          f"estimated {performance.estimated_on_labelled['accuracy']:.3f}, gap {gap:.3f}; "
-          f"ROC AUC measured {performance.measured['roc_auc']:.3f}, "
-          f"estimated {performance.estimated_on_labelled['roc_auc']:.3f}")
+    print(
+        f"shift {shift}: measured accuracy {performance.measured['accuracy']:.3f}, "
+        f"estimated {performance.estimated_on_labelled['accuracy']:.3f}, gap {gap:.3f}; "
+        f"ROC AUC measured {performance.measured['roc_auc']:.3f}, "
+        f"estimated {performance.estimated_on_labelled['roc_auc']:.3f}"
+    )
     assert gap < tolerance
     assert set(performance.measured) == {"accuracy", "precision", "recall", "f1", "roc_auc"}

@@ -28,18 +28,27 @@ def logged(example_run, tmp_path_factory):
     log = PredictionLog(project.prediction_log_uri)
     began = time.time()
     for i in range(300):
-        rows = features.iloc[2 * i:2 * i + 2].copy()
+        rows = features.iloc[2 * i : 2 * i + 2].copy()
         if i >= 150:
             rows["monthly_charges"] *= 1.6
         columns = {c: rows[c].to_numpy() for c in rows.columns}
         outputs = {"predict": np.array([i % 2, 1])}
         for route in ("champion", "shadow"):
-            log.record(request_id=f"w-{i}" + (":shadow" if route == "shadow" else ""),
-                       model="churn-classifier", version="1", route=route, columns=columns,
-                       outputs=outputs, latency_ms=1.0)
+            log.record(
+                request_id=f"w-{i}" + (":shadow" if route == "shadow" else ""),
+                model="churn-classifier",
+                version="1",
+                route=route,
+                columns=columns,
+                outputs=outputs,
+                latency_ms=1.0,
+            )
     log.close()
-    labels = [{"request_id": f"w-{i}", "row": r, "label": int(test["churned"].iloc[2 * i + r])}
-              for i in range(100) for r in range(2)]
+    labels = [
+        {"request_id": f"w-{i}", "row": r, "label": int(test["churned"].iloc[2 * i + r])}
+        for i in range(100)
+        for r in range(2)
+    ]
     add_feedback(project.prediction_log_uri, labels)
     return project, began, time.time() + 0.001
 
@@ -79,15 +88,18 @@ def test_drift_of_a_window_against_the_registered_reference(logged):
 
 def test_the_cli_shows_a_window_and_refuses_bad_input(logged):
     project, began, _ = logged
-    result = mlmom("monitor", "check", "--since", str(began), "--json", cwd=project.root,
-                   check=True)
+    result = mlmom(
+        "monitor", "check", "--since", str(began), "--json", cwd=project.root, check=True
+    )
     shown = json.loads(result.stdout)
     drifted = {c["column"] for c in shown["features"]["columns"] if c["drifted"]}
     assert "monthly_charges" in drifted and shown["rows"] == 600
     text = mlmom("monitor", "check", "--since", str(began), cwd=project.root, check=True).stdout
     assert "monthly_charges" in text and "DRIFT" in text and "(prediction)" in text
-    for args, message in [(["--since", "yesterday"], "not a duration"),
-                          (["--version", "99"], "no version 99")]:
+    for args, message in [
+        (["--since", "yesterday"], "not a duration"),
+        (["--version", "99"], "no version 99"),
+    ]:
         result = mlmom("monitor", "check", *args, cwd=project.root)
         assert result.returncode == 1 and message in result.stderr
         assert "Traceback" not in result.stderr
@@ -109,8 +121,11 @@ def test_the_evidently_report_agrees_and_is_logged_with_the_version(logged, tmp_
     window = load_window(project, since=began, until=ended)
     files = write_report(project, window, tmp_path)
     assert files.html.stat().st_size > 100_000 and "<html" in files.html.read_text()[:2000]
-    values = {m["config"]["column"]: m["value"] for m in json.loads(files.json.read_text())
-              ["metrics"] if m["metric_name"].startswith("ValueDrift(")}
+    values = {
+        m["config"]["column"]: m["value"]
+        for m in json.loads(files.json.read_text())["metrics"]
+        if m["metric_name"].startswith("ValueDrift(")
+    }
     ours = check_window(project, window).features
     for column in ours.columns:  # the rebuilt reference has the stored marginals exactly
         assert values[column.column] == pytest.approx(column.score, rel=1e-6), column.column

@@ -46,9 +46,12 @@ def test_downstream_change_leaves_upstream_cached(project):
 def test_notebook_edit_is_a_miss_but_output_equal_stops_there(project):
     """An edit that changes the source re-runs the stage; identical outs keep dependents cached."""
     nb = project.root / "make.ipynb"
-    notebook(nb, "n = 3",
-             "from pathlib import Path  # same result, different source\nPath('data').mkdir(exist_ok=True)\n"
-             "Path('data/numbers.txt').write_text('\\n'.join(map(str, range(n))))")
+    notebook(
+        nb,
+        "n = 3",
+        "from pathlib import Path  # same result, different source\nPath('data').mkdir(exist_ok=True)\n"
+        "Path('data/numbers.txt').write_text('\\n'.join(map(str, range(n))))",
+    )
     assert "notebook make.ipynb changed" in pipeline_status(project)[0].reasons
     assert statuses(run_pipeline(project)) == {"make": "ran", "total": "cached"}
 
@@ -72,8 +75,10 @@ def test_dep_content_change_is_a_miss_touch_is_not(project):
     status = pipeline_status(project)[1]
     assert not status.fresh
     assert status.reasons == ["dep data/numbers.txt changed", "upstream stage 'make' is stale"]
-    assert pipeline_status(project)[0].reasons == ["out data differs from the result of these inputs",
-                                                   "(a cached result can be restored)"]
+    assert pipeline_status(project)[0].reasons == [
+        "out data differs from the result of these inputs",
+        "(a cached result can be restored)",
+    ]
     # make's own out was edited by hand: make restores it from the cache, total is then cached
     assert statuses(run_pipeline(project)) == {"make": "restored", "total": "cached"}
     assert data.read_text() == "0\n1\n2"
@@ -81,7 +86,10 @@ def test_dep_content_change_is_a_miss_touch_is_not(project):
 
 def test_deleted_outs_are_restored_from_the_cache(project):
     (project.root / "total.txt").unlink()
-    assert pipeline_status(project)[1].reasons == ["out total.txt is missing", "(a cached result can be restored)"]
+    assert pipeline_status(project)[1].reasons == [
+        "out total.txt is missing",
+        "(a cached result can be restored)",
+    ]
     assert statuses(run_pipeline(project)) == {"make": "cached", "total": "restored"}
     assert (project.root / "total.txt").read_text() == "3.0"
 

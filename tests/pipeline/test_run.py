@@ -13,26 +13,58 @@ from ..helpers import mlmom, notebook, spec, two_stage_project
 
 
 def test_parameters_keep_their_types(tmp_path):
-    notebook(tmp_path / "types.ipynb",
-             "i = 1\nf = 0.5\nb = False\ns = 'a'\nl = [1]\nd = {'k': 1}",
-             "import json\nfrom pathlib import Path\n"
-             "Path('types.json').write_text(json.dumps({k: [type(v).__name__, v] for k, v in "
-             "dict(i=i, f=f, b=b, s=s, l=l, d=d).items()}))")
-    spec(tmp_path, {"types": {"notebook": "types.ipynb", "outs": ["types.json"], "params":
-                              {"i": 1, "f": 0.5, "b": False, "s": "a", "l": [1], "d": {"k": 1}}}})
-    mlmom("run", "-p", "types.i=7", "-p", "types.f=2", "-p", "types.b=true", "-p", "types.s=hello",
-          "-p", "types.l=[1, 2.5, x]", "-p", "types.d={k: 2, n: [1]}", cwd=tmp_path, check=True)
+    notebook(
+        tmp_path / "types.ipynb",
+        "i = 1\nf = 0.5\nb = False\ns = 'a'\nl = [1]\nd = {'k': 1}",
+        "import json\nfrom pathlib import Path\n"
+        "Path('types.json').write_text(json.dumps({k: [type(v).__name__, v] for k, v in "
+        "dict(i=i, f=f, b=b, s=s, l=l, d=d).items()}))",
+    )
+    spec(
+        tmp_path,
+        {
+            "types": {
+                "notebook": "types.ipynb",
+                "outs": ["types.json"],
+                "params": {"i": 1, "f": 0.5, "b": False, "s": "a", "l": [1], "d": {"k": 1}},
+            }
+        },
+    )
+    mlmom(
+        "run",
+        "-p",
+        "types.i=7",
+        "-p",
+        "types.f=2",
+        "-p",
+        "types.b=true",
+        "-p",
+        "types.s=hello",
+        "-p",
+        "types.l=[1, 2.5, x]",
+        "-p",
+        "types.d={k: 2, n: [1]}",
+        cwd=tmp_path,
+        check=True,
+    )
     got = json.loads((tmp_path / "types.json").read_text())
-    assert got == {"i": ["int", 7], "f": ["float", 2.0], "b": ["bool", True], "s": ["str", "hello"],
-                   "l": ["list", [1, 2.5, "x"]], "d": ["dict", {"k": 2, "n": [1]}]}
+    assert got == {
+        "i": ["int", 7],
+        "f": ["float", 2.0],
+        "b": ["bool", True],
+        "s": ["str", "hello"],
+        "l": ["list", [1, 2.5, "x"]],
+        "d": ["dict", {"k": 2, "n": [1]}],
+    }
 
 
 def test_bad_parameter_on_the_cli(tmp_path):
     two_stage_project(tmp_path)
     result = mlmom("run", "-p", "make.n=many", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == ("error: parameter make.n: expected int like the spec's 3, "
-                                     "got str 'many'")
+    assert result.stderr.strip() == (
+        "error: parameter make.n: expected int like the spec's 3, got str 'many'"
+    )
     assert not (tmp_path / ".mlmom" / "runs").exists()
 
 
@@ -40,14 +72,21 @@ def test_bad_parameter_on_the_cli(tmp_path):
 def failing(tmp_path: Path) -> Path:
     """``ok`` and ``bad`` are independent; ``after`` depends on ``bad``, which fails in cell 3."""
     notebook(tmp_path / "ok.ipynb", "x = 1", "open('ok.txt', 'w').write(str(x))")
-    notebook(tmp_path / "bad.ipynb", "fail = False", "y = 2",
-             "if fail:\n    raise ValueError('bad input row 17')\nopen('bad.txt', 'w').write('fine')")
+    notebook(
+        tmp_path / "bad.ipynb",
+        "fail = False",
+        "y = 2",
+        "if fail:\n    raise ValueError('bad input row 17')\nopen('bad.txt', 'w').write('fine')",
+    )
     notebook(tmp_path / "after.ipynb", "", "open('after.txt', 'w').write(open('bad.txt').read())")
-    spec(tmp_path, {
-        "ok": {"notebook": "ok.ipynb", "params": {"x": 1}, "outs": ["ok.txt"]},
-        "bad": {"notebook": "bad.ipynb", "params": {"fail": False}, "outs": ["bad.txt"]},
-        "after": {"notebook": "after.ipynb", "deps": ["bad.txt"], "outs": ["after.txt"]},
-    })
+    spec(
+        tmp_path,
+        {
+            "ok": {"notebook": "ok.ipynb", "params": {"x": 1}, "outs": ["ok.txt"]},
+            "bad": {"notebook": "bad.ipynb", "params": {"fail": False}, "outs": ["bad.txt"]},
+            "after": {"notebook": "after.ipynb", "deps": ["bad.txt"], "outs": ["after.txt"]},
+        },
+    )
     mlmom("run", cwd=tmp_path, check=True)
     return tmp_path
 
@@ -91,13 +130,20 @@ def test_missing_declared_out_fails_the_stage(tmp_path):
 
 def test_independent_stages_run_at_the_same_time_with_jobs(tmp_path):
     for name in ("left", "right"):
-        notebook(tmp_path / f"{name}.ipynb", "",
-                 "import time, json\nstart = time.time()\ntime.sleep(2)\n"
-                 f"json.dump([start, time.time()], open('{name}.json', 'w'))")
-    spec(tmp_path, {n: {"notebook": f"{n}.ipynb", "outs": [f"{n}.json"]} for n in ("left", "right")})
+        notebook(
+            tmp_path / f"{name}.ipynb",
+            "",
+            "import time, json\nstart = time.time()\ntime.sleep(2)\n"
+            f"json.dump([start, time.time()], open('{name}.json', 'w'))",
+        )
+    spec(
+        tmp_path, {n: {"notebook": f"{n}.ipynb", "outs": [f"{n}.json"]} for n in ("left", "right")}
+    )
     result = run_pipeline(load_project(tmp_path), jobs=2)
     assert result.ok
-    (l0, l1), (r0, r1) = (json.loads((tmp_path / f"{n}.json").read_text()) for n in ("left", "right"))
+    (l0, l1), (r0, r1) = (
+        json.loads((tmp_path / f"{n}.json").read_text()) for n in ("left", "right")
+    )
     assert max(l0, r0) < min(l1, r1), "the two stages did not overlap"
 
 
@@ -110,8 +156,12 @@ def test_mlflow_records_the_pipeline_as_nested_runs(tmp_path):
     mlflow = client(project)
     parent = mlflow.get_run(result.mlflow_run_id)
     assert parent.data.tags["mlmom.run_id"] == result.run_id and parent.info.status == "FINISHED"
-    children = {r.data.tags["mlmom.stage"]: r for r in mlflow.search_runs(
-        [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{result.mlflow_run_id}'")}
+    children = {
+        r.data.tags["mlmom.stage"]: r
+        for r in mlflow.search_runs(
+            [parent.info.experiment_id], f"tags.mlflow.parentRunId = '{result.mlflow_run_id}'"
+        )
+    }
     assert set(children) == {"make", "total"}
     assert children["make"].data.params == {"n": "4"}
     assert children["make"].data.metrics == {"count": 4.0}
@@ -120,9 +170,10 @@ def test_mlflow_records_the_pipeline_as_nested_runs(tmp_path):
     assert artifacts == ["notebook/make.ipynb"]
     # a later run where make is cached records it as a child pointing at the original
     again = run_pipeline(project, overrides={"make": {"n": 4}, "total": {"scale": 2.0}})
-    cached = mlflow.search_runs([parent.info.experiment_id],
-                                f"tags.mlflow.parentRunId = '{again.mlflow_run_id}' and "
-                                "tags.`mlmom.stage` = 'make'")
+    cached = mlflow.search_runs(
+        [parent.info.experiment_id],
+        f"tags.mlflow.parentRunId = '{again.mlflow_run_id}' and tags.`mlmom.stage` = 'make'",
+    )
     assert cached[0].data.tags["mlmom.cached_from_run"] == result.run_id
 
 
@@ -150,7 +201,9 @@ def test_track_helper_logs_to_mlflow_when_run_by_hand(tmp_path, monkeypatch):
 def test_status_lists_every_stage(tmp_path):
     two_stage_project(tmp_path)
     assert mlmom("status", cwd=tmp_path).stdout.splitlines() == [
-        "make   stale: never run", "total  stale: never run; upstream stage 'make' is stale"]
+        "make   stale: never run",
+        "total  stale: never run; upstream stage 'make' is stale",
+    ]
     run = mlmom("run", cwd=tmp_path, check=True)
     assert "2 ran" in run.stdout and "make" in run.stderr  # progress is drawn on stderr
     assert mlmom("status", cwd=tmp_path).stdout.splitlines() == ["make   fresh", "total  fresh"]
@@ -166,9 +219,14 @@ def test_interrupt_stops_the_running_notebook_and_records_nothing(tmp_path):
     notebook(tmp_path / "slow.ipynb", "", "import time\ntime.sleep(300)", "open('slow.txt', 'w')")
     spec(tmp_path, {"slow": {"notebook": "slow.ipynb", "outs": ["slow.txt"]}})
     mlmom_exe = Path(sys.executable).with_name("mlmom")
-    proc = subprocess.Popen([str(mlmom_exe), "run"], cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True,
-                            env={**os.environ, "PYTHONFAULTHANDLER": "1"})  # stacks on SIGABRT
+    proc = subprocess.Popen(
+        [str(mlmom_exe), "run"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONFAULTHANDLER": "1"},
+    )  # stacks on SIGABRT
     track_log = None
     for _ in range(600):  # until the notebook runs: its context names the stage's MLflow run
         contexts = list((tmp_path / ".mlmom" / "runs").glob("*/slow.context.json"))
@@ -190,7 +248,9 @@ def test_interrupt_stops_the_running_notebook_and_records_nothing(tmp_path):
 
     mlflow = client(load_project(tmp_path))
     runs = mlflow.search_runs([mlflow.get_experiment_by_name("toy").experiment_id])
-    assert {r.info.status for r in runs if r.data.tags.get("mlmom.kind") == "pipeline"} == {"KILLED"}
+    assert {r.info.status for r in runs if r.data.tags.get("mlmom.kind") == "pipeline"} == {
+        "KILLED"
+    }
 
 
 def test_a_second_run_of_a_busy_project_is_refused(tmp_path):
@@ -202,8 +262,10 @@ def test_a_second_run_of_a_busy_project_is_refused(tmp_path):
     with project_lock(load_project(tmp_path)):
         result = mlmom("run", cwd=tmp_path)
     assert result.returncode == 1
-    assert result.stderr.strip() == (f"error: another pipeline run is in progress in "
-                                     f"{tmp_path.resolve()} (pid {os.getpid()}); wait for it to finish")
+    assert result.stderr.strip() == (
+        f"error: another pipeline run is in progress in "
+        f"{tmp_path.resolve()} (pid {os.getpid()}); wait for it to finish"
+    )
     assert "2 ran" in mlmom("run", cwd=tmp_path, check=True).stdout  # the lock is free again
 
 

@@ -41,8 +41,9 @@ def server(project):
     from sklearn.linear_model import LinearRegression
 
     X = customers(gaps=False)
-    first = registration.register_model(LinearRegression().fit(X, X.tenure), X.head(5),
-                                    project=project)
+    first = registration.register_model(
+        LinearRegression().fit(X, X.tenure), X.head(5), project=project
+    )
     registry.promote(first.version, project=project, reason="test: the server's first model")
     proc, port = start_server(project.root, "--workers", "1")
     yield port
@@ -52,8 +53,13 @@ def server(project):
 
 def customers(n=600, seed=0, gaps=True):
     rng = np.random.default_rng(seed)
-    frame = pd.DataFrame({"spend": rng.normal(50, 10, n), "visits": rng.integers(0, 9, n)
-                          .astype(float), "tenure": rng.normal(12, 4, n)})
+    frame = pd.DataFrame(
+        {
+            "spend": rng.normal(50, 10, n),
+            "visits": rng.integers(0, 9, n).astype(float),
+            "tenure": rng.normal(12, 4, n),
+        }
+    )
     if gaps:
         frame.loc[::9, "spend"] = np.nan
     return frame
@@ -64,8 +70,12 @@ def churned(frame):
 
 
 def plan(frame):
-    return pd.Series(np.array(["basic", "plus", "pro"])[
-        np.digitize(frame.spend.fillna(50) + frame.visits, [52, 58])], index=frame.index)
+    return pd.Series(
+        np.array(["basic", "plus", "pro"])[
+            np.digitize(frame.spend.fillna(50) + frame.visits, [52, 58])
+        ],
+        index=frame.index,
+    )
 
 
 class Rule:
@@ -118,25 +128,48 @@ def models():
     boosted = make_pipeline(StandardScaler(), xgboost.XGBRegressor(n_estimators=30))
     return [
         ("sklearn-forest-pipeline", forest.fit(X, churned(X)), X, None, "classification"),
-        ("sklearn-histgb-strings", HistGradientBoostingClassifier(max_iter=30).fit(X, plan(X)),
-         X, None, "classification"),
-        ("xgboost-classifier", xgboost.XGBClassifier(n_estimators=30).fit(X, churned(X)), X,
-         None, "classification"),
+        (
+            "sklearn-histgb-strings",
+            HistGradientBoostingClassifier(max_iter=30).fit(X, plan(X)),
+            X,
+            None,
+            "classification",
+        ),
+        (
+            "xgboost-classifier",
+            xgboost.XGBClassifier(n_estimators=30).fit(X, churned(X)),
+            X,
+            None,
+            "classification",
+        ),
         ("xgboost-in-pipeline", boosted.fit(X, X.tenure * 2), X, None, "regression"),
-        ("lightgbm-multiclass", lightgbm.LGBMClassifier(n_estimators=30, verbose=-1)
-         .fit(X, plan(X)), X, None, "classification"),
-        ("lightgbm-regressor", lightgbm.LGBMRegressor(n_estimators=30, verbose=-1)
-         .fit(X, X.tenure * 2), X, None, "regression"),
+        (
+            "lightgbm-multiclass",
+            lightgbm.LGBMClassifier(n_estimators=30, verbose=-1).fit(X, plan(X)),
+            X,
+            None,
+            "classification",
+        ),
+        (
+            "lightgbm-regressor",
+            lightgbm.LGBMRegressor(n_estimators=30, verbose=-1).fit(X, X.tenure * 2),
+            X,
+            None,
+            "regression",
+        ),
         ("pyfunc", Rule(), full, "classification", "classification"),
         ("onnx-network", network(), full, "regression", "regression"),
-        ("onnx-network-classifier", network_classifier(), full, "classification",
-         "classification"),
+        ("onnx-network-classifier", network_classifier(), full, "classification", "classification"),
         ("kmeans", KMeans(3, n_init=2, random_state=0).fit(full), full, None, "clustering"),
     ]
 
 
-ARGMAX_CASES = {"sklearn-forest-pipeline", "sklearn-histgb-strings", "xgboost-classifier",
-                "lightgbm-multiclass"}
+ARGMAX_CASES = {
+    "sklearn-forest-pipeline",
+    "sklearn-histgb-strings",
+    "xgboost-classifier",
+    "lightgbm-multiclass",
+}
 
 
 def own_answers(model, frame):
@@ -171,8 +204,9 @@ def as_json(frame):
 @pytest.mark.parametrize("case", models(), ids=lambda case: case[0])
 def test_each_kind_registers_and_is_served_as_it_answers(project, server, case):
     name, model, frame, declared, task = case
-    info = registration.register_model(model, frame.head(5), held_out=frame, task=declared,
-                                   project=project)
+    info = registration.register_model(
+        model, frame.head(5), held_out=frame, task=declared, project=project
+    )
     assert info.task == task
     twin = info.onnx.get("status") == "ok"
     runtime = load(project, info.version)
@@ -180,8 +214,9 @@ def test_each_kind_registers_and_is_served_as_it_answers(project, server, case):
         part = frame.head(rows)
         columns = runtime.schema.validate(as_json(part))
         answer = runtime.predict(columns)
-        assert_same(answer.values, answer.probabilities, model, part, task,
-                    twin and answer.engine == "onnx")
+        assert_same(
+            answer.values, answer.probabilities, model, part, task, twin and answer.engine == "onnx"
+        )
         native = runtime._predict_native(columns)  # labels by argmax where the model does so
         assert_same(native.values, native.probabilities, model, part, task, False)
     assert runtime.labels_by_argmax == (name in ARGMAX_CASES)
@@ -192,8 +227,11 @@ def test_each_kind_registers_and_is_served_as_it_answers(project, server, case):
         v2 = infer_v2(server, project.spec.model, part)
         mlflow_answer = invocations(server, part)
         values = np.asarray(v2["predict"]["data"])
-        probabilities = (np.reshape(v2["predict_proba"]["data"], v2["predict_proba"]["shape"])
-                         if "predict_proba" in v2 else None)
+        probabilities = (
+            np.reshape(v2["predict_proba"]["data"], v2["predict_proba"]["shape"])
+            if "predict_proba" in v2
+            else None
+        )
         assert_same(values, probabilities, model, part, task, twin)
         assert_same(np.asarray(mlflow_answer), None, model, part, task, twin)
     assert_metadata_is_true(server, project.spec.model, model, frame)
@@ -240,23 +278,32 @@ def assert_same(values, probabilities, model, part, task, twin):
 
 
 def infer_v2(port, name, part):
-    inputs = [{"name": c, "shape": [len(part)], "datatype": "FP64",
-               "data": as_json(part)[c]} for c in part.columns]
+    inputs = [
+        {"name": c, "shape": [len(part)], "datatype": "FP64", "data": as_json(part)[c]}
+        for c in part.columns
+    ]
     answer = post(port, f"/v2/models/{name}/infer", {"inputs": inputs})
     return {o["name"]: o for o in answer["outputs"]}
 
 
 def invocations(port, part, request_id=None):
-    body = {"dataframe_split": {"columns": list(part.columns),
-                                "data": [list(r) for r in zip(*as_json(part).values())]}}
+    body = {
+        "dataframe_split": {
+            "columns": list(part.columns),
+            "data": [list(r) for r in zip(*as_json(part).values())],
+        }
+    }
     return post(port, "/invocations", body, request_id)["predictions"]
 
 
 def post(port, path, body, request_id=None):
-    headers = {"content-type": "application/json",
-               **({"x-request-id": request_id} if request_id else {})}
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", json.dumps(body).encode(),
-                                     headers)
+    headers = {
+        "content-type": "application/json",
+        **({"x-request-id": request_id} if request_id else {}),
+    }
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{path}", json.dumps(body).encode(), headers
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         return json.loads(response.read())
 
@@ -283,8 +330,9 @@ def assert_metadata_is_true(port, name, model, frame):
         tensor = triton.InferInput(column["name"], [len(part)], column["datatype"])
         tensor.set_data_from_numpy(part[column["name"]].to_numpy(np.float64), binary_data=False)
         inputs.append(tensor)
-    result = client.infer(name, inputs,
-                          outputs=[triton.InferRequestedOutput("predict", binary_data=False)])
+    result = client.infer(
+        name, inputs, outputs=[triton.InferRequestedOutput("predict", binary_data=False)]
+    )
     assert [o["name"] for o in result.get_response()["outputs"]] == ["predict"]
     got = [v.decode() if isinstance(v, bytes) else v for v in result.as_numpy("predict").tolist()]
     if truth.dtype.kind == "f":
@@ -297,9 +345,15 @@ def assert_metadata_is_true(port, name, model, frame):
 def test_an_object_no_kind_takes_is_refused_before_anything_is_logged(project):
     from mlmom_lab.mlflow_clients import client
 
-    before = len(client(project).search_runs(
-        [client(project).get_experiment_by_name(project.spec.project).experiment_id])) \
-        if client(project).get_experiment_by_name(project.spec.project) else 0
+    before = (
+        len(
+            client(project).search_runs(
+                [client(project).get_experiment_by_name(project.spec.project).experiment_id]
+            )
+        )
+        if client(project).get_experiment_by_name(project.spec.project)
+        else 0
+    )
     with pytest.raises(InvalidRequest, match="cannot register a builtins.dict"):
         registration.register_model({"weights": [1, 2]}, customers().head(5), project=project)
     with pytest.raises(InvalidRequest, match="is not a .onnx file"):

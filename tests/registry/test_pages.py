@@ -20,8 +20,11 @@ def project(tmp_path):
     mlflow = client(project)
     mlflow.create_registered_model(project.spec.model)
     for n in range(23):
-        mlflow.create_model_version(project.spec.model, str(tmp_path / f"m{n}"),
-                                    tags={"mlmom.metric.accuracy": str(n / 100)})
+        mlflow.create_model_version(
+            project.spec.model,
+            str(tmp_path / f"m{n}"),
+            tags={"mlmom.metric.accuracy": str(n / 100)},
+        )
     mlflow.set_registered_model_alias(project.spec.model, "champion", "7")
     mlflow.set_registered_model_alias(project.spec.model, "challenger", "7")
     return project
@@ -34,11 +37,17 @@ def numbers(page):
 def test_pages_walk_older_and_back_newer(project):
     first = page_versions(project, limit=10)
     assert (first.total, numbers(first), first.newer, first.older) == (
-        23, list(range(23, 13, -1)), False, True)
+        23,
+        list(range(23, 13, -1)),
+        False,
+        True,
+    )
     second = page_versions(project, before=14, limit=10)
     assert (numbers(second), second.newer, second.older) == (list(range(13, 3, -1)), True, True)
     assert next(v for v in second.versions if v.version == "7").aliases == [
-        "challenger", "champion"]
+        "challenger",
+        "champion",
+    ]
     assert second.versions[0].metrics == {"accuracy": 0.12}
     last = page_versions(project, before=4, limit=10)
     assert (numbers(last), last.newer, last.older) == ([3, 2, 1], True, False)

@@ -22,8 +22,13 @@ def project(tmp_path):
 
 def frame(n=400, seed=0):
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"amount": rng.normal(50, 10, n), "visits": rng.integers(0, 9, n).astype(float),
-                      "plan": rng.choice(["basic", "plus", "pro"], n)})
+    X = pd.DataFrame(
+        {
+            "amount": rng.normal(50, 10, n),
+            "visits": rng.integers(0, 9, n).astype(float),
+            "plan": rng.choice(["basic", "plus", "pro"], n),
+        }
+    )
     X.loc[::9, "amount"] = np.nan
     y = ((X.amount.fillna(50) > 52) ^ (X.plan == "pro")).astype(int)
     return X, y
@@ -36,8 +41,12 @@ def classifier(estimator=None):
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import OneHotEncoder
 
-    pre = ColumnTransformer([("num", SimpleImputer(strategy="median"), ["amount", "visits"]),
-                             ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"])])
+    pre = ColumnTransformer(
+        [
+            ("num", SimpleImputer(strategy="median"), ["amount", "visits"]),
+            ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"]),
+        ]
+    )
     model = estimator or RandomForestClassifier(n_estimators=15, random_state=0)
     X, y = frame()
     return Pipeline([("pre", pre), ("model", model)]).fit(X, y), X
@@ -45,8 +54,9 @@ def classifier(estimator=None):
 
 def test_classifier_gets_an_onnx_twin_after_a_parity_check(project):
     model, X = classifier()
-    info = registration.register_model(model, X.head(5), metrics={"roc_auc": 0.8}, held_out=X,
-                                   project=project)
+    info = registration.register_model(
+        model, X.head(5), metrics={"roc_auc": 0.8}, held_out=X, project=project
+    )
     assert info.version == "1" and info.task == "classification"
     assert info.onnx["status"] == "ok" and info.onnx["max_diff"] < 1e-4
     assert info.onnx["parity_rows"] == len(X)
@@ -84,8 +94,10 @@ def test_the_twin_is_calibrated_once_at_registration_and_a_server_loads_it(proje
     mlflow = client(project)
 
     def store(calibration):
-        mlflow.set_model_version_tag(info.name, info.version, "mlmom.onnx.calibration",
-                                     json.dumps(calibration))
+        mlflow.set_model_version_tag(
+            info.name, info.version, "mlmom.onnx.calibration", json.dumps(calibration)
+        )
+
     store({**stored, "onnx_below": 7})  # a figure no measurement gives: read, not measured
     assert load(project, info.version).onnx_below == 7
     store({"onnx_below": 7, "hardware": {**stored["hardware"], "cpu": "another machine"}})
@@ -112,8 +124,9 @@ def test_regressor_registers_with_onnx(project):
     X, _ = frame()
     numeric = X[["visits"]].assign(amount=X.amount.fillna(0))
     model = Ridge().fit(numeric, numeric.visits * 3 + numeric.amount)
-    info = registration.register_model(model, numeric.head(5), metrics={"mae": 0.1}, held_out=numeric,
-                                   project=project)
+    info = registration.register_model(
+        model, numeric.head(5), metrics={"mae": 0.1}, held_out=numeric, project=project
+    )
     assert info.task == "regression" and info.onnx["status"] == "ok"
     assert info.onnx["inputs"] == [("input", "float")]
 
@@ -137,11 +150,17 @@ def test_promote_rollback_and_history_survive_a_restart(project):
     with pytest.raises(RegistryError, match="no earlier champion"):
         registry.rollback(project=restarted)
 
-    events = [(e.alias, e.from_version, e.to_version, e.action) for e in registry.history(project=restarted)]
+    events = [
+        (e.alias, e.from_version, e.to_version, e.action)
+        for e in registry.history(project=restarted)
+    ]
     assert events == [
-        ("champion", None, "1", "promote"), ("challenger", None, "2", "challenge"),
-        ("champion", "1", "2", "promote"), ("challenger", "2", None, "clear"),
-        ("champion", "2", "3", "promote"), ("champion", "3", "2", "rollback"),
+        ("champion", None, "1", "promote"),
+        ("challenger", None, "2", "challenge"),
+        ("champion", "1", "2", "promote"),
+        ("challenger", "2", None, "clear"),
+        ("champion", "2", "3", "promote"),
+        ("champion", "3", "2", "rollback"),
         ("champion", "2", "1", "rollback"),
     ]
     last = registry.history(project=restarted)[-1]
@@ -176,7 +195,9 @@ def test_cli_registry_commands(project):
     compare = mlmom("registry", "compare", "1", "2", cwd=root, check=True).stdout
     assert "roc_auc" in compare and "(+0.0500)" in compare
     bad = mlmom("registry", "show", "toy-model@42", cwd=root)
-    assert bad.returncode == 1 and bad.stderr.strip() == "error: model 'toy-model' has no version 42"
+    assert (
+        bad.returncode == 1 and bad.stderr.strip() == "error: model 'toy-model' has no version 42"
+    )
     bad = mlmom("registry", "rollback", cwd=root)
     assert bad.returncode == 1 and "no earlier champion" in bad.stderr
 
@@ -189,8 +210,13 @@ def test_version_from_the_pipeline_carries_lineage(example_run):
     assert lineage["pipeline_run_id"] == result.run_id
     assert set(lineage["stages"]) == {"prepare", "train", "evaluate", "register"}
     train = lineage["stages"]["train"]
-    assert train["params"] == {"n_iter": 6, "cv": 3, "seed": 7, "scoring": "roc_auc",
-                               "candidates": "forest,xgboost"}
+    assert train["params"] == {
+        "n_iter": 6,
+        "cv": 3,
+        "seed": 7,
+        "scoring": "roc_auc",
+        "candidates": "forest,xgboost",
+    }
     assert train["executed_notebook"].endswith(f"{result.run_id}/train.ipynb")
     assert train["mlflow_run_id"] == result.stage("train").mlflow_run_id
     import mlflow
@@ -217,11 +243,14 @@ def test_example_pipeline_logs_trials_metrics_and_figure(example_run):
 
     mlflow = client(project)
     train = mlflow.get_run(result.stage("train").mlflow_run_id)
-    trials = mlflow.search_runs([train.info.experiment_id],
-                                f"tags.mlflow.parentRunId = '{train.info.run_id}'")
+    trials = mlflow.search_runs(
+        [train.info.experiment_id], f"tags.mlflow.parentRunId = '{train.info.run_id}'"
+    )
     assert len(trials) == 6  # n_iter: one child run per search trial
     assert all("cv_roc_auc" in t.data.metrics and "max_depth" in t.data.params for t in trials)
-    assert train.data.metrics["best_cv_roc_auc"] == max(t.data.metrics["cv_roc_auc"] for t in trials)
+    assert train.data.metrics["best_cv_roc_auc"] == max(
+        t.data.metrics["cv_roc_auc"] for t in trials
+    )
     evaluate = mlflow.get_run(result.stage("evaluate").mlflow_run_id)
     assert set(evaluate.data.metrics) == {"accuracy", "precision", "recall", "f1", "roc_auc"}
     files = {a.path for a in mlflow.list_artifacts(evaluate.info.run_id)}

@@ -16,8 +16,14 @@ from mlmom_lab.demo.monitoring import customers, stream
 
 
 async def call(jp_fetch, route, body=None, method="POST", **params):
-    response = await jp_fetch("mlmom", "api", *route.split("/"), params={"path": "churn", **params},
-                              method=method, body=None if method == "GET" else json.dumps(body or {}))
+    response = await jp_fetch(
+        "mlmom",
+        "api",
+        *route.split("/"),
+        params={"path": "churn", **params},
+        method=method,
+        body=None if method == "GET" else json.dumps(body or {}),
+    )
     return response.code, json.loads(response.body)
 
 
@@ -65,19 +71,22 @@ async def test_a_second_run_while_one_runs_is_refused(jp_fetch, lab_root):
     await finished(jp_fetch, first)
 
 
-@pytest.mark.parametrize("route, body, named", [
-    ("pipeline/run", {"stages": ["nope"]}, "no stage named 'nope'"),
-    ("pipeline/run", {"stages": "train"}, "stages"),
-    ("pipeline/run", {"params": {"train": {"nope": 1}}}, "nope"),
-    ("pipeline/run", {"speed": "fast"}, "speed"),
-    ("registry/promote", {}, "version"),
-    ("registry/promote", {"version": "99"}, "no version '99'"),
-    ("registry/promote", {"version": "1", "alias": "v3"}, "alias 'v3' is not allowed"),
-    ("deployment/canary", {"version": "1", "weight": 1.5}, "weight"),
-    ("deployment/clear", {"timeout": 0}, "timeout"),
-    ("monitoring/check", {"last": 0}, "last"),
-    ("dashboards/open", {"name": "secrets"}, "name"),
-])
+@pytest.mark.parametrize(
+    "route, body, named",
+    [
+        ("pipeline/run", {"stages": ["nope"]}, "no stage named 'nope'"),
+        ("pipeline/run", {"stages": "train"}, "stages"),
+        ("pipeline/run", {"params": {"train": {"nope": 1}}}, "nope"),
+        ("pipeline/run", {"speed": "fast"}, "speed"),
+        ("registry/promote", {}, "version"),
+        ("registry/promote", {"version": "99"}, "no version '99'"),
+        ("registry/promote", {"version": "1", "alias": "v3"}, "alias 'v3' is not allowed"),
+        ("deployment/canary", {"version": "1", "weight": 1.5}, "weight"),
+        ("deployment/clear", {"timeout": 0}, "timeout"),
+        ("monitoring/check", {"last": 0}, "last"),
+        ("dashboards/open", {"name": "secrets"}, "name"),
+    ],
+)
 async def test_bad_bodies_are_refused_naming_the_field(jp_fetch, lab_root, route, body, named):
     answer = await refused(jp_fetch, route, body, status=404 if "99" in named else 400)
     assert named in answer["error"]
@@ -90,31 +99,56 @@ async def test_a_dashboard_is_seeded_into_the_project_and_edits_are_kept(jp_fetc
     assert code == 200 and answer == {"path": "churn/dashboards/drift.ipynb"}
     assert {p.name for p in folder.iterdir()} == {"drift.ipynb", "explain.ipynb"}
     (folder / "explain.ipynb").write_text("{}")  # the user's own version
-    assert (await call(jp_fetch, "dashboards/open", {"name": "explain"}))[1]["path"] == \
-        "churn/dashboards/explain.ipynb"
+    assert (await call(jp_fetch, "dashboards/open", {"name": "explain"}))[1][
+        "path"
+    ] == "churn/dashboards/explain.ipynb"
     assert (folder / "explain.ipynb").read_text() == "{}"
 
 
 async def test_a_body_that_is_not_json_is_a_400(jp_fetch, lab_root):
     with pytest.raises(tornado.httpclient.HTTPClientError) as caught:
-        await jp_fetch("mlmom", "api", "registry", "promote", params={"path": "churn"},
-                       method="POST", body="{version: 1")
+        await jp_fetch(
+            "mlmom",
+            "api",
+            "registry",
+            "promote",
+            params={"path": "churn"},
+            method="POST",
+            body="{version: 1",
+        )
     assert caught.value.code == 400
     assert "not JSON" in json.loads(caught.value.response.body)["error"]
 
 
-@pytest.mark.parametrize("route", ["pipeline/run", "registry/promote", "deployment/canary",
-                                   "server/start", "monitoring/report", "dashboards/open"])
+@pytest.mark.parametrize(
+    "route",
+    [
+        "pipeline/run",
+        "registry/promote",
+        "deployment/canary",
+        "server/start",
+        "monitoring/report",
+        "dashboards/open",
+    ],
+)
 async def test_no_token_no_action(jp_fetch, lab_root, route):
     with pytest.raises(tornado.httpclient.HTTPClientError) as caught:
-        await jp_fetch("mlmom", "api", *route.split("/"), params={"path": "churn"},
-                       method="POST", body="{}", headers={"Authorization": ""})
+        await jp_fetch(
+            "mlmom",
+            "api",
+            *route.split("/"),
+            params={"path": "churn"},
+            method="POST",
+            body="{}",
+            headers={"Authorization": ""},
+        )
     assert caught.value.code == 403
 
 
 async def test_promote_and_rollback_move_the_alias_and_record_the_lab_user(jp_fetch, lab_root):
-    state, _ = await finished(jp_fetch, (await call(jp_fetch, "pipeline/run",
-                                                    {"start": "register"}))[1])
+    state, _ = await finished(
+        jp_fetch, (await call(jp_fetch, "pipeline/run", {"start": "register"}))[1]
+    )
     assert state["status"] == "done"
     _, page = await call(jp_fetch, "registry", method="GET")
     assert page["total"] == 2 and [v["version"] for v in page["versions"]] == ["2", "1"]
@@ -132,7 +166,9 @@ async def test_promote_and_rollback_move_the_alias_and_record_the_lab_user(jp_fe
     assert back["to_version"] == "1" and back["action"] == "rollback"
     _, deployed = await call(jp_fetch, "deployment/canary", {"version": "2", "weight": 0.25})
     assert (deployed["champion"], deployed["canary"], deployed["canary_weight"]) == ("1", "2", 0.25)
-    assert deployed["message"] == "canary v2 at 25% no server is running: it applies when one starts"
+    assert (
+        deployed["message"] == "canary v2 at 25% no server is running: it applies when one starts"
+    )
     assert deployed["rollout"]["done"] and deployed["rollout"]["workers"] == []
     _, deployed = await call(jp_fetch, "deployment/promote", {})
     assert deployed["champion"] == "2" and deployed["canary"] is None

@@ -38,8 +38,9 @@ async def refused(jp_fetch, route, **kwargs):
 
 async def test_no_token_no_data_on_any_route(jp_fetch, lab_root):
     for route in [*READS, "jobs/0123abcd", "pipeline/executed"]:
-        code, _ = await refused(jp_fetch, route, params={"path": "churn"},
-                                headers={"Authorization": ""})
+        code, _ = await refused(
+            jp_fetch, route, params={"path": "churn"}, headers={"Authorization": ""}
+        )
         assert code == 403, route
 
 
@@ -62,8 +63,14 @@ async def test_a_folder_without_a_project_says_how_to_make_one(jp_fetch, lab_roo
 async def test_an_executed_notebook_of_any_run_is_a_sandboxed_page(jp_fetch, lab_root):
     stage = (await get(jp_fetch, "pipeline", path="churn"))["stages"][0]
     run = stage["runs"][0]["run_id"]
-    response = await jp_fetch("mlmom", "api", "pipeline", "executed", method="GET",
-                              params={"path": "churn", "run": run, "stage": stage["stage"]})
+    response = await jp_fetch(
+        "mlmom",
+        "api",
+        "pipeline",
+        "executed",
+        method="GET",
+        params={"path": "churn", "run": run, "stage": stage["stage"]},
+    )
     assert response.headers["Content-Type"].startswith("text/html")
     policy = response.headers["Content-Security-Policy"]
     assert policy.startswith("sandbox allow-scripts ") and "default-src 'none'" in policy
@@ -71,26 +78,39 @@ async def test_an_executed_notebook_of_any_run_is_a_sandboxed_page(jp_fetch, lab
     assert "make_customers" in page and "jp-OutputArea" in page  # its code and its outputs
 
 
-@pytest.mark.parametrize("run, stage, status, named", [
-    ("../../secrets", "prepare", 400, "not a run id"),
-    ("20260101-000000-abcdef", "prepare", 404, "no executed notebook"),
-    ("20260101-000000-abcdef", "../mlmom.yaml", 400, "no stage"),
-])
+@pytest.mark.parametrize(
+    "run, stage, status, named",
+    [
+        ("../../secrets", "prepare", 400, "not a run id"),
+        ("20260101-000000-abcdef", "prepare", 404, "no executed notebook"),
+        ("20260101-000000-abcdef", "../mlmom.yaml", 400, "no stage"),
+    ],
+)
 async def test_bad_run_or_stage_names_are_refused(jp_fetch, lab_root, run, stage, status, named):
     with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
-        await jp_fetch("mlmom", "api", "pipeline", "executed", method="GET",
-                       params={"path": "churn", "run": run, "stage": stage})
+        await jp_fetch(
+            "mlmom",
+            "api",
+            "pipeline",
+            "executed",
+            method="GET",
+            params={"path": "churn", "run": run, "stage": stage},
+        )
     assert refused.value.code == status
     assert named in json.loads(refused.value.response.body)["error"]
 
 
-@pytest.mark.parametrize("params, named", [
-    ({"before": "abc"}, "?before="), ({"after": "0"}, "?after="),
-    ({"limit": "100000"}, "at most"), ({"before": "3", "after": "1"}, "not both"),
-])
+@pytest.mark.parametrize(
+    "params, named",
+    [
+        ({"before": "abc"}, "?before="),
+        ({"after": "0"}, "?after="),
+        ({"limit": "100000"}, "at most"),
+        ({"before": "3", "after": "1"}, "not both"),
+    ],
+)
 async def test_bad_registry_pages_are_refused(jp_fetch, lab_root, params, named):
     with pytest.raises(tornado.httpclient.HTTPClientError) as refused:
-        await jp_fetch("mlmom", "api", "registry", method="GET",
-                       params={"path": "churn", **params})
+        await jp_fetch("mlmom", "api", "registry", method="GET", params={"path": "churn", **params})
     assert refused.value.code == 400
     assert named in json.loads(refused.value.response.body)["error"]

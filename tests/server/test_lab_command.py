@@ -17,11 +17,22 @@ from ..helpers import get_when_up, own_copy
 MLMOM = str(Path(sys.executable).with_name("mlmom"))
 
 
-@pytest.mark.parametrize("folder, named", [("no-such-folder", "run `mlmom demo no-such-folder`"),
-                                           (".", "create a project with `mlmom init .`")])
+@pytest.mark.parametrize(
+    "folder, named",
+    [
+        ("no-such-folder", "run `mlmom demo no-such-folder`"),
+        (".", "create a project with `mlmom init .`"),
+    ],
+)
 def test_a_folder_that_is_not_a_project_is_one_line(tmp_path, folder, named):
-    result = subprocess.run([MLMOM, "lab", folder, "--no-browser"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=60, check=False)
+    result = subprocess.run(
+        [MLMOM, "lab", folder, "--no-browser"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert result.returncode == 1 and named in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -32,18 +43,32 @@ def test_mlmom_lab_serves_the_project_with_the_sidebar_open(example_run, tmp_pat
     own_copy(project, root)
     token, port = secrets.token_hex(8), free_port()
     log = open(tmp_path / "lab.log", "w+")  # noqa: SIM115 - the lab's, while it runs
-    proc = subprocess.Popen([MLMOM, "lab", str(root / "train.ipynb").rsplit("/", 1)[0],
-                             "--no-browser", f"--port={port}", "--",
-                             f"--IdentityProvider.token={token}", "--ServerApp.ip=127.0.0.1",
-                             f"--LabApp.workspaces_dir={tmp_path / 'ws'}"],
-                            stdout=log, stderr=subprocess.STDOUT,
-                            env={"PATH": str(Path(sys.executable).parent), "HOME": str(tmp_path),
-                                 "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")})
+    proc = subprocess.Popen(
+        [
+            MLMOM,
+            "lab",
+            str(root / "train.ipynb").rsplit("/", 1)[0],
+            "--no-browser",
+            f"--port={port}",
+            "--",
+            f"--IdentityProvider.token={token}",
+            "--ServerApp.ip=127.0.0.1",
+            f"--LabApp.workspaces_dir={tmp_path / 'ws'}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={
+            "PATH": str(Path(sys.executable).parent),
+            "HOME": str(tmp_path),
+            "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+        },
+    )
     try:
         page = get_when_up(f"http://127.0.0.1:{port}/lab?token={token}", proc, log)
         assert '"mlmomOpenSidebar": true' in page  # the frontend opens the sidebar
-        answer = json.loads(get_when_up(f"http://127.0.0.1:{port}/mlmom/api/project?token={token}",
-                                 proc, log))
+        answer = json.loads(
+            get_when_up(f"http://127.0.0.1:{port}/mlmom/api/project?token={token}", proc, log)
+        )
         assert (answer["project"], answer["root"]) == ("churn-demo", ".")  # the root's project
     finally:
         proc.terminate()
@@ -51,4 +76,3 @@ def test_mlmom_lab_serves_the_project_with_the_sidebar_open(example_run, tmp_pat
     # `mlmom lab` became JupyterLab: stopping it stopped the server, none is left behind
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
-

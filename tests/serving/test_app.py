@@ -24,8 +24,12 @@ def server(example_run, tmp_path_factory):
 
 def call(base, path, body=None, content_type="application/json", method=None):
     data = body if isinstance(body, bytes) or body is None else json.dumps(body).encode()
-    request = urllib.request.Request(base + path, data=data, method=method,
-                                     headers={"content-type": content_type} if data else {})
+    request = urllib.request.Request(
+        base + path,
+        data=data,
+        method=method,
+        headers={"content-type": content_type} if data else {},
+    )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, json.loads(response.read())
@@ -46,10 +50,16 @@ def test_health_metadata_and_version(server):
     assert call(base, "/ping")[0] == 200 and call(base, "/health")[0] == 200
     status, meta = call(base, f"/v2/models/{project.spec.model}")
     assert status == 200 and meta["versions"] == ["1"]
-    assert {"name": "contract", "datatype": "BYTES", "shape": [-1],
-            "parameters": {"required": True, "nullable": True}} in meta["inputs"]
+    assert {
+        "name": "contract",
+        "datatype": "BYTES",
+        "shape": [-1],
+        "parameters": {"required": True, "nullable": True},
+    } in meta["inputs"]
     assert call(base, f"/v2/models/{project.spec.model}/ready") == (
-        200, {"name": project.spec.model, "ready": True})
+        200,
+        {"name": project.spec.model, "ready": True},
+    )
     assert call(base, "/version")[1]["version"] == "1"
 
 
@@ -58,33 +68,67 @@ def test_both_protocols_agree(server, records):
     status, mlflow_answer = call(base, "/invocations", {"dataframe_records": records})
     assert status == 200 and len(mlflow_answer["predictions"]) == 4
     columns = {k: [r[k] for r in records] for k in records[0]}
-    datatypes = {"tenure_months": "INT64", "support_calls": "INT64", "contract": "BYTES",
-                 "internet_service": "BYTES", "payment_method": "BYTES"}
-    body = {"id": "req-42", "parameters": {"content_type": "pd"}, "inputs": [
-        {"name": k, "shape": [4], "datatype": datatypes.get(k, "FP64"), "data": v}
-        for k, v in columns.items()]}
+    datatypes = {
+        "tenure_months": "INT64",
+        "support_calls": "INT64",
+        "contract": "BYTES",
+        "internet_service": "BYTES",
+        "payment_method": "BYTES",
+    }
+    body = {
+        "id": "req-42",
+        "parameters": {"content_type": "pd"},
+        "inputs": [
+            {"name": k, "shape": [4], "datatype": datatypes.get(k, "FP64"), "data": v}
+            for k, v in columns.items()
+        ],
+    }
     status, v2_answer = call(base, f"/v2/models/{project.spec.model}/versions/1/infer", body)
     assert status == 200 and v2_answer["id"] == "req-42" and v2_answer["model_version"] == "1"
     assert v2_answer["outputs"][0]["data"] == mlflow_answer["predictions"]
     assert v2_answer["outputs"][1]["shape"] == [4, 2]
 
 
-@pytest.mark.parametrize("path, body, content_type, status, message", [
-    ("/invocations", b"{bad", "application/json", 400, "malformed JSON"),
-    ("/invocations", b"a,b", "text/csv", 415, "unsupported content type 'text/csv'"),
-    ("/invocations", {"instances": [{"tenure_months": 1}]}, "application/json", 400,
-     "missing column"),
-    ("/invocations", {"dataframe_records": []}, "application/json", 400,
-     "must be a list of records"),
-    ("/invocations", b"[" + b"1," * 20000 + b"1]", "application/json", 413, "over the limit"),
-    ("/v2/models/nope/infer", {"inputs": []}, "application/json", 404, "unknown model 'nope'"),
-    ("/v2/models/churn-classifier/versions/9/infer", {"inputs": []}, "application/json", 404,
-     "no served version '9'"),
-    ("/v2/models/churn-classifier/infer", {"inputs": [{"name": "age", "shape": [1],
-     "datatype": "FP64", "data": ["old"]}]}, "application/json", 400, "datatype FP64 but value 'old'"),
-])
-def test_bad_input_gets_a_named_4xx_and_the_server_keeps_serving(server, records, path, body,
-                                                                   content_type, status, message):
+@pytest.mark.parametrize(
+    "path, body, content_type, status, message",
+    [
+        ("/invocations", b"{bad", "application/json", 400, "malformed JSON"),
+        ("/invocations", b"a,b", "text/csv", 415, "unsupported content type 'text/csv'"),
+        (
+            "/invocations",
+            {"instances": [{"tenure_months": 1}]},
+            "application/json",
+            400,
+            "missing column",
+        ),
+        (
+            "/invocations",
+            {"dataframe_records": []},
+            "application/json",
+            400,
+            "must be a list of records",
+        ),
+        ("/invocations", b"[" + b"1," * 20000 + b"1]", "application/json", 413, "over the limit"),
+        ("/v2/models/nope/infer", {"inputs": []}, "application/json", 404, "unknown model 'nope'"),
+        (
+            "/v2/models/churn-classifier/versions/9/infer",
+            {"inputs": []},
+            "application/json",
+            404,
+            "no served version '9'",
+        ),
+        (
+            "/v2/models/churn-classifier/infer",
+            {"inputs": [{"name": "age", "shape": [1], "datatype": "FP64", "data": ["old"]}]},
+            "application/json",
+            400,
+            "datatype FP64 but value 'old'",
+        ),
+    ],
+)
+def test_bad_input_gets_a_named_4xx_and_the_server_keeps_serving(
+    server, records, path, body, content_type, status, message
+):
     base, _ = server
     got_status, answer = call(base, path, body, content_type)
     assert got_status == status and message in answer["error"]
@@ -111,29 +155,43 @@ def test_every_request_is_logged_with_its_id_and_feedback_joins(server, records)
     import sqlite3
 
     base, project = server
-    request = urllib.request.Request(base + "/invocations",
-                                     json.dumps({"dataframe_records": records}).encode(),
-                                     headers={"content-type": "application/json",
-                                              "x-request-id": "order-1234"})
+    request = urllib.request.Request(
+        base + "/invocations",
+        json.dumps({"dataframe_records": records}).encode(),
+        headers={"content-type": "application/json", "x-request-id": "order-1234"},
+    )
     with urllib.request.urlopen(request, timeout=60) as response:
         assert response.headers["x-request-id"] == "order-1234"
         assert response.headers["x-mlmom-route"] == "champion"
     with urllib.request.urlopen(base + "/ping", timeout=60) as response:
         generated = response.headers["x-request-id"]
     assert len(generated) == 32 and generated != "order-1234"
-    status, answer = call(base, "/feedback", {"labels": [
-        {"request_id": "order-1234", "row": i, "label": i % 2} for i in range(len(records))]})
+    status, answer = call(
+        base,
+        "/feedback",
+        {
+            "labels": [
+                {"request_id": "order-1234", "row": i, "label": i % 2} for i in range(len(records))
+            ]
+        },
+    )
     assert (status, answer) == (200, {"accepted": len(records)})
     assert call(base, "/feedback", {"labels": [{"label": 1}]})[0] == 400
-    status, answer = call(base, "/feedback", {"labels": [
-        {"request_id": "order-1234", "row": len(records), "label": 1}]})
+    status, answer = call(
+        base,
+        "/feedback",
+        {"labels": [{"request_id": "order-1234", "row": len(records), "label": 1}]},
+    )
     assert status == 404 and f"so it has no row {len(records)}" in answer["error"]
     status, answer = call(base, "/feedback", {"labels": [{"request_id": "order-9", "label": 1}]})
-    assert status == 404 and "no prediction was logged under request id 'order-9'" in answer["error"]
-    again = urllib.request.Request(base + "/invocations",
-                                   json.dumps({"dataframe_records": records}).encode(),
-                                   headers={"content-type": "application/json",
-                                            "x-request-id": "order-1234"})
+    assert (
+        status == 404 and "no prediction was logged under request id 'order-9'" in answer["error"]
+    )
+    again = urllib.request.Request(
+        base + "/invocations",
+        json.dumps({"dataframe_records": records}).encode(),
+        headers={"content-type": "application/json", "x-request-id": "order-1234"},
+    )
     with pytest.raises(urllib.error.HTTPError) as reused:
         urllib.request.urlopen(again, timeout=60)
     assert reused.value.code == 409
@@ -141,11 +199,14 @@ def test_every_request_is_logged_with_its_id_and_feedback_joins(server, records)
     db = project.root / ".mlmom" / "predictions.db"
     for _ in range(100):  # written in the background within ~50 ms
         conn = sqlite3.connect(db)
-        found = conn.execute("SELECT version, route, n_rows, inputs FROM predictions "
-                             "WHERE request_id = 'order-1234'").fetchall()
-        joined = conn.execute("SELECT COUNT(*) FROM predictions p JOIN feedback f "
-                              "ON f.request_id = p.request_id "
-                              "WHERE p.request_id = 'order-1234'").fetchone()[0]
+        found = conn.execute(
+            "SELECT version, route, n_rows, inputs FROM predictions WHERE request_id = 'order-1234'"
+        ).fetchall()
+        joined = conn.execute(
+            "SELECT COUNT(*) FROM predictions p JOIN feedback f "
+            "ON f.request_id = p.request_id "
+            "WHERE p.request_id = 'order-1234'"
+        ).fetchone()[0]
         conn.close()
         if found:
             break
@@ -166,8 +227,12 @@ def test_graceful_shutdown_loses_no_logged_prediction(example_run, records, tmp_
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     body = json.dumps({"dataframe_records": records[:1]})
     for i in range(300):
-        conn.request("POST", "/invocations", body, {"content-type": "application/json",
-                                                    "x-request-id": f"graceful-{i}"})
+        conn.request(
+            "POST",
+            "/invocations",
+            body,
+            {"content-type": "application/json", "x-request-id": f"graceful-{i}"},
+        )
         assert conn.getresponse().read()
     proc.send_signal(signal.SIGTERM)  # at once: some records are still queued
     proc.wait(timeout=120)
@@ -193,8 +258,12 @@ def test_safe_mode_loses_no_acknowledged_prediction_to_kill_9(example_run, recor
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     body = json.dumps({"dataframe_records": records[:1]})
     for i in range(200):
-        conn.request("POST", "/invocations", body, {"content-type": "application/json",
-                                                    "x-request-id": f"safe-{i}"})
+        conn.request(
+            "POST",
+            "/invocations",
+            body,
+            {"content-type": "application/json", "x-request-id": f"safe-{i}"},
+        )
         response = conn.getresponse()
         assert response.status == 200 and response.read()
     proc.send_signal(signal.SIGKILL)  # no shutdown at all: only what is on disk survives
@@ -208,8 +277,11 @@ def metric_total(base, name):
     with urllib.request.urlopen(base + "/metrics", timeout=60) as response:
         assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
         text = response.read().decode()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith((name + "{", name + " "))), text
+    return sum(
+        float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line.startswith((name + "{", name + " "))
+    ), text
 
 
 def test_metrics_add_up_across_workers(server, records):
@@ -225,16 +297,29 @@ def test_metrics_add_up_across_workers(server, records):
         errors_after, _ = metric_total(base, "mlmom_request_errors_total")
         assert after - before == 40 and errors_after - errors_before == 5
     lines = text.splitlines()
-    assert any(line.startswith("mlmom_request_duration_seconds_bucket{") and 'le="0.01"' in line
-               and 'route="champion"' in line and 'version="1"' in line for line in lines)
+    assert any(
+        line.startswith("mlmom_request_duration_seconds_bucket{")
+        and 'le="0.01"' in line
+        and 'route="champion"' in line
+        and 'version="1"' in line
+        for line in lines
+    )
     predicted = [line for line in lines if line.startswith("mlmom_predictions_total{")]
-    assert predicted and all('prediction="0"' in line or 'prediction="1"' in line
-                             for line in predicted)
-    assert any(line.startswith('mlmom_model_load_seconds{model="churn-classifier",version="1"}')
-               for line in lines)
+    assert predicted and all(
+        'prediction="0"' in line or 'prediction="1"' in line for line in predicted
+    )
+    assert any(
+        line.startswith('mlmom_model_load_seconds{model="churn-classifier",version="1"}')
+        for line in lines
+    )
     assert any(line.startswith("mlmom_requests_in_flight") for line in lines)
-    assert any(line.startswith("mlmom_request_errors_total{") and 'code="invalid_input"' in line
-               and 'route="champion"' in line and 'version="1"' in line for line in lines)
+    assert any(
+        line.startswith("mlmom_request_errors_total{")
+        and 'code="invalid_input"' in line
+        and 'route="champion"' in line
+        and 'version="1"' in line
+        for line in lines
+    )
 
 
 def test_openapi_document_is_valid_and_truthful(server, records):

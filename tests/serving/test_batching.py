@@ -24,13 +24,13 @@ def alone(champion, raw):
 async def together(batcher, raws, turns_apart=0):
     """Every request of ``raws`` at once, or each ``turns_apart`` turns of the event loop
     after the one before (apart in order, not in time: no clock, whatever the load)."""
+
     async def one(i, raw):
         for _ in range(i * turns_apart):
             await asyncio.sleep(0)  # one turn of the loop
         return await batcher.predict(raw)
 
-    return await asyncio.gather(*(one(i, r) for i, r in enumerate(raws)),
-                                return_exceptions=True)
+    return await asyncio.gather(*(one(i, r) for i, r in enumerate(raws)), return_exceptions=True)
 
 
 def test_concurrent_requests_share_predictions_and_get_their_own_answers(champion, requests):
@@ -53,8 +53,9 @@ def test_a_bad_request_fails_alone_with_its_own_message(champion, requests):
     assert "at row 0" in results[3].message  # the row within its own request
     good = [r for i, r in enumerate(results) if i != 3]
     assert all(isinstance(r, tuple) for r in good)
-    assert [r[1].values[0] for r in good] == \
-        [alone(champion, raw).values[0] for i, raw in enumerate(raws) if i != 3]
+    assert [r[1].values[0] for r in good] == [
+        alone(champion, raw).values[0] for i, raw in enumerate(raws) if i != 3
+    ]
 
 
 def test_a_bool_is_refused_in_a_number_column_whether_batched_or_not(champion, requests):
@@ -88,7 +89,7 @@ def test_max_wait_gathers_requests_that_arrive_apart(champion, requests):
 def test_big_requests_and_a_batch_size_of_one_skip_the_queue(champion, requests):
     big = {c: [r[c][0] for r in requests] for c in requests[0]}
     batcher = Batcher(champion, BatchPolicy(max_batch_size=8))
-    (_columns, prediction), = asyncio.run(together(batcher, [big]))
+    ((_columns, prediction),) = asyncio.run(together(batcher, [big]))
     assert len(prediction.values) == 40 and batcher.batches == 1
     off = Batcher(champion, BatchPolicy(max_batch_size=1))
     asyncio.run(together(off, requests[:5]))

@@ -20,20 +20,25 @@ from ..helpers import mlmom, start_server
 pytestmark = pytest.mark.http  # every test here talks to a real server on 127.0.0.1
 
 PREDICT_KEY, ADMIN_KEY = "pk-0123456789abcdef", "ak-fedcba9876543210"
-ROW = {"inputs": [{"name": f"x{i}", "shape": [1], "datatype": "FP64", "data": [0.1 * i]}
-                  for i in range(6)]}
+ROW = {
+    "inputs": [
+        {"name": f"x{i}", "shape": [1], "datatype": "FP64", "data": [0.1 * i]} for i in range(6)
+    ]
+}
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     root = tmp_path_factory.mktemp("deploy") / "proj"
     mlmom("init", str(root), cwd=root.parent, check=True)
-    mlmom("run", cwd=root, check=True)                                # version 1, champion
-    mlmom("run", "-p", "train.C=0.001", cwd=root, check=True)         # version 2
-    proc, port = start_server(root, "--workers", "2", env={
-        "MLMOM_API_KEYS": f"predict:{PREDICT_KEY},admin:{ADMIN_KEY}"})
-    champion = json.loads(mlmom("registry", "show", "champion", "--no-lineage", cwd=root,
-                                check=True).stdout)["version"]
+    mlmom("run", cwd=root, check=True)  # version 1, champion
+    mlmom("run", "-p", "train.C=0.001", cwd=root, check=True)  # version 2
+    proc, port = start_server(
+        root, "--workers", "2", env={"MLMOM_API_KEYS": f"predict:{PREDICT_KEY},admin:{ADMIN_KEY}"}
+    )
+    champion = json.loads(
+        mlmom("registry", "show", "champion", "--no-lineage", cwd=root, check=True).stdout
+    )["version"]
     yield root, port, champion, "1" if champion == "2" else "2"
     proc.terminate()
     proc.wait(timeout=120)
@@ -42,12 +47,19 @@ def live(tmp_path_factory):
 
 
 def infer(conn, key=None, api_key=PREDICT_KEY):
-    headers = {"content-type": "application/json", "authorization": f"Bearer {api_key}",
-               **({"x-mlmom-route-key": key} if key else {})}
+    headers = {
+        "content-type": "application/json",
+        "authorization": f"Bearer {api_key}",
+        **({"x-mlmom-route-key": key} if key else {}),
+    }
     conn.request("POST", "/v2/models/proj-model/infer", json.dumps(ROW), headers)
     response = conn.getresponse()
     response.read()
-    return response.status, response.getheader("x-mlmom-route"), response.getheader("x-mlmom-version")
+    return (
+        response.status,
+        response.getheader("x-mlmom-route"),
+        response.getheader("x-mlmom-version"),
+    )
 
 
 def deployment(conn):
@@ -75,8 +87,9 @@ def served_everywhere(port, seq, workers=2):
 def deploy(root, *args):
     """``mlmom deploy ARGS``: it says the change is live on both workers; the new status."""
     result = mlmom("deploy", *args, cwd=root, check=True)
-    assert re.search(r" live on 2 of 2 workers in \d+\.\d s$", result.stdout.splitlines()[-1]), \
+    assert re.search(r" live on 2 of 2 workers in \d+\.\d s$", result.stdout.splitlines()[-1]), (
         result.stdout + who_follows(root)
+    )
     return json.loads(mlmom("deploy", "status", "--json", cwd=root, check=True).stdout)
 
 
@@ -104,12 +117,15 @@ def test_shadow_sees_every_request_and_never_answers(live):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     before = deployment(conn)["shadow_stats"]["requests"]
     answers = [infer(conn) for _ in range(40)]
-    assert all(version in ("1", "2") and route in ("champion", "canary") for _, route, version in answers)
+    assert all(
+        version in ("1", "2") and route in ("champion", "canary") for _, route, version in answers
+    )
     assert deployment(conn)["shadow_stats"]["requests"] > before
     conn.request("GET", "/metrics")
     text = conn.getresponse().read().decode()
-    shadowed = [line for line in text.splitlines()
-                if line.startswith("mlmom_shadow_predictions_total{")]
+    shadowed = [
+        line for line in text.splitlines() if line.startswith("mlmom_shadow_predictions_total{")
+    ]
     assert shadowed and all(f'version="{other}"' in line for line in shadowed)
     assert sum(float(line.rsplit(" ", 1)[1]) for line in shadowed) >= 40
     deploy(root, "clear")
@@ -160,15 +176,20 @@ def test_api_keys_and_scopes(live):
     _root, port, _champion, other = live
     assert request(port, "GET", "/v2/health/ready")[0] == 200  # probes need no key
     status, answer = request(port, "POST", "/v2/models/proj-model/infer", ROW)
-    assert (status, answer) == (401, {"error": "an API key is required (Authorization: Bearer "
-                                               "<key>)", "code": "unauthorized"})
+    assert (status, answer) == (
+        401,
+        {"error": "an API key is required (Authorization: Bearer <key>)", "code": "unauthorized"},
+    )
     status, answer = request(port, "POST", "/v2/models/proj-model/infer", ROW, api_key="guess")
     assert (status, answer) == (401, {"error": "the API key is not valid", "code": "unauthorized"})
     assert request(port, "POST", "/v2/models/proj-model/infer", ROW, api_key=PREDICT_KEY)[0] == 200
-    status, answer = request(port, "POST", "/deployment/canary", {"version": other, "weight": 0.5},
-                             api_key=PREDICT_KEY)
-    assert (status, answer) == (403, {"error": "this needs an API key with the admin scope",
-                                      "code": "forbidden"})
+    status, answer = request(
+        port, "POST", "/deployment/canary", {"version": other, "weight": 0.5}, api_key=PREDICT_KEY
+    )
+    assert (status, answer) == (
+        403,
+        {"error": "this needs an API key with the admin scope", "code": "forbidden"},
+    )
     assert request(port, "GET", "/deployment", api_key=PREDICT_KEY)[0] == 403
 
 
@@ -176,18 +197,26 @@ def test_releases_over_http_with_the_admin_scope(live):
     _root, port, _, _ = live
     current = request(port, "GET", "/deployment", api_key=ADMIN_KEY)[1]["champion"]
     other = "1" if current == "2" else "2"
-    status, state = request(port, "POST", "/deployment/canary",
-                            {"version": other, "weight": 0.25, "reason": "over http"},
-                            api_key=ADMIN_KEY)
+    status, state = request(
+        port,
+        "POST",
+        "/deployment/canary",
+        {"version": other, "weight": 0.25, "reason": "over http"},
+        api_key=ADMIN_KEY,
+    )
     assert status == 200 and state["canary"] == other and state["canary_weight"] == 0.25
     assert state["rollout"]["done"] and state["rollout"]["live"] == 2
     assert state["message"].startswith(f"canary v{other} at 25% live on 2 of 2 workers in ")
     served_everywhere(port, state["seq"])
-    status, answer = request(port, "POST", "/deployment/canary", {"version": other, "weight": 2},
-                             api_key=ADMIN_KEY)
+    status, answer = request(
+        port, "POST", "/deployment/canary", {"version": other, "weight": 2}, api_key=ADMIN_KEY
+    )
     assert status == 400 and "must be above 0 and at most 1" in answer["error"]
     status, answer = request(port, "POST", "/deployment/clear", {"timeout": -1}, api_key=ADMIN_KEY)
-    assert status == 400 and answer["error"] == "timeout: must be above 0 and at most 3600 seconds, not -1"
+    assert (
+        status == 400
+        and answer["error"] == "timeout: must be above 0 and at most 3600 seconds, not -1"
+    )
     status, state = request(port, "POST", "/deployment/clear", {}, api_key=ADMIN_KEY)
     assert status == 200 and state["canary"] is None
     served_everywhere(port, state["seq"])
@@ -200,8 +229,9 @@ def test_a_champion_moved_in_the_registry_is_reported_live(live):
     target = "1" if current["champion"] == "2" else "2"
     out = mlmom("registry", "promote", target, "-m", "by the registry", cwd=root, check=True).stdout
     assert out.splitlines()[0] == f"champion: {current['champion']} -> {target}"
-    assert re.fullmatch(rf"deployment: champion v{target} live on 2 of 2 workers in \d+\.\d s",
-                        out.splitlines()[1]), out
+    assert re.fullmatch(
+        rf"deployment: champion v{target} live on 2 of 2 workers in \d+\.\d s", out.splitlines()[1]
+    ), out
     served_everywhere(port, current["seq"] + 1)
 
 
@@ -259,11 +289,14 @@ def test_a_stopped_worker_is_named_and_catches_up_once_resumed(live):
             os.kill(proc.pid, signal.SIGCONT)
         assert result.returncode == 3, result.stderr
         seq = json.loads(mlmom("deploy", "status", "--json", cwd=root, check=True).stdout)["seq"]
-        assert (f"shadow v{other} (change {seq}) is written but not live after 3 s on 1 of 3 "
-                f"workers (worker {proc.pid} serves change {seq - 1}); they will still follow it"
-                in result.stderr), result.stderr
-        done = mlmom("deploy", "clear", "-m", "the stopped server follows again", cwd=root,
-                     check=True)
+        assert (
+            f"shadow v{other} (change {seq}) is written but not live after 3 s on 1 of 3 "
+            f"workers (worker {proc.pid} serves change {seq - 1}); they will still follow it"
+            in result.stderr
+        ), result.stderr
+        done = mlmom(
+            "deploy", "clear", "-m", "the stopped server follows again", cwd=root, check=True
+        )
         assert " live on 3 of 3 workers in " in done.stdout
         served_everywhere(single, seq + 1, workers=3)
     finally:
@@ -287,10 +320,14 @@ def test_a_version_no_worker_can_load_is_refused_at_once(live):
     train = pd.read_parquet(root / "data" / "train.parquet")
     features = [c for c in train.columns if c != "label"]
     model = LogisticRegression(C=0.01).fit(train[features], train.label)
-    broken = register_model(model, train[features].head(5), held_out=train[features],
-                            project=project).version
-    twin = client(project).get_run(
-        client(project).get_model_version(project.spec.model, broken).run_id).info.artifact_uri
+    broken = register_model(
+        model, train[features].head(5), held_out=train[features], project=project
+    ).version
+    twin = (
+        client(project)
+        .get_run(client(project).get_model_version(project.spec.model, broken).run_id)
+        .info.artifact_uri
+    )
     with open(f"{twin.removeprefix('file://')}/onnx/model.onnx", "wb") as damaged:
         damaged.write(b"not an onnx graph")
     result = mlmom("deploy", "canary", broken, "--weight", "0.5", cwd=root)

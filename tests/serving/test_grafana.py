@@ -58,8 +58,14 @@ def exported(tmp_path_factory):
     """{sample name: its label names} from the real exposition, e.g. *_bucket -> {.., "le"}."""
     folder = tmp_path_factory.mktemp("prometheus_multiproc")
     env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
-    done = subprocess.run([sys.executable, "-c", EXPOSE], env=env, capture_output=True,
-                          text=True, timeout=60, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", EXPOSE],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
     found = json.loads(done.stdout)
     families = list(text_string_to_metric_families(found["exposition"]))
     # The observations above must cover every metric, or a metric could hide from this test.
@@ -114,23 +120,34 @@ def test_every_metric_is_exported(dashboard, exported):
         unknown = names - set(exported)
         assert not unknown, f"{where}: {sorted(unknown)} not exported; known: {sorted(exported)}"
     # Each metric family of the server has a panel (histograms through their buckets).
-    assert {"mlmom_request_duration_seconds_bucket", "mlmom_requests_total",
-            "mlmom_request_errors_total", "mlmom_predictions_total", "mlmom_requests_in_flight",
-            "mlmom_model_load_seconds", "mlmom_shadow_predictions_total"} <= used
+    assert {
+        "mlmom_request_duration_seconds_bucket",
+        "mlmom_requests_total",
+        "mlmom_request_errors_total",
+        "mlmom_predictions_total",
+        "mlmom_requests_in_flight",
+        "mlmom_model_load_seconds",
+        "mlmom_shadow_predictions_total",
+    } <= used
 
 
 def test_every_label_is_a_real_label(dashboard, exported):
     for where, expr, legend in queries(dashboard):
         for metric, matchers in SELECTOR.findall(expr):
             labels = set(MATCHER.findall(matchers))
-            assert labels <= exported[metric], f"{where}: {metric} has no {labels - exported[metric]}"
+            assert labels <= exported[metric], (
+                f"{where}: {metric} has no {labels - exported[metric]}"
+            )
         metrics = set(METRIC.findall(expr))
-        groupings = [{label.strip() for label in g.split(",") if label.strip()}
-                     for g in GROUPING.findall(expr)]
+        groupings = [
+            {label.strip() for label in g.split(",") if label.strip()}
+            for g in GROUPING.findall(expr)
+        ]
         for labels in groupings:
             for metric in metrics:
-                assert labels <= exported[metric], \
+                assert labels <= exported[metric], (
                     f"{where}: grouping by {labels - exported[metric]}, not labels of {metric}"
+                )
         for metric, label in LABEL_VALUES.findall(expr):
             assert label in exported[metric], f"{where}: {metric} has no label {label}"
         for label in LEGEND.findall(legend):  # a legend label must survive the aggregation

@@ -28,15 +28,21 @@ def rows(path, table="predictions"):
 
 
 def record(log, rid, **columns):
-    return log.record(request_id=rid, model="m", version="1", route="champion",
-                      columns={k: np.asarray(v, dtype=object) for k, v in columns.items()},
-                      outputs={"predict": np.array([1] * len(next(iter(columns.values()))))},
-                      latency_ms=1.5)
+    return log.record(
+        request_id=rid,
+        model="m",
+        version="1",
+        route="champion",
+        columns={k: np.asarray(v, dtype=object) for k, v in columns.items()},
+        outputs={"predict": np.array([1] * len(next(iter(columns.values()))))},
+        latency_ms=1.5,
+    )
 
 
 def test_records_are_written_and_personal_data_never_is(tmp_path, uri):
-    log = PredictionLog(uri("p.db"), personal_data={"email": "hash", "name": "drop"},
-                        salt=b"s3cret")
+    log = PredictionLog(
+        uri("p.db"), personal_data={"email": "hash", "name": "drop"}, salt=b"s3cret"
+    )
     for i in range(500):
         record(log, f"r{i}", email=[f"user{i}@example.com"], name=["Ada"], age=[30 + i])
     log.close()  # a graceful shutdown writes everything queued
@@ -46,7 +52,8 @@ def test_records_are_written_and_personal_data_never_is(tmp_path, uri):
     assert set(inputs) == {"email", "age"} and inputs["age"] == [37]
     assert inputs["email"][0] != "user7@example.com" and len(inputs["email"][0]) == 32
     raw = (tmp_path / "p.db").read_bytes() + b"".join(
-        f.read_bytes() for f in tmp_path.glob("p.db-*"))
+        f.read_bytes() for f in tmp_path.glob("p.db-*")
+    )
     assert b"example.com" not in raw and b"Ada" not in raw
     assert json.loads(logged[0]["outputs"]) == {"predict": [1]}
 
@@ -84,27 +91,43 @@ def test_feedback_validation_and_storage(tmp_path, uri):
     record(log, "r1", x=[1.0])
     record(log, "r2", x=[1.0, 2.0, 3.0, 4.0])
     log.close()
-    assert add_feedback(uri("p.db"), [{"request_id": "r1", "label": 1}, {"request_id": "r2", "label": "yes",
-                                                                   "row": 3}]) == 2
-    assert [(r["request_id"], r["row"], json.loads(r["label"])) for r in rows(path, "feedback")] == [
-        ("r1", 0, 1), ("r2", 3, "yes")]
-    for bad, message in [([], "non-empty list"), ([{"label": 1}], "labels\\[0\\] needs a string"),
-                         ([{"request_id": "r", "label": 1, "row": -1}], "non-negative")]:
+    assert (
+        add_feedback(
+            uri("p.db"),
+            [{"request_id": "r1", "label": 1}, {"request_id": "r2", "label": "yes", "row": 3}],
+        )
+        == 2
+    )
+    assert [
+        (r["request_id"], r["row"], json.loads(r["label"])) for r in rows(path, "feedback")
+    ] == [("r1", 0, 1), ("r2", 3, "yes")]
+    for bad, message in [
+        ([], "non-empty list"),
+        ([{"label": 1}], "labels\\[0\\] needs a string"),
+        ([{"request_id": "r", "label": 1, "row": -1}], "non-negative"),
+    ]:
         with pytest.raises(InvalidInput, match=message):
             add_feedback(uri("p.db"), bad)
 
 
 def test_a_label_for_a_request_or_row_never_logged_is_refused_and_none_of_its_call_kept(
-        tmp_path, uri):
+    tmp_path, uri
+):
     log = PredictionLog(uri("p.db"))
     record(log, "seen", x=[1.0, 2.0])
     log.close()
     good = {"request_id": "seen", "row": 1, "label": 0}
-    with pytest.raises(NotFound, match=r"labels\[1\]: no prediction was logged under "
-                                       r"request id 'typo'; no label of this call was kept"):
+    with pytest.raises(
+        NotFound,
+        match=r"labels\[1\]: no prediction was logged under "
+        r"request id 'typo'; no label of this call was kept",
+    ):
         add_feedback(uri("p.db"), [good, {"request_id": "typo", "label": 1}])
-    with pytest.raises(NotFound, match=r"labels\[0\]: request 'seen' logged 2 row\(s\), so "
-                                       r"it has no row 2"):
+    with pytest.raises(
+        NotFound,
+        match=r"labels\[0\]: request 'seen' logged 2 row\(s\), so "
+        r"it has no row 2",
+    ):
         add_feedback(uri("p.db"), [{"request_id": "seen", "row": 2, "label": 1}, good])
     assert rows(tmp_path / "p.db", "feedback") == []  # all or nothing
     assert add_feedback(uri("p.db"), [good]) == 1

@@ -18,18 +18,31 @@ from mlmom_lab.serving.protocols import (
 from mlmom_lab.serving.runtime import Prediction
 from mlmom_lab.serving.schema import ColumnSpec, InputSchema
 
-SCHEMA = InputSchema((ColumnSpec("tenure", "long"), ColumnSpec("charges", "double"),
-                      ColumnSpec("plan", "string"), ColumnSpec("age", "double", required=False)))
+SCHEMA = InputSchema(
+    (
+        ColumnSpec("tenure", "long"),
+        ColumnSpec("charges", "double"),
+        ColumnSpec("plan", "string"),
+        ColumnSpec("age", "double", required=False),
+    )
+)
 
 
 def v2(*inputs, **extra):
-    return {"inputs": [dict(zip(("name", "shape", "datatype", "data"), i)) for i in inputs], **extra}
+    return {
+        "inputs": [dict(zip(("name", "shape", "datatype", "data"), i)) for i in inputs],
+        **extra,
+    }
 
 
 def test_v2_one_input_per_column_with_id_and_types():
-    body = v2(("tenure", [2], "INT64", [3, 40]), ("charges", [2, 1], "FP64", [[20.5], [99.0]]),
-              ("plan", [2], "BYTES", ["basic", "pro"]), id="req-1",
-              parameters={"content_type": "pd"})
+    body = v2(
+        ("tenure", [2], "INT64", [3, 40]),
+        ("charges", [2, 1], "FP64", [[20.5], [99.0]]),
+        ("plan", [2], "BYTES", ["basic", "pro"]),
+        id="req-1",
+        parameters={"content_type": "pd"},
+    )
     request = parse_v2(body, SCHEMA)
     assert request.id == "req-1" and request.parameters == {"content_type": "pd"}
     columns = SCHEMA.validate(request.columns)
@@ -45,36 +58,55 @@ def test_v2_one_2d_tensor_in_signature_order():
     assert request.columns == {"a": [1.0, 3.0], "b": [2.0, 4.0]}
 
 
-@pytest.mark.parametrize("body, message", [
-    ([1, 2], "must be a JSON object"),
-    ({"inputs": []}, "'inputs' must be a non-empty list"),
-    (v2(("tenure", [2], "INT64", [1])), "shape [2] needs 2 values, 'data' has 1"),
-    (v2(("tenure", [1], "INT64", [1.5])), "datatype INT64 but value 1.5"),
-    (v2(("tenure", [1], "FP99", [1])), "unsupported datatype 'FP99'"),
-    (v2(("plan", [1], "FP64", [1.0])), "datatype FP64 does not fit the column's type string"),
-    (v2(("charges", [1], "BYTES", ["x"])), "datatype BYTES does not fit the column's type double"),
-    (v2(("colour", [1], "BYTES", ["red"])), "unknown input 'colour'"),
-    (v2(("tenure", [1, 2], "INT64", [1, 2])), "must have shape [n] or [n, 1]"),
-    (v2(("tenure", [1], "INT64", [1]), ("tenure", [1], "INT64", [1])), "given twice"),
-    (v2(("tenure", [1], "INT64", [1]), id=7), "'id' must be a string"),
-    (v2(("x", [1, 3], "FP64", [1.0, 2.0, 3.0])), "a 2-D tensor needs 4 columns"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ([1, 2], "must be a JSON object"),
+        ({"inputs": []}, "'inputs' must be a non-empty list"),
+        (v2(("tenure", [2], "INT64", [1])), "shape [2] needs 2 values, 'data' has 1"),
+        (v2(("tenure", [1], "INT64", [1.5])), "datatype INT64 but value 1.5"),
+        (v2(("tenure", [1], "FP99", [1])), "unsupported datatype 'FP99'"),
+        (v2(("plan", [1], "FP64", [1.0])), "datatype FP64 does not fit the column's type string"),
+        (
+            v2(("charges", [1], "BYTES", ["x"])),
+            "datatype BYTES does not fit the column's type double",
+        ),
+        (v2(("colour", [1], "BYTES", ["red"])), "unknown input 'colour'"),
+        (v2(("tenure", [1, 2], "INT64", [1, 2])), "must have shape [n] or [n, 1]"),
+        (v2(("tenure", [1], "INT64", [1]), ("tenure", [1], "INT64", [1])), "given twice"),
+        (v2(("tenure", [1], "INT64", [1]), id=7), "'id' must be a string"),
+        (v2(("x", [1, 3], "FP64", [1.0, 2.0, 3.0])), "a 2-D tensor needs 4 columns"),
+    ],
+)
 def test_v2_bad_requests_name_the_problem(body, message):
-    with pytest.raises(InvalidInput, match=message.replace("[", r"\[").replace("]", r"\]")
-                       .replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(
+        InvalidInput,
+        match=message.replace("[", r"\[")
+        .replace("]", r"\]")
+        .replace("(", r"\(")
+        .replace(")", r"\)"),
+    ):
         parse_v2(body, SCHEMA)
 
 
-@pytest.mark.parametrize("columns, message", [
-    ({"tenure": [1], "charges": [2.0]}, "missing column 'plan'"),
-    ({"tenure": [1], "charges": [2.0], "plan": ["a"], "x": [1]}, "unknown column 'x'"),
-    ({"tenure": [None], "charges": [2.0], "plan": ["a"]}, "integer column: null or NaN at row 0"),
-    ({"tenure": [1, 2], "charges": [2.0, "lots"], "plan": ["a", "b"]},
-     "column 'charges' expects double (FP64), got str 'lots' at row 1"),
-    ({"tenure": [1], "charges": [2.0], "plan": [3]}, "column 'plan' expects string"),
-    ({"tenure": [1, 2], "charges": [2.0], "plan": ["a"]}, "different lengths"),
-    ({"tenure": [], "charges": [], "plan": []}, "empty batch"),
-])
+@pytest.mark.parametrize(
+    "columns, message",
+    [
+        ({"tenure": [1], "charges": [2.0]}, "missing column 'plan'"),
+        ({"tenure": [1], "charges": [2.0], "plan": ["a"], "x": [1]}, "unknown column 'x'"),
+        (
+            {"tenure": [None], "charges": [2.0], "plan": ["a"]},
+            "integer column: null or NaN at row 0",
+        ),
+        (
+            {"tenure": [1, 2], "charges": [2.0, "lots"], "plan": ["a", "b"]},
+            "column 'charges' expects double (FP64), got str 'lots' at row 1",
+        ),
+        ({"tenure": [1], "charges": [2.0], "plan": [3]}, "column 'plan' expects string"),
+        ({"tenure": [1, 2], "charges": [2.0], "plan": ["a"]}, "different lengths"),
+        ({"tenure": [], "charges": [], "plan": []}, "empty batch"),
+    ],
+)
 def test_signature_validation(columns, message):
     with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
         SCHEMA.validate(columns)
@@ -85,28 +117,51 @@ def test_nan_is_fine_in_a_float_column():
     assert math.isnan(columns["charges"][0])
 
 
-@pytest.mark.parametrize("body", [
-    {"dataframe_split": {"columns": ["tenure", "charges", "plan"], "data": [[1, 2.0, "a"], [2, 3.0, "b"]]}},
-    {"dataframe_records": [{"tenure": 1, "charges": 2.0, "plan": "a"},
-                           {"tenure": 2, "charges": 3.0, "plan": "b"}]},
-    {"instances": [{"tenure": 1, "charges": 2.0, "plan": "a"}, {"tenure": 2, "charges": 3.0, "plan": "b"}]},
-    {"inputs": {"tenure": [1, 2], "charges": [2.0, 3.0], "plan": ["a", "b"]}},
-    {"instances": [[1, 2.0, "a", None], [2, 3.0, "b", None]], "params": {"x": 1}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "dataframe_split": {
+                "columns": ["tenure", "charges", "plan"],
+                "data": [[1, 2.0, "a"], [2, 3.0, "b"]],
+            }
+        },
+        {
+            "dataframe_records": [
+                {"tenure": 1, "charges": 2.0, "plan": "a"},
+                {"tenure": 2, "charges": 3.0, "plan": "b"},
+            ]
+        },
+        {
+            "instances": [
+                {"tenure": 1, "charges": 2.0, "plan": "a"},
+                {"tenure": 2, "charges": 3.0, "plan": "b"},
+            ]
+        },
+        {"inputs": {"tenure": [1, 2], "charges": [2.0, 3.0], "plan": ["a", "b"]}},
+        {"instances": [[1, 2.0, "a", None], [2, 3.0, "b", None]], "params": {"x": 1}},
+    ],
+)
 def test_invocations_payloads_all_give_the_same_batch(body):
     columns = SCHEMA.validate(parse_invocations(body, SCHEMA))
     assert columns["tenure"].tolist() == [1, 2] and columns["plan"].tolist() == ["a", "b"]
 
 
-@pytest.mark.parametrize("body, message", [
-    ({}, "give exactly one of dataframe_split, dataframe_records, instances, inputs, not 0"),
-    ({"instances": [], "inputs": []}, "not 2 (instances, inputs)"),
-    ({"rows": []}, "unknown key 'rows'"),
-    ({"dataframe_split": {"columns": ["a"]}}, "must be an object with 'columns' and 'data'"),
-    ({"dataframe_split": {"columns": ["tenure"], "data": [[1, 2]]}}, r"dataframe_split.data\[0\] must be a list of 1 values"),
-    ({"dataframe_records": [{"tenure": 1}, {"plan": "a"}]}, "record 0 has no 'plan'"),
-    ({"instances": "abc"}, "must be a list of records, a list of rows or an object of columns"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({}, "give exactly one of dataframe_split, dataframe_records, instances, inputs, not 0"),
+        ({"instances": [], "inputs": []}, "not 2 (instances, inputs)"),
+        ({"rows": []}, "unknown key 'rows'"),
+        ({"dataframe_split": {"columns": ["a"]}}, "must be an object with 'columns' and 'data'"),
+        (
+            {"dataframe_split": {"columns": ["tenure"], "data": [[1, 2]]}},
+            r"dataframe_split.data\[0\] must be a list of 1 values",
+        ),
+        ({"dataframe_records": [{"tenure": 1}, {"plan": "a"}]}, "record 0 has no 'plan'"),
+        ({"instances": "abc"}, "must be a list of records, a list of rows or an object of columns"),
+    ],
+)
 def test_invocations_bad_requests(body, message):
     with pytest.raises(InvalidInput, match=message.replace("(", r"\(").replace(")", r"\)")):
         parse_invocations(body, SCHEMA)
@@ -116,8 +171,18 @@ def test_responses():
     prediction = Prediction(np.array([0, 1]), np.array([[0.9, 0.1], [0.2, 0.8]]), [0, 1])
     body = v2_response(prediction, model="m", version="3", request_id="r")
     assert body["model_name"] == "m" and body["model_version"] == "3" and body["id"] == "r"
-    assert body["outputs"][0] == {"name": "predict", "shape": [2], "datatype": "INT64", "data": [0, 1]}
-    assert body["outputs"][1]["shape"] == [2, 2] and body["outputs"][1]["data"] == [0.9, 0.1, 0.2, 0.8]
+    assert body["outputs"][0] == {
+        "name": "predict",
+        "shape": [2],
+        "datatype": "INT64",
+        "data": [0, 1],
+    }
+    assert body["outputs"][1]["shape"] == [2, 2] and body["outputs"][1]["data"] == [
+        0.9,
+        0.1,
+        0.2,
+        0.8,
+    ]
     only = v2_response(prediction, model="m", version="3", request_id=None, outputs=["predict"])
     assert [t["name"] for t in only["outputs"]] == ["predict"] and "id" not in only
     with pytest.raises(InvalidInput, match="unknown output 'scores'"):
@@ -125,20 +190,35 @@ def test_responses():
     assert invocations_response(prediction) == {"predictions": [0, 1]}
 
 
-ANY_CELL = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
-                     st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=3),
-                     st.lists(st.integers(), max_size=2))
-EVERY_TYPE = [ColumnSpec(f"c_{t}", t, gaps=gaps) for t in ("double", "float", "long", "integer",
-                                                            "boolean", "string")
-              for gaps in (True, False)]
+ANY_CELL = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=3),
+    st.lists(st.integers(), max_size=2),
+)
+EVERY_TYPE = [
+    ColumnSpec(f"c_{t}", t, gaps=gaps)
+    for t in ("double", "float", "long", "integer", "boolean", "string")
+    for gaps in (True, False)
+]
 
 
-NEAR_VALID = {"float": st.one_of(st.integers(-2**70, 2**70), st.floats(width=64),
-                                 st.sampled_from([3.4028235e38, 3.4028236e38, -3.4028235e38,
-                                                  1.7976931348623157e308, 2**128, -2**1100])),
-              "int": st.one_of(st.integers(-2**64, 2**64), st.sampled_from([2**31, -2**31 - 1, 2**1100,
-                                                                           2**63, 2.0])),
-              "bool": st.booleans(), "str": st.text(max_size=3)}
+NEAR_VALID = {
+    "float": st.one_of(
+        st.integers(-(2**70), 2**70),
+        st.floats(width=64),
+        st.sampled_from(
+            [3.4028235e38, 3.4028236e38, -3.4028235e38, 1.7976931348623157e308, 2**128, -(2**1100)]
+        ),
+    ),
+    "int": st.one_of(
+        st.integers(-(2**64), 2**64), st.sampled_from([2**31, -(2**31) - 1, 2**1100, 2**63, 2.0])
+    ),
+    "bool": st.booleans(),
+    "str": st.text(max_size=3),
+}
 
 
 @settings(max_examples=500, deadline=None)

@@ -27,8 +27,13 @@ COLUMNS = ("spend", "visits", "tenure")
 
 def customers(n=400, seed=0):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({"spend": rng.normal(50, 10, n), "visits": rng.normal(4, 2, n),
-                         "tenure": rng.normal(12, 4, n)})
+    return pd.DataFrame(
+        {
+            "spend": rng.normal(50, 10, n),
+            "visits": rng.normal(4, 2, n),
+            "tenure": rng.normal(12, 4, n),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -42,18 +47,30 @@ def served(tmp_path_factory):
     project = load_project(root)
     X = customers()
     y = (X.spend + 3 * X.visits > 62).astype(int)
-    strict = registration.register_model(LogisticRegression().fit(X, y), X.head(5), held_out=X,
-                                     project=project)
+    strict = registration.register_model(
+        LogisticRegression().fit(X, y), X.head(5), held_out=X, project=project
+    )
     gaps = X.copy()
     gaps.loc[::7, "spend"] = np.nan
-    lenient = registration.register_model(HistGradientBoostingClassifier(max_iter=20).fit(gaps, y),
-                                      gaps.head(5), held_out=gaps, project=project)
+    lenient = registration.register_model(
+        HistGradientBoostingClassifier(max_iter=20).fit(gaps, y),
+        gaps.head(5),
+        held_out=gaps,
+        project=project,
+    )
     registry.promote(strict.version, project=project, reason="test: the strict one serves")
     release.shadow(project, lenient.version, reason="test: the lenient one, pinned")
     proc, port = start_server(root)
-    yield {"port": port, "strict": strict, "lenient": lenient, "project": project,
-           "models": (LogisticRegression().fit(X, y),
-                      HistGradientBoostingClassifier(max_iter=20).fit(gaps, y))}
+    yield {
+        "port": port,
+        "strict": strict,
+        "lenient": lenient,
+        "project": project,
+        "models": (
+            LogisticRegression().fit(X, y),
+            HistGradientBoostingClassifier(max_iter=20).fit(gaps, y),
+        ),
+    }
     proc.terminate()
     proc.wait(timeout=120)
 
@@ -68,9 +85,15 @@ def call(port, method, path, body=None, raw=None):
 
 
 def v2(rows, version):
-    return (f"/v2/models/toy-model/versions/{version}/infer", {"inputs": [
-        {"name": c, "shape": [len(rows)], "datatype": "FP64", "data": [r[c] for r in rows]}
-        for c in COLUMNS]})
+    return (
+        f"/v2/models/toy-model/versions/{version}/infer",
+        {
+            "inputs": [
+                {"name": c, "shape": [len(rows)], "datatype": "FP64", "data": [r[c] for r in rows]}
+                for c in COLUMNS
+            ]
+        },
+    )
 
 
 def rows_with(value, column="spend", n=1, at=0):
@@ -82,8 +105,9 @@ def rows_with(value, column="spend", n=1, at=0):
 def test_the_signature_records_which_columns_take_gaps(served):
     assert served["strict"].refuses_gaps == list(COLUMNS)
     assert served["lenient"].refuses_gaps == []
-    status, meta = call(served["port"], "GET", f"/v2/models/toy-model/versions/"
-                        f"{served['strict'].version}")
+    status, meta = call(
+        served["port"], "GET", f"/v2/models/toy-model/versions/{served['strict'].version}"
+    )
     assert status == 200 and [i["parameters"]["nullable"] for i in meta["inputs"]] == [False] * 3
 
 
@@ -92,11 +116,14 @@ def test_a_gap_the_model_refuses_is_a_400_naming_column_and_row(served, n):
     rows = rows_with(None, "visits", n=n, at=n - 1)
     status, answer = call(served["port"], "POST", "/invocations", {"dataframe_records": rows})
     assert status == 400, answer
-    assert answer["error"] == (f"column 'visits' takes no missing values (null at row {n - 1}): "
-                               "the model refuses them")
+    assert answer["error"] == (
+        f"column 'visits' takes no missing values (null at row {n - 1}): the model refuses them"
+    )
     path, body = v2(rows_with(float("nan"), n=n), served["strict"].version)
     status, answer = call(served["port"], "POST", path, raw=json.dumps(body))  # NaN in JSON
-    assert status == 400 and "column 'spend' takes no missing values (NaN at row 0)" in answer["error"]
+    assert (
+        status == 400 and "column 'spend' takes no missing values (NaN at row 0)" in answer["error"]
+    )
 
 
 @pytest.mark.parametrize("n", [1, 2, 64])
@@ -108,8 +135,9 @@ def test_a_gap_the_model_takes_is_answered_as_the_model_answers(served, n):
     frame = pd.DataFrame(rows, columns=COLUMNS).astype(float)
     model = served["models"][1]
     assert answer["outputs"][0]["data"] == model.predict(frame).tolist()
-    np.testing.assert_allclose(np.reshape(answer["outputs"][1]["data"], (n, 2)),
-                               model.predict_proba(frame), atol=1e-4)
+    np.testing.assert_allclose(
+        np.reshape(answer["outputs"][1]["data"], (n, 2)), model.predict_proba(frame), atol=1e-4
+    )
 
 
 @pytest.mark.parametrize("value, said", [("Infinity", "Infinity"), ("-Infinity", "-Infinity")])
@@ -117,9 +145,14 @@ def test_infinity_is_refused_in_both_protocols(served, value, said):
     records = rows_with(0.0)
     text = json.dumps({"dataframe_records": records}).replace("0.0", value, 1)
     status, answer = call(served["port"], "POST", "/invocations", raw=text)
-    assert status == 400 and answer["error"] == f"column 'spend' expects a finite number, got {said} at row 0"
+    assert (
+        status == 400
+        and answer["error"] == f"column 'spend' expects a finite number, got {said} at row 0"
+    )
     path, body = v2(records, served["lenient"].version)
-    status, answer = call(served["port"], "POST", path, raw=json.dumps(body).replace("0.0", value, 1))
+    status, answer = call(
+        served["port"], "POST", path, raw=json.dumps(body).replace("0.0", value, 1)
+    )
     assert status == 400 and "expects a finite number" in answer["error"]
 
 
@@ -127,8 +160,9 @@ def test_a_huge_number_gets_the_model_own_answer_or_its_refusal(served):
     """1e308 fits a double but not the float32 twin: the model itself decides."""
     rows = rows_with(1e308)
     frame = pd.DataFrame(rows, columns=COLUMNS)
-    for version, model in zip((served["strict"].version, served["lenient"].version),
-                              served["models"]):
+    for version, model in zip(
+        (served["strict"].version, served["lenient"].version), served["models"]
+    ):
         path, body = v2(rows, version)
         status, answer = call(served["port"], "POST", path, body)
         try:
@@ -149,13 +183,20 @@ def test_malformed_payloads_are_4xx_never_5xx(served):
     assert status == 400 and "nested deeper than its shape" in answer["error"]
     twice = {"dataframe_split": {"columns": ["spend", "spend", "tenure"], "data": [[1, 2, 3]]}}
     status, answer = call(port, "POST", "/invocations", twice)
-    assert status == 400 and answer["error"] == "'dataframe_split.columns' names column 'spend' twice"
+    assert (
+        status == 400 and answer["error"] == "'dataframe_split.columns' names column 'spend' twice"
+    )
     huge = {"dataframe_split": {"columns": list(COLUMNS), "data": [[1.0, 10**400, 3.0]]}}
     status, answer = call(port, "POST", "/invocations", huge)  # an integer beyond any float
-    assert status == 400 and answer["error"].startswith("column 'visits' (double, FP64) "
-                                                        "cannot hold 1000000000"), answer
-    for method, path in (("TRACE", "/ping"), ("PUT", "/v2/health/ready"), ("DELETE", "/metrics"),
-                         ("TRACE", "/v2/models/toy-model")):
+    assert status == 400 and answer["error"].startswith(
+        "column 'visits' (double, FP64) cannot hold 1000000000"
+    ), answer
+    for method, path in (
+        ("TRACE", "/ping"),
+        ("PUT", "/v2/health/ready"),
+        ("DELETE", "/metrics"),
+        ("TRACE", "/v2/models/toy-model"),
+    ):
         status, answer = call(port, method, path)
         assert status == 405, (method, path, status)
 
@@ -175,19 +216,32 @@ def invalid(value, takes_gaps: bool) -> bool:
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(batch=st.lists(st.fixed_dictionaries({c: VALUE for c in COLUMNS}), min_size=1,
-                      max_size=6),
-       lenient=st.booleans(), protocol=st.sampled_from(["v2", "mlflow"]))
+@given(
+    batch=st.lists(st.fixed_dictionaries({c: VALUE for c in COLUMNS}), min_size=1, max_size=6),
+    lenient=st.booleans(),
+    protocol=st.sampled_from(["v2", "mlflow"]),
+)
 def test_any_batch_is_answered_as_the_model_answers_or_refused_naming_a_bad_cell(
-        served, batch, lenient, protocol):
-    info, model = ((served["lenient"], served["models"][1]) if lenient
-                   else (served["strict"], served["models"][0]))
+    served, batch, lenient, protocol
+):
+    info, model = (
+        (served["lenient"], served["models"][1])
+        if lenient
+        else (served["strict"], served["models"][0])
+    )
     if protocol == "v2":
         path, body = v2(batch, info.version)
     else:  # MLflow's protocol reaches the champion, the strict one
         info, model, lenient = served["strict"], served["models"][0], False
-        path, body = "/invocations", {"dataframe_split": {"columns": list(COLUMNS), "data": [
-            [row[c] for c in COLUMNS] for row in batch]}}
+        path, body = (
+            "/invocations",
+            {
+                "dataframe_split": {
+                    "columns": list(COLUMNS),
+                    "data": [[row[c] for c in COLUMNS] for row in batch],
+                }
+            },
+        )
     status, answer = call(served["port"], "POST", path, raw=json.dumps(body))
     bad = {(c, i) for i, row in enumerate(batch) for c in COLUMNS if invalid(row[c], lenient)}
     if bad:

@@ -65,8 +65,10 @@ def test_a_live_worker_behind_makes_the_wait_run_out_and_is_named(tmp_path, slee
     rollout = wait_live(tmp_path, 5, timeout=0.3)
     assert not rollout.done and [w.pid for w in rollout.live] == [me.pid]
     assert [w.pid for w in rollout.lagging] == [sleeper.pid]
-    assert rollout.summary() == (f"not live after 0.3 s on 1 of 2 workers (worker {sleeper.pid} "
-                                 "serves change 4); they will still follow it")
+    assert rollout.summary() == (
+        f"not live after 0.3 s on 1 of 2 workers (worker {sleeper.pid} "
+        "serves change 4); they will still follow it"
+    )
     me.close()
     assert [w.pid for w in live_workers(tmp_path)] == [sleeper.pid]
 
@@ -77,8 +79,10 @@ def test_a_worker_that_could_not_load_the_change_ends_the_wait(tmp_path):
     me.failed(4, "OSError: the artifact is gone")
     rollout = wait_live(tmp_path, 4, timeout=120)
     assert [w.pid for w in rollout.refused] == [me.pid] and not rollout.done
-    assert rollout.summary() == (f"not live: worker {me.pid} serves change 3, failed to apply "
-                                 "change 4: OSError: the artifact is gone")
+    assert rollout.summary() == (
+        f"not live: worker {me.pid} serves change 3, failed to apply "
+        "change 4: OSError: the artifact is gone"
+    )
     me.serving(5)  # a later change it could load: it serves 4's successor, so 4 is passed
     assert wait_live(tmp_path, 4, timeout=1).done
 
@@ -106,20 +110,26 @@ def project(example_run, tmp_path):
 def test_without_a_server_a_release_says_so_at_once(project):
     result = mlmom("deploy", "shadow", "1", "-m", "nobody serves", cwd=project.root)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "shadow v1 no server is running: it applies when one starts"
+    assert (
+        result.stdout.splitlines()[-1]
+        == "shadow v1 no server is running: it applies when one starts"
+    )
     status = mlmom("deploy", "status", cwd=project.root, check=True).stdout
     assert status.splitlines()[-1] == "no server is running"
 
 
 def test_a_stuck_worker_makes_a_release_exit_3_naming_it(project, sleeper):
-    seq = json.loads(mlmom("deploy", "status", "--json", cwd=project.root, check=True).stdout)["seq"]
+    seq = json.loads(mlmom("deploy", "status", "--json", cwd=project.root, check=True).stdout)[
+        "seq"
+    ]
     pretend_worker(project.state_dir, sleeper.pid, seq=seq)
     result = mlmom("deploy", "clear", "--timeout", "0.5", cwd=project.root)
     assert result.returncode == 3
     assert result.stderr.strip().startswith("error: champion v")
-    assert (f"(change {seq + 1}) is written but not live after 0.5 s on 1 of 1 workers "
-            f"(worker {sleeper.pid} serves change {seq}); they will still follow it"
-            in result.stderr)
+    assert (
+        f"(change {seq + 1}) is written but not live after 0.5 s on 1 of 1 workers "
+        f"(worker {sleeper.pid} serves change {seq}); they will still follow it" in result.stderr
+    )
     status = mlmom("deploy", "status", cwd=project.root, check=True).stdout.splitlines()
     assert f"(change {seq + 1}: canary and shadow cleared)" in status[0]  # written all the same
     assert status[1] == f"  worker {sleeper.pid} serves change {seq}  (behind)"

@@ -43,24 +43,39 @@ def test_calibration_uses_onnx_for_single_rows(champion, rows):
 
 def test_both_protocols_end_in_the_same_prediction(champion, rows):
     head = rows.head(3)
-    body = {"id": "abc", "inputs": [
-        {"name": c.name, "shape": [3], "datatype": c.datatype,
-         "data": [None if isinstance(v, float) and np.isnan(v) else v for v in head[c.name].tolist()]}
-        for c in champion.schema.columns]}
+    body = {
+        "id": "abc",
+        "inputs": [
+            {
+                "name": c.name,
+                "shape": [3],
+                "datatype": c.datatype,
+                "data": [
+                    None if isinstance(v, float) and np.isnan(v) else v
+                    for v in head[c.name].tolist()
+                ],
+            }
+            for c in champion.schema.columns
+        ],
+    }
     request = parse_v2(body, champion.schema)
     by_v2 = champion.predict(champion.schema.validate(request.columns))
     records = head.astype(object).where(head.notna(), None).to_dict(orient="records")
-    by_mlflow = champion.predict(champion.schema.validate(
-        parse_invocations({"dataframe_records": records}, champion.schema)))
+    by_mlflow = champion.predict(
+        champion.schema.validate(parse_invocations({"dataframe_records": records}, champion.schema))
+    )
     assert by_v2.values.tolist() == by_mlflow.values.tolist()
-    answer = v2_response(by_v2, model=champion.name, version=champion.version, request_id=request.id)
+    answer = v2_response(
+        by_v2, model=champion.name, version=champion.version, request_id=request.id
+    )
     assert answer["id"] == "abc" and answer["model_version"] == champion.version
     with pytest.raises(InvalidInput, match="missing column 'contract'"):
         champion.schema.validate({k: v for k, v in request.columns.items() if k != "contract"})
 
 
-def test_native_serving_never_loads_the_twin_and_answers_alike(example_run, champion, rows,
-                                                                monkeypatch):
+def test_native_serving_never_loads_the_twin_and_answers_alike(
+    example_run, champion, rows, monkeypatch
+):
     """``mlmom serve --native`` (MLMOM_SERVE_NATIVE=1 in the workers): the model itself, with
     the forest's labels read off its probabilities in one pass, as its own predict gives."""
     from mlmom_lab.cli import workers

@@ -22,9 +22,17 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 expect.set_options(timeout=90_000)  # assertions that wait: a guard against a hang, not a clock
 ARTIFACTS = Path(os.environ.get("MLMOM_TEST_ARTIFACTS", REPO / "test-artifacts")) / "ui"
 # stack notes: these keep headless Chromium quiet, offline and inside a container's limits
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
 
 
 # pytest-jupyter's autouse fixtures get an asyncio loop and close it after each test; here
@@ -72,13 +80,23 @@ def lab(lab_root, tmp_path_factory):
     state = tmp_path_factory.mktemp("lab-state")
     log = open(state / "lab.log", "w+")  # noqa: SIM115 - the lab's, while it runs
     proc = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-         f"--port={port}", "--ip=127.0.0.1", f"--ServerApp.root_dir={lab_root}",
-         f"--IdentityProvider.token={token}",
-         f"--LabApp.user_settings_dir={_quiet_settings(state / 'settings')}",
-         f"--LabApp.workspaces_dir={state / 'workspaces'}"],
-        stdout=log, stderr=subprocess.STDOUT,
-        env={**os.environ, "MLMOM_LAB_OPEN_SIDEBAR": "1", "JUPYTER_CONFIG_DIR": str(state / "cfg")})
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--ServerApp.root_dir={lab_root}",
+            f"--IdentityProvider.token={token}",
+            f"--LabApp.user_settings_dir={_quiet_settings(state / 'settings')}",
+            f"--LabApp.workspaces_dir={state / 'workspaces'}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "MLMOM_LAB_OPEN_SIDEBAR": "1", "JUPYTER_CONFIG_DIR": str(state / "cfg")},
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         get_when_up(f"{url}/api/status?token={token}", proc, log)
@@ -92,9 +110,11 @@ def lab(lab_root, tmp_path_factory):
 def browser():
     from playwright.sync_api import sync_playwright
 
-    assert Path(CHROMIUM).exists(), ("Debian's chromium is needed: apt-get install -y "
-                                     "chromium fonts-dejavu-core (the README's test command "
-                                     "installs it)")
+    assert Path(CHROMIUM).exists(), (
+        "Debian's chromium is needed: apt-get install -y "
+        "chromium fonts-dejavu-core (the README's test command "
+        "installs it)"
+    )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield launched

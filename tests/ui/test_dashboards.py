@@ -18,8 +18,16 @@ from mlmom_lab.serving.launch import free_port
 from ..helpers import get_when_up, log_predictions, own_copy
 from .conftest import shot
 
-FEATURES = ["tenure_months", "monthly_charges", "total_charges", "contract", "internet_service",
-            "payment_method", "support_calls", "age"]
+FEATURES = [
+    "tenure_months",
+    "monthly_charges",
+    "total_charges",
+    "contract",
+    "internet_service",
+    "payment_method",
+    "support_calls",
+    "age",
+]
 
 
 @pytest.fixture(scope="module")
@@ -30,19 +38,32 @@ def watched(example_run, tmp_path_factory):
 
     root = own_copy(example_run[0], tmp_path_factory.mktemp("dashboards") / "churn").root
     spec = yaml.safe_load((root / "mlmom.yaml").read_text())
-    spec["monitoring"] = {"window": 400, "alerts": [
-        {"name": "charges-drift", "kind": "feature_drift", "feature": "monthly_charges",
-         "min_samples": 50}]}
+    spec["monitoring"] = {
+        "window": 400,
+        "alerts": [
+            {
+                "name": "charges-drift",
+                "kind": "feature_drift",
+                "feature": "monthly_charges",
+                "min_samples": 50,
+            }
+        ],
+    }
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     project = load_project(root)
     test = pd.read_parquet(root / "data" / "test.parquet")
-    batches = [test.iloc[5 * i:5 * i + 5][FEATURES].copy() for i in range(80)]
+    batches = [test.iloc[5 * i : 5 * i + 5][FEATURES].copy() for i in range(80)]
     for rows in batches[40:]:
         rows["monthly_charges"] *= 1.6
     ids = log_predictions(project, batches, "d")
-    add_feedback(project.prediction_log_uri, [
-        {"request_id": rid, "row": r, "label": int(test["churned"].iloc[5 * i + r])}
-        for i, rid in enumerate(ids) for r in range(5)])
+    add_feedback(
+        project.prediction_log_uri,
+        [
+            {"request_id": rid, "row": r, "label": int(test["churned"].iloc[5 * i + r])}
+            for i, rid in enumerate(ids)
+            for r in range(5)
+        ],
+    )
     assert [a.rule for a in run_check(project, last=200).alerts] == ["charges-drift"]
     return project
 
@@ -52,9 +73,19 @@ def voila(watched, tmp_path_factory):
     port = free_port()
     log = open(tmp_path_factory.mktemp("voila") / "voila.log", "w+")  # noqa: SIM115 - Voilà's
     mlmom = [sys.executable, "-c", "from mlmom_lab.cli import main; main()"]
-    proc = subprocess.Popen([*mlmom, "dashboards", str(watched.root), "--no-browser",
-                             f"--port={port}", "--", "--Voila.ip=127.0.0.1"],
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [
+            *mlmom,
+            "dashboards",
+            str(watched.root),
+            "--no-browser",
+            f"--port={port}",
+            "--",
+            "--Voila.ip=127.0.0.1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         get_when_up(f"{url}/", proc, log)
@@ -95,16 +126,19 @@ def test_the_explanation_dashboard_explains_the_request_picked(app, voila):
     summary.wait_for(timeout=120_000)
     assert "Request d-79 row 0" in summary.inner_text()  # the newest request first
     expect(page.locator(".mlmom-importance img")).to_have_count(1)
-    assert "SHAP tree explainer on 300 training rows" in \
-        page.inner_text(".mlmom-importance-caption")
+    assert "SHAP tree explainer on 300 training rows" in page.inner_text(
+        ".mlmom-importance-caption"
+    )
     pick(page, ".mlmom-request", "d-3 · ")
     page.wait_for_selector(".mlmom-summary:has-text('Request d-3 row 0')")
     page.fill(".mlmom-row input", "2")
     page.press(".mlmom-row input", "Enter")
     page.wait_for_selector(".mlmom-summary:has-text('Request d-3 row 2')")
     text = page.inner_text(".mlmom-summary")
-    base, total = (float(x) for x in text.split("SHAP: base ")[1].split(", the")[0]
-                   .split(" + contributions = "))
+    base, total = (
+        float(x)
+        for x in text.split("SHAP: base ")[1].split(", the")[0].split(" + contributions = ")
+    )
     assert 0 < base < 1 and 0 <= total <= 1
     rows = page.locator(".mlmom-explanation tr").all_inner_texts()
     assert len(rows) == 1 + len(FEATURES) and {r.split("\t")[0] for r in rows[1:]} == set(FEATURES)

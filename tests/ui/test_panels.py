@@ -42,7 +42,11 @@ def test_the_open_notebooks_project_shows_and_a_stage_runs_from_the_panel(page, 
     assert page.inner_text(f"{SIDEBAR} .mlmom-project") == "churn-demo"
     stages = page.locator(f"{SIDEBAR} li.mlmom-stage")
     assert stages.evaluate_all("els => els.map(e => e.dataset.stage)") == [
-        "prepare", "train", "evaluate", "register"]
+        "prepare",
+        "train",
+        "evaluate",
+        "register",
+    ]
     page.click(f"{SIDEBAR} li[data-stage=register] >> text=Run from here")
     page.wait_for_selector(f"{SIDEBAR} .mlmom-job[data-job=done]", timeout=180_000)
     register = page.locator(f"{SIDEBAR} li[data-stage=register]")
@@ -97,9 +101,14 @@ def palette_labels(page, text: str) -> list[str]:
 def test_the_palette_has_the_main_actions(page):
     open_project(page)
     labels = palette_labels(page, "mlmom")
-    for action in ("Run the pipeline (mlmom)", "Start the model server (mlmom)",
-                   "Stop the model server (mlmom)", "Run a monitoring check (mlmom)",
-                   "Open the mlmom registry panel", "Refresh the mlmom panels"):
+    for action in (
+        "Run the pipeline (mlmom)",
+        "Start the model server (mlmom)",
+        "Stop the model server (mlmom)",
+        "Run a monitoring check (mlmom)",
+        "Open the mlmom registry panel",
+        "Refresh the mlmom panels",
+    ):
         assert action in labels, labels
     # run one by its whole label: Enter takes the palette's first match (a click can land on
     # another item while the list is still filtering); again, should the palette have closed
@@ -135,13 +144,15 @@ def test_promote_a_version_and_see_the_alias_move(page):
     target = next(n for n in numbers if n != before)
     page.click(f"{SIDEBAR} li[data-version='{target}'] >> text=Promote")
     page.click(".jp-Dialog button.jp-mod-warn")  # the confirmation
-    page.wait_for_selector(f"{SIDEBAR} li[data-version='{target}'] .mlmom-badge-good",
-                           timeout=90_000)
+    page.wait_for_selector(
+        f"{SIDEBAR} li[data-version='{target}'] .mlmom-badge-good", timeout=90_000
+    )
     assert champion.get_attribute("data-version") == target
     moved = page.locator(f"{SIDEBAR} .mlmom-history li[data-alias=champion]").first
     page.wait_for_function(  # the history is fetched again once the registry has changed
         """([s, text]) => document.querySelector(s)?.innerText.includes(text)""",
-        arg=[f"{SIDEBAR} .mlmom-history li[data-alias=champion]", f"{before} → {target}"])
+        arg=[f"{SIDEBAR} .mlmom-history li[data-alias=champion]", f"{before} → {target}"],
+    )
     assert re.search(rf"champion promote: {before} → {target} by Anonymous", moved.inner_text())
 
     page.click(f"{SIDEBAR} li[data-version='{target}'] .mlmom-name")  # details and lineage
@@ -170,17 +181,22 @@ def test_start_the_server_canary_traffic_and_drift_from_the_panels(page, lab):
     try:
         champion = page.inner_text(f"{SIDEBAR} dd[data-role=champion]").lstrip("v")
         other = page.locator(f"{SIDEBAR} .mlmom-release option").evaluate_all(
-            "els => els.map(e => e.value)")
+            "els => els.map(e => e.value)"
+        )
         canary = next(v for v in other if v != champion)
         page.select_option(f"{SIDEBAR} .mlmom-release select", canary)
         page.fill(f"{SIDEBAR} .mlmom-release input", "0.25")
         page.click(f"{SIDEBAR} .mlmom-release >> text=Canary")
         # the answer comes once the server's worker serves the canary, and the lab says so
-        page.wait_for_selector(f".jp-toast-message:has-text('canary v{canary} at 25% live on 1 of 1 worker')",
-                               timeout=120_000)
+        page.wait_for_selector(
+            f".jp-toast-message:has-text('canary v{canary} at 25% live on 1 of 1 worker')",
+            timeout=120_000,
+        )
         page.wait_for_selector(f"{SIDEBAR} dd[data-role=canary]:has-text('on 25%')")
         seq = deployment.current(project).seq
-        page.wait_for_selector(f"{SIDEBAR} dd[data-role=served]:has-text('change {seq} on all 1 worker')")
+        page.wait_for_selector(
+            f"{SIDEBAR} dd[data-role=served]:has-text('change {seq} on all 1 worker')"
+        )
         port = local_server.status(project)["port"]
         stream(port, customers(project, 300, seed=9, shift=1.0), "ui-test")
         page.click(f"{SIDEBAR} .mlmom-picker button[title=Refresh]")
@@ -194,7 +210,8 @@ def test_start_the_server_canary_traffic_and_drift_from_the_panels(page, lab):
         page.wait_for_selector(f"{SIDEBAR} .mlmom-drift tr[data-feature]", timeout=120_000)
         features = page.locator(f"{SIDEBAR} .mlmom-drift tr[data-feature]")
         drifted = features.evaluate_all(
-            "els => els.filter(e => e.dataset.drifted === 'true').map(e => e.dataset.feature)")
+            "els => els.filter(e => e.dataset.drifted === 'true').map(e => e.dataset.feature)"
+        )
         assert "monthly_charges" in drifted  # the stream's shift raises prices
         assert page.locator(f"{SIDEBAR} .mlmom-performance tbody tr").count() == 1
         shot(page, "4-monitoring")
@@ -207,8 +224,10 @@ def test_start_the_server_canary_traffic_and_drift_from_the_panels(page, lab):
         shares = page.locator(f"{SIDEBAR} .mlmom-drift td.mlmom-shap").all_inner_texts()
         assert len(shares) == features.count()
         assert all("→" in share for share in shares)  # the SHAP share beside each verdict
-        for button, content in (("Drift dashboard", ".mlmom-drift-table"),
-                                ("Explanations", ".mlmom-importance img")):
+        for button, content in (
+            ("Drift dashboard", ".mlmom-drift-table"),
+            ("Explanations", ".mlmom-importance img"),
+        ):
             with page.expect_popup(timeout=60_000) as opened:
                 page.click(f"{SIDEBAR} >> text={button}")
             dashboard = opened.value
@@ -243,16 +262,20 @@ def test_the_dark_theme_keeps_the_panels_readable(page, lab):
     theme("JupyterLab Dark")
     try:
         page.reload()
-        page.wait_for_selector(f"body[data-jp-theme-light=false] {SIDEBAR} .mlmom-project",
-                               timeout=90_000)
+        page.wait_for_selector(
+            f"body[data-jp-theme-light=false] {SIDEBAR} .mlmom-project", timeout=90_000
+        )
         open_project(page)
         show(page, "registry")
         page.locator(f"{SIDEBAR} li.mlmom-version").first.wait_for()
-        fg, bg = page.evaluate("""(s) => {
+        fg, bg = page.evaluate(
+            """(s) => {
             const side = document.querySelector(s);
             const name = side.querySelector('.mlmom-name');
             return [getComputedStyle(name).color, getComputedStyle(side).backgroundColor];
-        }""", SIDEBAR)
+        }""",
+            SIDEBAR,
+        )
         assert contrast(fg, bg) >= 4.5, (fg, bg)
         shot(page, "5-registry-dark")
     finally:
@@ -261,10 +284,12 @@ def test_the_dark_theme_keeps_the_panels_readable(page, lab):
 
 def contrast(fg: str, bg: str) -> float:
     """WCAG contrast ratio of two CSS rgb() colours."""
+
     def luminance(css):
         channels = [int(c) / 255 for c in re.findall(r"\d+", css)[:3]]
         linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
     high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
@@ -274,8 +299,9 @@ def test_voila_loads_the_extension_without_an_activation_error(browser, lab):
     page = browser.new_page()
     messages, loaded = [], []
     page.on("console", lambda m: messages.append(f"{m.type}: {m.text}"))
-    page.on("request", lambda r: loaded.append(r.url) if "labextensions/mlmom-lab/" in r.url
-            else None)
+    page.on(
+        "request", lambda r: loaded.append(r.url) if "labextensions/mlmom-lab/" in r.url else None
+    )
     page.goto(f"{lab['url']}/voila/render/elsewhere/hello.ipynb?token={lab['token']}")
     page.wait_for_selector("text=hello from voila", timeout=90_000)
     page.wait_for_load_state("networkidle")

@@ -23,8 +23,14 @@ import kubernetes_validate
 
 HERE = Path(__file__).parent
 K8S_DEFS = "https://kubernetes.io/api/_definitions.json#/$defs/"
-SCALARS = {"str": {"type": "string"}, "int": {"type": "integer"}, "bool": {"type": "boolean"},
-           "float": {"type": "number"}, "object": {}, "V1Time": {"type": "string"}}
+SCALARS = {
+    "str": {"type": "string"},
+    "int": {"type": "integer"},
+    "bool": {"type": "boolean"},
+    "float": {"type": "number"},
+    "object": {},
+    "V1Time": {"type": "string"},
+}
 
 
 def model_tables(models: Path) -> dict[str, tuple[dict, dict]]:
@@ -33,9 +39,13 @@ def model_tables(models: Path) -> dict[str, tuple[dict, dict]]:
     for path in models.glob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.ClassDef):
-                found = {t.targets[0].id: ast.literal_eval(t.value) for t in node.body
-                         if isinstance(t, ast.Assign) and isinstance(t.targets[0], ast.Name)
-                         and t.targets[0].id in ("openapi_types", "attribute_map")}
+                found = {
+                    t.targets[0].id: ast.literal_eval(t.value)
+                    for t in node.body
+                    if isinstance(t, ast.Assign)
+                    and isinstance(t.targets[0], ast.Name)
+                    and t.targets[0].id in ("openapi_types", "attribute_map")
+                }
                 if len(found) == 2:
                     tables[node.name] = (found["openapi_types"], found["attribute_map"])
     return tables
@@ -52,8 +62,10 @@ def k8s_name(type_name: str, k8s: set[str]) -> str | None:
     if not short:
         return None
     version, kind = short.group(1).lower(), short.group(2)
-    preferred = [f"io.k8s.api.core.{version}.{kind}",
-                 f"io.k8s.apimachinery.pkg.apis.meta.{version}.{kind}"]
+    preferred = [
+        f"io.k8s.api.core.{version}.{kind}",
+        f"io.k8s.apimachinery.pkg.apis.meta.{version}.{kind}",
+    ]
     return next((n for n in preferred if n in k8s), None)
 
 
@@ -69,8 +81,13 @@ def schema_of(type_name: str, tables, k8s, defs: dict) -> dict:
         if type_name not in defs:
             defs[type_name] = {}  # placeholder against recursion
             types, names = tables[type_name]
-            defs[type_name] = {"type": "object", "additionalProperties": False, "properties": {
-                names[attr]: schema_of(t, tables, k8s, defs) for attr, t in types.items()}}
+            defs[type_name] = {
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {
+                    names[attr]: schema_of(t, tables, k8s, defs) for attr, t in types.items()
+                },
+            }
         return {"$ref": f"#/$defs/{type_name}"}
     found = k8s_name(type_name, k8s)
     if found:
@@ -82,8 +99,12 @@ def schema_of(type_name: str, tables, k8s, defs: dict) -> dict:
 
 def main(models: Path) -> None:
     tables = model_tables(models)
-    defs_file = (Path(kubernetes_validate.__file__).parent / "kubernetes-json-schema" /
-                 "v1.37.0-local-strict" / "_definitions.json")
+    defs_file = (
+        Path(kubernetes_validate.__file__).parent
+        / "kubernetes-json-schema"
+        / "v1.37.0-local-strict"
+        / "_definitions.json"
+    )
     k8s = set(json.loads(defs_file.read_text())["$defs"])
     defs: dict = {}
     spec = schema_of("V1beta1InferenceServiceSpec", tables, k8s, defs)
@@ -91,13 +112,17 @@ def main(models: Path) -> None:
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": "https://kserve.github.io/schemas/inferenceservice-serving.kserve.io-v1beta1.json",
         "description": "KServe InferenceService (spec only), from the kserve 0.21.0 SDK models.",
-        "type": "object", "additionalProperties": False,
+        "type": "object",
+        "additionalProperties": False,
         "required": ["apiVersion", "kind", "metadata", "spec"],
-        "properties": {"apiVersion": {"const": "serving.kserve.io/v1beta1"},
-                       "kind": {"const": "InferenceService"},
-                       "metadata": {"$ref": K8S_DEFS + "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
-                       "spec": spec},
-        "$defs": defs}
+        "properties": {
+            "apiVersion": {"const": "serving.kserve.io/v1beta1"},
+            "kind": {"const": "InferenceService"},
+            "metadata": {"$ref": K8S_DEFS + "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"},
+            "spec": spec,
+        },
+        "$defs": defs,
+    }
     out = HERE / "inferenceservice-serving.kserve.io-v1beta1.json"
     out.write_text(json.dumps(schema, indent=1, sort_keys=True) + "\n")
     print(f"wrote {out} ({len(defs)} KServe types)")
