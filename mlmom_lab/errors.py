@@ -117,6 +117,13 @@ class Busy(MlmomError):
     code = "busy"
 
 
+class Cancelled(MlmomError):
+    """Someone cancelled the work (a job in the lab) before it finished."""
+
+    code = "cancelled"
+    exit_code = 130  # as an interrupted command
+
+
 class ReproduceMismatch(MlmomError):
     """Code or data no longer match a version's lineage, or metrics differ on re-run."""
 
@@ -131,7 +138,9 @@ class NotLive(MlmomError):
     code = "not_live"
     exit_code = 3
 
-    def __init__(self, message: str, *, refused: bool, detail: dict | None = None) -> None:
+    def __init__(
+        self, message: str, *, refused: bool, detail: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.detail = detail or {}
         if refused:
@@ -155,6 +164,7 @@ HTTP_STATUS: dict[str, int] = {
     "registry_conflict": 409,
     "request_id_taken": 409,
     "busy": 409,
+    "cancelled": 409,
     "reproduce_mismatch": 409,
     "not_live": 504,  # the change is written; the workers behind have not all taken it yet
     "release_refused": 502,  # ... and one of them could not load it
@@ -175,6 +185,6 @@ def error_body(error: BaseException, reference: str = "") -> dict[str, Any]:
         where = f" ({reference})" if reference else ""
         return {"error": f"internal error{where}: see the server's log", "code": "internal"}
     body: dict[str, Any] = {"error": error.message, "code": error.code}
-    if getattr(error, "detail", None):
+    if isinstance(error, NotLive) and error.detail:
         body["release"] = error.detail
     return body

@@ -6,6 +6,10 @@ result or the core's error (message and code, never a traceback). A job that mus
 twice at once for one project (two pipeline runs would fight over the stage cache) names an
 ``exclusive`` key: a second such job is refused with :class:`~mlmom_lab.errors.Busy` while the
 first is queued or running.
+
+A queued job can always be cancelled. A running one only when its work watches
+:attr:`Job.cancel_requested` (a pipeline run does, between and during its stages): the work
+stops and raises :class:`~mlmom_lab.errors.Cancelled`, and the job ends ``cancelled``.
 """
 
 from __future__ import annotations
@@ -17,9 +21,12 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import Busy, MlmomError, NotFound, error_body
+from .errors import Busy, Cancelled, MlmomError, NotFound, error_body
+
+if TYPE_CHECKING:  # a pipeline run reports into a job; the pipeline sits above this module
+    from .pipeline.results import RunResult
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +43,7 @@ class Job:
     title: str
     project: str | None = None
     exclusive: str | None = None
-    status: str = "queued"  # queued -> running -> done | failed
+    status: str = "queued"  # queued -> running -> done | failed | cancelled
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
@@ -45,7 +52,29 @@ class Job:
     log_offset: int = 0  # lines dropped from the front of ``log``
     result: Any = None
     error: dict[str, str] | None = None
+    stoppable: bool = False  # its work watches ``cancel_requested`` while it runs
+    cancel_requested: threading.Event = field(default_factory=threading.Event, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def begin(self) -> bool:
+        """Mark the job running, unless it was cancelled while queued (then False)."""
+        with self._lock:
+            if self.status == "cancelled":
+                return False
+            self.status, self.started = "running", time.time()
+            return True
+
+    def cancel(self) -> None:
+        """Cancel the job: at once while queued; a running one when its work can stop."""
+        with self._lock:
+            if self.status not in ACTIVE:
+                raise Busy(f"{self.title} has already {self.status} (job {self.id})")
+            if self.status == "running" and not self.stoppable:
+                raise Busy(f"{self.title} cannot be stopped once it runs (job {self.id})")
+            self.cancel_requested.set()
+            if self.status == "queued":  # the worker that picks it up will skip it
+                self.status, self.finished = "cancelled", time.time()
+        self.write("cancel requested" if self.status == "running" else "cancelled")
 
     def step(self, name: str, status: str, detail: str = "") -> None:
         """Report the state of one step (a pipeline stage), and log the change."""
@@ -100,12 +129,15 @@ class Jobs:
         *,
         project: str | None = None,
         exclusive: str | None = None,
+        stoppable: bool = False,
     ) -> Job:
-        """Queue ``work(job)``; its return value becomes the job's result."""
+        """Queue ``work(job)``; its return value becomes the job's result. ``stoppable``:
+        ``work`` watches ``job.cancel_requested`` and stops when it is set."""
         with self._lock:
             if exclusive:
                 self._refuse_if_busy(exclusive)
             job = Job(f"{int(time.time())}-{next(self._ids)}", kind, title, project, exclusive)
+            job.stoppable = stoppable
             self._jobs[job.id] = job
             self._forget_old()
         self._pool.submit(self._run, job, work)
@@ -138,10 +170,13 @@ class Jobs:
 
     @staticmethod
     def _run(job: Job, work: Callable[[Job], Any]) -> None:
-        job.status, job.started = "running", time.time()
+        if not job.begin():  # cancelled while it was queued
+            return
         try:
             job.result = work(job)
             job.status = "done"
+        except Cancelled as exc:
+            job.error, job.status = error_body(exc), "cancelled"
         except Exception as exc:  # a job reports, it never kills the worker
             if not isinstance(exc, MlmomError):  # a bug: its details go to the log only
                 log.exception("job %s (%s) failed", job.id, job.title)
@@ -166,7 +201,7 @@ class JobReporter:
     def update(self, stage: str, status: str, detail: str = "") -> None:
         self.job.step(stage, status, detail)
 
-    def finish(self, result) -> None:
+    def finish(self, result: RunResult) -> None:
         self.job.write(
             f"run {result.run_id} {'finished' if result.ok else 'failed'} in {result.seconds:.1f} s"
         )

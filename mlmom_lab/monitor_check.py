@@ -4,11 +4,16 @@ the alert rules, store and post what fired, publish the gauges, advance the retr
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from . import retraining
 from .monitoring import alerts as alerting
 from .monitoring.export import write_latest
 from .monitoring.windows import WindowDrift, check_window, load_window
+
+if TYPE_CHECKING:
+    from .config import MonitoringSpec
+    from .project import Project
 
 
 @dataclass
@@ -16,11 +21,11 @@ class CheckResult:
     drift: WindowDrift
     alerts: list[alerting.Alert]
     webhook_ok: bool | None = None
-    loop: dict | None = None  # the retraining loop's state after this check
+    loop: retraining.LoopState | None = None  # the retraining loop's state after this check
 
 
 def run_check(
-    project,
+    project: Project,
     *,
     version: str | None = None,
     route: str | None = None,
@@ -52,7 +57,7 @@ def run_check(
     return CheckResult(drift, fired, webhook_ok, retraining.advance(project, fired, now))
 
 
-def _check_spec_columns(project, spec, version: str) -> None:
+def _check_spec_columns(project: Project, spec: MonitoringSpec, version: str) -> None:
     """Columns named in mlmom.yaml must be features of the version, said with the field."""
     from .errors import InvalidInput
     from .monitoring.reference import PREDICTION, TARGET

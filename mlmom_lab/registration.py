@@ -16,7 +16,7 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .mlflow_clients import missing_as
 from .pipeline.hashing import sha256_json
@@ -24,19 +24,36 @@ from .project import Project
 from .registry import kinds, onnx
 from .registry.versions import METRIC_TAG, VersionInfo, client_for, get_version, project_of
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import TypeAlias
+
+    import numpy as np
+    import pandas as pd
+    from mlflow import MlflowClient
+
+    from .explain.artifacts import GlobalImportance
+    from .monitoring.performance import Calibration
+    from .monitoring.reference import ReferenceStats
+    from .registry.onnx import OnnxResult
+    from .track import StageContext
+
+    Monitoring = tuple[ReferenceStats, Calibration | None]  # reference statistics, calibration
+    Labels: TypeAlias = pd.Series | np.ndarray | Sequence[Any]  # one label per row
+
 logger = logging.getLogger("mlmom.registry")
 
 
 def register_model(
     model: Any,
-    input_example,
+    input_example: pd.DataFrame,
     *,
     name: str | None = None,
     metrics: dict[str, float] | None = None,
-    held_out=None,
-    held_out_target=None,
-    reference=None,
-    reference_target=None,
+    held_out: pd.DataFrame | None = None,
+    held_out_target: Labels | None = None,
+    reference: pd.DataFrame | None = None,
+    reference_target: Labels | None = None,
     description: str = "",
     task: str | None = None,
     project: Project | str | None = None,
@@ -110,7 +127,7 @@ def register_model(
     return get_version(name, mv.version, project)
 
 
-def _answers(native: Any, frame):
+def _answers(native: Any, frame: pd.DataFrame) -> Any:
     """What the model answers for ``frame``: a model that cannot is refused here, before
     anything is logged (no orphan model left in the run)."""
     from .errors import InvalidRequest
@@ -136,14 +153,14 @@ class _Model:
 def _log(
     project: Project,
     model: _Model,
-    input_example,
-    frame,
-    ctx,
-    lineage: dict,
-    exported,
+    input_example: pd.DataFrame,
+    frame: pd.DataFrame,
+    ctx: StageContext | None,
+    lineage: dict[str, Any],
+    exported: OnnxResult,
     metrics: dict[str, float],
-    monitoring,
-    explained,
+    monitoring: Monitoring | None,
+    explained: _Explained,
 ) -> tuple[str, str]:
     """Log the model with its kind's flavor, its ONNX twin and its lineage to a run; the run
     and the model's URI."""
@@ -183,7 +200,13 @@ def _log(
         return run.info.run_id, model_uri
 
 
-def _reference(model: Any, features, target, held_out, held_out_target):
+def _reference(
+    model: Any,
+    features: pd.DataFrame | None,
+    target: Labels | None,
+    held_out: pd.DataFrame | None,
+    held_out_target: Labels | None,
+) -> Monitoring | None:
     """Reference statistics of the training data (features, the model's predictions, the
     labels) and, for a binary classifier, the calibration of its held-out probabilities."""
     if features is None:
@@ -205,8 +228,8 @@ def _reference(model: Any, features, target, held_out, held_out_target):
 class _Explained:
     """Global importance computed at registration, or why there is none."""
 
-    importance: Any = None
-    background: Any = None
+    importance: GlobalImportance | None = None
+    background: pd.DataFrame | None = None
     skipped: str = ""
 
     def tags(self) -> dict[str, str]:
@@ -220,7 +243,7 @@ class _Explained:
         }
 
 
-def _explanations(model: Any, reference) -> _Explained:
+def _explanations(model: Any, reference: pd.DataFrame | None) -> _Explained:
     """SHAP global importance on the training features; a model SHAP cannot explain is still
     registered, with the reason in its ``mlmom.explain.status`` tag."""
     if reference is None:
@@ -238,7 +261,7 @@ def _explanations(model: Any, reference) -> _Explained:
 
 
 def _version_tags(
-    kind: str, task: str, lineage: dict, exported, metrics: dict[str, float]
+    kind: str, task: str, lineage: dict[str, Any], exported: OnnxResult, metrics: dict[str, float]
 ) -> dict[str, str]:
     git = lineage.get("git") or {}
     tags = {
@@ -255,7 +278,7 @@ def _version_tags(
     return tags
 
 
-def _ensure_registered(client, name: str) -> None:
+def _ensure_registered(client: MlflowClient, name: str) -> None:
     try:
         with missing_as(LookupError(name)):
             client.get_registered_model(name)

@@ -12,14 +12,18 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import dag
 from .config import SPEC_FILE, STATE_DIR
 from .errors import InvalidRequest, ReproduceMismatch
 from .pipeline.hashing import Hasher, environment_fingerprint, notebook_source_hash
-from .pipeline.runner import Reporter, RunResult, run_pipeline
+from .pipeline.results import Reporter, RunResult
+from .pipeline.runner import run_pipeline
 from .project import Project, load_project
+
+if TYPE_CHECKING:
+    from .registry.versions import VersionInfo
 
 
 @dataclass
@@ -177,7 +181,7 @@ def _warnings(lineage: dict[str, Any]) -> list[str]:
 
 
 def _compare(
-    project: Project, fresh: Project, lineage: dict, info, run: RunResult
+    project: Project, fresh: Project, lineage: dict[str, Any], info: VersionInfo, run: RunResult
 ) -> list[MetricCheck]:
     from .mlflow_clients import client
 
@@ -187,13 +191,15 @@ def _compare(
         if not entry.get("mlflow_run_id"):
             continue
         recorded = old.get_run(entry["mlflow_run_id"]).data.metrics
-        reproduced = new.get_run(run.stage(stage).mlflow_run_id).data.metrics
+        fresh_run = run.stage(stage).mlflow_run_id
+        # a stage the fresh run kept no MLflow run of reproduced none of its metrics
+        reproduced = {} if fresh_run is None else new.get_run(fresh_run).data.metrics
         checks += [MetricCheck(stage, k, v, reproduced.get(k)) for k, v in sorted(recorded.items())]
     checks += _version_checks(fresh, info)
     return checks
 
 
-def _version_checks(fresh: Project, info) -> list[MetricCheck]:
+def _version_checks(fresh: Project, info: VersionInfo) -> list[MetricCheck]:
     from . import registry
 
     versions = registry.list_versions(info.name, fresh)

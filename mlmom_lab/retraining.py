@@ -20,7 +20,8 @@ import hashlib
 import json
 import os
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -29,17 +30,29 @@ from .monitoring.performance import measured
 from .monitoring.reference import PREDICTION, SCORE, TARGET
 from .monitoring.windows import META_COLUMNS
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .config import RetrainPolicy
+    from .monitoring.alerts import Alert
+    from .project import Project
+    from .serving.rollout import Release
+
 FILE = "loop.json"
+# loop.json: state (idle | canary), history (ts, state, message), retrained_at, started_at;
+# in the canary state also canary, champion (the versions) and since (when it began)
+LoopState = dict[str, Any]
 
 
-def state(project) -> dict[str, Any]:
+def state(project: Project) -> LoopState:
     try:
-        return json.loads((project.state_dir / "monitoring" / FILE).read_text())
+        loaded: LoopState = json.loads((project.state_dir / "monitoring" / FILE).read_text())
+        return loaded
     except (OSError, ValueError):
         return {"state": "idle", "history": []}
 
 
-def advance(project, fired: list, now: float | None = None) -> dict[str, Any]:
+def advance(project: Project, fired: list[Alert], now: float | None = None) -> LoopState:
     """One step of the loop after a check that fired ``fired``; returns the new state."""
     policy = project.spec.monitoring.retrain
     current = state(project)
@@ -62,7 +75,7 @@ def advance(project, fired: list, now: float | None = None) -> dict[str, Any]:
     return current
 
 
-def _due(policy, current: dict, now: float) -> bool:
+def _due(policy: RetrainPolicy, current: LoopState, now: float) -> bool:
     """The schedule: this long since the last retraining (or since the loop began)."""
     if policy.every_seconds is None:
         return False
@@ -70,16 +83,21 @@ def _due(policy, current: dict, now: float) -> bool:
     if last is None:  # the first check under a schedule starts the clock
         current["started_at"] = now
         return False
-    return now - last >= policy.every_seconds
+    due: bool = now - last >= policy.every_seconds
+    return due
 
 
-def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
+def _retrain(
+    project: Project, policy: RetrainPolicy, current: LoopState, trigger: str, now: float
+) -> LoopState:
     from . import registry, release
     from .monitoring.windows import load_window
     from .pipeline import run_pipeline
     from .serving import deployment
 
     champion = deployment.current(project).champion
+    if champion is None:  # a release always leaves one: only a hand-edited file has none
+        return _step(current, now, "idle", "not retrained: no champion is deployed")
     window = load_window(project, version=champion)
     labelled = window.frame[window.frame[TARGET].notna()].tail(policy.recent_rows)
     if len(labelled) < 10:
@@ -97,7 +115,7 @@ def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
         if not result.ok:
             failed = next(s for s in result.stages if s.error)
             return _step(
-                current, now, "idle", f"retraining failed in {failed.name}: {failed.error}"
+                current, now, "idle", f"retraining failed in {failed.stage}: {failed.error}"
             )
         challenger = registry.get_version(project.spec.model, "challenger", project).version
         how = "retrained"
@@ -125,11 +143,13 @@ def _retrain(project, policy, current: dict, trigger: str, now: float) -> dict:
     }
 
 
-def _judge_canary(project, policy, current: dict, now: float) -> dict:
+def _judge_canary(
+    project: Project, policy: RetrainPolicy, current: LoopState, now: float
+) -> LoopState:
     from . import release
     from .monitoring.windows import load_window
 
-    scores = {}
+    scores: dict[str, float] = {}
     for route, version in (("canary", current["canary"]), ("champion", current["champion"])):
         frame = load_window(project, version=version, route=route, since=current["since"]).frame
         labelled = frame[frame[TARGET].notna()]
@@ -148,7 +168,7 @@ def _judge_canary(project, policy, current: dict, now: float) -> dict:
     return _step(current, now, "idle", f"rolled back: {why}; {live}")
 
 
-def _released(change, project, *args, **kwargs) -> str:
+def _released(change: Callable[..., Release], project: Project, *args: Any, **kwargs: Any) -> str:
     """Make a release and say how far it got: live on every running worker, or which lag
     (the loop goes on either way: the change is written and the workers follow it)."""
     from .errors import NotLive
@@ -159,7 +179,9 @@ def _released(change, project, *args, **kwargs) -> str:
         return exc.message
 
 
-def _incremental(project, champion: str, rows, holdout, epochs: int) -> tuple[str, str]:
+def _incremental(
+    project: Project, champion: str, rows: pd.DataFrame, holdout: pd.DataFrame, epochs: int
+) -> tuple[str, str]:
     """Teach a copy of the champion the labelled rows and register it as the challenger
     (a pipeline's fitted preprocessing is kept; only its last step learns): ``partial_fit``
     passes, or more boosting rounds on top of an XGBoost or LightGBM model's trees."""
@@ -195,7 +217,7 @@ def _incremental(project, champion: str, rows, holdout, epochs: int) -> tuple[st
     return version.version, how
 
 
-def _learn_more(learner, inputs, labels, epochs: int, champion: str) -> str:
+def _learn_more(learner: Any, inputs: Any, labels: np.ndarray, epochs: int, champion: str) -> str:
     """Update ``learner`` in place on the rows; how it was done, in words."""
     library = type(learner).__module__.split(".")[0]
     if library == "xgboost":
@@ -218,12 +240,14 @@ def _learn_more(learner, inputs, labels, epochs: int, champion: str) -> str:
     return f"{epochs} partial_fit passes"
 
 
-def _features(frame) -> list[str]:
+def _features(frame: pd.DataFrame) -> list[str]:
     """The input columns of a window's frame (not its answers, labels or request meta)."""
     return [c for c in frame.columns if c not in (PREDICTION, TARGET, SCORE, *META_COLUMNS)]
 
 
-def _offline(project, policy, challenger: str, champion: str, holdout) -> tuple[float, float]:
+def _offline(
+    project: Project, policy: RetrainPolicy, challenger: str, champion: str, holdout: pd.DataFrame
+) -> tuple[float, float]:
     """The metric of both versions on the held-out recent rows (predicted natively)."""
     from .serving.runtime import load
 
@@ -244,7 +268,7 @@ def _offline(project, policy, challenger: str, champion: str, holdout) -> tuple[
     return scores[0], scores[1]
 
 
-def _metric(policy, labelled) -> float:
+def _metric(policy: RetrainPolicy, labelled: pd.DataFrame) -> float:
     """The policy's metric on labelled rows (higher is better: errors are negated). ROC AUC
     reads the positive class's score, which is the last of the sorted classes."""
     task = "regression" if policy.metric in ("mae", "rmse") else "classification"
@@ -260,7 +284,7 @@ def _metric(policy, labelled) -> float:
     return -value if policy.metric in ("mae", "rmse") else value
 
 
-def _export(project, rows, target: str) -> str:
+def _export(project: Project, rows: pd.DataFrame, target: str) -> str:
     """The rows as a parquet file named by its content, inside the project (relative path)."""
     features = rows[[*_features(rows), TARGET]].rename(columns={TARGET: target})
     folder = project.root / "data" / "recent"
@@ -273,21 +297,23 @@ def _export(project, rows, target: str) -> str:
     return path.relative_to(project.root).as_posix()
 
 
-def _overrides(policy, recent: str) -> dict[str, dict[str, Any]]:
+def _overrides(policy: RetrainPolicy, recent: str) -> dict[str, dict[str, Any]]:
+    recent_param = policy.recent_param
+    assert recent_param is not None  # RetrainPolicy requires it of the retrain strategy
     overrides: dict[str, dict[str, Any]] = {}
-    for key, value in {**policy.params, policy.recent_param: recent}.items():
+    for key, value in {**policy.params, recent_param: recent}.items():
         stage, _, param = key.partition(".")
         overrides.setdefault(stage, {})[param] = value
     return overrides
 
 
-def _step(current: dict, now: float, new_state: str, message: str) -> dict:
+def _step(current: LoopState, now: float, new_state: str, message: str) -> LoopState:
     history = [*current.get("history", []), {"ts": now, "state": new_state, "message": message}]
-    kept = {k: current[k] for k in ("retrained_at", "started_at") if k in current}
+    kept: LoopState = {k: current[k] for k in ("retrained_at", "started_at") if k in current}
     return {**kept, "state": new_state, "history": history[-200:]}
 
 
-def _save(project, new: dict) -> dict:
+def _save(project: Project, new: LoopState) -> LoopState:
     folder = project.state_dir / "monitoring"
     folder.mkdir(parents=True, exist_ok=True)
     temporary = folder / f".{FILE}.{os.getpid()}"

@@ -22,7 +22,10 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 CONTEXT_ENV = "MLMOM_STAGE_CONTEXT"
 _by_hand_project: str = "."
@@ -164,13 +167,14 @@ def _log_by_hand(event: dict[str, Any]) -> None:
     from .mlflow_clients import use_project as use_mlflow_project
     from .project import load_project
 
-    if mlflow.active_run() is None:
+    run = mlflow.active_run()
+    if run is None:
         use_mlflow_project(load_project(_by_hand_project))
-        mlflow.start_run(run_name="by hand", tags={"mlmom.by_hand": "true"})
-    replay(mlflow.MlflowClient(), mlflow.active_run().info.run_id, [event])
+        run = mlflow.start_run(run_name="by hand", tags={"mlmom.by_hand": "true"})
+    replay(mlflow.MlflowClient(), run.info.run_id, [event])
 
 
-def replay(client, run_id: str, events: list[dict[str, Any]]) -> None:
+def replay(client: MlflowClient, run_id: str, events: list[dict[str, Any]]) -> None:
     """Log recorded events to an MLflow run (used by the pipeline and by hand)."""
     from mlflow.entities import Metric, Param
 
@@ -192,7 +196,7 @@ def replay(client, run_id: str, events: list[dict[str, Any]]) -> None:
             _log_trial(client, run_id, event, now)
 
 
-def _log_trial(client, parent_run_id: str, event: dict[str, Any], now: int) -> None:
+def _log_trial(client: MlflowClient, parent_run_id: str, event: dict[str, Any], now: int) -> None:
     from mlflow.entities import Metric, Param
 
     parent = client.get_run(parent_run_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 
 _STYLE = {
     "ran": "green",
@@ -23,7 +23,7 @@ class RichReporter:
     def __init__(self, console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self.progress: Progress | None = None
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, TaskID] = {}
 
     def start(self, run_id: str, stages: list[str]) -> None:
         """A fresh display per run, so several runs (the demo) each print their own."""
@@ -44,6 +44,7 @@ class RichReporter:
 
     def update(self, stage: str, status: str, detail: str = "") -> None:
         task = self.tasks[stage]
+        assert self.progress is not None, "update before start"
         style = _STYLE.get(status, "")
         shown = detail if detail and status != "failed" else ""  # errors are printed after
         text = f"[{style}]{status}[/]" + (f" [dim]({escape(shown)})[/]" if shown else "")
@@ -55,4 +56,5 @@ class RichReporter:
             self.progress.stop_task(task)
 
     def finish(self, result) -> None:
-        self.progress.stop()
+        if self.progress is not None:
+            self.progress.stop()

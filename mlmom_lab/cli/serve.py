@@ -5,21 +5,30 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import click
 
 from . import cli, project_option
 
 
+def _show_config(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    """Print every serving setting with its help and default, as a config file to edit."""
+    if not value or ctx.resilient_parsing:
+        return
+    from ..serving.settings import CONFIG_FILE, load
+
+    click.echo(f"# {CONFIG_FILE}.py in a Jupyter config folder (`jupyter --paths`)")
+    click.echo(load().class_config_section())
+    ctx.exit()
+
+
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
-    "--workers", default=1, show_default=True, type=click.IntRange(1, 64), help="Worker processes."
-)
+@click.option("--workers", type=int, help="Worker processes [ServingSettings.workers: 1].")
 @click.option(
     "--providers",
-    default="",
     metavar="NAME,...",
     help="ONNX Runtime execution providers in order (default: CUDA when present, "
     "then CPU), e.g. CUDAExecutionProvider,CPUExecutionProvider.",
@@ -27,28 +36,33 @@ from . import cli, project_option
 @click.option(
     "--native",
     is_flag=True,
+    default=None,
     help="Answer with the model itself only, never its ONNX twin (to compare, or "
     "to rule the twin out).",
 )
-@click.option(
-    "--max-body",
-    default=8 * 1024 * 1024,
-    show_default=True,
-    help="Largest request body in bytes (413 above).",
-)
+@click.option("--max-body", type=int, help="Largest request body in bytes (413 above) [8 MiB].")
 @click.option(
     "--max-batch-size",
-    type=click.IntRange(1, 100_000),
-    default=None,
+    type=int,
     help="Most rows micro-batched into one prediction; 1 turns batching off "
     "[default: serving.batching in mlmom.yaml, 64].",
 )
 @click.option(
     "--max-wait-ms",
-    type=click.FloatRange(0, 1000),
-    default=None,
+    type=float,
     help="How long a request may wait for others to batch with "
     "[default: serving.batching in mlmom.yaml, 0].",
+)
+@click.option(
+    "--log-durability",
+    type=click.Choice(["fast", "safe"]),
+    help="Answer only once the prediction is stored (safe) [serving.log.durability].",
+)
+@click.option("--onnx-threads", type=int, help="Threads per ONNX Runtime session [1].")
+@click.option(
+    "--api-keys-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="A file of 'scope:key' lines (scopes: predict, admin).",
 )
 @click.option(
     "--ssl-certfile",
@@ -66,48 +80,36 @@ from . import cli, project_option
     help="Serve one exported version (`mlmom build-docker` writes one) instead of "
     "the project's deployment; no registry needed.",
 )
+@click.option(
+    "--show-config",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_show_config,
+    help="Print every serving setting (ServingSettings) with its help, and exit.",
+)
 @project_option
-def serve(
-    host: str,
-    port: int,
-    workers: int,
-    providers: str,
-    native: bool,
-    max_body: int,
-    max_batch_size: int | None,
-    max_wait_ms: float | None,
-    ssl_certfile: str | None,
-    ssl_keyfile: str | None,
-    bundle: str | None,
-    project_dir: str,
-) -> None:
-    """Serve the project's deployment (champion, canary, shadow) on HOST:PORT."""
+def serve(host: str, port: int, bundle: str | None, project_dir: str, **options: Any) -> None:
+    """Serve the project's deployment (champion, canary, shadow) on HOST:PORT.
+
+    Operators' settings (workers, batching, TLS, API keys, log durability, ONNX threads) come
+    from mlmom_config.py/.json in the Jupyter config folders, then from these options."""
     import uvicorn
 
-    tls = _tls(ssl_certfile, ssl_keyfile)
-    chosen = [p.strip() for p in providers.split(",") if p.strip()]
-    if chosen:
+    settings = _settings(options)
+    tls = _tls(settings.ssl_certfile, settings.ssl_keyfile)
+    if settings.providers:
         from ..registry.onnx import execution_providers
 
-        execution_providers(chosen)  # an unknown provider is refused here, in one line
+        execution_providers(settings.providers)  # an unknown provider is refused here, in one line
     what, state_dir = _bundle(bundle) if bundle else _project(project_dir)
     # One fresh folder per server for the workers' metric files (prometheus multiprocess).
     metrics_dir = state_dir / "metrics" / str(os.getpid())
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    os.environ.update(
-        {
-            "MLMOM_SERVE_MAX_BODY": str(max_body),
-            "MLMOM_SERVE_PROVIDERS": ",".join(chosen),
-            "MLMOM_SERVE_NATIVE": "1" if native else "",
-        }
-    )
-    if max_batch_size is not None:
-        os.environ["MLMOM_SERVE_MAX_BATCH"] = str(max_batch_size)
-    if max_wait_ms is not None:
-        os.environ["MLMOM_SERVE_MAX_WAIT_MS"] = str(max_wait_ms)
-    scheme = "https" if tls else "http"
+    os.environ.update(settings.environ())  # how the settings reach the workers
+    scheme, workers = "https" if tls else "http", settings.workers
     click.echo(
         f"serving {what} on {scheme}://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})",
         err=True,
@@ -125,10 +127,27 @@ def serve(
             loop="uvloop",
             server_header=False,  # no version banner for scanners
             proxy_headers=False,  # client addresses are never read, nor logged
-            **tls,
+            ssl_certfile=tls.get("ssl_certfile"),
+            ssl_keyfile=tls.get("ssl_keyfile"),
         )
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _settings(options: dict[str, Any]):
+    """The serving settings: config files, then the options given (a bad value: one line)."""
+    from traitlets import TraitError
+
+    from ..serving.settings import load
+
+    providers = options.pop("providers")
+    options["max_body_bytes"] = options.pop("max_body")
+    if providers is not None:
+        options["providers"] = [p.strip() for p in providers.split(",") if p.strip()]
+    try:
+        return load(**options)
+    except TraitError as exc:
+        raise click.UsageError(str(exc).splitlines()[0]) from None
 
 
 def _project(project_dir: str) -> tuple[str, Path]:

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import datetime
 from html import escape
+from typing import Any
 
 from . import charts, html
 
-WINDOWS = {
+WINDOWS: dict[str, dict[str, Any]] = {  # load_window's arguments of each choice
     "last 200 rows": {"last": 200},
     "last 500 rows": {"last": 500},
     "last 1000 rows": {"last": 1000},

@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import urllib.request
 from collections import Counter
+from typing import Any
 
 from .. import release
 from ..serving import deployment
@@ -73,6 +74,7 @@ def _traffic(base: str, project, rows: list[dict], say: Say) -> Counter:
     """Half the rows through MLflow's protocol, half through Open Inference v2."""
     routes: Counter = Counter()
     for i, row in enumerate(rows):
+        body: dict[str, Any]
         if i % 2:
             body = {"dataframe_records": [row]}
             route, version = _post(base, "/invocations", body, f"customer-{i}")

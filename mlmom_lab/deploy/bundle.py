@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, NotFound
 from ..project import Project
 
 META = "version.json"
@@ -36,6 +36,8 @@ def export(project: Project, ref: str, dest: Path) -> dict[str, Any]:
     dest.mkdir(parents=True, exist_ok=True)
     mlflow.artifacts.download_artifacts(artifact_uri=info.source, dst_path=str(dest / "model"))
     if info.onnx.get("status") == "ok":
+        if info.run_id is None:  # the twin is an artifact of the run that registered it
+            raise NotFound(f"version {info.version} has no MLflow run to take its ONNX twin from")
         onnx = client(project).download_artifacts(info.run_id, "onnx/model.onnx")
         shutil.copyfile(onnx, dest / "model.onnx")
     meta = {
@@ -60,7 +62,8 @@ def export(project: Project, ref: str, dest: Path) -> dict[str, Any]:
 def read(folder: Path) -> dict[str, Any]:
     """The bundle's ``version.json``, or a clear error when ``folder`` is not a bundle."""
     try:
-        return json.loads((folder / META).read_text())
+        meta: dict[str, Any] = json.loads((folder / META).read_text())
+        return meta
     except FileNotFoundError:
         raise InvalidRequest(
             f"{folder} is not a model bundle (no {META}; write one with "

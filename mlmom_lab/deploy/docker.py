@@ -14,6 +14,7 @@ import shutil
 import sys
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from .. import __version__
 from ..errors import InvalidRequest
@@ -34,7 +35,7 @@ _SOURCE_SKIP = shutil.ignore_patterns(
 )
 
 
-def build_context(project: Project, ref: str, dest: Path, *, workers: int = 2) -> dict:
+def build_context(project: Project, ref: str, dest: Path, *, workers: int = 2) -> dict[str, Any]:
     """Write the context to ``dest`` (a new or empty folder); returns the bundle's metadata."""
     if dest.exists() and any(dest.iterdir()):
         raise InvalidRequest(f"{dest} is not empty: give a new folder for the build context")
@@ -46,7 +47,7 @@ def build_context(project: Project, ref: str, dest: Path, *, workers: int = 2) -
     return meta
 
 
-def dockerfile(meta: dict, *, from_source: bool, workers: int = 2) -> str:
+def dockerfile(meta: dict[str, Any], *, from_source: bool, workers: int = 2) -> str:
     """The Dockerfile text for a bundle's version."""
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     install = (
@@ -89,7 +90,8 @@ def constraints() -> str:
     """``name==version`` for every installed distribution but mlmom-lab itself."""
     pins = {}
     for dist in metadata.distributions():
-        name = dist.metadata.get("Name")
+        # an email.message.Message, whose get() the stdlib's PackageMetadata protocol omits
+        name = dist.metadata.get("Name")  # type: ignore[attr-defined]
         if name and name.lower() not in ("mlmom-lab", "mlmom_lab"):
             pins[name.lower()] = f"{name}=={dist.version}"
     return "\n".join(pins[k] for k in sorted(pins)) + "\n"

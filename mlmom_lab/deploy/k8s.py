@@ -133,6 +133,7 @@ class _Pod:
     def inference_service(
         self, deployment: Deployment, min_replicas: int, max_replicas: int, cpu_target: int
     ) -> dict[str, Any]:
+        assert deployment.champion is not None  # manifests() refuses a deployment without
         canary = deployment.canary if deployment.canary and deployment.canary_weight > 0 else None
         predictor: dict[str, Any] = {
             "minReplicas": min_replicas,

@@ -21,18 +21,27 @@ import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import NotFound
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..project import Project
+    from ..registry.versions import VersionInfo
+    from .methods import Explainer, LimeExplainer, ShapExplainer
+    from .model import ModelView
 
 IMPORTANCE, BACKGROUND = "importance.json", "background.parquet"
 ARTIFACT_PATH = "explain"
 BACKGROUND_ROWS = 500
 IMPORTANCE_ROWS = {"tree": 300, "linear": 300, "permutation": 10}  # permutation is slow
 KEEP_LOADED = 8  # versions whose model and explainers stay in memory (a lab server lives long)
-_loaded: OrderedDict[tuple, VersionExplainers] = OrderedDict()
+# (project root, model, version, run id) -> the version's explainers
+_loaded: OrderedDict[tuple[str, str, str, str | None], VersionExplainers] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -69,7 +78,9 @@ class GlobalImportance:
         return cls(**data, features=features)
 
 
-def compute(model: Any, reference, *, seed: int = 0) -> tuple[GlobalImportance, Any]:
+def compute(
+    model: Any, reference: pd.DataFrame, *, seed: int = 0
+) -> tuple[GlobalImportance, pd.DataFrame]:
     """Global importance of ``model`` on ``reference`` (its training features) and the
     background sample to store with it."""
     from .methods import ShapExplainer
@@ -95,7 +106,7 @@ def compute(model: Any, reference, *, seed: int = 0) -> tuple[GlobalImportance, 
     return importance, background
 
 
-def save(importance: GlobalImportance, background, folder: Path) -> None:
+def save(importance: GlobalImportance, background: pd.DataFrame, folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / IMPORTANCE).write_text(json.dumps(importance.as_dict(), indent=1))
     background.to_parquet(folder / BACKGROUND)
@@ -108,21 +119,22 @@ class VersionExplainers:
     name: str
     version: str
     importance: GlobalImportance
-    view: Any  # ModelView
-    shap: Any  # ShapExplainer
-    lime: Any  # LimeExplainer
+    view: ModelView
+    shap: ShapExplainer
+    lime: LimeExplainer
 
-    def explainer(self, method: str):
-        return {"shap": self.shap, "lime": self.lime}[method]
+    def explainer(self, method: str) -> Explainer:
+        methods: dict[str, Explainer] = {"shap": self.shap, "lime": self.lime}
+        return methods[method]
 
 
-def global_importance(project, version: str | None = None) -> GlobalImportance:
+def global_importance(project: Project, version: str | None = None) -> GlobalImportance:
     """The importance stored with ``version`` (default: the champion)."""
     info = _info(project, version)
     return _read_importance(_artifacts(project, info))
 
 
-def explainers(project, version: str | None = None) -> VersionExplainers:
+def explainers(project: Project, version: str | None = None) -> VersionExplainers:
     """The explainers of ``version`` (default: the champion), from memory after the first."""
     info = _info(project, version)
     key = (str(project.root), info.name, info.version, info.run_id)
@@ -135,7 +147,7 @@ def explainers(project, version: str | None = None) -> VersionExplainers:
         return _loaded[key]
 
 
-def _load(project, info) -> VersionExplainers:
+def _load(project: Project, info: VersionInfo) -> VersionExplainers:
     import pandas as pd
 
     from ..mlflow_clients import use_project
@@ -158,26 +170,29 @@ def _load(project, info) -> VersionExplainers:
     )
 
 
-def _info(project, version: str | None):
+def _info(project: Project, version: str | None) -> VersionInfo:
     from ..registry import get_version, parse_ref
 
     name, number = parse_ref(version or "champion", project.spec.model)
     return get_version(name, number, project)
 
 
-def _artifacts(project, info) -> Path:
+def _artifacts(project: Project, info: VersionInfo) -> Path:
     """The version's ``explain/`` artifacts, downloaded once into ``.mlmom/explain``."""
     from ..mlflow_clients import client
 
+    missing = NotFound(
+        f"version {info.version} of {info.name} has no stored explanations: "
+        "register it with reference=<training features>"
+    )
+    if info.run_id is None:  # registered without a run: nothing was stored with it
+        raise missing
     cache = project.state_dir / "explain" / info.name / info.version / info.run_id
     if not (cache / ARTIFACT_PATH / IMPORTANCE).is_file():
         try:
             client(project).download_artifacts(info.run_id, ARTIFACT_PATH, str(cache))
         except Exception:  # noqa: BLE001 - MLflow says "not found" in several ways
-            raise NotFound(
-                f"version {info.version} of {info.name} has no stored explanations: "
-                "register it with reference=<training features>"
-            ) from None
+            raise missing from None
     return cache / ARTIFACT_PATH
 
 
@@ -185,5 +200,5 @@ def _read_importance(folder: Path) -> GlobalImportance:
     return GlobalImportance.from_dict(json.loads((folder / IMPORTANCE).read_text()))
 
 
-def _sample(frame, n: int, seed: int):
+def _sample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
     return frame.sample(n, random_state=seed) if len(frame) > n else frame

@@ -11,12 +11,16 @@ the model ignores matters less.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InvalidInput
 from .artifacts import explainers
+
+if TYPE_CHECKING:
+    from ..monitoring.windows import Window
+    from ..project import Project
 
 SHARE_SHIFT = 0.05
 MAX_ROWS = 300  # SHAP on the last rows of a longer window: enough for a mean, and fast
@@ -60,7 +64,9 @@ class ExplanationDrift:
         }
 
 
-def explanation_drift(project, window, *, max_rows: int = MAX_ROWS) -> ExplanationDrift:
+def explanation_drift(
+    project: Project, window: Window, *, max_rows: int = MAX_ROWS
+) -> ExplanationDrift:
     """The shift in mean |SHAP| per feature between the version's training rows and
     ``window`` (a :class:`~mlmom_lab.monitoring.windows.Window` of that version)."""
     if window.rows == 0:
@@ -86,7 +92,7 @@ def explanation_drift(project, window, *, max_rows: int = MAX_ROWS) -> Explanati
     return ExplanationDrift(window.version, len(rows), loaded.importance.output_name, features)
 
 
-def stored_explanation_drift(project, window) -> ExplanationDrift | None:
+def stored_explanation_drift(project: Project, window: Window) -> ExplanationDrift | None:
     """:func:`explanation_drift`, or None for a version registered without explanations."""
     from ..errors import NotFound
 

@@ -4,13 +4,16 @@ log by its id, and each of its rows can be explained by SHAP and LIME side by si
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..errors import InvalidInput, NotFound
 from .artifacts import explainers
 from .methods import Explanation
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 METHODS = ("shap", "lime")
 
@@ -24,8 +27,8 @@ class LoggedRequest:
     model: str
     version: str
     route: str
-    inputs: dict[str, list]  # column -> values, one per row
-    outputs: dict[str, list]  # predict (and predict_proba) as answered
+    inputs: dict[str, list[Any]]  # column -> values, one per row
+    outputs: dict[str, list[Any]]  # predict (and predict_proba) as answered
 
     @property
     def rows(self) -> int:
@@ -69,7 +72,7 @@ class RequestExplanation:
         }
 
 
-def read_request(project, request_id: str) -> LoggedRequest:
+def read_request(project: Project, request_id: str) -> LoggedRequest:
     """The logged request ``request_id``, or NotFound naming it."""
     import sqlalchemy as sa
 
@@ -90,7 +93,7 @@ def read_request(project, request_id: str) -> LoggedRequest:
 
 
 def explain_request(
-    project,
+    project: Project,
     request_id: str,
     *,
     row: int = 0,
@@ -119,7 +122,9 @@ def explain_request(
     return result
 
 
-def _check_inputs(project, features: list[str], inputs: dict[str, Any], request_id: str) -> None:
+def _check_inputs(
+    project: Project, features: list[str], inputs: dict[str, Any], request_id: str
+) -> None:
     """A row whose features were dropped or hashed by the log cannot be explained honestly."""
     personal = project.spec.serving.log.personal_data
     protected = sorted(f for f in features if f in personal)
@@ -133,7 +138,9 @@ def _check_inputs(project, features: list[str], inputs: dict[str, Any], request_
         raise InvalidInput(f"request {request_id!r} was logged without {', '.join(missing)}")
 
 
-def recent_requests(project, model: str, version: str, limit: int = 100) -> list[dict[str, Any]]:
+def recent_requests(
+    project: Project, model: str, version: str, limit: int = 100
+) -> list[dict[str, Any]]:
     """The latest logged requests of a version (shadow copies included), newest first."""
     import sqlalchemy as sa
 

@@ -11,11 +11,16 @@ contributions are the surrogate's weights, its ``fit`` the surrogate's R².
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from .model import Codec, ModelView
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .model import Rows
 
 PERMUTATION_BACKGROUND = 50  # rows the permutation explainer averages over
 LIME_SAMPLES = 2000
@@ -51,7 +56,7 @@ class Explanation:
 class Explainer(Protocol):
     method: str
 
-    def explain(self, rows, target: Any = None) -> list[Explanation]: ...
+    def explain(self, rows: Rows, target: Any = None) -> list[Explanation]: ...
 
 
 class ShapExplainer:
@@ -59,13 +64,14 @@ class ShapExplainer:
 
     method = "shap"
 
-    def __init__(self, view: ModelView, background) -> None:
+    def __init__(self, view: ModelView, background: Rows) -> None:
         self.view = view
         self.background = view.frame(background)
-        self._linear = self._permutation = None
+        self._linear: Any = None  # shap.LinearExplainer, built once
+        self._permutation: Any = None
         self._codec: Codec | None = None
 
-    def values(self, rows, target: Any = None) -> tuple[np.ndarray, np.ndarray]:
+    def values(self, rows: Rows, target: Any = None) -> tuple[np.ndarray, np.ndarray]:
         """SHAP values (rows x features) and the base value of each row, of the output each
         row's explanation is of (:meth:`ModelView.columns`)."""
         frame = self.view.frame(rows)
@@ -73,7 +79,7 @@ class ShapExplainer:
             raw, base = self._by_permutation(frame)
         else:
             explainer = self.view.tree if self.view.kind == "tree" else self._linear_explainer()
-            raw = explainer.shap_values(self.view.transform(frame))
+            raw = explainer.shap_values(self._matrix(frame))
             raw = np.stack(raw, axis=-1) if isinstance(raw, list) else np.asarray(raw, dtype=float)
             base = np.ravel(explainer.expected_value).astype(float)
         raw, base = _per_output(raw, base, len(self.view.output_names))
@@ -83,7 +89,7 @@ class ShapExplainer:
             picked = self.view.per_feature(picked)
         return picked, base[columns]
 
-    def explain(self, rows, target: Any = None) -> list[Explanation]:
+    def explain(self, rows: Rows, target: Any = None) -> list[Explanation]:
         frame = self.view.frame(rows)
         values, base = self.values(frame, target)
         columns = self.view.columns(frame, target)
@@ -101,17 +107,22 @@ class ShapExplainer:
             for i, c in enumerate(columns)
         ]
 
-    def _linear_explainer(self):
+    def _matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """The estimator's input: the tree and linear kinds have a transform (see view)."""
+        assert self.view.transform is not None
+        return self.view.transform(frame)
+
+    def _linear_explainer(self) -> Any:
         if self._linear is None:
             import shap
 
             masker = shap.maskers.Independent(
-                self.view.transform(self.background), max_samples=len(self.background)
+                self._matrix(self.background), max_samples=len(self.background)
             )
             self._linear = shap.LinearExplainer(self.view.estimator, masker)
         return self._linear
 
-    def _by_permutation(self, frame) -> tuple[np.ndarray, np.ndarray]:
+    def _by_permutation(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         import shap
 
         codec = Codec.of(self.view, self.background, frame)
@@ -132,13 +143,13 @@ class LimeExplainer:
     method = "lime"
 
     def __init__(
-        self, view: ModelView, background, *, samples: int = LIME_SAMPLES, seed: int = 0
+        self, view: ModelView, background: Rows, *, samples: int = LIME_SAMPLES, seed: int = 0
     ) -> None:
         self.view = view
         self.background = view.frame(background)
         self.samples, self.seed = samples, seed
 
-    def explain(self, rows, target: Any = None) -> list[Explanation]:
+    def explain(self, rows: Rows, target: Any = None) -> list[Explanation]:
         from lime.lime_tabular import LimeTabularExplainer
 
         frame = self.view.frame(rows)
@@ -164,7 +175,7 @@ class LimeExplainer:
         columns = self.view.columns(frame, target)
         return [self._one(explainer, codec, row, c) for row, c in zip(encoded, columns)]
 
-    def _one(self, explainer, codec: Codec, row: np.ndarray, column: int) -> Explanation:
+    def _one(self, explainer: Any, codec: Codec, row: np.ndarray, column: int) -> Explanation:
         found = explainer.explain_instance(
             row,
             lambda m: codec.predict(m)[:, column],

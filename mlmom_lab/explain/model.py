@@ -13,11 +13,18 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InvalidInput
+
+if TYPE_CHECKING:
+    from typing import TypeAlias
+
+    import pandas as pd
+
+    Rows: TypeAlias = pd.DataFrame | list[dict[str, Any]]  # a frame, or records
 
 Kind = str  # "tree", "linear" or "permutation"
 
@@ -53,7 +60,7 @@ class ModelView:
             return self.output_names[1]
         return self.output_names[0].split(" of ")[0] + " of the predicted class"
 
-    def columns(self, frame, target: Any = None) -> np.ndarray:
+    def columns(self, frame: pd.DataFrame, target: Any = None) -> np.ndarray:
         """Which output column each row's explanation is of (see the class docstring)."""
         rows = len(frame)
         if self.classes is None:
@@ -72,7 +79,7 @@ class ModelView:
             return np.ones(rows, dtype=int)
         return np.array([index[str(_plain(p))] for p in self.model.predict(frame)], dtype=int)
 
-    def frame(self, rows) -> Any:
+    def frame(self, rows: Rows) -> pd.DataFrame:
         """``rows`` (a DataFrame or records) as the model's input: its columns, its dtypes."""
         import pandas as pd
 
@@ -97,7 +104,7 @@ class ModelView:
         return totals
 
 
-def view(model: Any, reference) -> ModelView:
+def view(model: Any, reference: pd.DataFrame) -> ModelView:
     """The view of ``model``, whose inputs are the columns of ``reference`` (a DataFrame)."""
     features = [str(c) for c in reference.columns]
     dtypes = {c: str(reference[c].dtype) for c in features}
@@ -106,22 +113,26 @@ def view(model: Any, reference) -> ModelView:
     groups = _groups(pre, features) if pre is not None else _identity(reference)
     kind, tree = _kind(estimator, groups)
     names, outputs, classes = _outputs(model, estimator, kind, tree)
-    transform = None
+    transform: Callable[[pd.DataFrame], np.ndarray] | None = None
     if pre is not None:
 
-        def transform(frame, pre=pre):
+        def preprocess(frame: pd.DataFrame, pre: Any = pre) -> np.ndarray:
             return _dense(pre.transform(frame))
+
+        transform = preprocess
     elif groups is not None:
 
-        def transform(frame):
-            return frame.to_numpy(dtype=float)
+        def as_matrix(frame: pd.DataFrame) -> np.ndarray:
+            matrix: np.ndarray = frame.to_numpy(dtype=float)
+            return matrix
 
+        transform = as_matrix
     return ModelView(
         model, features, dtypes, kind, names, outputs, classes, estimator, transform, groups, tree
     )
 
 
-def _kind(estimator: Any, groups) -> tuple[Kind, Any]:
+def _kind(estimator: Any, groups: np.ndarray | None) -> tuple[Kind, Any]:
     """``tree`` when SHAP's TreeExplainer reads the estimator, ``linear`` for a linear model,
     else ``permutation``; the first two only when every column maps back to one feature."""
     if groups is None:
@@ -136,7 +147,9 @@ def _kind(estimator: Any, groups) -> tuple[Kind, Any]:
     return "permutation", None
 
 
-def _outputs(model: Any, estimator: Any, kind: Kind, tree) -> tuple[list[str], Callable, Any]:
+def _outputs(
+    model: Any, estimator: Any, kind: Kind, tree: Any
+) -> tuple[list[str], Callable[[pd.DataFrame], np.ndarray], list[Any] | None]:
     """The outputs SHAP explains for this kind, their names and the classes: each class's
     probability, or its log-odds (margin, for more than two classes) where the exact
     explainer works in them; else the prediction."""
@@ -165,7 +178,7 @@ def _outputs(model: Any, estimator: Any, kind: Kind, tree) -> tuple[list[str], C
     )
 
 
-def _margins(model: Any, estimator: Any, frame) -> np.ndarray:
+def _margins(model: Any, estimator: Any, frame: pd.DataFrame) -> np.ndarray:
     """The raw scores the exact explainer works in (before the sigmoid or softmax)."""
     if hasattr(estimator, "decision_function"):
         return np.asarray(model.decision_function(frame), dtype=float)
@@ -221,7 +234,8 @@ def _column_for_column(pre: Any, features: list[str]) -> np.ndarray | None:
     return np.arange(len(features)) if kept else None
 
 
-def _names(columns, features: list[str]) -> list[str]:
+def _names(columns: Any, features: list[str]) -> list[str]:
+    """The names of a ColumnTransformer's columns: a slice, a mask, names or indices."""
     if isinstance(columns, slice) or np.asarray(columns).dtype == bool:
         return list(np.asarray(features)[columns])
     return [features[c] if isinstance(c, (int, np.integer)) else str(c) for c in columns]
@@ -248,13 +262,13 @@ def _columns_of(fitted: Any, columns: list[str], width: int) -> list[str] | None
     return [c for c, n in zip(columns, sizes) for _ in range(n)]
 
 
-def _identity(reference) -> np.ndarray | None:
+def _identity(reference: pd.DataFrame) -> np.ndarray | None:
     """A bare estimator on all-numeric features reads them as they are."""
     numeric = all(np.dtype(reference[c].dtype).kind in "iufb" for c in reference.columns)
     return np.arange(reference.shape[1]) if numeric else None
 
 
-def _dense(matrix) -> np.ndarray:
+def _dense(matrix: Any) -> np.ndarray:  # a numpy or scipy.sparse matrix
     return np.asarray(matrix.toarray() if hasattr(matrix, "toarray") else matrix, dtype=float)
 
 
@@ -264,10 +278,10 @@ class Codec:
     a category becomes its index among the values seen, a missing value NaN."""
 
     view: ModelView
-    categories: dict[str, list] = field(default_factory=dict)
+    categories: dict[str, list[Any]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, view: ModelView, *frames) -> Codec:
+    def of(cls, view: ModelView, *frames: pd.DataFrame) -> Codec:
         categories = {}
         for name, dtype in view.dtypes.items():
             if np.dtype(dtype).kind not in "iufb":
@@ -275,14 +289,15 @@ class Codec:
                 categories[name] = sorted(seen, key=str)
         return cls(view, categories)
 
-    def encode(self, frame) -> np.ndarray:
+    def encode(self, frame: pd.DataFrame) -> np.ndarray:
         out = frame.copy()
         for name, values in self.categories.items():
             index = {v: float(i) for i, v in enumerate(values)}
             out[name] = [index.get(v, np.nan) for v in frame[name]]
-        return out.to_numpy(dtype=float)
+        encoded: np.ndarray = out.to_numpy(dtype=float)
+        return encoded
 
-    def decode(self, matrix: np.ndarray):
+    def decode(self, matrix: np.ndarray) -> pd.DataFrame:
         import pandas as pd
 
         frame = pd.DataFrame(matrix, columns=self.view.features)

@@ -14,6 +14,7 @@ import logging
 import time
 import urllib.request
 from dataclasses import asdict, dataclass
+from typing import TypeVar
 
 from ..config import AlertRule
 from ..errors import InvalidInput
@@ -22,6 +23,9 @@ from .windows import WindowDrift
 
 logger = logging.getLogger("mlmom.monitoring")
 LOWER_IS_BETTER = {"mae", "rmse"}
+# what a rule saw: (value, limit, samples, breached, description)
+Observation = tuple[float, float, int, bool, str]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,13 @@ def judge(
     return alerts
 
 
-def _observe(rule: AlertRule, drift: WindowDrift):
+def _given(value: T | None) -> T:
+    """A field the rule's kind needs (AlertRule's own validator makes sure it is there)."""
+    assert value is not None
+    return value
+
+
+def _observe(rule: AlertRule, drift: WindowDrift) -> Observation | None:
     """(value, limit, samples, breached, description) of one rule on one window."""
     window, features = drift.window, drift.features
     if rule.kind == "dataset_drift":
@@ -88,7 +98,7 @@ def _observe(rule: AlertRule, drift: WindowDrift):
         )
     if rule.kind == "feature_drift":
         try:
-            column = features[rule.feature]
+            column = features[_given(rule.feature)]
         except StopIteration:
             raise InvalidInput(
                 f"monitoring.alerts.{rule.name}.feature: {rule.feature!r} is "
@@ -111,49 +121,50 @@ def _observe(rule: AlertRule, drift: WindowDrift):
         if not window.latencies_ms:
             return None
         p99 = float(np.percentile(window.latencies_ms, 99))
+        max_ms = _given(rule.max_ms)
         return (
             p99,
-            rule.max_ms,
+            max_ms,
             window.requests,
-            p99 > rule.max_ms,
-            f"p99 latency {p99:.1f} ms > {rule.max_ms:g} ms",
+            p99 > max_ms,
+            f"p99 latency {p99:.1f} ms > {max_ms:g} ms",
         )
     total = window.requests + window.errors
     rate = window.errors / total if total else 0.0
+    max_rate = _given(rule.max_rate)
     return (
         rate,
-        rule.max_rate,
+        max_rate,
         total,
-        rate > rule.max_rate,
-        f"error rate {rate:.1%} > {rule.max_rate:.1%}",
+        rate > max_rate,
+        f"error rate {rate:.1%} > {max_rate:.1%}",
     )
 
 
-def _performance(rule: AlertRule, drift: WindowDrift):
+def _performance(rule: AlertRule, drift: WindowDrift) -> Observation | None:
     performance = drift.performance
     if performance is None:
         return None
-    baseline = performance.baseline.get(rule.metric)
+    metric, max_drop = _given(rule.metric), _given(rule.max_drop)
+    baseline = performance.baseline.get(metric)
     if baseline is None:
         raise InvalidInput(
             f"monitoring.alerts.{rule.name}.metric: the version was registered "
             f"without {rule.metric!r} (it has: "
             f"{', '.join(performance.baseline) or 'none'})"
         )
-    value, samples, how = performance.measured.get(rule.metric), performance.labelled, "measured"
+    value, samples, how = performance.measured.get(metric), performance.labelled, "measured"
     if (value is None or samples < rule.min_samples) and rule.use_estimate:
-        value, samples, how = performance.estimated.get(rule.metric), performance.rows, "estimated"
+        value, samples, how = performance.estimated.get(metric), performance.rows, "estimated"
     if value is None:
         return None
-    drop = value - baseline if rule.metric in LOWER_IS_BETTER else baseline - value
+    drop = value - baseline if metric in LOWER_IS_BETTER else baseline - value
     return (
         value,
-        baseline - rule.max_drop
-        if rule.metric not in LOWER_IS_BETTER
-        else baseline + rule.max_drop,
+        baseline - max_drop if metric not in LOWER_IS_BETTER else baseline + max_drop,
         samples,
-        drop > rule.max_drop,
-        f"{how} {rule.metric} {value:.3f} vs baseline {baseline:.3f}",
+        drop > max_drop,
+        f"{how} {metric} {value:.3f} vs baseline {baseline:.3f}",
     )
 
 

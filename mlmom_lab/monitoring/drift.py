@@ -19,11 +19,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from ..errors import InvalidInput
 from .reference import ColumnStats, ReferenceStats, column_stats, reference_stats
 from .stattests import TESTS, StatTest
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DRIFT_SHARE = 0.5
 
@@ -63,7 +66,7 @@ class DriftResult:
     def __getitem__(self, column: str) -> ColumnDrift:
         return next(c for c in self.columns if c.column == column)
 
-    def to_frame(self):
+    def to_frame(self) -> pd.DataFrame:
         """One row per column: ``column, method, score, kind, threshold, drifted`` and more."""
         import pandas as pd
 
@@ -79,8 +82,8 @@ class DriftResult:
 
 
 def check_drift(
-    reference,
-    current,
+    reference: pd.DataFrame | ReferenceStats,
+    current: pd.DataFrame,
     *,
     columns: list[str] | None = None,
     methods: Mapping[str, str] | None = None,
@@ -106,13 +109,26 @@ def check_drift(
     return DriftResult(results, drift_share)
 
 
+class _Sides(TypedDict):
+    """What every :class:`ColumnDrift` of a column says, whatever its test."""
+
+    column: str
+    column_type: str
+    n_reference: int
+    n_current: int
+
+
 def column_drift(
-    ref: ColumnStats, current, *, method: str | None = None, threshold: float | None = None
+    ref: ColumnStats,
+    current: pd.Series | ColumnStats,
+    *,
+    method: str | None = None,
+    threshold: float | None = None,
 ) -> ColumnDrift:
     """One column's verdict; ``current`` is a pandas Series (or already reduced)."""
     cur = current if isinstance(current, ColumnStats) else column_stats(ref.name, current)
     column_type = cur.column_type
-    base = {
+    base: _Sides = {
         "column": ref.name,
         "column_type": column_type,
         "n_reference": ref.n,
@@ -183,7 +199,12 @@ def _distinct(ref: ColumnStats, cur: ColumnStats, at_most: int) -> int:
 
 
 def _check_options(
-    names, stats: ReferenceStats, current, methods, thresholds, drift_share: float
+    names: list[str],
+    stats: ReferenceStats,
+    current: pd.DataFrame,
+    methods: Mapping[str, str],
+    thresholds: Mapping[str, float],
+    drift_share: float,
 ) -> None:
     for name in names:
         if name not in stats.columns:

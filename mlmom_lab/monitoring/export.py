@@ -14,15 +14,47 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:
+    from prometheus_client.core import GaugeMetricFamily
+
+    from .alerts import Alert
+    from .windows import WindowDrift
 
 LATEST = "latest.json"
 HISTORY = "history.jsonl"  # one line per check: performance and drift over windows
 HISTORY_KEEP = 500
 
 
-def _shap_shift(drift, feature: str) -> dict:
+class ShapShift(TypedDict, total=False):
+    shap_share: list[float]  # the feature's share of mean |SHAP|: training rows, then window
+    shap_shifted: bool
+
+
+class FeatureCheck(ShapShift):
+    feature: str
+    method: str
+    score: float  # a p-value or a distance (see method)
+    drifted: bool
+
+
+class LatestCheck(TypedDict):
+    """``latest.json``, what the latest check found: the CLI, the lab and ``/metrics`` read it."""
+
+    ts: float
+    model: str
+    version: str
+    rows: int
+    dataset_drift_share: float
+    features: list[FeatureCheck]  # the features a test scored
+    performance: dict[str, dict[str, float]]  # measured, estimated, baseline -> metric -> value
+    alerts: list[str]  # the rules that fired
+
+
+def _shap_shift(drift: WindowDrift, feature: str) -> ShapShift:
     """The feature's share of mean |SHAP|, training rows then window, where it was measured."""
     if drift.explanation is None:
         return {}
@@ -33,11 +65,11 @@ def _shap_shift(drift, feature: str) -> dict:
     }
 
 
-def write_latest(state_dir: Path, drift, alerts: list) -> Path:
+def write_latest(state_dir: Path, drift: WindowDrift, alerts: list[Alert]) -> Path:
     """Write what the check found where the server's collector reads it (atomically)."""
     window, features = drift.window, drift.features
     performance = drift.performance
-    latest = {
+    latest: LatestCheck = {
         "ts": time.time(),
         "model": window.model,
         "version": window.version,
@@ -71,7 +103,7 @@ def write_latest(state_dir: Path, drift, alerts: list) -> Path:
     return path
 
 
-def _append_history(folder: Path, latest: dict) -> None:
+def _append_history(folder: Path, latest: Mapping[str, object]) -> None:
     """Add the check to the history, keeping the last :data:`HISTORY_KEEP` (atomically)."""
     entry = {
         k: latest[k]
@@ -83,7 +115,7 @@ def _append_history(folder: Path, latest: dict) -> None:
     os.replace(temporary, folder / HISTORY)
 
 
-def read_history(state_dir: Path) -> list[dict]:
+def read_history(state_dir: Path) -> list[dict[str, Any]]:
     """The checks so far, oldest first (a torn or foreign line is skipped)."""
     try:
         text = (state_dir / "monitoring" / HISTORY).read_text()
@@ -98,10 +130,11 @@ def read_history(state_dir: Path) -> list[dict]:
     return found
 
 
-def read_latest(state_dir: Path) -> dict | None:
+def read_latest(state_dir: Path) -> LatestCheck | None:
     """What the latest check wrote, or None before the first."""
     try:
-        return json.loads((state_dir / "monitoring" / LATEST).read_text())
+        latest: LatestCheck = json.loads((state_dir / "monitoring" / LATEST).read_text())
+        return latest
     except (OSError, ValueError):
         return None
 
@@ -111,15 +144,15 @@ class MonitoringCollector:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._seen: tuple[float, Any] = (-1.0, None)
+        self._seen: tuple[float, LatestCheck | None] = (-1.0, None)
 
-    def collect(self):
+    def collect(self) -> list[GaugeMetricFamily]:
         latest = self._latest()
         if latest is None:
             return []
         return list(_families(latest))
 
-    def _latest(self) -> dict | None:
+    def _latest(self) -> LatestCheck | None:
         try:
             mtime = self.path.stat().st_mtime
         except OSError:
@@ -132,7 +165,7 @@ class MonitoringCollector:
         return self._seen[1]
 
 
-def _families(latest: dict):
+def _families(latest: LatestCheck) -> Iterator[GaugeMetricFamily]:
     from prometheus_client.core import GaugeMetricFamily
 
     model, version = latest["model"], latest["version"]

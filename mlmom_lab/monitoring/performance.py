@@ -13,13 +13,18 @@ thresholds taken at the distinct scores.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .reference import plain_scalar
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+    import pandas as pd
 
 CALIBRATION = "calibration.json"
 
@@ -33,7 +38,7 @@ class Calibration:
     y: list[float]
 
     @classmethod
-    def fit(cls, model, features, target) -> Calibration | None:
+    def fit(cls, model: Any, features: pd.DataFrame, target: npt.ArrayLike) -> Calibration | None:
         from sklearn.isotonic import IsotonicRegression
 
         classes = list(model.classes_)
@@ -49,7 +54,8 @@ class Calibration:
         )
 
     def __call__(self, scores: np.ndarray) -> np.ndarray:
-        return np.interp(scores, self.x, self.y)
+        calibrated: np.ndarray = np.interp(scores, self.x, self.y)
+        return calibrated
 
     def save(self, folder: Path) -> None:
         (folder / CALIBRATION).write_text(
@@ -82,7 +88,13 @@ class Performance:
         return asdict(self)
 
 
-def measured(task: str, target, prediction, score=None, positive=None) -> dict[str, float]:
+def measured(
+    task: str,
+    target: npt.ArrayLike,
+    prediction: npt.ArrayLike,
+    score: npt.ArrayLike | None = None,
+    positive: Any = None,
+) -> dict[str, float]:
     """The realised metrics of labelled rows, the ones that mean something for ``task``: MAE,
     RMSE and R² for a regressor; accuracy for a classifier, with precision, recall, F1 and
     ROC AUC of the positive class for a binary one and macro F1 for more classes; none for a clusterer
@@ -114,7 +126,7 @@ def measured(task: str, target, prediction, score=None, positive=None) -> dict[s
     return out
 
 
-def shares(reference: dict[str, int], current) -> dict[str, dict[str, float]]:
+def shares(reference: dict[str, int], current: Iterable[Any]) -> dict[str, dict[str, float]]:
     """Each answer's share (class or cluster): ``reference`` counts, ``current`` answers."""
     labels, counts = np.unique(np.asarray([str(v) for v in current]), return_counts=True)
     return {
@@ -154,4 +166,6 @@ def expected_roc_auc(p: np.ndarray) -> float:
     last_of_tie = np.append(np.flatnonzero(np.diff(ranked) != 0), ranked.size - 1)
     tpr = np.concatenate(([0.0], np.cumsum(ranked)[last_of_tie] / positives))
     fpr = np.concatenate(([0.0], np.cumsum(1 - ranked)[last_of_tie] / negatives))
-    return float(np.trapezoid(tpr, fpr) if hasattr(np, "trapezoid") else np.trapz(tpr, fpr))
+    # numpy 2 renamed trapz to trapezoid (1.26 has only trapz, 2.x's stubs only trapezoid)
+    integrate = np.trapezoid if hasattr(np, "trapezoid") else getattr(np, "trapz")  # noqa: B009
+    return float(integrate(tpr, fpr))

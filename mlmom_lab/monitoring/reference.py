@@ -13,11 +13,14 @@ import json
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InvalidInput
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 META, ARRAYS = "reference.json", "reference.npz"
 # columns beside the features: the answer, the label, the positive class's probability
@@ -39,6 +42,13 @@ class ColumnStats:
     def numeric(self) -> bool:
         return self.values is not None
 
+    @property
+    def sorted_values(self) -> np.ndarray:
+        """``values``, where the numeric tests read them: a column of counts has none."""
+        if self.values is None:
+            raise TypeError(f"column {self.name!r} has value counts, not values")
+        return self.values
+
     @cached_property
     def n_unique(self) -> int:
         if self.values is None:
@@ -51,10 +61,10 @@ class ColumnStats:
 
     @cached_property
     def _counted(self) -> dict[Any, int]:
-        keys, counts = np.unique(self.values, return_counts=True)
+        keys, counts = np.unique(self.sorted_values, return_counts=True)
         return dict(zip(keys.tolist(), counts.tolist()))
 
-    def unique_values(self) -> np.ndarray | set:
+    def unique_values(self) -> np.ndarray | set[Any]:
         """The distinct values: a sorted array for a numeric column, else a set."""
         if self.values is not None:
             return np.unique(self.values)
@@ -85,14 +95,11 @@ class ReferenceStats:
             for c in self.columns.values()
         ]
         (folder / META).write_text(json.dumps({"columns": meta}))
-        np.savez(
-            folder / ARRAYS,
-            **{
-                f"c{i}": c.values
-                for i, c in enumerate(self.columns.values())
-                if c.values is not None
-            },
-        )
+        # Any: mypy would match these names against savez's own allow_pickle keyword
+        arrays: dict[str, Any] = {
+            f"c{i}": c.values for i, c in enumerate(self.columns.values()) if c.values is not None
+        }
+        np.savez(folder / ARRAYS, **arrays)
 
     @classmethod
     def load(cls, folder: Path) -> ReferenceStats:
@@ -111,14 +118,14 @@ class ReferenceStats:
         return cls(columns)
 
 
-def reference_stats(frame) -> ReferenceStats:
+def reference_stats(frame: pd.DataFrame) -> ReferenceStats:
     """The reference statistics of every column of a pandas DataFrame."""
     return ReferenceStats(
         {str(name): column_stats(str(name), frame[name]) for name in frame.columns}
     )
 
 
-def column_stats(name: str, series) -> ColumnStats:
+def column_stats(name: str, series: pd.Series) -> ColumnStats:
     """One column reduced, NaN, None and +-inf dropped as Evidently drops them: sorted values
     for numbers, value counts (one hashing pass, no separate dropna) for anything else."""
     dtype = series.dtype.name
@@ -153,7 +160,7 @@ def _numeric_type(kind: str, sorted_values: np.ndarray) -> str:
     return "categorical" if distinct <= INTEGER_CARDINALITY_LIMIT else "numerical"
 
 
-def _other_type(series, dtype: str, distinct: int, count: int) -> str:
+def _other_type(series: pd.Series, dtype: str, distinct: int, count: int) -> str:
     """Evidently's ``infer_column_type`` for the rest: strings with more distinct values than
     half the rows are text; booleans and categories are categorical."""
     if dtype in ("bool", "category", "boolean"):

@@ -13,9 +13,16 @@ import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from ..errors import NotFound
 from .reference import PREDICTION, SCORE, TARGET, ReferenceStats
 from .windows import Window, reference_for
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..project import Project
 
 
 @dataclass
@@ -25,15 +32,16 @@ class ReportFiles:
     mlflow_path: str
 
 
-def reference_frame(stats: ReferenceStats, columns: list[str], seed: int = 0):
+def reference_frame(stats: ReferenceStats, columns: list[str], seed: int = 0) -> pd.DataFrame:
     """A DataFrame with each column's reference values, NaN-padded to one length."""
     import numpy as np
     import pandas as pd
 
     rng = np.random.default_rng(seed)
-    rebuilt = {}
+    rebuilt: dict[str, pd.Series] = {}
     for name in columns:
         column = stats[name]
+        values: np.ndarray
         if column.values is not None:
             values = (
                 column.values.astype(float) if column.dtype.startswith("float") else column.values
@@ -45,7 +53,7 @@ def reference_frame(stats: ReferenceStats, columns: list[str], seed: int = 0):
     return pd.DataFrame(rebuilt)  # shorter columns end in NaN
 
 
-def write_report(project, window: Window, folder: Path) -> ReportFiles:
+def write_report(project: Project, window: Window, folder: Path) -> ReportFiles:
     """Run Evidently's DataDriftPreset on the window and the reference; save and log it."""
     os.environ.setdefault("EVIDENTLY_DISABLE_TELEMETRY", "1")
     from evidently import Report
@@ -65,11 +73,13 @@ def write_report(project, window: Window, folder: Path) -> ReportFiles:
     return ReportFiles(html, json_path, _log(project, window.version, [html, json_path], stamp))
 
 
-def _log(project, version: str, paths: list[Path], stamp: str) -> str:
+def _log(project: Project, version: str, paths: list[Path], stamp: str) -> str:
     from ..mlflow_clients import client
     from ..registry import get_version
 
     info = get_version(project.spec.model, version, project)
+    if info.run_id is None:  # registered without a run: MLflow has nowhere to keep it
+        raise NotFound(f"version {version} has no MLflow run to keep the report with")
     artifact_path = f"monitoring/reports/{stamp}"
     for path in paths:
         client(project).log_artifact(info.run_id, str(path), artifact_path)

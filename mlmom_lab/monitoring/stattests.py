@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from math import sqrt
+from typing import Any
 
 import numpy as np
 
@@ -23,7 +24,7 @@ class StatTest:
 
     name: str
     display_name: str
-    func: Callable[[ColumnStats, object, bool], float]
+    func: Callable[[ColumnStats, ColumnStats, bool], float]  # (reference, current, numerical)
     p_value: bool
     default_threshold: float
     numerical: bool = True
@@ -43,7 +44,7 @@ class StatTest:
 def _ks(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> float:
     from scipy.stats import ks_2samp
 
-    return float(ks_2samp(ref.values, cur.values)[1])
+    return float(ks_2samp(ref.sorted_values, cur.sorted_values)[1])
 
 
 def _chisquare(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> float:
@@ -74,8 +75,8 @@ def _z(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> float:
 
 
 def _wasserstein(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> float:
-    norm = max(float(np.std(ref.values)), 0.001)
-    return float(wasserstein_distance(ref.values, cur.values) / norm)
+    norm = max(float(np.std(ref.sorted_values)), 0.001)
+    return float(wasserstein_distance(ref.sorted_values, cur.sorted_values) / norm)
 
 
 def wasserstein_distance(u_sorted: np.ndarray, v_sorted: np.ndarray) -> float:
@@ -126,23 +127,26 @@ def _hellinger(ref: ColumnStats, cur: ColumnStats, numerical: bool) -> float:
         ref_counts, cur_counts, keys = _frequencies(ref, cur)
         total = sum(sqrt(ref_counts.get(k, 0) / ref.n * cur_counts.get(k, 0) / cur.n) for k in keys)
     else:
-        keys = np.union1d(ref.unique_values(), cur.unique_values())
-        bins = np.histogram_bin_edges(keys, bins="sturges")
-        h1 = np.histogram(ref.values, bins=bins, density=True)[0]
-        h2 = np.histogram(cur.values, bins=bins, density=True)[0]
+        # union1d takes the distinct values of both (the unique_values of each, merged)
+        distinct = np.union1d(ref.sorted_values, cur.sorted_values)
+        bins = np.histogram_bin_edges(distinct, bins="sturges")
+        h1 = np.histogram(ref.sorted_values, bins=bins, density=True)[0]
+        h2 = np.histogram(cur.sorted_values, bins=bins, density=True)[0]
         width = (max(bins) - min(bins)) / (len(bins) - 1)
         total = sum(sqrt(float(a) * float(b)) * width for a, b in zip(h1, h2))
     return float(sqrt(1 - np.clip(total, 0, 1)))
 
 
-def binned(ref: ColumnStats, cur: ColumnStats, numerical: bool, fill_zeroes: bool = True):
+def binned(
+    ref: ColumnStats, cur: ColumnStats, numerical: bool, fill_zeroes: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
     """Shares per bin (numeric with > 20 reference values: Sturges bins over both samples)
     or per value, as Evidently's ``get_binned_data``."""
     if numerical and ref.n_unique > 20:
-        combined = np.concatenate([ref.values, cur.values])
+        combined = np.concatenate([ref.sorted_values, cur.sorted_values])
         bins = np.histogram_bin_edges(combined, bins="sturges")
-        ref_p = np.histogram(ref.values, bins)[0] / ref.n
-        cur_p = np.histogram(cur.values, bins)[0] / cur.n
+        ref_p = np.histogram(ref.sorted_values, bins)[0] / ref.n
+        cur_p = np.histogram(cur.sorted_values, bins)[0] / cur.n
     else:
         ref_counts, cur_counts, keys = _frequencies(ref, cur)
         ref_p = np.array([ref_counts.get(k, 0) / ref.n for k in keys])
@@ -157,7 +161,9 @@ def _fill_zeroes(p: np.ndarray) -> np.ndarray:
     return np.where(p == 0, smallest / 10**6 if smallest <= 0.0001 else 0.0001, p)
 
 
-def _frequencies(ref: ColumnStats, cur: ColumnStats):
+def _frequencies(
+    ref: ColumnStats, cur: ColumnStats
+) -> tuple[dict[Any, int], dict[Any, int], list[Any]]:
     ref_counts, cur_counts = ref.value_counts(), cur.value_counts()
     return ref_counts, cur_counts, list(set(ref_counts) | set(cur_counts))
 

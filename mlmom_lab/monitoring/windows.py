@@ -9,16 +9,25 @@ model answered) and ``__target__`` where a label arrived through ``/feedback``.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from ..errors import InvalidInput, NotFound
-from ..predictions.database import engine
-from .drift import DriftResult, check_drift
+from ..predictions.database import Row, engine
+from .drift import ColumnDrift, DriftResult, check_drift
 from .performance import Calibration, Performance, estimated, measured, shares
 from .reference import PREDICTION, SCORE, TARGET, ReferenceStats
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from ..explain.drift import ExplanationDrift
+    from ..project import Project
 
 META_COLUMNS = ("request_id", "row", "ts", "route")  # which request a row came from
 
@@ -30,7 +39,7 @@ class Window:
     model: str
     version: str
     route: str | None
-    frame: Any  # pandas DataFrame
+    frame: pd.DataFrame
     since: float | None
     until: float | None
     latencies_ms: list[float] = field(default_factory=list)  # one per request
@@ -55,10 +64,10 @@ class WindowDrift:
 
     window: Window
     features: DriftResult
-    prediction: Any  # ColumnDrift
-    target: Any  # ColumnDrift or None
+    prediction: ColumnDrift
+    target: ColumnDrift | None
     performance: Performance | None = None
-    explanation: Any = None  # ExplanationDrift, where asked for and the version has SHAP
+    explanation: ExplanationDrift | None = None  # where asked for and the version has SHAP
 
     def as_dict(self) -> dict[str, Any]:
         from dataclasses import asdict
@@ -78,7 +87,7 @@ class WindowDrift:
 
 
 def load_window(
-    project,
+    project: Project,
     *,
     version: str | None = None,
     route: str | None = None,
@@ -101,7 +110,13 @@ def load_window(
     return Window(name, number, route, frame, since, until, latencies, errors)
 
 
-def check_window(project, window: Window, *, methods=None, thresholds=None) -> WindowDrift:
+def check_window(
+    project: Project,
+    window: Window,
+    *,
+    methods: Mapping[str, str] | None = None,
+    thresholds: Mapping[str, float] | None = None,
+) -> WindowDrift:
     """The window's drift against the reference statistics stored with its version."""
     reference = reference_for(project, window.version)
     features = [c for c in reference.columns if c not in (PREDICTION, TARGET)]
@@ -120,7 +135,7 @@ def check_window(project, window: Window, *, methods=None, thresholds=None) -> W
     return WindowDrift(window, result, prediction, target, window_performance(project, window))
 
 
-def window_performance(project, window: Window) -> Performance:
+def window_performance(project: Project, window: Window) -> Performance:
     """Measured metrics on the labelled rows, CBPE estimates on all rows, and the baseline."""
     from ..registry import get_version
 
@@ -155,7 +170,7 @@ def window_performance(project, window: Window) -> Performance:
     return performance
 
 
-def _reference_answers(project, version: str) -> dict[str, int] | None:
+def _reference_answers(project: Project, version: str) -> dict[str, int] | None:
     """How often the model gave each answer on its reference rows (None without them)."""
     import numpy as np
 
@@ -171,17 +186,17 @@ def _reference_answers(project, version: str) -> dict[str, int] | None:
     return {str(k): int(n) for k, n in (column.counts or {}).items()}
 
 
-def reference_for(project, version: str) -> ReferenceStats:
+def reference_for(project: Project, version: str) -> ReferenceStats:
     """The reference statistics registered with ``version``, cached under ``.mlmom/``."""
     return ReferenceStats.load(_monitoring_dir(project, version))
 
 
-def calibration_for(project, version: str) -> Calibration | None:
+def calibration_for(project: Project, version: str) -> Calibration | None:
     """The score calibration registered with ``version`` (binary classifiers only)."""
     return Calibration.load(_monitoring_dir(project, version))
 
 
-def _monitoring_dir(project, version: str):
+def _monitoring_dir(project: Project, version: str) -> Path:
     """The version's ``monitoring`` artifacts, downloaded once into ``.mlmom/monitoring``."""
     from ..mlflow_clients import client
     from ..registry import get_version
@@ -189,18 +204,21 @@ def _monitoring_dir(project, version: str):
     info = get_version(project.spec.model, version, project)
     cache = project.state_dir / "monitoring" / info.name / info.version
     if not (cache / "reference" / "reference.json").is_file():
+        missing = NotFound(
+            f"version {info.version} has no reference statistics: register it "
+            "with reference=<training features>"
+        )
+        if info.run_id is None:  # registered without a run: nothing was stored with it
+            raise missing
         try:
             client(project).download_artifacts(info.run_id, "monitoring", str(cache))
         except Exception:  # noqa: BLE001 - MLflow says "not found" in several ways
-            raise NotFound(
-                f"version {info.version} has no reference statistics: register it "
-                "with reference=<training features>"
-            ) from None
+            raise missing from None
         (cache / "monitoring").rename(cache / "reference")
     return cache / "reference"
 
 
-def _version(project, version: str | None) -> tuple[str, str]:
+def _version(project: Project, version: str | None) -> tuple[str, str]:
     from ..registry import get_version
 
     info = get_version(project.spec.model, version or "champion", project)
@@ -208,8 +226,14 @@ def _version(project, version: str | None) -> tuple[str, str]:
 
 
 def _read(
-    uri: str, model: str, version: str, route: str | None, since, until, last: int | None
-) -> list[tuple]:
+    uri: str,
+    model: str,
+    version: str,
+    route: str | None,
+    since: float | None,
+    until: float | None,
+    last: int | None,
+) -> list[Row]:
     import sqlalchemy as sa
 
     where = [
@@ -228,7 +252,8 @@ def _read(
         "SELECT request_id, ts, route, n_rows, inputs, outputs, latency_ms "
         "FROM predictions WHERE " + " AND ".join(where) + " ORDER BY ts DESC"
     )
-    rows, total = [], 0
+    rows: list[Row] = []
+    total = 0
     with engine(uri).connect() as conn:
         for row in conn.execute(sa.text(sql), params):
             rows.append(tuple(row))
@@ -238,12 +263,12 @@ def _read(
     return rows[::-1]  # oldest first
 
 
-def _expand(records: list[tuple], last: int | None):
+def _expand(records: list[Row], last: int | None) -> pd.DataFrame:
     """One DataFrame row per predicted row: features, prediction, request id, row, ts."""
     import pandas as pd
 
-    columns: dict[str, list] = {}
-    meta: dict[str, list] = {**{c: [] for c in META_COLUMNS}, PREDICTION: [], SCORE: []}
+    columns: dict[str, list[Any]] = {}
+    meta: dict[str, list[Any]] = {**{c: [] for c in META_COLUMNS}, PREDICTION: [], SCORE: []}
     for request_id, ts, route, n_rows, inputs, outputs, _ in records:
         for name, values in orjson.loads(inputs).items():
             columns.setdefault(name, [None] * len(meta["row"])).extend(values)
@@ -274,11 +299,11 @@ def _errors(uri: str, model: str, version: str, first: float, last: float) -> in
         return int(
             conn.execute(
                 query, {"model": model, "version": version, "first": first, "last": last}
-            ).scalar()
+            ).scalar_one()  # COUNT(*): always one row
         )
 
 
-def _join_labels(uri: str, frame) -> None:
+def _join_labels(uri: str, frame: pd.DataFrame) -> None:
     """``__target__`` from the feedback table, by request id and row (missing where none)."""
     import pandas as pd
     import sqlalchemy as sa
@@ -290,7 +315,7 @@ def _join_labels(uri: str, frame) -> None:
     query = sa.text(
         "SELECT request_id, row, label FROM feedback WHERE request_id IN :ids"
     ).bindparams(sa.bindparam("ids", expanding=True))
-    found = []
+    found: list[sa.Row[Any]] = []
     with engine(uri).connect() as conn:
         for start in range(0, len(ids), 5000):  # within every database's parameter limit
             found += conn.execute(query, {"ids": ids[start : start + 5000]}).fetchall()

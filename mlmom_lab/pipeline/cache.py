@@ -16,10 +16,13 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..files import write_json
 from .hashing import Hasher, notebook_source_hash, sha256_file, sha256_json
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 @dataclass(frozen=True)
@@ -59,7 +62,9 @@ class StageKey:
         }
 
 
-def stage_key(project, name: str, params: dict[str, Any], hasher: Hasher, env: str) -> StageKey:
+def stage_key(
+    project: Project, name: str, params: dict[str, Any], hasher: Hasher, env: str
+) -> StageKey:
     """Compute a stage's key from the files as they are now."""
     stage = project.spec.stages[name]
     return StageKey(
@@ -91,7 +96,9 @@ class StageCache:
         """The record of the stage's last successful run, whatever its key."""
         return _record(self._record_path(stage, "latest"))
 
-    def save(self, key: StageKey, outs: list[str], hasher: Hasher, run: dict[str, Any]) -> dict:
+    def save(
+        self, key: StageKey, outs: list[str], hasher: Hasher, run: dict[str, Any]
+    ) -> dict[str, Any]:
         """Store the outs by content and record the run under its key."""
         manifests = {out: hasher.manifest(out) for out in outs}
         for manifest in manifests.values():
@@ -157,7 +164,8 @@ class StageCache:
             write_json(path, env)
 
     def environment(self, env_hash: str) -> dict[str, Any] | None:
-        return _read_json(self.dir / "envs" / f"{env_hash}.json")
+        env: dict[str, Any] | None = _read_json(self.dir / "envs" / f"{env_hash}.json")
+        return env
 
     def _object(self, digest: str) -> Path:
         return self.objects / digest[:2] / digest[2:]

@@ -8,7 +8,7 @@ the schedule it is.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from .. import dag
 from ..files import write_json
@@ -32,7 +32,7 @@ class StageContexts:
     results: dict[str, StageResult]
     tracker: RunTracker
     env: dict[str, Any]
-    _git: dict | None | bool
+    _git: dict[str, Any] | None | Literal[False]  # False until asked (see _git_info)
 
     def _context_path(self, name: str) -> Path:
         return self.run_dir / f"{name}.context.json"
@@ -89,7 +89,7 @@ class StageContexts:
             stages={**upstream, name: this},
         )
 
-    def _git_info(self) -> dict | None:
+    def _git_info(self) -> dict[str, Any] | None:
         if self._git is False:
             self._git = lineage.git_info(self.project.root)
-        return self._git  # type: ignore[return-value]
+        return self._git

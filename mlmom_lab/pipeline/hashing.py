@@ -45,13 +45,15 @@ class Hasher:
     def __init__(self, root: Path, stat_file: Path | None = None) -> None:
         self.root = root
         self.stat_file = stat_file
-        self._stats: dict[str, list] = self._load()
+        # path -> [size, mtime_ns, inode, sha256]
+        self._stats: dict[str, list[Any]] = self._load()
         self._dirty = False
 
-    def _load(self) -> dict[str, list]:
+    def _load(self) -> dict[str, list[Any]]:
         if self.stat_file and self.stat_file.is_file():
             try:
-                return json.loads(self.stat_file.read_text())
+                stats: dict[str, list[Any]] = json.loads(self.stat_file.read_text())
+                return stats
             except (OSError, ValueError):
                 return {}
         return {}
@@ -71,7 +73,8 @@ class Hasher:
         sig = [st.st_size, st.st_mtime_ns, st.st_ino]
         cached = self._stats.get(key)
         if cached and cached[:3] == sig:
-            return cached[3]
+            known: str = cached[3]
+            return known
         digest = sha256_file(path)
         if time.time_ns() - st.st_mtime_ns > _RACY_NS:
             self._stats[key] = [*sig, digest]

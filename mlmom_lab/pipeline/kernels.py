@@ -12,17 +12,24 @@ import contextlib
 import os
 import shutil
 import tempfile
+from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
+
+if TYPE_CHECKING:
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
 
 
-def _manager_class():
+def _manager_class() -> type[AsyncKernelManager]:
     from jupyter_client.manager import AsyncKernelManager
 
     class StageKernel(AsyncKernelManager):
         """A kernel manager that remembers its clients, to close them with the kernel."""
 
-        def client(self, **kwargs):
+        # AsyncKernelManager narrows KernelManager's client the same way (and ignores it too)
+        def client(self, **kwargs: Any) -> AsyncKernelClient:  # type: ignore[override]
             kc = super().client(**kwargs)
             self.__dict__.setdefault("mlmom_clients", []).append(kc)
             return kc
@@ -30,7 +37,7 @@ def _manager_class():
     return StageKernel
 
 
-def _run(coroutine) -> None:
+def _run(coroutine: Coroutine[Any, Any, object]) -> None:
     """Run a coroutine to its end, also from a thread whose event loop is running.
 
     Inside Jupyter (a notebook calling ``run_pipeline``, the server extension) the calling
@@ -45,7 +52,7 @@ def _run(coroutine) -> None:
         pool.submit(asyncio.run, coroutine).result()
 
 
-def launch_kernel(kernel_name: str, cwd: Path, env: dict[str, str]):
+def launch_kernel(kernel_name: str, cwd: Path, env: dict[str, str]) -> AsyncKernelManager:
     """Start a kernel process now and return its (async) kernel manager."""
     # IPC sockets: the kernel is local, and TCP would make it warn about plain-text traffic.
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -59,14 +66,16 @@ def launch_kernel(kernel_name: str, cwd: Path, env: dict[str, str]):
     km = _manager_class()(kernel_name=kernel_name, transport="ipc", ip=sockets + "/kernel")
     km.__dict__["mlmom_sockets"] = sockets
     try:
-        _run(km.start_kernel(cwd=str(cwd), env={**os.environ, **env}))
+        # jupyter_client types it as an Awaitable; it is the coroutine of an async def
+        starting = km.start_kernel(cwd=str(cwd), env={**os.environ, **env})
+        _run(cast("Coroutine[Any, Any, None]", starting))
     except BaseException:
         shutil.rmtree(sockets, ignore_errors=True)
         raise
     return km
 
 
-def kill_kernel(km) -> None:
+def kill_kernel(km: AsyncKernelManager) -> None:
     """Kill a kernel's processes from any thread, touching nothing else of it.
 
     Its manager and client sockets belong to the thread that runs the notebook (ZeroMQ
@@ -89,7 +98,7 @@ def kill_kernel(km) -> None:
         pass  # gone already
 
 
-def shutdown_kernel(km) -> None:
+def shutdown_kernel(km: AsyncKernelManager) -> None:
     """Stop a kernel, close its clients' channels and remove its sockets."""
 
     async def _stop() -> None:

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..project import Project
 
 
 def git_info(root: Path) -> dict[str, Any] | None:
@@ -32,7 +35,7 @@ def stage_entry(
     mlflow_run_id: str | None,
     executed_notebook: str,
     notebook: str,
-    outs: dict | None = None,
+    outs: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """What lineage keeps of one stage run."""
     return {
@@ -70,7 +73,7 @@ def from_record(record: dict[str, Any], notebook: str, status: str) -> dict[str,
 
 
 def build(
-    project,
+    project: Project,
     *,
     run_id: str | None,
     mlflow_parent_run_id: str | None,

@@ -10,9 +10,12 @@ from __future__ import annotations
 import json
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..project import Project
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 
 class RunTracker:
@@ -23,11 +26,11 @@ class RunTracker:
         self.run_id = run_id
         self.tags = tags
         self._lock = threading.Lock()
-        self._client = None
-        self._experiment: str | None = None
+        self._client: MlflowClient | None = None
+        self._experiment = ""  # set with the client, by _ensure_parent
         self.parent_run_id: str | None = None
 
-    def _ensure_parent(self):
+    def _ensure_parent(self) -> MlflowClient:
         with self._lock:
             if self._client is None:
                 from ..mlflow_clients import client, experiment_id
@@ -43,7 +46,7 @@ class RunTracker:
         return self._client
 
     def start_stage(
-        self, stage: str, key: dict[str, Any], *, cached_from: dict | None = None
+        self, stage: str, key: dict[str, Any], *, cached_from: dict[str, Any] | None = None
     ) -> str:
         """Create the stage's child run with its parameters; return its MLflow run id."""
         from mlflow.entities import Param
@@ -72,7 +75,8 @@ class RunTracker:
             client.log_batch(run.info.run_id, params=params)
         if cached_from:
             client.set_terminated(run.info.run_id, "FINISHED")
-        return run.info.run_id
+        run_id: str = run.info.run_id
+        return run_id
 
     def end_stage(self, mlflow_run_id: str, *, ok: bool, track_log: Path, notebook: Path) -> None:
         """Log what the notebook recorded and the executed notebook; close the stage's run."""

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ParameterError
+
+if TYPE_CHECKING:
+    from ..config import Stage
 
 _EXPONENT = re.compile(r"[-+]?\d+(\.\d*)?[eE][-+]?\d+")
 
@@ -43,7 +47,9 @@ def _read_value(text: str) -> Any:
     return value
 
 
-def resolve(spec_stages: dict, overrides: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def resolve(
+    spec_stages: Mapping[str, Stage], overrides: dict[str, dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
     """Every stage's effective parameters; unknown stages, keys or types are errors."""
     overrides = {
         stage: dict(values) for stage, values in overrides.items()

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
+import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
 OK_STATUSES = ("ran", "cached", "restored")
+
+
+def new_run_id() -> str:
+    """A run's id: when it started, and a few random characters."""
+    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
 @dataclass

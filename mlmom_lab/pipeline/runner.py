@@ -8,15 +8,15 @@ it on a kernel started ahead of time, check its outs, record it in the cache and
 from __future__ import annotations
 
 import json
-import secrets
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from .. import dag
-from ..errors import SpecError, StageFailed
+from ..errors import Cancelled, SpecError, StageFailed
 from ..project import Project
 from .cache import StageCache, StageKey, stage_key
 from .context import StageContexts
@@ -25,13 +25,19 @@ from .kernels import kill_kernel, launch_kernel, shutdown_kernel
 from .lock import project_lock
 from .mlflow_runs import RunTracker
 from .params import resolve
-from .results import Reporter, RunResult, Silent, StageResult
+from .results import Reporter, RunResult, Silent, StageResult, new_run_id
 from .stage_run import execute_stage, skip_iri_grammar
 
+if TYPE_CHECKING:
+    from jupyter_client.manager import AsyncKernelManager
 
-def _in_thread(func, *args) -> Future:
+T = TypeVar("T")
+Running = dict[Future[StageResult], str]  # the stages executing now, by their futures
+
+
+def _in_thread(func: Callable[..., T], *args: Any) -> Future[T]:
     """Run ``func`` on a thread of its own and return its future."""
-    future: Future = Future()
+    future: Future[T] = Future()
 
     def work() -> None:
         try:
@@ -41,10 +47,6 @@ def _in_thread(func, *args) -> Future:
 
     threading.Thread(target=work, daemon=True).start()
     return future
-
-
-def new_run_id() -> str:
-    return time.strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
 
 
 def run_pipeline(
@@ -57,8 +59,12 @@ def run_pipeline(
     jobs: int = 1,
     reporter: Reporter | None = None,
     run_id: str | None = None,
+    cancel: threading.Event | None = None,
 ) -> RunResult:
-    """Run the project's pipeline (or ``targets`` and what they need, or from ``start`` on)."""
+    """Run the project's pipeline (or ``targets`` and what they need, or from ``start`` on).
+
+    Setting ``cancel`` stops the run as Ctrl-C does (running notebooks' kernels are killed,
+    the MLflow runs end KILLED) and raises :class:`~mlmom_lab.errors.Cancelled`."""
     return PipelineRun(
         project,
         targets or [],
@@ -68,6 +74,7 @@ def run_pipeline(
         jobs=jobs,
         reporter=reporter or Silent(),
         run_id=run_id,
+        cancel=cancel or threading.Event(),
     ).run()
 
 
@@ -81,13 +88,15 @@ class PipelineRun(StageContexts):
         *,
         force: bool,
         start: str | None,
-        overrides: dict,
+        overrides: dict[str, dict[str, Any]],
         jobs: int,
         reporter: Reporter,
         run_id: str | None,
+        cancel: threading.Event,
     ) -> None:
         self.project = project
         self.reporter = reporter
+        self.cancel = cancel
         self.jobs = max(1, jobs)
         self.run_id = run_id or new_run_id()
         self.run_dir = project.runs_dir / self.run_id
@@ -104,10 +113,10 @@ class PipelineRun(StageContexts):
         self.cache = StageCache(project.cache_dir, project.root)
         self.records: dict[str, dict[str, Any]] = {}
         self.results: dict[str, StageResult] = {}
-        self.kernels: dict[str, Any] = {}  # launched, waiting for their stage
-        self.executing: dict[str, Any] = {}  # kernels of the stages running now
+        self.kernels: dict[str, AsyncKernelManager] = {}  # launched, waiting for their stage
+        self.executing: dict[str, AsyncKernelManager] = {}  # kernels of the stages running now
         self.tracker = RunTracker(project, self.run_id, {})
-        self._git: dict | None | bool = False
+        self._git: dict[str, Any] | None | Literal[False] = False
 
     # -- the run, top to bottom ---------------------------------------------------------------
     def run(self) -> RunResult:
@@ -122,7 +131,8 @@ class PipelineRun(StageContexts):
             self._schedule()
         except BaseException as exc:
             self.tracker.finish(
-                ok=False, status="KILLED" if isinstance(exc, KeyboardInterrupt) else "FAILED"
+                ok=False,
+                status="KILLED" if isinstance(exc, KeyboardInterrupt | Cancelled) else "FAILED",
             )
             raise
         finally:
@@ -140,23 +150,25 @@ class PipelineRun(StageContexts):
 
     def _schedule(self) -> None:
         pending = list(self.selected)
-        running: dict[Future, str] = {}
+        running: dict[Future[StageResult], str] = {}
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             while pending or running:
+                self._stop_if_cancelled()
                 self._start_ready(pending, running, pool)
                 if not running:
                     if pending:  # nothing can start: every remaining stage lost an upstream
                         self._skip_rest(pending)
                     break
                 try:
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    # wakes up now and then to see whether someone cancelled the run
+                    finished, _ = wait(running, timeout=0.25, return_when=FIRST_COMPLETED)
                 except KeyboardInterrupt:
                     self._stop_executing()
                     raise
                 for future in finished:
                     self._finish(running.pop(future), future.result())
 
-    def _start_ready(self, pending: list[str], running: dict, pool: ThreadPoolExecutor) -> None:
+    def _start_ready(self, pending: list[str], running: Running, pool: ThreadPoolExecutor) -> None:
         progressed = True
         while progressed:
             progressed = False
@@ -183,6 +195,11 @@ class PipelineRun(StageContexts):
                         why = self._why_run(name, key)
                         running[pool.submit(self._execute, name, key, why)] = name
                         self._prelaunch_next(pending, running)
+
+    def _stop_if_cancelled(self) -> None:
+        if self.cancel.is_set():
+            self._stop_executing()
+            raise Cancelled(f"pipeline run {self.run_id} was cancelled")
 
     def _stop_executing(self) -> None:
         """Interrupted: kill the running notebooks' kernels so their stages fail at once
@@ -245,7 +262,7 @@ class PipelineRun(StageContexts):
         except LookupError as exc:  # no such kernel: a mistake in the spec
             raise SpecError(f"{self.project.spec_path}: stages.{name}.kernel: {exc}") from None
 
-    def _prelaunch_next(self, pending: list[str], running: dict) -> None:
+    def _prelaunch_next(self, pending: list[str], running: Running) -> None:
         """Boot the kernel of the next stage likely to run while this one executes."""
         in_flight = set(running.values()) | set(self.results)
         for name in pending:
@@ -262,6 +279,8 @@ class PipelineRun(StageContexts):
 
     # -- one stage ------------------------------------------------------------------------------
     def _execute(self, name: str, key: StageKey, why: str) -> StageResult:
+        if self.cancel.is_set():  # cancelled after it was scheduled: never start it
+            return StageResult(name, "skipped", "the run was cancelled")
         began = time.perf_counter()
         output = self.run_dir / f"{name}.ipynb"
         self.reporter.update(name, "running", "executing")
@@ -302,7 +321,7 @@ class PipelineRun(StageContexts):
             mlflow_run_id=mlflow_run_id,
         )
 
-    def _run_notebook(self, name: str, output: Path, km) -> None:
+    def _run_notebook(self, name: str, output: Path, km: AsyncKernelManager) -> None:
         stage = self.project.spec.stages[name]
         execute_stage(
             name,
@@ -316,7 +335,7 @@ class PipelineRun(StageContexts):
         self._check_outs(name, output)
 
     def _failed(
-        self, name: str, exc: Exception, output: Path, opening: Future, seconds: float
+        self, name: str, exc: Exception, output: Path, opening: Future[str], seconds: float
     ) -> StageResult:
         """Record a failed stage: its MLflow run (if it opened) ends FAILED; no cache record."""
         error = (

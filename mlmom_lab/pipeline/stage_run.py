@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from ..errors import StageFailed
+
+if TYPE_CHECKING:
+    from jupyter_client.manager import AsyncKernelManager
 
 
 def skip_iri_grammar() -> None:
@@ -20,11 +24,12 @@ def skip_iri_grammar() -> None:
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
 
-def _import_papermill():
+def _import_papermill() -> ModuleType:
     skip_iri_grammar()
     import papermill
 
-    return papermill
+    module: ModuleType = papermill  # untyped: its names are Any
+    return module
 
 
 def execute_stage(
@@ -33,7 +38,7 @@ def execute_stage(
     output: Path,
     params: dict[str, Any],
     *,
-    km,
+    km: AsyncKernelManager,
     kernel_name: str,
     timeout: float | None,
 ) -> None:
@@ -98,7 +103,7 @@ def _user_cell_number(notebook: Path, source: str) -> int | None:
     return None
 
 
-def _shutdown(km) -> None:
+def _shutdown(km: AsyncKernelManager) -> None:
     from .kernels import shutdown_kernel
 
     shutdown_kernel(km)

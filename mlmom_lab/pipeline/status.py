@@ -31,7 +31,9 @@ class StageStatus:
         }
 
 
-def pipeline_status(project: Project, overrides: dict | None = None) -> list[StageStatus]:
+def pipeline_status(
+    project: Project, overrides: dict[str, dict[str, Any]] | None = None
+) -> list[StageStatus]:
     """Every stage, in order, as fresh or stale with the reasons."""
     hasher = Hasher(project.root, project.cache_dir / "stat.json")
     env = environment_fingerprint()
@@ -82,7 +84,7 @@ def _one(
     return status
 
 
-def _executed_notebook(project: Project, stage: str, run: dict) -> str | None:
+def _executed_notebook(project: Project, stage: str, run: dict[str, Any]) -> str | None:
     """The run's executed notebook in this project's runs folder (records hold the absolute
     path where it was written, which a copied or moved project no longer has)."""
     here = notebook_path(project, str(run.get("run_id")), stage)
@@ -90,7 +92,11 @@ def _executed_notebook(project: Project, stage: str, run: dict) -> str | None:
 
 
 def _input_reasons(
-    project: Project, cache: StageCache, latest: dict, key: StageKey, env: dict
+    project: Project,
+    cache: StageCache,
+    latest: dict[str, Any],
+    key: StageKey,
+    env: dict[str, Any],
 ) -> list[str]:
     reasons = []
     if latest["notebook"] != key.notebook:
@@ -126,7 +132,7 @@ def _env_diff(cache: StageCache, old_hash: str, env: dict[str, Any]) -> str:
     return f" ({', '.join(parts)})" if parts else ""
 
 
-def _out_reasons(record: dict, hasher: Hasher) -> list[str]:
+def _out_reasons(record: dict[str, Any], hasher: Hasher) -> list[str]:
     reasons = []
     for out, digest in record["outs"].items():
         now = hasher.path(out)

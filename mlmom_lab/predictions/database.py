@@ -12,10 +12,15 @@ from __future__ import annotations
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import InvalidRequest
 from ..jsonio import dumps
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine, Insert, MetaData, Table
+
+Row = tuple[Any, ...]  # one row of a table, its values in the order of its columns
 
 PREDICTION_COLUMNS = (
     "request_id",
@@ -57,9 +62,9 @@ class Store(Protocol):
     """``write_predictions`` takes rows in :data:`PREDICTION_COLUMNS` order, with ``inputs``
     and ``outputs`` still as JSON-ready objects: each store encodes them its own way."""
 
-    def write_predictions(self, rows: list[tuple]) -> None: ...
-    def write_feedback(self, rows: list[tuple]) -> None: ...
-    def write_errors(self, rows: list[tuple]) -> None: ...
+    def write_predictions(self, rows: list[Row]) -> None: ...
+    def write_feedback(self, rows: list[Row]) -> None: ...
+    def write_errors(self, rows: list[Row]) -> None: ...
     def row_counts(self, request_ids: list[str]) -> dict[str, int]: ...
     def close(self) -> None: ...
 
@@ -91,7 +96,7 @@ class SQLiteStore:
         self._conn = connect(path)
         self._readers = threading.local()
 
-    def write_predictions(self, rows: list[tuple]) -> None:
+    def write_predictions(self, rows: list[Row]) -> None:
         # The whole batch as one JSON parameter and one statement: executemany would release
         # and retake the GIL for every row, and each retake can wait for the serving thread's
         # switch interval (measured: ~15% of the server's throughput).
@@ -99,12 +104,12 @@ class SQLiteStore:
             self._conn.execute("BEGIN")
             self._conn.execute(_INSERT_FROM_JSON, (dumps(rows),))
 
-    def write_errors(self, rows: list[tuple]) -> None:
+    def write_errors(self, rows: list[Row]) -> None:
         with self._conn:
             self._conn.execute("BEGIN")
             self._conn.executemany("INSERT INTO errors VALUES (?, ?, ?, ?, ?, ?)", rows)
 
-    def write_feedback(self, rows: list[tuple]) -> None:
+    def write_feedback(self, rows: list[Row]) -> None:
         conn = connect(self.path)
         try:
             with conn:
@@ -163,24 +168,27 @@ class SqlAlchemyStore:
             ) from None
         except sa.exc.SQLAlchemyError as exc:
             raise InvalidRequest(
-                f"prediction log {self.shown} is unreachable: {type(exc.orig or exc).__name__}"
+                # only DBAPI errors carry the driver's own (orig): an ArgumentError has none
+                f"prediction log {self.shown} is unreachable: "
+                f"{type(getattr(exc, 'orig', None) or exc).__name__}"
             ) from None
         self.predictions, self.feedback, self.errors = (
             tables()[name] for name in ("predictions", "feedback", "errors")
         )
 
-    def write_predictions(self, rows: list[tuple]) -> None:
+    def write_predictions(self, rows: list[Row]) -> None:
         encoded = [(*row[:6], _text(row[6]), _text(row[7]), row[8]) for row in rows]
         self._upsert(self.predictions, PREDICTION_COLUMNS, ("request_id",), encoded)
 
-    def write_feedback(self, rows: list[tuple]) -> None:
+    def write_feedback(self, rows: list[Row]) -> None:
         self._upsert(self.feedback, FEEDBACK_COLUMNS, ("request_id", "row"), rows)
 
     def row_counts(self, request_ids: list[str]) -> dict[str, int]:
         """How many rows each of ``request_ids`` logged (ids never logged are absent)."""
         import sqlalchemy as sa
 
-        table, found = self.predictions, {}
+        table = self.predictions
+        found: dict[str, int] = {}
         with self.engine.connect() as conn:
             for chunk in _chunks(sorted(set(request_ids))):
                 found.update(
@@ -192,12 +200,12 @@ class SqlAlchemyStore:
                 )
         return found
 
-    def write_errors(self, rows: list[tuple]) -> None:
+    def write_errors(self, rows: list[Row]) -> None:
         with self.engine.begin() as conn:
             conn.execute(self.errors.insert(), [dict(zip(ERROR_COLUMNS, r)) for r in rows])
 
     def _upsert(
-        self, table, columns: tuple[str, ...], keys: tuple[str, ...], rows: list[tuple]
+        self, table: Table, columns: tuple[str, ...], keys: tuple[str, ...], rows: list[Row]
     ) -> None:
         with self.engine.begin() as conn:
             conn.execute(
@@ -209,15 +217,15 @@ class SqlAlchemyStore:
         self.engine.dispose()
 
 
-def _text(value) -> str:
+def _text(value: Any) -> str:
     return dumps(value).decode()
 
 
-_ENGINES: dict = {}
-_TABLES: dict = {}
+_ENGINES: dict[str, Engine] = {}
+_TABLES: dict[str, Table] = {}
 
 
-def engine(uri: str):
+def engine(uri: str) -> Engine:
     """One SQLAlchemy engine per log URI and process, its tables created on first use (the
     monitoring side reads the same log through it, whatever the database)."""
     if uri not in _ENGINES:
@@ -229,7 +237,7 @@ def engine(uri: str):
     return _ENGINES[uri]
 
 
-def tables() -> dict:
+def tables() -> dict[str, Table]:
     """The log's tables as SQLAlchemy Core objects: predictions, feedback, errors, alerts."""
     if not _TABLES:
         import sqlalchemy as sa
@@ -238,7 +246,7 @@ def tables() -> dict:
     return _TABLES
 
 
-def _tables(metadata) -> dict:
+def _tables(metadata: MetaData) -> dict[str, Table]:
     import sqlalchemy as sa
 
     predictions = sa.Table(
@@ -288,15 +296,16 @@ def _tables(metadata) -> dict:
     return {"predictions": predictions, "feedback": feedback, "errors": errors, "alerts": alerts}
 
 
-def _upsert(table, keys: tuple[str, ...], dialect: str):
+def _upsert(table: Table, keys: tuple[str, ...], dialect: str) -> Insert:
     """INSERT that replaces the row with the same key, in the database's own dialect."""
     if dialect in ("postgresql", "sqlite"):
         module = __import__(f"sqlalchemy.dialects.{dialect}", fromlist=["insert"])
-        stmt = module.insert(table)
-        return stmt.on_conflict_do_update(
+        stmt = module.insert(table)  # postgresql's or sqlite's Insert, the same API
+        upsert: Insert = stmt.on_conflict_do_update(
             index_elements=list(keys),
             set_={c.name: stmt.excluded[c.name] for c in table.c if c.name not in keys},
         )
+        return upsert
     if dialect in ("mysql", "mariadb"):
         from sqlalchemy.dialects.mysql import insert
 

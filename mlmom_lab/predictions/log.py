@@ -29,12 +29,20 @@ import secrets
 import threading
 import time
 from collections import deque
+from collections.abc import Mapping
 from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, NotFound, RequestIdTaken
 from .database import Store, open_store
+
+# a request's record while it waits for the writer: id, time, model, version, route, columns,
+# outputs, latency, and in safe mode the future its answer waits on
+Pending = tuple[
+    str, float, str, str, str, dict[str, Any], dict[str, Any], float, "Future[bool] | None"
+]
+ErrorRecord = tuple[float, str, str, str, str, int]  # time, model, version, route, code, status
 
 FLUSH_SECONDS = 0.05
 LATE_WRITER_SECONDS = 4 * FLUSH_SECONDS  # another worker's queue is committed within it
@@ -75,7 +83,7 @@ class PredictionLog:
         self,
         target: str | Path,
         *,
-        personal_data: dict[str, str] | None = None,
+        personal_data: Mapping[str, str] | None = None,
         salt: bytes = b"",
         durability: str = "fast",
     ) -> None:
@@ -83,8 +91,8 @@ class PredictionLog:
         self.personal = personal_data or {}
         self.salt = salt
         self.safe = durability == "safe"
-        self._pending: deque = deque()
-        self._errors: deque = deque()  # refused or failed requests, for the error rate
+        self._pending: deque[Pending] = deque()
+        self._errors: deque[ErrorRecord] = deque()  # refused or failed requests, for the error rate
         self._wake = threading.Event()  # set by safe-mode records and by close
         self._closing = False
         self._thread = threading.Thread(target=self._write, name="mlmom-predlog", daemon=True)
@@ -100,9 +108,9 @@ class PredictionLog:
         columns: dict[str, Any],
         outputs: dict[str, Any],
         latency_ms: float,
-    ) -> Future | None:
+    ) -> Future[bool] | None:
         """Queue one request's record; in safe mode, a future that resolves once committed."""
-        done: Future | None = Future() if self.safe else None
+        done: Future[bool] | None = Future() if self.safe else None
         self._pending.append(
             (request_id, time.time(), model, version, route, columns, outputs, latency_ms, done)
         )
@@ -141,7 +149,7 @@ class PredictionLog:
                 time.sleep(RETRY_SECONDS)  # the database is down: try again later
                 return
 
-    def _commit(self, batch: list[tuple]) -> bool:
+    def _commit(self, batch: list[Pending]) -> bool:
         # numpy arrays go to the store as they are: its JSON encoder writes them in C, so the
         # writer holds the GIL (which the serving thread needs) as briefly as it can.
         protect = self._protect if self.personal else _same
@@ -157,7 +165,7 @@ class PredictionLog:
         _settle(batch, None)
         return True
 
-    def _failed(self, batch: list[tuple], exc: Exception) -> None:
+    def _failed(self, batch: list[Pending], exc: Exception) -> None:
         """Safe-mode requests fail (nothing unwritten is acknowledged); the rest is retried."""
         _settle([item for item in batch if item[-1] is not None], exc)
         keep = [item for item in batch if item[-1] is None]
@@ -170,7 +178,7 @@ class PredictionLog:
             max(len(keep) - max(room, 0), 0),
         )
 
-    def _protect(self, columns: dict[str, Any]) -> dict[str, list]:
+    def _protect(self, columns: dict[str, Any]) -> dict[str, list[Any]]:
         """The columns as plain lists, personal ones hashed or left out."""
         out = {}
         for name, values in _plain(columns).items():
@@ -227,7 +235,7 @@ def _same(columns: dict[str, Any]) -> dict[str, Any]:
     return columns
 
 
-def _settle(batch: list[tuple], error: Exception | None) -> None:
+def _settle(batch: list[Pending], error: Exception | None) -> None:
     for *_, done in batch:
         if done is None:
             continue
@@ -273,7 +281,7 @@ def add_feedback(target: Store | str | Path, labels: Any, *, settle: float = 0.0
     return len(rows)
 
 
-def _check_logged(store: Store, rows: list[tuple], settle: float) -> None:
+def _check_logged(store: Store, rows: list[tuple[Any, ...]], settle: float) -> None:
     """Every label's request was logged with at least that many rows, else NotFound."""
     unknown = _unknown(store, rows)
     if unknown and settle:
@@ -293,6 +301,8 @@ def _check_logged(store: Store, rows: list[tuple], settle: float) -> None:
     )
 
 
-def _unknown(store: Store, rows: list[tuple]) -> list[tuple[int, tuple, int | None]]:
+def _unknown(
+    store: Store, rows: list[tuple[Any, ...]]
+) -> list[tuple[int, tuple[Any, ...], int | None]]:
     counts = store.row_counts([r[0] for r in rows])
     return [(i, r, counts.get(r[0])) for i, r in enumerate(rows) if r[1] >= counts.get(r[0], 0)]

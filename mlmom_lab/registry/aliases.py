@@ -13,13 +13,16 @@ import re
 import secrets
 import time
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest, NotFound, RegistryError
 from ..identity import current_user
 from ..mlflow_clients import missing_as
 from ..project import Project
 from .versions import _aliases, client_for, project_of
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
 
 EVENT_TAG = "mlmom.alias_event."
 _ALIAS = re.compile(r"[A-Za-z_][A-Za-z0-9_-]{0,254}")
@@ -131,7 +134,7 @@ def _previous(events: list[AliasEvent], current: str) -> str | None:
     return None
 
 
-def _existing(client, name: str, version: str | int) -> str:
+def _existing(client: MlflowClient, name: str, version: str | int) -> str:
     version = str(version)
     aliases = _aliases(client, name)
     version = aliases.get(version, version)
@@ -144,7 +147,7 @@ def _existing(client, name: str, version: str | int) -> str:
 
 
 def _move(
-    client,
+    client: MlflowClient,
     name: str,
     alias: str,
     old: str | None,
@@ -177,6 +180,6 @@ def check_alias(alias: str) -> str:
     return alias
 
 
-def _record(client, name: str, event: AliasEvent) -> None:
+def _record(client: MlflowClient, name: str, event: AliasEvent) -> None:
     key = f"{EVENT_TAG}{time.time_ns():020d}.{secrets.token_hex(2)}"
     client.set_registered_model_tag(name, key, json.dumps(event.as_dict()))

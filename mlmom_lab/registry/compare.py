@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..project import Project
-from .versions import get_lineage, get_version, project_of
+from .versions import VersionInfo, get_lineage, get_version, project_of
 
 
 def compare(
@@ -27,7 +27,7 @@ def compare(
     }
 
 
-def _lineage(info, project) -> dict[str, Any]:
+def _lineage(info: VersionInfo, project: Project) -> dict[str, Any]:
     try:
         return get_lineage(info, project)
     except Exception:  # noqa: BLE001 - a version registered elsewhere has none

@@ -19,9 +19,15 @@ the flavor it was logged with, so the served answer is the registered model's ow
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+    from mlflow.models import ModelSignature
+    from mlflow.models.model import ModelInfo
 
 KINDS = ("sklearn", "xgboost", "lightgbm", "pyfunc", "onnx")
 TASKS = ("classification", "regression", "clustering", "other")
@@ -54,7 +60,7 @@ def kind_of(model: Any) -> str:
 
 
 def _is_python_model(model: Any) -> bool:
-    from mlflow.pyfunc import PythonModel
+    from mlflow.pyfunc.model import PythonModel
 
     return isinstance(model, PythonModel)
 
@@ -74,20 +80,21 @@ def task_of(model: Any, declared: str | None = None) -> str:
         if declared not in TASKS:
             raise InvalidRequest(f"task {declared!r} is not one of {', '.join(TASKS)}")
         return declared
-    task = getattr(model, "task", None)
+    task: str | None = getattr(model, "task", None)
     if task in TASKS:
         return task
-    estimator_type = getattr(model, "_estimator_type", None)
+    estimator_type: object = getattr(model, "_estimator_type", None)
     if estimator_type is None and hasattr(model, "__sklearn_tags__"):
         estimator_type = getattr(model.__sklearn_tags__(), "estimator_type", None)
-    return {
+    tasks: dict[object, str] = {
         "classifier": "classification",
         "regressor": "regression",
         "clusterer": "clustering",
-    }.get(estimator_type, "other")
+    }
+    return tasks.get(estimator_type, "other")
 
 
-def with_gap(frame, column: str):
+def with_gap(frame: pd.DataFrame, column: str) -> pd.DataFrame:
     """A copy of ``frame`` with every value of ``column`` missing (NaN or None, by type)."""
     trial = frame.copy()
     numeric = trial[column].dtype.kind in "fiu"
@@ -97,7 +104,7 @@ def with_gap(frame, column: str):
     return trial
 
 
-def refused_gaps(model: Any, frame) -> list[str]:
+def refused_gaps(model: Any, frame: pd.DataFrame) -> list[str]:
     """The columns in which ``model`` refuses a missing value, tried on a few rows: the
     server answers a gap there with a 400, never with an answer the model would not give."""
     probe = frame.dropna().head(8)
@@ -112,48 +119,56 @@ def refused_gaps(model: Any, frame) -> list[str]:
 
 
 # -- logging and loading ----------------------------------------------------------------------
-def log(model: Any, kind: str, signature, input_example) -> str:
+def log(
+    model: Any, kind: str, signature: ModelSignature | None, input_example: pd.DataFrame
+) -> str:
     """Log ``model`` with its kind's MLflow flavor into the active run; its model URI."""
     import mlflow
 
     common = {"name": "model", "signature": signature, "input_example": input_example}
+    logged: ModelInfo  # the flavors' log_model are untyped
     if kind == "sklearn":
         return _log_sklearn(model, common)
     if kind == "xgboost":
         import mlflow.xgboost
 
-        return mlflow.xgboost.log_model(model, model_format="ubj", **common).model_uri
+        logged = mlflow.xgboost.log_model(model, model_format="ubj", **common)
+        return logged.model_uri
     if kind == "lightgbm":
         import mlflow.lightgbm
 
-        return mlflow.lightgbm.log_model(model, **common).model_uri
+        logged = mlflow.lightgbm.log_model(model, **common)
+        return logged.model_uri
     if kind == "onnx":
         import mlflow.onnx
         import onnx
 
         from .onnx import execution_providers
 
-        return mlflow.onnx.log_model(
+        logged = mlflow.onnx.log_model(
             onnx.load_from_string(_onnx_bytes(model)),
             onnx_execution_providers=execution_providers(),
             **common,
-        ).model_uri
-    return mlflow.pyfunc.log_model(python_model=model, **common).model_uri
+        )
+        return logged.model_uri
+    logged = mlflow.pyfunc.log_model(python_model=model, **common)
+    return logged.model_uri
 
 
-def _log_sklearn(model: Any, common: dict) -> str:
+def _log_sklearn(model: Any, common: dict[str, Any]) -> str:
     import mlflow.sklearn
     import skops.io as sio
 
     # skops refuses types it does not know; the model was built in this very process,
     # so the types it holds are the ones its author chose to trust.
+    logged: ModelInfo  # mlflow.sklearn.log_model is untyped
     try:
         trusted = sio.get_untrusted_types(data=sio.dumps(model))
     except Exception:  # noqa: BLE001 - a step skops cannot write (an XGBoost booster, say)
-        return mlflow.sklearn.log_model(
-            model, serialization_format="cloudpickle", **common
-        ).model_uri
-    return mlflow.sklearn.log_model(model, skops_trusted_types=trusted, **common).model_uri
+        logged = mlflow.sklearn.log_model(model, serialization_format="cloudpickle", **common)
+        return logged.model_uri
+    logged = mlflow.sklearn.log_model(model, skops_trusted_types=trusted, **common)
+    return logged.model_uri
 
 
 def load(model_uri: str) -> Any:
@@ -182,11 +197,12 @@ def load(model_uri: str) -> Any:
 def _onnx_bytes(model: Any) -> bytes:
     if isinstance(model, (str, Path)):
         return Path(model).read_bytes()
-    return model.SerializeToString()
+    graph: bytes = model.SerializeToString()
+    return graph
 
 
 # -- the adapters -------------------------------------------------------------------------------
-def _values(output: Any):
+def _values(output: Any) -> np.ndarray:
     """A model's output as one numpy array of answers (a one-column frame is its column)."""
     import numpy as np
 
@@ -200,13 +216,13 @@ class PythonModelAdapter:
     """A ``PythonModel`` in memory, called as MLflow calls it once logged (context first)."""
 
     def __init__(self, python_model: Any) -> None:
-        from mlflow.pyfunc import PythonModelContext
+        from mlflow.pyfunc.model import PythonModelContext
 
         self.python_model = python_model
         self.context = PythonModelContext(artifacts={}, model_config={})
         python_model.load_context(self.context)
 
-    def predict(self, frame) -> Any:
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
         return _values(self.python_model.predict(self.context, frame))
 
 
@@ -216,7 +232,7 @@ class PyfuncAdapter:
     def __init__(self, model: Any) -> None:
         self.model = model
 
-    def predict(self, frame) -> Any:
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
         return _values(self.model.predict(frame))
 
 
@@ -261,7 +277,7 @@ class OnnxGraph:
             columns, [(i.name, "string" if "string" in i.type else "float") for i in self.inputs]
         )
 
-    def _frame_feeds(self, frame) -> dict[str, Any]:
+    def _frame_feeds(self, frame: pd.DataFrame) -> dict[str, Any]:
         return self._feeds({c: frame[c].to_numpy() for c in frame.columns}, list(frame.columns))
 
     def answer(self, columns: dict[str, Any], order: list[str]) -> tuple[Any, Any]:
@@ -272,10 +288,10 @@ class OnnxGraph:
         outputs = self.session.run(self.outputs[:2], self._feeds(columns, order))
         return _values(outputs[0]), (np.asarray(outputs[1]) if len(outputs) > 1 else None)
 
-    def predict(self, frame) -> Any:
+    def predict(self, frame: pd.DataFrame) -> np.ndarray:
         return _values(self.session.run(self.outputs[:1], self._frame_feeds(frame))[0])
 
-    def _predict_proba(self, frame) -> Any:
+    def _predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         import numpy as np
 
         return np.asarray(self.session.run(self.outputs[1:2], self._frame_feeds(frame))[0])

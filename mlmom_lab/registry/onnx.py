@@ -18,13 +18,14 @@ import json
 import os
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 PARITY_TOLERANCE = 1e-4
 CALIBRATION_SIZES = (1, 16, 256, 2048)
 ALWAYS_ONNX = CALIBRATION_SIZES[-1] * 1_000_000  # ONNX Runtime won at every size tried
+Predictor = Callable[[dict[str, Any]], object]  # one engine answering a batch of columns
 
 
 @dataclass
@@ -61,10 +62,10 @@ TWINNED_KINDS = ("sklearn", "xgboost", "lightgbm")
 
 def export(
     model: Any,
-    held_out,
+    held_out: Any,
     *,
     kind: str = "sklearn",
-    gaps: list[str] = (),
+    gaps: Sequence[str] = (),
     tolerance: float = PARITY_TOLERANCE,
 ) -> OnnxResult:
     """Convert ``model`` (skl2onnx, with onnxmltools' converters for XGBoost and LightGBM)
@@ -106,7 +107,12 @@ def export(
 
 
 def _gap_parity(
-    model: Any, onx: bytes, inputs: list[tuple[str, str]], frame, columns, tolerance: float
+    model: Any,
+    onx: bytes,
+    inputs: list[tuple[str, str]],
+    frame: Any,
+    columns: Sequence[str],
+    tolerance: float,
 ) -> list[str]:
     """The columns in which the twin answers a missing value exactly as the model does."""
     from .kinds import with_gap
@@ -133,7 +139,7 @@ def _uses_column_names(model: Any) -> bool:
     return any(isinstance(step, ColumnTransformer) for _, step in steps)
 
 
-def _convert(model: Any, frame) -> tuple[bytes, list[tuple[str, str]]]:
+def _convert(model: Any, frame: Any) -> tuple[bytes, list[tuple[str, str]]]:
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType, StringTensorType
 
@@ -155,11 +161,11 @@ def _convert(model: Any, frame) -> tuple[bytes, list[tuple[str, str]]]:
     return onx.SerializeToString(), inputs
 
 
-def _is_text(column) -> bool:
+def _is_text(column: Any) -> bool:
     return column.dtype == object or str(column.dtype) in ("string", "category")
 
 
-def feeds(frame, inputs: list[tuple[str, str]]) -> dict[str, Any]:
+def feeds(frame: Any, inputs: list[tuple[str, str]]) -> dict[str, Any]:
     """ONNX Runtime inputs for a DataFrame, shaped as the exported graph expects."""
     import numpy as np
 
@@ -189,7 +195,7 @@ def column_feeds(columns: dict[str, Any], inputs: list[tuple[str, str]]) -> dict
     return out
 
 
-def session(model: str | bytes, providers: list[str] | None = None):
+def session(model: str | bytes, providers: list[str] | None = None) -> Any:
     """An ONNX Runtime session as the server runs it: the providers asked for (default: CUDA
     when present, then CPU) and ``MLMOM_ONNX_THREADS`` threads (default 1)."""
     import onnxruntime as ort
@@ -226,7 +232,7 @@ def execution_providers(requested: list[str] | None = None) -> list[str]:
     return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
 
 
-def hardware(onnx_session) -> dict[str, Any]:
+def hardware(onnx_session: Any) -> dict[str, Any]:
     """What a calibration depends on: the machine, its CPU and cores, ONNX Runtime's version,
     the providers a session really runs on and its threads."""
     import onnxruntime as ort
@@ -252,7 +258,7 @@ def _cpu_model() -> str:
     return platform.processor()
 
 
-def crossover(native: Callable, onnx: Callable, example: dict[str, Any], repeats: int = 3) -> int:
+def crossover(native: Predictor, onnx: Predictor, example: dict[str, Any], repeats: int = 3) -> int:
     """The smallest calibration batch size at which ``native`` beats ``onnx`` on
     ``example`` (columns) resized to it; :data:`ALWAYS_ONNX` when it never does. Running both
     engines on growing batches also warms them up."""
@@ -266,7 +272,7 @@ def crossover(native: Callable, onnx: Callable, example: dict[str, Any], repeats
     return ALWAYS_ONNX
 
 
-def _best_time(predict: Callable, batch: dict[str, Any], repeats: int) -> float:
+def _best_time(predict: Predictor, batch: dict[str, Any], repeats: int) -> float:
     best = float("inf")
     for _ in range(repeats):
         began = time.perf_counter()
@@ -275,7 +281,9 @@ def _best_time(predict: Callable, batch: dict[str, Any], repeats: int) -> float:
     return best
 
 
-def _calibrate_twin(model: Any, onx: bytes, inputs: list[tuple[str, str]], frame) -> dict | None:
+def _calibrate_twin(
+    model: Any, onx: bytes, inputs: list[tuple[str, str]], frame: Any
+) -> dict[str, Any] | None:
     """Time the model against its twin as a server on this machine would run them."""
     import pandas as pd
 
@@ -287,19 +295,19 @@ def _calibrate_twin(model: Any, onx: bytes, inputs: list[tuple[str, str]], frame
     example = {c: frame[c].to_numpy() for c in names}
     probabilities = hasattr(model, "predict_proba")
 
-    def native(columns):
+    def native(columns: dict[str, Any]) -> None:
         rows = pd.DataFrame(columns, columns=names)
         model.predict(rows)
         if probabilities:
             model.predict_proba(rows)
 
-    def onnx(columns):
+    def onnx(columns: dict[str, Any]) -> None:
         twin.run(None, column_feeds(columns, inputs))
 
     return {"onnx_below": crossover(native, onnx, example), "hardware": hardware(twin)}
 
 
-def usable_calibration(onnx: dict[str, Any], onnx_session) -> int | None:
+def usable_calibration(onnx: dict[str, Any], onnx_session: Any) -> int | None:
     """The stored ``onnx_below`` of a version's twin when it was measured on hardware like
     this session's; ``None`` when it must be measured again."""
     stored = onnx.get("calibration")
@@ -314,7 +322,7 @@ def usable_calibration(onnx: dict[str, Any], onnx_session) -> int | None:
     return below if isinstance(below, int) and below >= 0 else None
 
 
-def _parity(model: Any, onx: bytes, inputs: list[tuple[str, str]], frame) -> tuple[float, int]:
+def _parity(model: Any, onx: bytes, inputs: list[tuple[str, str]], frame: Any) -> tuple[float, int]:
     """The largest difference of probabilities (or of values, relative to their scale) and
     how many labels differ between the model and its twin on ``frame``."""
     import numpy as np

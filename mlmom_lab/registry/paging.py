@@ -12,13 +12,18 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest
 from ..project import Project
 from .versions import VersionInfo, _quote, client_for, project_of, to_info
 
-_COUNTS: dict[tuple[str, str], tuple[tuple, int]] = {}  # (registry, model) -> (stamp, count)
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities.model_registry import RegisteredModel
+
+# (registry, model) -> ((last updated, newest version), count)
+_COUNTS: dict[tuple[str, str], tuple[tuple[int | None, int], int]] = {}
 _LOCK = threading.Lock()
 
 
@@ -86,7 +91,7 @@ def page_versions(
     return VersionPage(name, _count(project, client, model, base), infos, newer, older)
 
 
-def _count(project: Project, client, model, where: str) -> int:
+def _count(project: Project, client: MlflowClient, model: RegisteredModel, where: str) -> int:
     newest = max((int(v.version) for v in model.latest_versions or []), default=0)
     stamp = (model.last_updated_timestamp, newest)
     key = (project.registry_uri, model.name)

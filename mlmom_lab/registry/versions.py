@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
 from ..mlflow_clients import missing_as
 from ..project import Project, load_project
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+    from mlflow.entities.model_registry import ModelVersion
 
 ALIASES = ("champion", "challenger")
 METRIC_TAG = "mlmom.metric."
@@ -28,7 +32,7 @@ class VersionInfo:
     task: str
     metrics: dict[str, float] = field(default_factory=dict)
     onnx: dict[str, Any] = field(default_factory=dict)
-    lineage: dict[str, Any] = field(default_factory=dict)
+    lineage: dict[str, str] = field(default_factory=dict)  # the version's mlmom.lineage.* tags
     description: str = ""
     explain: dict[str, str] = field(default_factory=dict)  # status, kind, top features
     kind: str = ""  # sklearn, xgboost, lightgbm, pyfunc or onnx (see registry.kinds)
@@ -54,13 +58,13 @@ def project_of(project: Project | str | Path | None) -> Project:
     return load_project(project)
 
 
-def client_for(project: Project):
+def client_for(project: Project) -> MlflowClient:
     from ..mlflow_clients import client
 
     return client(project)
 
 
-def to_info(mv, aliases: list[str] | None = None) -> VersionInfo:
+def to_info(mv: ModelVersion, aliases: list[str] | None = None) -> VersionInfo:
     """A :class:`VersionInfo` from an MLflow ModelVersion and its tags."""
     tags = dict(mv.tags or {})
     return VersionInfo(
@@ -69,7 +73,7 @@ def to_info(mv, aliases: list[str] | None = None) -> VersionInfo:
         aliases=sorted(aliases if aliases is not None else getattr(mv, "aliases", []) or []),
         created=int(mv.creation_timestamp or 0),
         run_id=mv.run_id,
-        source=mv.source,
+        source=mv.source or "",  # MLflow requires one; typed optional
         task=tags.get("mlmom.task", ""),
         metrics={
             k[len(METRIC_TAG) :]: float(v) for k, v in tags.items() if k.startswith(METRIC_TAG)
@@ -186,17 +190,19 @@ def get_lineage(info: VersionInfo, project: Project | str | None = None) -> dict
     """The full lineage document stored with a version."""
     project = project_of(project)
     client = client_for(project)
-    with missing_as(
-        NotFound(
-            f"version {info.name}/{info.version} has no lineage (it was not "
-            "registered by mlmom_lab.registration)"
-        )
-    ):
+    missing = NotFound(
+        f"version {info.name}/{info.version} has no lineage (it was not "
+        "registered by mlmom_lab.registration)"
+    )
+    if info.run_id is None:  # no run to read it from (MLflow would refuse a None run id)
+        raise missing
+    with missing_as(missing):
         path = client.download_artifacts(info.run_id, "lineage/lineage.json")
-    return json.loads(Path(path).read_text())
+    lineage: dict[str, Any] = json.loads(Path(path).read_text())
+    return lineage
 
 
-def _aliases(client, name: str) -> dict[str, str]:
+def _aliases(client: MlflowClient, name: str) -> dict[str, str]:
     with missing_as(NotFound(f"no registered model named {name!r}")):
         model = client.get_registered_model(name)
     return {alias: str(version) for alias, version in (model.aliases or {}).items()}

@@ -17,7 +17,7 @@ starts.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 from .. import registry
 from ..errors import NotFound, RegistryError
@@ -66,14 +66,23 @@ def apply(project: Project, action: str, body: Any, who: str | None = None) -> R
     checked with the same models as the lab's."""
     if action not in ACTIONS:
         raise NotFound(f"no deployment action {action!r} (actions: {', '.join(ACTIONS)})")
-    model = {"canary": CanaryRequest, "shadow": ShadowRequest}.get(action, ReleaseRequest)
+    models: dict[str, type[ReleaseRequest]] = {"canary": CanaryRequest, "shadow": ShadowRequest}
+    model = models.get(action, ReleaseRequest)
     request = validated(model, body)
-    how = {"reason": request.reason, "who": who, "timeout": request.timeout}
+    how: _How = {"reason": request.reason, "who": who, "timeout": request.timeout}
     if isinstance(request, CanaryRequest):
         return canary(project, request.version, request.weight, **how)
     if isinstance(request, ShadowRequest):
         return shadow(project, request.version, **how)
     return {"promote": promote, "rollback": rollback, "clear": clear}[action](project, **how)
+
+
+class _How(TypedDict):
+    """What every release move takes besides its versions."""
+
+    reason: str
+    who: str | None
+    timeout: float | None
 
 
 def check_weight(weight: float) -> float:

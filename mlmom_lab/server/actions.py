@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import Busy
+from ..release.requests import parse
 from . import wire
 from .base import MlmomHandler, allowed
 
@@ -18,6 +19,7 @@ class ActionHandler(MlmomHandler):
     """POST answers ``act(project, body)``, the body parsed as ``body_type``."""
 
     body_type: type[wire.Body] = wire.Empty
+    answer: type[wire.Answer] = wire.Job  # a job's, unless the action answers at once
     status = 200
 
     def act(self, project, body) -> Any:
@@ -25,10 +27,10 @@ class ActionHandler(MlmomHandler):
 
     async def _post(self) -> None:
         def work():
-            body = wire.parse(self.body_type, self.request.body)
+            body = parse(self.body_type, self.request.body)
             return self.act(self.project(), body)
 
-        await self.respond(work, self.status)
+        await self.respond(work, self.status, answer=self.answer)
 
 
 class WriteHandler(ActionHandler):
@@ -46,11 +48,15 @@ class JobHandler(ActionHandler):
     async def post(self) -> None:
         await self._post()
 
-    def submit(self, project, kind: str, title: str, work, exclusive: bool = False):
+    def submit(
+        self, project, kind: str, title: str, work, exclusive: bool = False, stoppable=False
+    ):
         root = str(project.root)
-        return self.jobs.submit(
-            kind, title, work, project=root, exclusive=f"{kind}:{root}" if exclusive else None
-        ).as_dict()
+        exclusive_key = f"{kind}:{root}" if exclusive else None
+        job = self.jobs.submit(
+            kind, title, work, project=root, exclusive=exclusive_key, stoppable=stoppable
+        )
+        return job.as_dict()
 
 
 # -- pipeline -------------------------------------------------------------------------------
@@ -75,6 +81,7 @@ class RunHandler(JobHandler):
                 start=body.start,
                 overrides=body.params,
                 reporter=JobReporter(job),
+                cancel=job.cancel_requested,
             )
             return {
                 **result.as_dict(),
@@ -85,12 +92,15 @@ class RunHandler(JobHandler):
                 },
             }
 
-        return self.submit(project, "pipeline", f"pipeline run ({what})", work, exclusive=True)
+        return self.submit(
+            project, "pipeline", f"pipeline run ({what})", work, exclusive=True, stoppable=True
+        )
 
 
 # -- registry -------------------------------------------------------------------------------
 class PromoteHandler(WriteHandler):
     body_type = wire.PromoteRequest
+    answer = wire.AliasMove
 
     def act(self, project, body: wire.PromoteRequest):
         from .. import release
@@ -107,6 +117,7 @@ class PromoteHandler(WriteHandler):
 
 class RollbackHandler(WriteHandler):
     body_type = wire.RollbackRequest
+    answer = wire.AliasMove
 
     def act(self, project, body: wire.RollbackRequest):
         from .. import release
@@ -127,6 +138,7 @@ def _reason(body, default: str) -> str:
 
 class CanaryHandler(WriteHandler):
     body_type = wire.CanaryRequest
+    answer = wire.Release
 
     def act(self, project, body: wire.CanaryRequest):
         from .. import release
@@ -143,6 +155,7 @@ class CanaryHandler(WriteHandler):
 
 class ShadowHandler(WriteHandler):
     body_type = wire.ShadowRequest
+    answer = wire.Release
 
     def act(self, project, body: wire.ShadowRequest):
         from .. import release
@@ -160,6 +173,7 @@ class ReleaseHandler(WriteHandler):
     """``deployment/<promote|rollback|clear>`` of the canary (and shadow)."""
 
     body_type = wire.ReleaseRequest
+    answer = wire.Release
 
     def initialize(self, step: str) -> None:
         self.step = step
@@ -180,17 +194,19 @@ class ServerStartHandler(JobHandler):
         deployment.current(project)  # no champion, or a server already running:
         if local_server.status(project)["running"]:  # 4xx now, not a failed job
             raise Busy(f"the server of {project.spec.project} already runs: stop it first")
-        who = self.who
+        who, settings = self.who, self.settings.get("mlmom_serving")
         return self.submit(
             project,
             "server",
             "start the model server",
-            lambda job: local_server.start(project, who=who),
+            lambda job: local_server.start(project, who=who, settings=settings),
             exclusive=True,
         )
 
 
 class ServerStopHandler(WriteHandler):
+    answer = wire.ServerRecord
+
     def act(self, project, body):
         from ..serving import local_server
 
@@ -244,6 +260,7 @@ class DashboardHandler(WriteHandler):
     """The path of a Voilà dashboard in the project, copied there first if it is missing."""
 
     body_type = wire.DashboardRequest
+    answer = wire.DashboardPath
 
     def act(self, project, body: wire.DashboardRequest):
         from ..dashboards.files import ensure_dashboards

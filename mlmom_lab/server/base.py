@@ -5,6 +5,7 @@ user has open, relative to the server's root directory). A path that resolves ou
 root, by ``..`` or a symlink, is refused with 403; no project there is a 404 that says how to
 make one. Errors are the core's :class:`~mlmom_lab.errors.MlmomError` codes, mapped to a
 status by the shared table and written as ``{"error": ..., "code": ...}``, never a traceback.
+Every answer is checked against its model in :mod:`.wire`, the contract the lab is built on.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 
 from ..errors import Forbidden, InvalidRequest, MlmomError, NotFound, error_body, http_status
+from . import wire
+from .wire import Answer
 
 AUTH_RESOURCE = "mlmom"  # what jupyter_server's authorizer is asked about
 
@@ -73,20 +76,32 @@ class MlmomHandler(APIHandler):
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(body))
 
-    async def respond(self, work: Callable[[], Any], status: int = 200) -> None:
-        """Run ``work`` off the event loop and write its result, or the core's error."""
+    async def respond(
+        self, work: Callable[[], Any], status: int = 200, *, answer: type[Answer] | None = None
+    ) -> None:
+        """Run ``work`` off the event loop and write its result as the route's ``answer``
+        model (or an :class:`HtmlPage`), or the core's error."""
         try:
-            result = await asyncio.to_thread(work)
+            result = await asyncio.to_thread(self._answered, work, answer)
         except MlmomError as exc:
             self.set_status(http_status(exc))
-            self.finish(json.dumps(error_body(exc), default=str))
+            self.finish(json.dumps(wire.answer(wire.ErrorBody, error_body(exc))))
             return
         self.set_status(status)
         if isinstance(result, HtmlPage):
             self.set_header("Content-Security-Policy", HtmlPage.POLICY)
             self.finish(result.html, set_content_type="text/html; charset=UTF-8")
         else:
-            self.finish(json.dumps(result, default=str))
+            self.finish(json.dumps(result))
+
+    @staticmethod
+    def _answered(work: Callable[[], Any], answer: type[Answer] | None) -> Any:
+        result = work()
+        if isinstance(result, HtmlPage):
+            return result
+        if answer is None:
+            raise TypeError("a JSON route must name its answer model (server/wire.py)")
+        return wire.answer(answer, result)  # an answer the contract lacks is a bug: a 500
 
     def int_argument(self, name: str, default: int, low: int = 0) -> int:
         """An integer query argument (at least ``low``); a bad one is a 400 naming it."""

@@ -11,25 +11,31 @@ from typing import Any
 from jupyter_server.utils import url_path_join
 
 from ..errors import InvalidRequest
+from . import wire
 from .actions import ACTIONS
-from .base import HtmlPage, MlmomHandler, read_only
+from .base import HtmlPage, MlmomHandler, allowed, read_only
 
 PAGE = 100  # registry versions per page unless ?limit= says otherwise
 MAX_PAGE = 1000  # a bigger ?limit= is refused: page instead
 
 
 class ReadHandler(MlmomHandler):
-    """GET answers ``read(project)`` for the project of ``?path=``, off the event loop."""
+    """GET answers ``read(project)`` for the project of ``?path=``, off the event loop, as
+    its ``answer`` model."""
+
+    answer: type[wire.Answer] | None = None  # None: an HtmlPage
 
     def read(self, project) -> Any:
         raise NotImplementedError
 
     @read_only
     async def get(self) -> None:
-        await self.respond(lambda: self.read(self.project()))
+        await self.respond(lambda: self.read(self.project()), answer=self.answer)
 
 
 class ProjectHandler(ReadHandler):
+    answer = wire.ProjectInfo
+
     def read(self, project):
         spec = project.spec
         return {
@@ -42,6 +48,8 @@ class ProjectHandler(ReadHandler):
 
 
 class PipelineHandler(ReadHandler):
+    answer = wire.Pipeline
+
     def read(self, project):
         from .. import dag
         from ..pipeline.executed import executed_runs
@@ -82,21 +90,24 @@ class RegistryHandler(ReadHandler):
     """One page of versions, newest first (``?limit=``), just older than ``?before=`` or
     newer than ``?after=`` a version number, with the total."""
 
+    answer = wire.RegistryPage
+
     def read(self, project):
         from ..registry.paging import page_versions
 
-        cursor = {
-            k: self.int_argument(k, 0, low=1)
+        before, after = (
+            self.int_argument(k, 0, low=1) if self.get_query_argument(k, "") else None
             for k in ("before", "after")
-            if self.get_query_argument(k, "")
-        }
+        )
         limit = self.int_argument("limit", PAGE, low=1)
         if limit > MAX_PAGE:
             raise InvalidRequest(f"?limit= may be at most {MAX_PAGE}, not {limit}")
-        return page_versions(project, limit=limit, **cursor).as_dict()
+        return page_versions(project, limit=limit, before=before, after=after).as_dict()
 
 
 class HistoryHandler(ReadHandler):
+    answer = wire.History
+
     def read(self, project):
         from ..registry.aliases import history
 
@@ -104,6 +115,8 @@ class HistoryHandler(ReadHandler):
 
 
 class CompareHandler(ReadHandler):
+    answer = wire.Comparison
+
     def read(self, project):
         from ..registry.compare import compare
 
@@ -114,6 +127,8 @@ class CompareHandler(ReadHandler):
 
 
 class DeploymentHandler(ReadHandler):
+    answer = wire.Deployment
+
     def read(self, project):
         from ..serving import deployment
 
@@ -123,6 +138,8 @@ class DeploymentHandler(ReadHandler):
 class ServerHandler(ReadHandler):
     """The local model server (running, port, URL), the change each of the project's server
     workers serves, and the traffic over the last minute."""
+
+    answer = wire.Server
 
     def read(self, project):
         from ..predictions.traffic import recent_traffic
@@ -138,6 +155,8 @@ class ServerHandler(ReadHandler):
 
 
 class MonitoringHandler(ReadHandler):
+    answer = wire.Monitoring
+
     def read(self, project):
         from dataclasses import asdict
 
@@ -155,6 +174,8 @@ class MonitoringHandler(ReadHandler):
 
 class JobsHandler(ReadHandler):
     """The project's jobs, newest first, without their logs."""
+
+    answer = wire.Jobs
 
     def read(self, project):
         return {
@@ -174,7 +195,21 @@ class JobStatusHandler(MlmomHandler):
             log_from = self.int_argument("log_from", 0)
             return self.jobs.get(job_id).as_dict(log_from)
 
-        await self.respond(work)
+        await self.respond(work, answer=wire.Job)
+
+
+class JobCancelHandler(MlmomHandler):
+    """Cancel a job: a queued one at once, a running pipeline run at its next step (its
+    kernels stopped, its MLflow runs ended KILLED); other running jobs cannot be stopped."""
+
+    @allowed("execute")
+    async def post(self, job_id: str) -> None:
+        def work():
+            job = self.jobs.get(job_id)
+            job.cancel()
+            return job.as_dict()
+
+        await self.respond(work, answer=wire.Job)
 
 
 READS = {
@@ -196,9 +231,12 @@ def setup_handlers(web_app) -> None:
 
     web_app.settings.setdefault("mlmom_jobs", Jobs())
     base = url_path_join(web_app.settings["base_url"], "mlmom", "api")
-    routes = [(url_path_join(base, name), handler) for name, handler in READS.items()]
+    routes: list[tuple[Any, ...]] = [
+        (url_path_join(base, name), handler) for name, handler in READS.items()
+    ]
     routes += [
         (url_path_join(base, name), handler, kwargs) for name, (handler, kwargs) in ACTIONS.items()
     ]
     routes.append((url_path_join(base, "jobs", r"([\w-]+)"), JobStatusHandler))
+    routes.append((url_path_join(base, "jobs", r"([\w-]+)", "cancel"), JobCancelHandler))
     web_app.add_handlers(".*$", routes)

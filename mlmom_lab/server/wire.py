@@ -1,24 +1,31 @@
-"""The bodies the lab POSTs, defined once: pydantic models that refuse unknown fields and
-name the field that is wrong; a release's bodies are the release workflow's own. (The
-frontend's ``labextension/src/types.ts`` mirrors them.)"""
+"""The wire contract of ``/mlmom/api/``, defined once: what the lab sends and what it gets.
+
+Requests are the bodies the lab POSTs (a release's are the release workflow's own models);
+answers are what each route returns. Both refuse fields they do not name, so an answer the
+core grows without this module is a failing test, not a silent drift. The frontend's types
+(``labextension/src/wire.ts``) are generated from :func:`json_schema` in its build
+(``labextension/wire.schema.json``); a test fails when either file is out of date.
+"""
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
-from ..release.requests import (
-    Body,
-    CanaryRequest,
-    PromoteRequest,
-    ReleaseRequest,
-    RollbackRequest,
-    ShadowRequest,
-    parse,
-)
+from ..release import requests as release_bodies
+
+# The release workflow's bodies are this contract's as they are (the serving app takes them too).
+Body = release_bodies.Body
+CanaryRequest = release_bodies.CanaryRequest
+PromoteRequest = release_bodies.PromoteRequest
+ReleaseRequest = release_bodies.ReleaseRequest
+RollbackRequest = release_bodies.RollbackRequest
+ShadowRequest = release_bodies.ShadowRequest
 
 
+# -- requests -------------------------------------------------------------------------------
 class RunRequest(Body):
     """Run the pipeline: all of it, ``stages`` (and what they need), or ``start`` onwards."""
 
@@ -43,19 +50,320 @@ class DashboardRequest(Body):
 
 
 class Empty(Body):
-    pass
+    """No fields: the route needs nothing but the project."""
 
 
-__all__ = [
-    "Body",
-    "CanaryRequest",
-    "DashboardRequest",
-    "Empty",
-    "PromoteRequest",
-    "ReleaseRequest",
-    "RollbackRequest",
-    "RunRequest",
-    "ShadowRequest",
-    "WindowRequest",
-    "parse",
-]
+# -- answers --------------------------------------------------------------------------------
+class Answer(BaseModel):
+    """An answer: every field named here, none added on the way."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+# A field the answer may leave out but never sends as null: ``field?: T`` in TypeScript.
+Absent = SkipJsonSchema[None]
+
+
+class ProjectInfo(Answer):
+    project: str
+    model: str
+    description: str
+    root: str | None
+    stages: list[str]
+
+
+class ExecutedRun(Answer):
+    run_id: str
+    notebook: str | None
+
+
+class Stage(Answer):
+    stage: str
+    fresh: bool
+    reasons: list[str]
+    last_run: str | None
+    executed_notebook: str | None
+    notebook: str | None
+    needs: list[str]
+    runs: list[ExecutedRun] = Field(description="the latest runs' executed notebooks, newest first")
+
+
+class Pipeline(Answer):
+    stages: list[Stage]
+
+
+class Version(Answer):
+    name: str
+    version: str
+    aliases: list[str]
+    created: int
+    run_id: str | None
+    source: str
+    task: str
+    metrics: dict[str, float]
+    onnx: dict[str, Any]
+    lineage: dict[str, str]
+    description: str
+    explain: dict[str, str]
+    kind: str
+    refuses_gaps: list[str]
+    uri: str
+
+
+class RegistryPage(Answer):
+    model: str
+    total: int
+    newer: bool = Field(description="versions newer than the first shown exist")
+    older: bool = Field(description="versions older than the last shown exist")
+    versions: list[Version]
+
+
+class AliasEvent(Answer):
+    alias: str
+    from_version: str | None
+    to_version: str | None
+    action: str
+    who: str
+    when: float
+    reason: str
+
+
+class History(Answer):
+    events: list[AliasEvent]
+
+
+class CompareRow(Answer):
+    key: str
+    a: Any
+    b: Any
+    same: bool
+    delta: float | Absent = None
+
+
+class Comparison(Answer):
+    name: str
+    versions: list[str]
+    aliases: list[list[str]]
+    metrics: list[CompareRow]
+    params: list[CompareRow]
+    data: list[CompareRow]
+    lineage: list[CompareRow]
+    onnx: list[CompareRow]
+
+
+class Deployment(Answer):
+    champion: str | None
+    canary: str | None
+    canary_weight: float
+    shadow: str | None
+    seq: int
+    updated_at: float
+    reason: str
+    by: str = Field(description="who made the latest change")
+
+
+class Worker(Answer):
+    """A serving worker's record: the deployment change (seq) it serves, or failed to apply."""
+
+    pid: int
+    started: float
+    follows: str = Field(description="the state folder whose deployment it follows")
+    seq: int | None = Field(description="null while it loads its first deployment")
+    failed_seq: int | None
+    failed_reason: str
+    updated_at: float
+
+
+class Rollout(Answer):
+    seq: int
+    done: bool
+    seconds: float
+    workers: list[Worker]
+    live: int
+    summary: str
+
+
+class Release(Deployment):
+    """A release: the deployment as written, and how far it reached the workers."""
+
+    rollout: Rollout
+    message: str
+
+
+class ErrorBody(Answer):
+    """Every failure: what is wrong, and its code (``internal`` for a bug of ours)."""
+
+    error: str
+    code: str
+    release: Release | Absent = Field(default=None, description="how far a release got")
+
+
+class AliasMove(AliasEvent):
+    """An alias moved, and the release of what serves when it moved that."""
+
+    release: Release | None
+
+
+class Traffic(Answer):
+    requests: int
+    per_second: float
+    p50_ms: float | None
+    p90_ms: float | None
+    p99_ms: float | None
+
+
+class RouteTraffic(Traffic):
+    version: str
+    route: str
+
+
+class RecentTraffic(Traffic):
+    seconds: float
+    errors: int
+    routes: list[RouteTraffic]
+
+
+class ServerRecord(Answer):
+    """The project's local model server, as recorded when it started."""
+
+    running: bool
+    starting: bool | Absent = None
+    pid: int | Absent = None
+    port: int | Absent = None
+    url: str | Absent = None
+    started_at: float | Absent = None
+    started_by: str | Absent = None
+
+
+class Server(ServerRecord):
+    deployment: Deployment
+    workers: list[Worker] = Field(description="every live worker of the project's servers")
+    traffic: RecentTraffic
+
+
+class FeatureDrift(Answer):
+    feature: str
+    method: str
+    score: float
+    drifted: bool
+    shap_share: list[float] | Absent = Field(  # a pair (json2ts reads no prefixItems)
+        default=None,
+        min_length=2,
+        max_length=2,
+        description="share of the mean |SHAP|: training rows, then the window",
+    )
+    shap_shifted: bool | Absent = None
+
+
+class Performance(Answer):
+    measured: dict[str, float] | Absent = None
+    estimated: dict[str, float] | Absent = None
+    baseline: dict[str, float] | Absent = None
+
+
+class Check(Answer):
+    ts: float
+    model: str
+    version: str
+    rows: int
+    dataset_drift_share: float
+    features: list[FeatureDrift] | Absent = None
+    performance: Performance
+    alerts: list[str]
+
+
+class Alert(Answer):
+    rule: str
+    kind: str
+    ts: float
+    model: str
+    version: str
+    value: float
+    limit: float
+    samples: int
+    message: str
+
+
+class Monitoring(Answer):
+    latest: Check | None
+    history: list[Check]
+    alerts: list[Alert]
+    reports: list[str]
+
+
+class JobStep(Answer):
+    status: str
+    detail: str
+    at: float
+
+
+class Job(Answer):
+    id: str
+    kind: str
+    title: str
+    project: str | None
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    created: float
+    started: float | None
+    finished: float | None
+    steps: dict[str, JobStep]
+    log: list[str] | Absent = Field(default=None, description="from line ?log_from= on")
+    log_next: int | Absent = None
+    result: Any
+    error: ErrorBody | None
+
+
+class Jobs(Answer):
+    jobs: list[Job]
+
+
+class DashboardPath(Answer):
+    path: str | None
+
+
+class ReportFiles(Answer):
+    """The result of a drift report job: its files (relative to the lab's root) and where
+    MLflow keeps a copy."""
+
+    html: str | None
+    json_: str | None = Field(alias="json")  # ``json`` would shadow pydantic's own method
+    mlflow: str | None
+
+
+ANSWERS: tuple[type[Answer], ...] = (
+    ErrorBody, ProjectInfo, Pipeline, RegistryPage, History, Comparison, Deployment, Server,
+    Monitoring, Jobs, Job, Release, AliasMove, ServerRecord, DashboardPath,
+)  # fmt: skip
+REQUESTS: tuple[type[Body], ...] = (
+    RunRequest, WindowRequest, DashboardRequest, PromoteRequest, RollbackRequest,
+    CanaryRequest, ShadowRequest, ReleaseRequest,
+)  # fmt: skip
+
+
+def answer(model: type[Answer], data: Any) -> dict[str, Any]:
+    """``data`` (what the core returned) checked against the route's answer, as JSON."""
+    return model.model_validate(data).model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+
+def json_schema() -> dict[str, Any]:
+    """Every request and answer of the API as one JSON Schema (its ``$defs``)."""
+    from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
+
+    class ModelTitlesOnly(GenerateJsonSchema):
+        def field_title_should_be_set(self, schema: Any) -> bool:
+            return False  # a titled field becomes a named TypeScript alias (``Seq1``...)
+
+    answers: tuple[type[BaseModel], ...] = (*ANSWERS, Traffic, ReportFiles)  # parts it names
+    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in REQUESTS]
+    pairs += [(m, "serialization") for m in answers]
+    _, schema = models_json_schema(
+        pairs, ref_template="#/$defs/{model}", schema_generator=ModelTitlesOnly
+    )
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
+            "title": "mlmom-lab API", **schema}  # fmt: skip
+
+
+if __name__ == "__main__":  # python -m mlmom_lab.server.wire > labextension/wire.schema.json
+    import json
+
+    print(json.dumps(json_schema(), indent=2, sort_keys=True))

@@ -20,22 +20,25 @@ import os
 import re
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..errors import InvalidInput, MethodNotAllowed, MlmomError, NotFound, error_body, http_status
 from ..predictions.log import PredictionLog
 from . import openapi
 from .auth import KeyRing, presented_key
-from .batching import Batcher, BatchPolicy
+from .batching import Answer, Batcher, BatchPolicy
 from .follow import Follower
-from .http import Send, header, json_body, send_bytes, send_json
+from .http import After, Receive, Response, Scope, Send, header, json_body, send_bytes, send_json
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
 from .router import Router
-from .runtime import ModelRuntime
+from .runtime import Columns, ModelRuntime, Prediction
 
+if TYPE_CHECKING:
+    from ..project import Project
+    from .rollout import Release
 logger = logging.getLogger("mlmom.serving")
 MAX_BODY_BYTES = 8 * 1024 * 1024
 PUBLIC = {"/ping", "/health", "/v2/health/live", "/v2/health/ready", "/metrics", "/openapi.json"}
@@ -65,9 +68,9 @@ class ServingApp:
         follower: Follower | None = None,
         log: PredictionLog | None = None,
         keys: KeyRing | None = None,
-        project=None,
+        project: Project | None = None,
         batching: BatchPolicy | None = None,
-        releases: Callable[[str, Any], Any] | None = None,
+        releases: Callable[[str, Any], Release] | None = None,
     ) -> None:
         self.router = router  # replaced whole when the deployment changes
         self.batching = batching or BatchPolicy()
@@ -87,7 +90,7 @@ class ServingApp:
 
             self.monitoring = MonitoringCollector(project.state_dir / "monitoring" / LATEST)
 
-    async def __call__(self, scope: dict, receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send, self)
             return
@@ -118,7 +121,7 @@ class ServingApp:
         if after is not None:
             after()  # work the client must not wait for (the shadow's prediction)
 
-    def _count_error(self, scope: dict, code: str, status: int) -> None:
+    def _count_error(self, scope: Scope, code: str, status: int) -> None:
         served = scope.get("mlmom.served")  # (runtime, route) once the request was routed
         model, version, route = (
             (self.router.champion.name, "", "")
@@ -132,14 +135,14 @@ class ServingApp:
                 model=model, version=version, route=route, code=code, status=status
             )
 
-    def _authorize(self, scope: dict) -> None:
+    def _authorize(self, scope: Scope) -> None:
         path = scope["path"].rstrip("/") or "/"
         if path in PUBLIC:
             return
         needed = "admin" if path.startswith("/deployment") else "predict"
         self.keys.check(presented_key(scope.get("headers", [])), needed)
 
-    async def _route(self, scope: dict, receive):
+    async def _route(self, scope: Scope, receive: Receive) -> Response:
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         if path in READ_ONLY:
             _require(method, "GET")
@@ -201,7 +204,9 @@ class ServingApp:
             return await self._v2_model(method, match, scope, receive)
         raise NotFound(f"no route {path}")
 
-    async def _v2_model(self, method: str, match, scope: dict, receive):
+    async def _v2_model(
+        self, method: str, match: re.Match[str], scope: Scope, receive: Receive
+    ) -> Response:
         name, version, action = match.groups()
         champion = self.router.champion
         if name != champion.name:
@@ -237,10 +242,10 @@ class ServingApp:
             "versions": versions,
             "platform": "mlmom-lab",
             "inputs": [c.as_v2() for c in runtime.schema.columns],
-            "outputs": runtime.outputs.as_v2(),
+            "outputs": runtime.outputs.as_v2() if runtime.outputs else [],  # set when loaded
         }
 
-    async def _infer(self, scope: dict, body: Any, pinned: ModelRuntime | None):
+    async def _infer(self, scope: Scope, body: Any, pinned: ModelRuntime | None) -> Response:
         key = header(scope, ROUTE_KEY) or None
         runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
         scope["mlmom.served"] = (runtime, route)
@@ -257,12 +262,12 @@ class ServingApp:
         await self._log(scope, runtime, route, columns, prediction, "v2")
         return 200, answer, _route_headers(runtime, route), self._shadow(scope, columns, prediction)
 
-    async def _claim_request_id(self, scope: dict) -> None:
+    async def _claim_request_id(self, scope: Scope) -> None:
         """A request id the client chose names one logged request only (409 on reuse)."""
         if self.log is not None and scope["mlmom.client_id"]:
             await asyncio.to_thread(self.log.check_new, scope["mlmom.request_id"])
 
-    def _predict(self, runtime: ModelRuntime, raw: dict[str, Any]):
+    def _predict(self, runtime: ModelRuntime, raw: dict[str, Any]) -> Awaitable[Answer]:
         """Validated columns and the prediction, via the version's micro-batcher."""
         if runtime.batcher is None:  # one per version, made by the worker that serves it
             runtime.batcher = Batcher(runtime, self.batching)
@@ -270,11 +275,11 @@ class ServingApp:
 
     async def _log(
         self,
-        scope: dict,
+        scope: Scope,
         runtime: ModelRuntime,
         route: str,
-        columns: dict,
-        prediction,
+        columns: Columns,
+        prediction: Prediction,
         protocol: str,
     ) -> None:
         """Count the prediction in the metrics and queue it for the prediction log."""
@@ -313,7 +318,7 @@ class ServingApp:
             raise InvalidInput("the body must be an object with 'labels'")
         return {"accepted": self.log.add_feedback(body.get("labels"))}
 
-    def _shadow(self, scope: dict, columns: dict, served) -> Callable[[], None] | None:
+    def _shadow(self, scope: Scope, columns: Columns, served: Prediction) -> After | None:
         """The shadow's prediction on the same rows, once the answer is on its way."""
         shadow = self.router.shadow()
         if shadow is None:
@@ -344,7 +349,7 @@ class ServingApp:
         return compare
 
 
-def _outputs(prediction) -> dict[str, Any]:
+def _outputs(prediction: Prediction) -> dict[str, Any]:
     out = {"predict": prediction.values}
     if prediction.probabilities is not None:
         out["predict_proba"] = prediction.probabilities
@@ -358,14 +363,13 @@ _ID_PREFIX = uuid.uuid4().hex[:16]  # per process: ids stay unique across worker
 _id_counter = itertools.count()
 
 
-def _request_id(scope: dict) -> str:
+def _request_id(scope: Scope) -> str:
     """The caller's ``x-request-id`` when it is a sane one, else a new one (no syscall)."""
     given = header(scope, b"x-request-id")
     scope["mlmom.client_id"] = bool(given and _REQUEST_ID.match(given))
-    scope["mlmom.request_id"] = (
-        given if scope["mlmom.client_id"] else f"{_ID_PREFIX}{next(_id_counter):016x}"
-    )
-    return scope["mlmom.request_id"]
+    request_id = given if scope["mlmom.client_id"] else f"{_ID_PREFIX}{next(_id_counter):016x}"
+    scope["mlmom.request_id"] = request_id
+    return request_id
 
 
 def _route_headers(runtime: ModelRuntime, route: str) -> list[tuple[bytes, bytes]]:
@@ -377,7 +381,7 @@ def _require(method: str, allowed: str) -> None:
         raise MethodNotAllowed(f"use {allowed} here, not {method}")
 
 
-async def _lifespan(receive, send: Send, app: ServingApp) -> None:
+async def _lifespan(receive: Receive, send: Send, app: ServingApp) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":

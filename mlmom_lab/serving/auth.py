@@ -1,7 +1,8 @@
 """API keys with two scopes: ``predict`` (inference, feedback) and ``admin`` (also releases).
 
-Keys come from ``MLMOM_API_KEYS`` (``scope:key`` pairs, comma-separated) and/or the file
-named by ``MLMOM_API_KEYS_FILE`` (one ``scope:key`` a line, ``#`` comments). Only their
+Keys come from ``ServingSettings.api_keys`` (``scope:key`` pairs, comma-separated) and/or
+the file named by ``ServingSettings.api_keys_file`` (one ``scope:key`` a line, ``#``
+comments); a worker gets them as ``MLMOM_API_KEYS`` and ``MLMOM_API_KEYS_FILE``. Only their
 SHA-256 digests are kept in memory, and a presented key is compared with every digest in
 constant time. A key travels as ``Authorization: Bearer <key>`` or ``X-API-Key: <key>``; it
 never appears in a log line or an error message. With no keys configured, the server runs
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,11 +68,11 @@ def parse(text: str, source: str) -> list[tuple[bytes, str]]:
     return entries
 
 
-def from_environment() -> KeyRing:
-    entries = parse(os.environ.get("MLMOM_API_KEYS", ""), "MLMOM_API_KEYS")
-    path = os.environ.get("MLMOM_API_KEYS_FILE")
-    if path:
-        entries += parse(Path(path).read_text(), path)
+def key_ring(keys: str, keys_file: str | None = None) -> KeyRing:
+    """The keys of ``ServingSettings.api_keys`` and ``api_keys_file``."""
+    entries = parse(keys, "ServingSettings.api_keys (MLMOM_API_KEYS)")
+    if keys_file:
+        entries += parse(Path(keys_file).read_text(), keys_file)
     return KeyRing(tuple(entries))
 
 

@@ -24,6 +24,8 @@ import numpy as np
 
 from .runtime import ModelRuntime, Prediction
 
+Answer = tuple[dict[str, np.ndarray], Prediction]  # a request's typed columns, its prediction
+
 
 @dataclass(frozen=True)
 class BatchPolicy:
@@ -41,7 +43,7 @@ class BatchPolicy:
 class _Waiting:
     raw: Mapping[str, Any]
     rows: int
-    future: asyncio.Future
+    future: asyncio.Future[Answer]
 
 
 class Batcher:
@@ -55,14 +57,14 @@ class Batcher:
         self._scheduled: asyncio.Handle | asyncio.TimerHandle | None = None
         self.batches = 0  # predictions made, for tests and the curious
 
-    async def predict(self, raw: Mapping[str, Any]) -> tuple[dict[str, np.ndarray], Prediction]:
+    async def predict(self, raw: Mapping[str, Any]) -> Answer:
         schema = self.runtime.schema
         rows = schema.check_shape(raw)
         if not self.policy.enabled or rows >= self.policy.max_batch_size:
             columns = schema.typed(raw, rows)
             self.batches += 1
             return columns, self.runtime.predict(columns)
-        future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Answer] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(raw, rows, future))
         self._rows += rows
         self._schedule()

@@ -13,21 +13,31 @@ import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .deployment import read
 from .rollout import WorkerRecord
 from .router import Router
+
+if TYPE_CHECKING:
+    from .app import ServingApp
+    from .runtime import ModelRuntime
 
 log = logging.getLogger("mlmom.serving")
 
 
 class Follower:
     def __init__(
-        self, app, path: Path, load_version: Callable, record: WorkerRecord, interval: float = 0.2
+        self,
+        app: ServingApp,
+        path: Path,
+        load_version: Callable[[str], ModelRuntime],
+        record: WorkerRecord,
+        interval: float = 0.2,
     ) -> None:
         self.app, self.path, self.load_version, self.interval = app, path, load_version, interval
         self.record = record
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
         # Unseen: the first look compares the file's generation with the router's, so a
         # change made while this worker was loading is not missed.
         self._seen: tuple[int, int, int] | None = None
@@ -62,12 +72,13 @@ class Follower:
         if state is None or state.seq == current.deployment.seq or state.seq == self._failed_seq:
             return
         loop = asyncio.get_running_loop()
-        runtimes = {}
+        runtimes: dict[str, ModelRuntime] = {}
         try:
             for version in state.versions:
-                runtimes[version] = current.runtimes.get(version) or await loop.run_in_executor(
-                    None, self.load_version, version
-                )
+                loaded = current.runtimes.get(version)
+                if loaded is None:  # new to this worker
+                    loaded = await loop.run_in_executor(None, self.load_version, version)
+                runtimes[version] = loaded
         except Exception as exc:  # noqa: BLE001 - keep serving what works
             self._failed_seq = state.seq
             reason = f"{type(exc).__name__}: {exc}"

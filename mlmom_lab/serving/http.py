@@ -15,10 +15,16 @@ import orjson
 from ..errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
 from ..jsonio import dumps
 
-Send = Callable[[dict], Awaitable[None]]
+# ASGI: the connection's scope, the messages, and the channels both ways
+Scope = dict[str, Any]
+Message = dict[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+After = Callable[[], None]  # work for after the answer is sent (the shadow's prediction)
+Response = tuple[int, Any, list[tuple[bytes, bytes]], After | None]  # status, body, headers
 
 
-async def json_body(scope: dict, receive, limit: int) -> Any:
+async def json_body(scope: Scope, receive: Receive, limit: int) -> Any:
     content_type = header(scope, b"content-type").split(";")[0].strip().lower()
     if content_type not in ("application/json", ""):
         raise UnsupportedMediaType(
@@ -53,10 +59,11 @@ def loads(payload: bytes) -> Any:
         raise InvalidInput("the JSON is nested deeper than any payload format allows") from None
 
 
-def header(scope: dict, name: bytes) -> str:
+def header(scope: Scope, name: bytes) -> str:
     for key, value in scope.get("headers", []):
         if key == name:
-            return value.decode("latin-1")
+            text: str = value.decode("latin-1")
+            return text
     return ""
 
 

@@ -16,17 +16,22 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port
 
 
 def wait_until_ready(
-    url: str, proc: subprocess.Popen, timeout: float = 120.0, context: ssl.SSLContext | None = None
+    url: str,
+    proc: subprocess.Popen[bytes],
+    timeout: float = 120.0,
+    context: ssl.SSLContext | None = None,
 ) -> bool:
     """True once ``url`` answers; False if the process exits or ``timeout`` passes first."""
     began = time.monotonic()
@@ -48,7 +53,7 @@ def start_server(
     timeout: float = 120.0,
     context: ssl.SSLContext | None = None,
     log_path: Path | None = None,
-) -> tuple[subprocess.Popen, int]:
+) -> tuple[subprocess.Popen[bytes], int]:
     """``mlmom serve --port <free> ARGS`` in ``root``; returns the process and its port.
 
     With TLS among ``args``, ``context`` is the client side that trusts the certificate. The
@@ -83,7 +88,8 @@ def start_server(
     return proc, port
 
 
-def output_of(proc: subprocess.Popen) -> str:
+def output_of(proc: subprocess.Popen[bytes]) -> str:
     """Everything a server started by :func:`start_server` has printed so far."""
-    proc.output.seek(0)  # type: ignore[attr-defined]
-    return proc.output.read()  # type: ignore[attr-defined]
+    output: IO[str] = proc.output  # type: ignore[attr-defined]  # set by start_server
+    output.seek(0)
+    return output.read()

@@ -20,14 +20,18 @@ from typing import Any
 from ..errors import Busy, NotFound
 from ..files import write_json
 from ..project import Project
+from .settings import ServingSettings
 
 FILE = "server.json"
 LOG = "server.log"
-_CHILDREN: dict[int, subprocess.Popen] = {}  # started here: reaped here, not left as zombies
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}  # started here: reaped here, not left as zombies
 
 
-def start(project: Project, *, who: str = "") -> dict[str, Any]:
-    """Start the project's server and wait until it answers; its record."""
+def start(
+    project: Project, *, who: str = "", settings: ServingSettings | None = None
+) -> dict[str, Any]:
+    """Start the project's server and wait until it answers; its record. ``settings`` (the
+    lab's, from its Jupyter config) are passed on as ``mlmom serve`` options."""
     from . import deployment
     from .launch import start_server
 
@@ -35,7 +39,8 @@ def start(project: Project, *, who: str = "") -> dict[str, Any]:
         raise Busy(f"the server of {project.spec.project} already runs: stop it first")
     deployment.current(project)  # no champion: the core's one-line error, before a process
     project.state_dir.mkdir(parents=True, exist_ok=True)
-    proc, port = start_server(project.root, log_path=project.state_dir / LOG)
+    args, env = _command_line(settings) if settings else ([], {})
+    proc, port = start_server(project.root, *args, env=env, log_path=project.state_dir / LOG)
     _CHILDREN[proc.pid] = proc
     record = {
         "pid": proc.pid,
@@ -46,6 +51,26 @@ def start(project: Project, *, who: str = "") -> dict[str, Any]:
     }
     write_json(project.state_dir / FILE, record)
     return {**record, "running": True}
+
+
+def _command_line(settings: ServingSettings) -> tuple[list[str], dict[str, str]]:
+    """``mlmom serve`` options for the settings, and the API keys as the environment (a
+    secret on a command line is visible to every user of the machine). The lab's server
+    answers on 127.0.0.1 over plain HTTP: the TLS settings are for ``mlmom serve`` itself."""
+    s = settings
+    options = {
+        "--workers": s.workers,
+        "--providers": ",".join(s.providers) or None,
+        "--max-body": s.max_body_bytes,
+        "--max-batch-size": s.max_batch_size,
+        "--max-wait-ms": s.max_wait_ms,
+        "--log-durability": s.log_durability,
+        "--onnx-threads": s.onnx_threads,
+        "--api-keys-file": s.api_keys_file,
+    }
+    args = [part for flag, v in options.items() if v is not None for part in (flag, str(v))]
+    args += ["--native"] if s.native else []
+    return args, {"MLMOM_API_KEYS": s.api_keys} if s.api_keys else {}
 
 
 def stop(project: Project, timeout: float = 30.0) -> dict[str, Any]:
@@ -77,7 +102,8 @@ def status(project: Project) -> dict[str, Any]:
 
 def _record(project: Project) -> dict[str, Any] | None:
     try:
-        return json.loads((project.state_dir / FILE).read_text())
+        record: dict[str, Any] = json.loads((project.state_dir / FILE).read_text())
+        return record
     except (OSError, ValueError):
         return None
 
@@ -92,6 +118,7 @@ def _alive(pid: int) -> bool:
         if child.poll() is None:
             return True
         del _CHILDREN[pid]
+        child.output.close()  # type: ignore[attr-defined]  # its log file (launch.start_server)
         return False
     try:
         os.kill(pid, 0)

@@ -9,6 +9,14 @@ worker answers. Without that variable (one process, tests) the default registry 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import numpy as np
+    from prometheus_client import Counter, Histogram
+    from prometheus_client.registry import Collector
+
+    from .runtime import ModelRuntime, Prediction
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
@@ -49,7 +57,11 @@ class Metrics:
             "Shadow predictions, agreeing with the served answer or not.",
             ("model", "version", "result"),
         )
-        self._cache: dict[tuple, object] = {}
+        # labelled series, looked up once per label set: (model, version, route, protocol)
+        # -> latency and requests; (model, version, route, class) -> predictions. Apart, so
+        # that a class named like a protocol ("v2") never gets the other's series.
+        self._series: dict[tuple[str, str, str, str], tuple[Histogram, Counter]] = {}
+        self._predicted_series: dict[tuple[str, str, str, str], Counter] = {}
         self.load_seconds = Gauge(
             "mlmom_model_load_seconds",
             "Seconds to load, warm and calibrate a version.",
@@ -57,7 +69,14 @@ class Metrics:
             multiprocess_mode="max",
         )
 
-    def observe(self, runtime, route: str, protocol: str, seconds: float, prediction) -> None:
+    def observe(
+        self,
+        runtime: ModelRuntime,
+        route: str,
+        protocol: str,
+        seconds: float,
+        prediction: Prediction,
+    ) -> None:
         latency, requests = self._children(runtime.name, runtime.version, route, protocol)
         latency.observe(seconds)
         requests.inc()
@@ -70,28 +89,30 @@ class Metrics:
             for value, count in zip(*_counts(values)):
                 self._predicted(labels, str(value)).inc(int(count))
 
-    def _children(self, model: str, version: str, route: str, protocol: str):
+    def _children(
+        self, model: str, version: str, route: str, protocol: str
+    ) -> tuple[Histogram, Counter]:
         """The labelled latency and request series, looked up once per label set."""
         key = (model, version, route, protocol)
-        found = self._cache.get(key)
+        found = self._series.get(key)
         if found is None:
-            found = self._cache[key] = (
+            found = self._series[key] = (
                 self.latency.labels(model, version, route),
                 self.requests.labels(model, version, route, protocol),
             )
         return found
 
-    def _predicted(self, labels: tuple[str, str, str], value: str):
+    def _predicted(self, labels: tuple[str, str, str], value: str) -> Counter:
         key = (*labels, value)
-        found = self._cache.get(key)
+        found = self._predicted_series.get(key)
         if found is None:
-            found = self._cache[key] = self.predictions.labels(*labels, value)
+            found = self._predicted_series[key] = self.predictions.labels(*labels, value)
         return found
 
     def error(self, code: str, status: int, model: str, version: str = "", route: str = "") -> None:
         self.errors.labels(model, version, route, code, str(status)).inc()
 
-    def loaded(self, runtime) -> None:
+    def loaded(self, runtime: ModelRuntime) -> None:
         self.load_seconds.labels(runtime.name, runtime.version).set(runtime.load_seconds)
 
 
@@ -106,13 +127,13 @@ def metrics() -> Metrics:
     return _metrics
 
 
-def _counts(values):
+def _counts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     import numpy as np
 
     return np.unique(values, return_counts=True)
 
 
-def exposition(extra=None) -> bytes:
+def exposition(extra: Collector | None = None) -> bytes:
     """The metrics of every worker, in Prometheus text format, plus ``extra`` (a collector:
     the monitoring gauges of the latest drift check)."""
     from prometheus_client import REGISTRY, CollectorRegistry, generate_latest

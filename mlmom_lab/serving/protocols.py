@@ -11,11 +11,17 @@ Both end in the same batch (column name -> values) that :class:`InputSchema` val
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidInput
 from .schema import V2_NUMERIC, InputSchema, v2_datatype
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .runtime import Prediction
 
 MLFLOW_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 
@@ -100,6 +106,7 @@ def _flatten(data: list[Any], depth: int, where: str, row: int | None = None) ->
 def _check_datatype(where: str, datatype: str, values: list[Any], width: int) -> None:
     """The values are what the declared datatype says they are; a bad one is named by its
     row (and, in a tensor of many columns, its place in the row)."""
+    ok: Callable[[Any], bool]
     if datatype == "BYTES":
         ok = lambda v: v is None or isinstance(v, str)
     elif datatype == "BOOL":
@@ -235,7 +242,7 @@ def _records(records: list[dict[str, Any]]) -> dict[str, list[Any]]:
     return {name: [r[name] for r in records] for name in names}
 
 
-def _v2_tensor(name: str, array, shape: list[int]) -> dict[str, Any]:
+def _v2_tensor(name: str, array: np.ndarray, shape: list[int]) -> dict[str, Any]:
     datatype = v2_datatype(array.dtype)
     data = (
         array.reshape(-1).tolist() if datatype != "BYTES" else [str(v) for v in array.reshape(-1)]
@@ -244,7 +251,7 @@ def _v2_tensor(name: str, array, shape: list[int]) -> dict[str, Any]:
 
 
 def v2_response(
-    prediction,
+    prediction: Prediction,
     *,
     model: str,
     version: str,
@@ -270,12 +277,12 @@ def v2_response(
                 f"unknown output {unknown[0]!r} (outputs: {', '.join(sorted(known))})"
             )
         tensors = [t for t in tensors if t["name"] in outputs]
-    body = {"model_name": model, "model_version": version, "outputs": tensors}
+    body: dict[str, Any] = {"model_name": model, "model_version": version, "outputs": tensors}
     if request_id is not None:
         body["id"] = request_id
     return body
 
 
-def invocations_response(prediction) -> dict[str, Any]:
+def invocations_response(prediction: Prediction) -> dict[str, Any]:
     """MLflow's answer: the predictions (labels for a classifier), one per row."""
     return {"predictions": prediction.values.tolist()}

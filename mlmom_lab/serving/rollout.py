@@ -15,9 +15,13 @@ import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..files import write_json
+
+if TYPE_CHECKING:
+    from ..project import Project
+    from .deployment import Deployment
 
 FOLDER = "workers"
 POLL_SECONDS = 0.05
@@ -199,7 +203,7 @@ class Release:
     """A deployment change and how far it has reached the running workers."""
 
     action: str  # canary | shadow | promote | rollback | clear
-    deployment: Any  # the Deployment as written
+    deployment: Deployment  # as written
     rollout: Rollout
 
     def headline(self) -> str:
@@ -225,7 +229,9 @@ class Release:
         }
 
 
-def confirm(project, action: str, state, timeout: float | None = None) -> Release:
+def confirm(
+    project: Project, action: str, state: Deployment, timeout: float | None = None
+) -> Release:
     """Wait until the change ``state`` (just written) is live on every running worker.
 
     Raises :class:`~mlmom_lab.errors.NotLive` naming the workers that lag or refused it

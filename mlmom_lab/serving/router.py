@@ -20,7 +20,10 @@ class Router:
 
     @property
     def champion(self) -> ModelRuntime:
-        return self.runtimes[self.deployment.champion]
+        champion = self.deployment.champion
+        if champion is None:  # a release always leaves one: never written without
+            raise NotFound("no champion is deployed")
+        return self.runtimes[champion]
 
     def pick(self, key: str | None = None) -> tuple[ModelRuntime, str]:
         """The runtime for a request, and its route. A ``key`` makes the choice sticky."""

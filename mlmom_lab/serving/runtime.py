@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -19,8 +19,17 @@ from ..errors import InvalidInput
 from ..registry.onnx import column_feeds
 from .schema import SMALL, InputSchema, from_signature, v2_datatype
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..project import Project
+    from .batching import Batcher
+
 FLOAT32_SAFE = 1e38  # below float32's largest (3.4e38): the twin casts inputs to float32
 INT_EXACT_IN_FLOAT32 = 2**24  # integers above it are rounded by a float32 cast
+
+
+Columns = dict[str, np.ndarray]  # a batch: column name -> its values, one per row
 
 
 @dataclass
@@ -54,7 +63,9 @@ class OutputSpec:
 
     def as_v2(self) -> list[dict[str, Any]]:
         """The outputs as Open Inference v2 model metadata lists them."""
-        outputs = [{"name": "predict", "datatype": v2_datatype(self.values), "shape": [-1]}]
+        outputs: list[dict[str, Any]] = [
+            {"name": "predict", "datatype": v2_datatype(self.values), "shape": [-1]}
+        ]
         if self.probabilities is not None:
             outputs.append(
                 {
@@ -68,9 +79,10 @@ class OutputSpec:
 
     def labels(self, probabilities: np.ndarray) -> np.ndarray:
         """The most probable class of each row, in the type the model's labels have."""
-        return np.asarray(self.classes, dtype=object)[probabilities.argmax(axis=1)].astype(
-            self.values
-        )
+        labels: np.ndarray = np.asarray(self.classes, dtype=object)[
+            probabilities.argmax(axis=1)
+        ].astype(self.values)
+        return labels
 
     def conform(self, prediction: Prediction) -> Prediction:
         """``prediction`` in the model's own types (a float32 twin's answers as float64)."""
@@ -97,7 +109,7 @@ class ModelRuntime:
     twin_gaps: frozenset[str] = frozenset()  # columns whose gaps the twin answers as the model
     outputs: OutputSpec | None = None  # set once the model has answered its example
     labels_by_argmax: bool = False  # predict is the most probable class: one pass, not two
-    batcher: Any = field(default=None, repr=False, compare=False)  # set by the serving app
+    batcher: Batcher | None = field(default=None, repr=False, compare=False)  # the app sets it
 
     def predict(self, columns: dict[str, np.ndarray]) -> Prediction:
         rows = len(next(iter(columns.values())))
@@ -120,10 +132,14 @@ class ModelRuntime:
             return Prediction(values, probabilities, list(self.native.classes_), "native")
         return Prediction(values, engine="native")
 
-    def _answer_native(self, columns: dict[str, np.ndarray]) -> tuple[np.ndarray, Any]:
+    def _answer_native(
+        self, columns: dict[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         """The model's values and probabilities (None where it has none)."""
         if hasattr(self.native, "answer"):  # an ONNX graph: one run, on the columns
-            return self.native.answer(columns, self.schema.names)
+            answer: tuple[np.ndarray, np.ndarray | None]
+            answer = self.native.answer(columns, self.schema.names)
+            return answer
         import pandas as pd
 
         frame = pd.DataFrame(columns, columns=self.schema.names)
@@ -132,9 +148,10 @@ class ModelRuntime:
             if hasattr(self.native, "predict_proba")
             else None
         )
+        # labels_by_argmax is set only once outputs are, on a model with probabilities
         values = (
             self.outputs.labels(probabilities)
-            if self.labels_by_argmax
+            if self.labels_by_argmax and self.outputs is not None and probabilities is not None
             else np.asarray(self.native.predict(frame))
         )
         return values, probabilities
@@ -173,12 +190,13 @@ def _twin_holds(column: np.ndarray, gaps_ok: bool) -> bool:
                 return False
         return gaps_ok or not np.isnan(column).any()
     if kind in "iu":
-        return np.abs(column).max() <= INT_EXACT_IN_FLOAT32
+        exact: bool = np.abs(column).max() <= INT_EXACT_IN_FLOAT32
+        return exact
     return gaps_ok or kind != "O" or not (column == None).any()
 
 
 def load(
-    project, ref: str, *, providers: list[str] | None = None, twin: bool = True
+    project: Project, ref: str, *, providers: list[str] | None = None, twin: bool = True
 ) -> ModelRuntime:
     """Load ``ref`` (``3``, ``champion``, ``model@champion``), warm it and calibrate it."""
     from .. import registry
@@ -190,8 +208,8 @@ def load(
     info = registry.get_version(name, version, project)
     onnx_path = (
         client(project).download_artifacts(info.run_id, "onnx/model.onnx")
-        if twin and info.onnx.get("status") == "ok"
-        else None
+        if twin and info.onnx.get("status") == "ok" and info.run_id is not None
+        else None  # no twin (a version without a run has no artifacts to hold one)
     )
     return assemble(
         info.name,
@@ -236,7 +254,7 @@ def assemble(
     onnx: dict[str, Any],
     onnx_path: str | Path | None,
     *,
-    refuses_gaps=(),
+    refuses_gaps: list[str] | tuple[str, ...] = (),
     providers: list[str] | None = None,
     began: float | None = None,
 ) -> ModelRuntime:
@@ -290,16 +308,17 @@ def _predicts_by_argmax(native: Any, answer: Prediction) -> bool:
     if type(last).__name__ not in ARGMAX_CLASSIFIERS or answer.probabilities is None:
         return False
     classes = np.asarray(answer.classes, dtype=object)
-    return classes[answer.probabilities.argmax(axis=1)].tolist() == answer.values.tolist()
+    same: bool = classes[answer.probabilities.argmax(axis=1)].tolist() == answer.values.tolist()
+    return same
 
 
 def _example(source: str, schema: InputSchema) -> dict[str, np.ndarray]:
     """The version's input example (stored with the model) as columns."""
     import mlflow
 
-    frame = mlflow.models.Model.load(source).load_input_example(
+    frame: pd.DataFrame = mlflow.models.Model.load(source).load_input_example(
         mlflow.artifacts.download_artifacts(source)
-    )
+    )  # logged from a DataFrame by registration
     return schema.validate({c: frame[c].tolist() for c in frame.columns})
 
 

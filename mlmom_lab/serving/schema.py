@@ -13,11 +13,14 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import InvalidInput
+
+if TYPE_CHECKING:
+    from mlflow.models import ModelSignature
 
 # MLflow column type -> (Open Inference v2 datatype, numpy dtype, kind)
 _TYPES: dict[str, tuple[str, str, str]] = {
@@ -142,7 +145,9 @@ class InputSchema:
         return tuple(c.name for c in self.columns if c.required)
 
 
-def from_signature(signature, refuses_gaps: list[str] | tuple[str, ...] = ()) -> InputSchema:
+def from_signature(
+    signature: ModelSignature | None, refuses_gaps: list[str] | tuple[str, ...] = ()
+) -> InputSchema:
     """The schema of an MLflow ``ModelSignature`` with named columns; ``refuses_gaps``
     names the columns the model takes no missing value in."""
     if signature is None or not signature.inputs.has_input_names():
@@ -196,7 +201,7 @@ def _typed(col: ColumnSpec, values: Sequence[Any] | np.ndarray | None, rows: int
     return converter(col, array)
 
 
-def _plainly_valid(col: ColumnSpec, values: list) -> np.ndarray | None:
+def _plainly_valid(col: ColumnSpec, values: list[Any]) -> np.ndarray | None:
     """``values`` typed when every one is plainly valid for the column (a finite number in
     range, a string, a bool), else None: the full path then types them or names the fault."""
     kind = col.kind

@@ -41,7 +41,7 @@ async def finished(jp_fetch, job, timeout=240):
         _, state = await call(jp_fetch, f"jobs/{job['id']}", method="GET", log_from=seen)
         lines += state["log"]
         seen = state["log_next"]
-        if state["status"] in ("done", "failed"):
+        if state["status"] in ("done", "failed", "cancelled"):
             return state, lines
         await asyncio.sleep(0.25)
     raise AssertionError(f"job {job['title']} still {state['status']} after {timeout} s")
@@ -69,6 +69,25 @@ async def test_a_second_run_while_one_runs_is_refused(jp_fetch, lab_root):
     body = await refused(jp_fetch, "pipeline/run", {}, status=409)
     assert body["code"] == "busy" and first["id"] in body["error"]
     await finished(jp_fetch, first)
+
+
+async def test_a_running_pipeline_run_is_cancelled_and_a_finished_job_cannot_be(jp_fetch, lab_root):
+    _, job = await call(jp_fetch, "pipeline/run", {"start": "train", "force": True})
+    for _ in range(400):  # until a stage's notebook executes
+        _, state = await call(jp_fetch, f"jobs/{job['id']}", method="GET")
+        if any(s["status"] == "running" for s in state["steps"].values()):
+            break
+        await asyncio.sleep(0.05)
+    code, asked = await call(jp_fetch, f"jobs/{job['id']}/cancel")
+    assert code == 200 and asked["id"] == job["id"]
+    state, lines = await finished(jp_fetch, job, timeout=60)
+    assert state["status"] == "cancelled", state
+    assert state["error"]["code"] == "cancelled" and "cancelled" in state["error"]["error"]
+    assert "cancel requested" in " ".join(lines)
+    assert state["steps"].get("register", {}).get("status") != "ran"
+    again = await refused(jp_fetch, f"jobs/{job['id']}/cancel", {}, status=409)
+    assert again["code"] == "busy" and "already cancelled" in again["error"]
+    assert (await refused(jp_fetch, "jobs/0-0/cancel", {}, status=404))["code"] == "not_found"
 
 
 @pytest.mark.parametrize(

@@ -78,12 +78,12 @@ def test_native_serving_never_loads_the_twin_and_answers_alike(
 ):
     """``mlmom serve --native`` (MLMOM_SERVE_NATIVE=1 in the workers): the model itself, with
     the forest's labels read off its probabilities in one pass, as its own predict gives."""
-    from mlmom_lab.cli import workers
     from mlmom_lab.serving import runtime as rt
+    from mlmom_lab.serving.settings import ServingSettings
 
     monkeypatch.setenv("MLMOM_SERVE_NATIVE", "1")
-    assert workers._twin() is False
-    native = rt.load(example_run[0], "champion", twin=workers._twin())
+    assert ServingSettings.from_environ().native is True
+    native = rt.load(example_run[0], "champion", twin=False)
     assert native.onnx is None and native.labels_by_argmax
     columns = native.schema.validate(columns_of(rows))
     answer = native.predict(columns)

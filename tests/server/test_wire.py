@@ -1,0 +1,54 @@
+"""The wire contract is defined once: every route names its answer model, answers refuse
+fields the contract lacks, and the JSON Schema and the TypeScript types generated from it
+are those of the current models."""
+
+import json
+import shlex
+import shutil
+import subprocess
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from mlmom_lab.server import wire
+from mlmom_lab.server.actions import ACTIONS
+from mlmom_lab.server.routes import READS, ExecutedNotebookHandler
+
+pytestmark = pytest.mark.unit
+
+EXTENSION = Path(__file__).resolve().parents[2] / "labextension"
+REGENERATE = "python -m mlmom_lab.server.wire > labextension/wire.schema.json"
+
+
+def test_every_route_names_its_answer_model():
+    for name, handler in READS.items():
+        assert handler is ExecutedNotebookHandler or handler.answer, name  # that one is HTML
+    for name, (handler, _) in ACTIONS.items():
+        assert issubclass(handler.answer, wire.Answer), name
+
+
+def test_an_answer_with_a_field_the_contract_lacks_is_refused():
+    deployment = {"champion": "1", "canary": None, "canary_weight": 0.0, "shadow": None,
+                  "seq": 1, "updated_at": 0.0, "reason": "", "by": "me"}  # fmt: skip
+    assert wire.answer(wire.Deployment, deployment) == deployment
+    with pytest.raises(pydantic.ValidationError, match="surprise"):
+        wire.answer(wire.Deployment, {**deployment, "surprise": 1})
+
+
+def test_the_json_schema_is_that_of_the_models():
+    shipped = json.loads((EXTENSION / "wire.schema.json").read_text())
+    assert shipped == wire.json_schema(), f"out of date: run `{REGENERATE}`"
+
+
+def test_the_typescript_types_are_generated_from_that_schema(tmp_path):
+    json2ts = EXTENSION / "node_modules" / ".bin" / "json2ts"
+    if not json2ts.exists() or not shutil.which("node"):
+        pytest.fail("labextension/node_modules is missing: `pip install -e .` installs it")
+    script = json.loads((EXTENSION / "package.json").read_text())["scripts"]["build:wire"]
+    args = shlex.split(script)
+    args[args.index("-o") + 1] = str(tmp_path / "wire.ts")
+    subprocess.run([str(json2ts), *args[1:]], cwd=EXTENSION, check=True, timeout=120)
+    assert (tmp_path / "wire.ts").read_text() == (EXTENSION / "src" / "wire.ts").read_text(), (
+        "src/wire.ts is out of date: run `jlpm build:wire` in labextension/"
+    )

@@ -1,0 +1,66 @@
+"""Serving settings are traitlets configurables: read from mlmom_config files in the Jupyter
+config folders, overridden by ``mlmom serve``'s options, refused in one line when out of range,
+and carried to the workers through the environment unchanged."""
+
+import subprocess
+import sys
+
+import pytest
+from traitlets import TraitError
+
+from mlmom_lab.serving.settings import ServingSettings, load
+
+pytestmark = pytest.mark.unit
+
+
+def mlmom(*args):
+    command = [sys.executable, "-c", "from mlmom_lab.cli import main; main()", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+@pytest.fixture
+def config_dir(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_CONFIG_DIR", str(tmp_path))
+    return tmp_path
+
+
+def test_a_config_file_sets_them_and_options_win(config_dir):
+    (config_dir / "mlmom_config.py").write_text(
+        "c.ServingSettings.workers = 3\nc.ServingSettings.max_wait_ms = 2.5\n"
+    )
+    (config_dir / "mlmom_config.json").write_text('{"ServingSettings": {"onnx_threads": 2}}')
+    settings = load()
+    assert (settings.workers, settings.max_wait_ms, settings.onnx_threads) == (3, 2.5, 2)
+    assert load(workers=5, max_wait_ms=None).workers == 5  # None: the option was not given
+    assert load(max_wait_ms=None).max_wait_ms == 2.5
+
+
+def test_out_of_range_values_are_refused_naming_the_setting(config_dir):
+    with pytest.raises(TraitError, match=r"ServingSettings.workers must be between 1 and 64"):
+        load(workers=0)
+    out = mlmom("serve", "--max-wait-ms", "5000")
+    assert out.returncode == 2
+    assert "ServingSettings.max_wait_ms must be between 0 and 1000, not 5000" in out.stderr
+
+
+def test_the_workers_get_the_same_settings_through_the_environment(config_dir):
+    settings = load(
+        providers=["CPUExecutionProvider"], native=True, max_batch_size=8, max_wait_ms=1.5,
+        log_durability="safe", onnx_threads=2, api_keys="predict:k", max_body_bytes=1024,
+    )  # fmt: skip
+    environ = settings.environ()
+    assert environ["MLMOM_SERVE_PROVIDERS"] == "CPUExecutionProvider"
+    again = ServingSettings.from_environ(environ)
+    for name in ("providers", "native", "max_batch_size", "max_wait_ms", "log_durability",
+                 "onnx_threads", "api_keys", "max_body_bytes"):  # fmt: skip
+        assert getattr(again, name) == getattr(settings, name), name
+    plain = ServingSettings.from_environ(load().environ())
+    assert not plain.native and plain.max_batch_size is None and plain.api_keys == ""
+
+
+def test_show_config_prints_every_setting_with_its_help(config_dir):
+    out = mlmom("serve", "--show-config")
+    assert out.returncode == 0, out.stderr
+    for name in ("workers", "max_batch_size", "ssl_certfile", "api_keys_file", "onnx_threads",
+                 "log_durability"):  # fmt: skip
+        assert f"# c.ServingSettings.{name} =" in out.stdout
