@@ -1,5 +1,6 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
+import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
 
 /**
  * The error of a failed call to the mlmom-lab REST API.
@@ -18,6 +19,12 @@ export class MlmomAPIError extends Error {
   }
 }
 
+/** Where and how `requestAPI` calls: the server's settings, the messages' language. */
+export interface IRequestContext {
+  settings?: ServerConnection.ISettings;
+  trans?: TranslationBundle;
+}
+
 /**
  * Call the mlmom-lab server extension under `<baseUrl>mlmom/api/<endpoint>`.
  *
@@ -26,15 +33,18 @@ export class MlmomAPIError extends Error {
  * @param endpoint - the route after `mlmom/api/`, e.g. `project`
  * @param init - the fetch options (method, body, ...)
  * @param params - query parameters, URL-encoded
+ * @param context - the server settings (default: the page's) and translations
  * @returns the parsed JSON body
  * @throws MlmomAPIError carrying the server's message on a non-2xx answer
  */
 export async function requestAPI<T>(
   endpoint: string,
   init: RequestInit = {},
-  params?: Record<string, string>
+  params?: Record<string, string>,
+  context: IRequestContext = {}
 ): Promise<T> {
-  const settings = ServerConnection.makeSettings();
+  const settings = context.settings ?? ServerConnection.makeSettings();
+  const trans = context.trans ?? nullTranslator.load('mlmom_lab');
   let url = `${settings.baseUrl}mlmom/api/${endpoint}`;
   if (params && Object.keys(params).length > 0) {
     url += URLExt.objectToQueryString(params);
@@ -55,7 +65,10 @@ export async function requestAPI<T>(
     } catch {
       if (response.ok) {
         throw new MlmomAPIError(
-          `mlmom-lab: the server answered ${endpoint} with non-JSON content`,
+          trans.__(
+            'mlmom-lab: the server answered %1 with non-JSON content',
+            endpoint
+          ),
           response.status
         );
       }
@@ -66,8 +79,14 @@ export async function requestAPI<T>(
     const message =
       data && typeof data.error === 'string'
         ? data.error
-        : `mlmom-lab: ${endpoint} failed (${response.status} ${response.statusText})`;
-    const code = data && data.code !== undefined ? String(data.code) : undefined;
+        : trans.__(
+            'mlmom-lab: %1 failed (%2 %3)',
+            endpoint,
+            response.status,
+            response.statusText
+          );
+    const code =
+      data && data.code !== undefined ? String(data.code) : undefined;
     throw new MlmomAPIError(message, response.status, code);
   }
   return data as T;

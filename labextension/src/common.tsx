@@ -1,12 +1,19 @@
-import { Dialog, Notification, showDialog, showErrorMessage } from '@jupyterlab/apputils';
+import {
+  Dialog,
+  Notification,
+  showDialog,
+  showErrorMessage
+} from '@jupyterlab/apputils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { LabModel } from './model';
-import { IRelease } from './types';
+import { isLive, LabModel } from './models';
+import { IJob, IRelease } from './types';
 
-/** What every panel gets: the model and a way to open a file in the lab. */
+/** What every panel gets: the model, the translations, ways to open files. */
 export interface IPanelProps {
   model: LabModel;
+  trans: TranslationBundle;
   /** Open a file of the server's root in the lab. */
   open: (path: string) => void;
   /** Open a file of the server's root in a new browser tab (a report). */
@@ -17,14 +24,22 @@ export interface IPanelProps {
   openRun: (stage: string, runId: string) => void;
 }
 
+/** The ways to open files that the plugin gives the panels. */
+export type PanelActions = Omit<IPanelProps, 'model' | 'trans'>;
+
+export type Tone = 'good' | 'warn' | 'bad' | 'info' | 'muted';
+
 /** A coloured word: fresh/ok in green, stale/warn in amber, failed/drift in red. */
 export function Badge(props: {
-  tone: 'good' | 'warn' | 'bad' | 'info' | 'muted';
+  tone: Tone;
   children: React.ReactNode;
   title?: string;
 }): JSX.Element {
   return (
-    <span className={`mlmom-badge mlmom-badge-${props.tone}`} title={props.title}>
+    <span
+      className={`mlmom-badge mlmom-badge-${props.tone}`}
+      title={props.title}
+    >
       {props.children}
     </span>
   );
@@ -54,8 +69,35 @@ export function Section(props: {
   );
 }
 
+/** A Cancel button for a job started here while it is queued or running. */
+export function CancelJob(props: {
+  job: IJob | undefined;
+  model: LabModel;
+  trans: TranslationBundle;
+}): JSX.Element | null {
+  const { job, trans } = props;
+  if (!job || !isLive(job)) {
+    return null;
+  }
+  const cancel = () =>
+    attempt(trans, trans.__('cancelling %1', job.title), () =>
+      props.model.jobs.cancel(job.id)
+    );
+  return (
+    <button
+      className="jp-mod-styled mlmom-cancel"
+      data-job-id={job.id}
+      title={trans.__('Cancel %1', job.title)}
+      onClick={cancel}
+    >
+      {trans.__('Cancel')}
+    </button>
+  );
+}
+
 /** Ask before a change that moves production traffic; true when confirmed. */
 export async function confirm(
+  trans: TranslationBundle,
   title: string,
   body: string,
   label: string
@@ -63,25 +105,40 @@ export async function confirm(
   const answer = await showDialog({
     title,
     body,
-    buttons: [Dialog.cancelButton(), Dialog.warnButton({ label })]
+    buttons: [
+      Dialog.cancelButton({ label: trans.__('Cancel') }),
+      Dialog.warnButton({ label })
+    ]
   });
   return answer.button.accept;
 }
 
 /** Say how far a release reached, once its answer came: "canary v2 at 30% live on 2 of 2
  * workers in 1.8 s" (the server answers when every running worker serves it). */
-export function announce(release: IRelease | null | undefined): void {
+export function announce(
+  trans: TranslationBundle,
+  release: IRelease | null | undefined
+): void {
   if (release) {
-    Notification.success(`mlmom-lab: ${release.message}`, { autoClose: 6000 });
+    Notification.success(trans.__('mlmom-lab: %1', release.message), {
+      autoClose: 6000
+    });
   }
 }
 
 /** Run a panel action; its failure is shown in a dialog with the server's message. */
-export async function attempt(what: string, work: () => Promise<unknown>): Promise<void> {
+export async function attempt(
+  trans: TranslationBundle,
+  what: string,
+  work: () => Promise<unknown>
+): Promise<void> {
   try {
     await work();
   } catch (reason) {
-    await showErrorMessage(`mlmom-lab: ${what} failed`, (reason as Error).message);
+    await showErrorMessage(
+      trans.__('mlmom-lab: %1 failed', what),
+      (reason as Error).message
+    );
   }
 }
 
@@ -98,5 +155,7 @@ export function clock(seconds: number): string {
 }
 
 export function num(value: unknown, digits = 3): string {
-  return typeof value === 'number' ? value.toFixed(digits).replace(/\.?0+$/, '') : String(value ?? '—');
+  return typeof value === 'number'
+    ? value.toFixed(digits).replace(/\.?0+$/, '')
+    : String(value ?? '—');
 }

@@ -1,26 +1,34 @@
 import { MainAreaWidget } from '@jupyterlab/apputils';
-import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+import { TranslationBundle } from '@jupyterlab/translation';
 import { IFrame } from '@jupyterlab/ui-components';
 
+/** The id of the main-area tab showing one run's executed notebook of a stage. */
+export function executedId(stage: string, runId: string): string {
+  return `mlmom-run-${runId}-${stage}`;
+}
+
 /**
- * A main-area tab showing one run's executed notebook of a stage: the server renders it
- * read-only (a record of what ran) and sandboxed; `.mlmom/` is hidden from Jupyter's
- * contents API, so the lab could not open it as a notebook anyway.
+ * A main-area tab showing one run's executed notebook of a stage, from `url`: the
+ * server renders it read-only (a record of what ran) and sandboxed; `.mlmom/` is
+ * hidden from Jupyter's contents API, so the lab could not open it as a notebook.
  */
 export function executedNotebook(
-  projectPath: string,
+  url: string,
   stage: string,
-  runId: string
+  runId: string,
+  trans: TranslationBundle
 ): MainAreaWidget<IFrame> {
   const content = new IFrame({ sandbox: ['allow-scripts', 'allow-popups'] });
-  content.url =
-    URLExt.join(PageConfig.getBaseUrl(), 'mlmom/api/pipeline/executed') +
-    URLExt.objectToQueryString({ path: projectPath, run: runId, stage });
+  content.url = url;
   const widget = new MainAreaWidget({ content });
-  widget.id = `mlmom-run-${runId}-${stage}`;
+  widget.id = executedId(stage, runId);
   widget.addClass('mlmom-executed');
   widget.title.label = `${stage} · ${runId}`;
-  widget.title.caption = `The executed notebook of stage ${stage} in run ${runId} (read-only)`;
+  widget.title.caption = trans.__(
+    'The executed notebook of stage %1 in run %2 (read-only)',
+    stage,
+    runId
+  );
   widget.title.closable = true;
   return widget;
 }

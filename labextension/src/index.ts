@@ -1,26 +1,32 @@
 import {
   ILabShell,
+  ILayoutRestorer,
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
 import { ICommandPalette } from '@jupyterlab/apputils';
 import { PageConfig, PathExt, URLExt } from '@jupyterlab/coreutils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
-import { attempt } from './common';
-import { executedNotebook } from './executed';
-import { LabModel } from './model';
-import { PanelName, PANELS, Sidebar } from './sidebar';
+import { addCommands } from './commands';
+import { PanelActions } from './common';
+import { executedId, executedNotebook } from './executed';
+import { LabModel } from './models';
+import { Sidebar } from './sidebar';
+import { IMlmomLab } from './tokens';
+
+export { CommandIDs } from './commands';
+export * from './models';
+export { IMlmomLab } from './tokens';
 
 /** The plugin id; also the key of the settings in schema/plugin.json. */
 const PLUGIN_ID = 'mlmom-lab:plugin';
 
 /** The id of the left sidebar widget. */
 export const SIDEBAR_ID = 'mlmom-lab-sidebar';
-
-const CATEGORY = 'mlmom-lab';
 
 export const mlmomIcon = new LabIcon({
   name: 'mlmom-lab:icon',
@@ -36,67 +42,46 @@ function folderOf(widget: Widget | null): string | null {
   return typeof path === 'string' ? PathExt.dirname(path) : null;
 }
 
-function addCommands(
-  app: JupyterFrontEnd,
-  shell: ILabShell,
-  sidebar: Sidebar,
-  palette: ICommandPalette | null
-): void {
-  const model = sidebar.model;
-  const show = (panel: PanelName) => {
-    sidebar.panel = panel;
-    shell.activateById(sidebar.id);
-  };
-  const commands: Record<string, { label: string; execute: () => unknown }> = {
-    'mlmom:refresh': { label: 'Refresh the mlmom panels', execute: () => model.refresh() },
-    'mlmom:run-pipeline': {
-      label: 'Run the pipeline (mlmom)',
-      execute: () => {
-        show('pipeline');
-        return attempt('the pipeline run', () => model.runJob('pipeline/run', {}));
-      }
-    },
-    'mlmom:start-server': {
-      label: 'Start the model server (mlmom)',
-      execute: () => {
-        show('deployments');
-        return attempt('starting the server', () => model.complete('server/start'));
-      }
-    },
-    'mlmom:stop-server': {
-      label: 'Stop the model server (mlmom)',
-      execute: () => attempt('stopping the server', () => model.act('server/stop'))
-    },
-    'mlmom:check': {
-      label: 'Run a monitoring check (mlmom)',
-      execute: () => {
-        show('monitoring');
-        return attempt('the check', () => model.complete('monitoring/check'));
-      }
-    }
-  };
-  for (const panel of PANELS) {
-    commands[`mlmom:open-${panel}`] = {
-      label: `Open the mlmom ${panel} panel`,
-      execute: () => show(panel)
-    };
-  }
-  for (const [id, command] of Object.entries(commands)) {
-    app.commands.addCommand(id, { label: command.label, execute: command.execute });
-    palette?.addItem({ command: id, category: CATEGORY });
-  }
+/** A file of the server's root at `<base>/<route>/<path>`, in a new browser tab. */
+function openInBrowser(route: string, path: string): void {
+  const base = PageConfig.getBaseUrl();
+  window.open(URLExt.join(base, route, URLExt.encodeParts(path)), '_blank');
 }
 
-function watchSettings(
-  registry: ISettingRegistry,
-  model: LabModel,
-  poll: (seconds: number) => void
-): void {
+/** How the panels open files, dashboards and executed notebooks in the lab. */
+function panelActions(
+  app: JupyterFrontEnd,
+  shell: ILabShell,
+  model: LabModel
+): PanelActions {
+  return {
+    open: path => void app.commands.execute('docmanager:open', { path }),
+    openUrl: path => openInBrowser('files', path),
+    // Voilà's server extension (installed with mlmom-lab) renders it as an app
+    openDashboard: path => openInBrowser('voila/render', path),
+    openRun: (stage, runId) => {
+      const id = executedId(stage, runId);
+      if (!Array.from(shell.widgets('main')).some(w => w.id === id)) {
+        const url = model.pipeline.executedUrl(stage, runId);
+        shell.add(
+          executedNotebook(url, stage, runId, model.client.trans),
+          'main'
+        );
+      }
+      shell.activateById(id);
+    }
+  };
+}
+
+/** Follow the settings: the refresh interval, and the project opened at start. */
+function watchSettings(registry: ISettingRegistry, sidebar: Sidebar): void {
+  const model = sidebar.model;
   registry
     .load(PLUGIN_ID)
     .then(settings => {
       const apply = () => {
-        poll(settings.get('refreshInterval').composite as number);
+        const seconds = settings.get('refreshInterval').composite as number;
+        model.poll(seconds, () => sidebar.isVisible);
         const chosen = settings.get('defaultProject').composite as string;
         if (chosen) {
           void model.setPath(chosen, true);
@@ -105,80 +90,88 @@ function watchSettings(
       apply();
       settings.changed.connect(apply);
     })
-    .catch(reason => console.error('mlmom-lab: the settings did not load.', reason));
+    .catch(reason =>
+      console.error('mlmom-lab: the settings did not load.', reason)
+    );
+}
+
+/** The sidebar in the left area, following the open file's project. */
+function addSidebar(
+  app: JupyterFrontEnd,
+  shell: ILabShell,
+  model: LabModel,
+  restorer: ILayoutRestorer | null
+): Sidebar {
+  const trans = model.client.trans;
+  const sidebar = new Sidebar({
+    model,
+    trans,
+    actions: panelActions(app, shell, model)
+  });
+  sidebar.id = SIDEBAR_ID;
+  sidebar.title.icon = mlmomIcon;
+  sidebar.title.caption = 'mlmom-lab';
+  model.changed.connect(() => {
+    const project = model.project.data?.project ?? trans.__('no project');
+    sidebar.title.caption = trans.__('mlmom-lab: %1', project);
+  }, sidebar);
+  shell.add(sidebar, 'left', { rank: 600 });
+  restorer?.add(sidebar, SIDEBAR_ID);
+  shell.currentChanged.connect((_, change) => {
+    const folder = folderOf(change.newValue);
+    if (folder !== null) {
+      void model.setPath(folder);
+    }
+  });
+  return sidebar;
 }
 
 /**
  * The mlmom-lab sidebar: Pipeline, Registry, Deployments and Monitoring of the
- * project nearest to the open file (or the one chosen in the panel).
+ * project nearest to the open file (or the one chosen in the panel). It provides
+ * the models (IMlmomLab) to other extensions.
  *
  * ILabShell is optional: Voilà loads every installed lab extension and reports
- * an activation error for a required token its shell does not provide.
+ * an activation error for a required token its shell does not provide. There the
+ * models are made (for the token) but nothing is shown or fetched.
  */
-const plugin: JupyterFrontEndPlugin<void> = {
+const plugin: JupyterFrontEndPlugin<IMlmomLab> = {
   id: PLUGIN_ID,
-  description: 'The mlmom-lab sidebar: pipeline, registry, deployments, monitoring.',
+  description:
+    'The mlmom-lab sidebar: pipeline, registry, deployments, monitoring.',
   autoStart: true,
-  optional: [ILabShell, ISettingRegistry, ICommandPalette],
+  provides: IMlmomLab,
+  optional: [
+    ILabShell,
+    ISettingRegistry,
+    ICommandPalette,
+    ILayoutRestorer,
+    ITranslator
+  ],
   activate: (
     app: JupyterFrontEnd,
     shell: ILabShell | null,
     settings: ISettingRegistry | null,
-    palette: ICommandPalette | null
-  ) => {
+    palette: ICommandPalette | null,
+    restorer: ILayoutRestorer | null,
+    translator: ITranslator | null
+  ): IMlmomLab => {
+    const model = new LabModel({ translator: translator ?? nullTranslator });
     if (!shell) {
-      return;
+      return model;
     }
-    const model = new LabModel();
-    const sidebar = new Sidebar(model, {
-      open: path => void app.commands.execute('docmanager:open', { path }),
-      openUrl: path =>
-        window.open(URLExt.join(PageConfig.getBaseUrl(), 'files', URLExt.encodeParts(path)), '_blank'),
-      // Voilà's server extension (installed with mlmom-lab) renders it as an app
-      openDashboard: path =>
-        window.open(URLExt.join(PageConfig.getBaseUrl(), 'voila/render', URLExt.encodeParts(path)),
-          '_blank'),
-      openRun: (stage, runId) => {
-        const id = `mlmom-run-${runId}-${stage}`;
-        if (!Array.from(shell.widgets('main')).some(w => w.id === id)) {
-          shell.add(executedNotebook(model.path, stage, runId), 'main');
-        }
-        shell.activateById(id);
-      }
-    });
-    sidebar.id = SIDEBAR_ID;
-    sidebar.title.icon = mlmomIcon;
-    sidebar.title.caption = 'mlmom-lab';
-    model.changed.connect(() => {
-      sidebar.title.caption = `mlmom-lab: ${model.project.data?.project ?? 'no project'}`;
-    });
-    shell.add(sidebar, 'left', { rank: 600 });
+    const sidebar = addSidebar(app, shell, model, restorer);
     addCommands(app, shell, sidebar, palette);
-
-    let timer = 0;
-    const poll = (seconds: number) => {
-      window.clearInterval(timer);
-      timer = window.setInterval(() => {
-        if (sidebar.isVisible) {
-          void model.refresh();
-        }
-      }, Math.max(1, seconds) * 1000);
-    };
-    poll(5);
-    shell.currentChanged.connect((_, change) => {
-      const folder = folderOf(change.newValue);
-      if (folder !== null) {
-        void model.setPath(folder);
-      }
-    });
+    model.poll(5, () => sidebar.isVisible);
     void model.setPath(folderOf(shell.currentWidget) ?? '');
     if (settings) {
-      watchSettings(settings, model, poll);
+      watchSettings(settings, sidebar);
     }
     const open = String(PageConfig.getOption('mlmomOpenSidebar'));
     if (open === 'true' || open === 'True') {
-      void app.restored.then(() => shell.activateById(sidebar.id));  // `mlmom lab`
+      void app.restored.then(() => shell.activateById(sidebar.id)); // `mlmom lab`
     }
+    return model;
   }
 };
 

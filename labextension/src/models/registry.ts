@@ -1,0 +1,88 @@
+import {
+  IAliasMove,
+  ICompare,
+  IHistory,
+  IRegistryPage,
+  IRelease
+} from '../types';
+import { ConcernModel, FROM_THE_LAB } from './concern';
+import { Resource } from './resource';
+
+/** Versions per registry page. */
+export const REGISTRY_PAGE = 50;
+
+/** Which page of versions shows: the newest, or the one before or after a version. */
+export interface IRegistryCursor {
+  before?: string;
+  after?: string;
+}
+
+/** The model registry: a page of versions, the alias history, and their moves. */
+export class RegistryModel extends ConcernModel {
+  readonly page = new Resource<IRegistryPage>(() =>
+    this.context.client.get('registry', {
+      ...this._cursor,
+      limit: String(REGISTRY_PAGE)
+    })
+  );
+  readonly history = new Resource<IHistory>(() =>
+    this.context.client.get('registry/history')
+  );
+
+  get cursor(): IRegistryCursor {
+    return { ...this._cursor };
+  }
+
+  /** Show the newest versions again (another project is shown). */
+  resetCursor(): void {
+    this._cursor = {};
+  }
+
+  /** Show the page of versions newer than the first one shown. */
+  showNewer(): Promise<void> {
+    const versions = this.page.data?.versions ?? [];
+    return this.turnTo('after', versions[0]?.version);
+  }
+
+  /** Show the page of versions older than the last one shown. */
+  showOlder(): Promise<void> {
+    const versions = this.page.data?.versions ?? [];
+    return this.turnTo('before', versions[versions.length - 1]?.version);
+  }
+
+  /** Compare two versions (metrics, parameters, data), the older one first. */
+  compare(a: string, b: string): Promise<ICompare> {
+    const [older, newer] = [a, b].sort((x, y) => Number(x) - Number(y));
+    return this.context.client.get('registry/compare', { a: older, b: newer });
+  }
+
+  /** Make a version the champion; resolves with the release that followed, if any. */
+  async promote(version: string): Promise<IRelease | null> {
+    const moved = await this.act<IAliasMove>('registry/promote', {
+      version,
+      reason: FROM_THE_LAB
+    });
+    return moved.release;
+  }
+
+  /** Move the champion back to the version it held before. */
+  async rollback(): Promise<void> {
+    await this.act('registry/rollback', { reason: FROM_THE_LAB });
+  }
+
+  protected async fetch(): Promise<void> {
+    await Promise.all([this.page.refresh(), this.history.refresh()]);
+  }
+
+  /** Show the page just `before` or `after` a version (the newest without one). */
+  private async turnTo(
+    side: keyof IRegistryCursor,
+    version: string | undefined
+  ): Promise<void> {
+    this._cursor = version === undefined ? {} : { [side]: version };
+    await this.page.refresh();
+    this.emitChanged();
+  }
+
+  private _cursor: IRegistryCursor = {};
+}
