@@ -68,13 +68,20 @@ class Job:
         """Cancel the job: at once while queued; a running one when its work can stop."""
         with self._lock:
             if self.status not in ACTIVE:
-                raise Busy(f"{self.title} has already {self.status} (job {self.id})")
+                raise Busy(f"{self.title} has already ended ({self.status}, job {self.id})")
             if self.status == "running" and not self.stoppable:
                 raise Busy(f"{self.title} cannot be stopped once it runs (job {self.id})")
             self.cancel_requested.set()
             if self.status == "queued":  # the worker that picks it up will skip it
                 self.status, self.finished = "cancelled", time.time()
-        self.write("cancel requested" if self.status == "running" else "cancelled")
+            self._append("cancel requested" if self.status == "running" else "cancelled")
+
+    def end(self, status: str, result: Any = None, error: dict[str, str] | None = None) -> None:
+        """Finish the job at once: a poller never sees it ended without its time and last line."""
+        with self._lock:
+            self.status, self.result, self.error = status, result, error
+            self.finished = time.time()
+            self._append(status + (f": {error['error']}" if error else ""))
 
     def step(self, name: str, status: str, detail: str = "") -> None:
         """Report the state of one step (a pipeline stage), and log the change."""
@@ -84,11 +91,14 @@ class Job:
 
     def write(self, line: str) -> None:
         with self._lock:
-            self.log.append(f"{time.strftime('%H:%M:%S')} {line}")
-            if len(self.log) > MAX_LOG_LINES:
-                drop = len(self.log) - MAX_LOG_LINES
-                del self.log[:drop]
-                self.log_offset += drop
+            self._append(line)
+
+    def _append(self, line: str) -> None:  # the caller holds the lock
+        self.log.append(f"{time.strftime('%H:%M:%S')} {line}")
+        if len(self.log) > MAX_LOG_LINES:
+            drop = len(self.log) - MAX_LOG_LINES
+            del self.log[:drop]
+            self.log_offset += drop
 
     def as_dict(self, log_from: int = 0) -> dict[str, Any]:
         """The job as JSON; ``log_from`` skips the log lines a poller has already seen."""
@@ -98,6 +108,7 @@ class Job:
                 "id": self.id,
                 "kind": self.kind,
                 "title": self.title,
+                "stoppable": self.stoppable,
                 "project": self.project,
                 "status": self.status,
                 "created": self.created,
@@ -173,18 +184,15 @@ class Jobs:
         if not job.begin():  # cancelled while it was queued
             return
         try:
-            job.result = work(job)
-            job.status = "done"
+            result = work(job)
         except Cancelled as exc:
-            job.error, job.status = error_body(exc), "cancelled"
+            job.end("cancelled", error=error_body(exc))
         except Exception as exc:  # a job reports, it never kills the worker
             if not isinstance(exc, MlmomError):  # a bug: its details go to the log only
                 log.exception("job %s (%s) failed", job.id, job.title)
-            job.error = error_body(exc, f"job {job.id}")
-            job.status = "failed"
-        finally:
-            job.finished = time.time()
-            job.write(f"{job.status}" + (f": {job.error['error']}" if job.error else ""))
+            job.end("failed", error=error_body(exc, f"job {job.id}"))
+        else:
+            job.end("done", result)
 
 
 class JobReporter:

@@ -7,7 +7,7 @@ import {
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
-import { isLive, LabModel } from './models';
+import { isCancellable, LabModel } from './models';
 import { IJob, IRelease } from './types';
 
 /** What every panel gets: the model, the translations, ways to open files. */
@@ -69,14 +69,14 @@ export function Section(props: {
   );
 }
 
-/** A Cancel button for a job started here while it is queued or running. */
+/** A Cancel button for a job started here while it can be cancelled (see isCancellable). */
 export function CancelJob(props: {
   job: IJob | undefined;
   model: LabModel;
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { job, trans } = props;
-  if (!job || !isLive(job)) {
+  if (!job || !isCancellable(job)) {
     return null;
   }
   const cancel = () =>

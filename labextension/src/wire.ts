@@ -281,6 +281,10 @@ export interface Job {
   steps: {
     [k: string]: JobStep;
   };
+  /**
+   * it can be cancelled while it runs, not only queued
+   */
+  stoppable: boolean;
   title: string;
 }
 /**

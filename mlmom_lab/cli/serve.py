@@ -5,11 +5,14 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from . import cli, project_option
+
+if TYPE_CHECKING:
+    from ..serving.settings import ServingSettings
 
 
 def _show_config(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
@@ -34,8 +37,7 @@ def _show_config(ctx: click.Context, _param: click.Parameter, value: bool) -> No
     "then CPU), e.g. CUDAExecutionProvider,CPUExecutionProvider.",
 )
 @click.option(
-    "--native",
-    is_flag=True,
+    "--native/--no-native",
     default=None,
     help="Answer with the model itself only, never its ONNX twin (to compare, or "
     "to rule the twin out).",
@@ -96,6 +98,8 @@ def serve(host: str, port: int, bundle: str | None, project_dir: str, **options:
     from mlmom_config.py/.json in the Jupyter config folders, then from these options."""
     import uvicorn
 
+    from ..serving.settings import handed_down
+
     settings = _settings(options)
     tls = _tls(settings.ssl_certfile, settings.ssl_keyfile)
     if settings.providers:
@@ -108,7 +112,9 @@ def serve(host: str, port: int, bundle: str | None, project_dir: str, **options:
     shutil.rmtree(metrics_dir, ignore_errors=True)
     metrics_dir.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
-    os.environ.update(settings.environ())  # how the settings reach the workers
+    handed = handed_down(os.environ, settings)  # how the settings reach the workers
+    os.environ.clear()
+    os.environ.update(handed)
     scheme, workers = "https" if tls else "http", settings.workers
     click.echo(
         f"serving {what} on {scheme}://{host}:{port} ({workers} worker{'s' if workers > 1 else ''})",
@@ -134,8 +140,9 @@ def serve(host: str, port: int, bundle: str | None, project_dir: str, **options:
         shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _settings(options: dict[str, Any]):
-    """The serving settings: config files, then the options given (a bad value: one line)."""
+def _settings(options: dict[str, Any]) -> ServingSettings:
+    """The serving settings: config files, then the options given (a bad value, or a file a
+    setting names that is not there: one line)."""
     from traitlets import TraitError
 
     from ..serving.settings import load
@@ -145,9 +152,14 @@ def _settings(options: dict[str, Any]):
     if providers is not None:
         options["providers"] = [p.strip() for p in providers.split(",") if p.strip()]
     try:
-        return load(**options)
+        settings = load(**options)
     except TraitError as exc:
         raise click.UsageError(str(exc).splitlines()[0]) from None
+    for name in ("ssl_certfile", "ssl_keyfile", "api_keys_file"):
+        path = getattr(settings, name)
+        if path is not None and not os.path.isfile(path):
+            raise click.UsageError(f"ServingSettings.{name}: no file {path!r}")
+    return settings
 
 
 def _project(project_dir: str) -> tuple[str, Path]:

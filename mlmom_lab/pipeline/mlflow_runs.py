@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..project import Project
 
@@ -78,8 +80,17 @@ class RunTracker:
         run_id: str = run.info.run_id
         return run_id
 
-    def end_stage(self, mlflow_run_id: str, *, ok: bool, track_log: Path, notebook: Path) -> None:
-        """Log what the notebook recorded and the executed notebook; close the stage's run."""
+    def end_stage(
+        self,
+        mlflow_run_id: str,
+        *,
+        ok: bool,
+        track_log: Path,
+        notebook: Path,
+        status: str | None = None,
+    ) -> None:
+        """Log what the notebook recorded and the executed notebook; close the stage's run
+        (FINISHED, FAILED, or the ``status`` given: KILLED)."""
         from ..track import replay
 
         client = self._ensure_parent()
@@ -89,7 +100,7 @@ class RunTracker:
         finally:
             if notebook.is_file():
                 client.log_artifact(mlflow_run_id, str(notebook), artifact_path="notebook")
-            client.set_terminated(mlflow_run_id, "FINISHED" if ok else "FAILED")
+            client.set_terminated(mlflow_run_id, status or ("FINISHED" if ok else "FAILED"))
 
     def finish(self, ok: bool, status: str | None = None) -> None:
         """Close the pipeline's run: FINISHED, FAILED, or the ``status`` given (KILLED)."""
@@ -107,3 +118,21 @@ def _read_events(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+T = TypeVar("T")
+
+
+def in_background(func: Callable[..., T], *args: Any) -> Future[T]:
+    """Run ``func`` on a thread of its own and return its future (a stage's MLflow run opens
+    beside its notebook: MLflow takes over a second to import)."""
+    future: Future[T] = Future()
+
+    def work() -> None:
+        try:
+            future.set_result(func(*args))
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on it
+            future.set_exception(exc)
+
+    threading.Thread(target=work, daemon=True).start()
+    return future

@@ -10,10 +10,9 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal
 
 from .. import dag
 from ..errors import Cancelled, SpecError, StageFailed
@@ -23,7 +22,7 @@ from .context import StageContexts
 from .hashing import Hasher, environment_fingerprint
 from .kernels import kill_kernel, launch_kernel, shutdown_kernel
 from .lock import project_lock
-from .mlflow_runs import RunTracker
+from .mlflow_runs import RunTracker, in_background
 from .params import resolve
 from .results import Reporter, RunResult, Silent, StageResult, new_run_id
 from .stage_run import execute_stage, skip_iri_grammar
@@ -31,22 +30,7 @@ from .stage_run import execute_stage, skip_iri_grammar
 if TYPE_CHECKING:
     from jupyter_client.manager import AsyncKernelManager
 
-T = TypeVar("T")
 Running = dict[Future[StageResult], str]  # the stages executing now, by their futures
-
-
-def _in_thread(func: Callable[..., T], *args: Any) -> Future[T]:
-    """Run ``func`` on a thread of its own and return its future."""
-    future: Future[T] = Future()
-
-    def work() -> None:
-        try:
-            future.set_result(func(*args))
-        except BaseException as exc:  # noqa: BLE001 - handed to whoever waits on it
-            future.set_exception(exc)
-
-    threading.Thread(target=work, daemon=True).start()
-    return future
 
 
 def run_pipeline(
@@ -153,7 +137,7 @@ class PipelineRun(StageContexts):
         running: dict[Future[StageResult], str] = {}
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             while pending or running:
-                self._stop_if_cancelled()
+                self._stop_if_cancelled(running)
                 self._start_ready(pending, running, pool)
                 if not running:
                     if pending:  # nothing can start: every remaining stage lost an upstream
@@ -173,6 +157,7 @@ class PipelineRun(StageContexts):
         while progressed:
             progressed = False
             for name in list(pending):
+                self._stop_if_cancelled(running)  # restoring cached stages can take a while
                 ups = self.graph[name] & set(self.selected)
                 if any(u in self.results and not self.results[u].ok for u in ups):
                     pending.remove(name)
@@ -196,9 +181,12 @@ class PipelineRun(StageContexts):
                         running[pool.submit(self._execute, name, key, why)] = name
                         self._prelaunch_next(pending, running)
 
-    def _stop_if_cancelled(self) -> None:
+    def _stop_if_cancelled(self, running: Running) -> None:
+        """Cancelled: kill the running notebooks, record how their stages ended, stop."""
         if self.cancel.is_set():
             self._stop_executing()
+            for future in list(running):
+                self._finish(running.pop(future), future.result())
             raise Cancelled(f"pipeline run {self.run_id} was cancelled")
 
     def _stop_executing(self) -> None:
@@ -279,15 +267,16 @@ class PipelineRun(StageContexts):
 
     # -- one stage ------------------------------------------------------------------------------
     def _execute(self, name: str, key: StageKey, why: str) -> StageResult:
-        if self.cancel.is_set():  # cancelled after it was scheduled: never start it
+        km = self.executing[name] = self.kernels.pop(name)
+        if self.cancel.is_set():  # cancelled before it started: never start it
+            self.kernels[name] = self.executing.pop(name)  # shut down with the others
             return StageResult(name, "skipped", "the run was cancelled")
         began = time.perf_counter()
         output = self.run_dir / f"{name}.ipynb"
         self.reporter.update(name, "running", "executing")
-        km = self.executing[name] = self.kernels.pop(name)
         self._write_context(name, key, None)
         # MLflow takes over a second to import: open the stage's run beside the notebook.
-        opening = _in_thread(self._open_run, name, key)
+        opening = in_background(self._open_run, name, key)
         try:
             self._run_notebook(name, output, km)
             mlflow_run_id = opening.result()
@@ -337,17 +326,24 @@ class PipelineRun(StageContexts):
     def _failed(
         self, name: str, exc: Exception, output: Path, opening: Future[str], seconds: float
     ) -> StageResult:
-        """Record a failed stage: its MLflow run (if it opened) ends FAILED; no cache record."""
-        error = (
-            exc.message
-            if isinstance(exc, StageFailed)
-            else (f"stage {name!r} failed: {type(exc).__name__}: {exc}")
-        )
+        """Record a failed stage: its MLflow run (if it opened) ends FAILED (KILLED when the
+        run was cancelled); no cache record."""
+        killed = self.cancel.is_set()
+        if killed:
+            error = f"stage {name!r} was stopped: the run was cancelled"
+        elif isinstance(exc, StageFailed):
+            error = exc.message
+        else:
+            error = f"stage {name!r} failed: {type(exc).__name__}: {exc}"
         mlflow_run_id = None
         try:
             mlflow_run_id = opening.result()
             self.tracker.end_stage(
-                mlflow_run_id, ok=False, track_log=self._track_log(name), notebook=output
+                mlflow_run_id,
+                ok=False,
+                track_log=self._track_log(name),
+                notebook=output,
+                status="KILLED" if killed else None,
             )
         except Exception as tracking_error:  # noqa: BLE001 - report the first failure
             error += f" (and MLflow could not record it: {tracking_error})"

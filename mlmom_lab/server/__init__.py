@@ -15,12 +15,19 @@ def _jupyter_server_extension_points() -> list[dict[str, str]]:
 def _load_jupyter_server_extension(serverapp) -> None:
     import os
 
+    from traitlets import TraitError
+
     from ..serving.settings import ServingSettings
     from .routes import setup_handlers
 
     setup_handlers(serverapp.web_app)
     # c.ServingSettings.* in jupyter_server_config: how the lab's model server runs
-    serverapp.web_app.settings["mlmom_serving"] = ServingSettings(config=serverapp.config)
+    try:
+        settings = ServingSettings(config=serverapp.config)
+    except TraitError as exc:  # the lab still works; its server takes mlmom serve's defaults
+        serverapp.log.error("mlmom-lab: %s (ignored)", str(exc).splitlines()[0])
+        settings = ServingSettings()
+    serverapp.web_app.settings["mlmom_serving"] = settings
     if os.environ.get("MLMOM_LAB_OPEN_SIDEBAR"):  # set by `mlmom lab`: the frontend opens it
         serverapp.web_app.settings.setdefault("page_config_data", {})["mlmomOpenSidebar"] = True
     serverapp.io_loop.call_later(WARM_UP_AFTER_S, _warm_up_in_background)

@@ -85,14 +85,15 @@ class MlmomHandler(APIHandler):
             result = await asyncio.to_thread(self._answered, work, answer)
         except MlmomError as exc:
             self.set_status(http_status(exc))
-            self.finish(json.dumps(wire.answer(wire.ErrorBody, error_body(exc))))
+            self.finish(wire.answer(wire.ErrorBody, error_body(exc)))
             return
         self.set_status(status)
         if isinstance(result, HtmlPage):
             self.set_header("Content-Security-Policy", HtmlPage.POLICY)
             self.finish(result.html, set_content_type="text/html; charset=UTF-8")
         else:
-            self.finish(json.dumps(result))
+            self.set_header("Content-Type", "application/json")
+            self.finish(result)
 
     @staticmethod
     def _answered(work: Callable[[], Any], answer: type[Answer] | None) -> Any:

@@ -164,9 +164,10 @@ class MonitoringHandler(ReadHandler):
         from ..monitoring.export import read_history, read_latest
 
         reports = sorted((project.state_dir / "reports").glob("*.html"))[-5:]
+        latest = wire.valid(wire.Check, [read_latest(project.state_dir)])
         return {
-            "latest": read_latest(project.state_dir),
-            "history": read_history(project.state_dir)[-50:],
+            "latest": latest[0] if latest else None,
+            "history": wire.valid(wire.Check, read_history(project.state_dir))[-50:],
             "alerts": [asdict(a) for a in history(project.prediction_log_uri, 20)],
             "reports": [self.relative(project, p) for p in reversed(reports)],
         }

@@ -55,9 +55,10 @@ class Empty(Body):
 
 # -- answers --------------------------------------------------------------------------------
 class Answer(BaseModel):
-    """An answer: every field named here, none added on the way."""
+    """An answer: every field named here, none added on the way. A float that is not finite
+    (a metric of an all-one-class window is NaN) goes out as null: JSON has no NaN."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="null")
 
 
 # A field the answer may leave out but never sends as null: ``field?: T`` in TypeScript.
@@ -303,6 +304,7 @@ class Job(Answer):
     title: str
     project: str | None
     status: Literal["queued", "running", "done", "failed", "cancelled"]
+    stoppable: bool = Field(description="it can be cancelled while it runs, not only queued")
     created: float
     started: float | None
     finished: float | None
@@ -340,9 +342,22 @@ REQUESTS: tuple[type[Body], ...] = (
 )  # fmt: skip
 
 
-def answer(model: type[Answer], data: Any) -> dict[str, Any]:
-    """``data`` (what the core returned) checked against the route's answer, as JSON."""
-    return model.model_validate(data).model_dump(mode="json", by_alias=True, exclude_unset=True)
+def answer(model: type[Answer], data: Any) -> str:
+    """``data`` (what the core returned) checked against the route's answer, as JSON text."""
+    return model.model_validate(data).model_dump_json(by_alias=True, exclude_unset=True)
+
+
+def valid(model: type[Answer], entries: list[Any]) -> list[Any]:
+    """The entries of a file on disk (the monitoring history) that ``model`` accepts: a line
+    from another version of mlmom is left out, not a reason to fail the whole answer."""
+    kept = []
+    for entry in entries:
+        try:
+            model.model_validate(entry)
+        except ValueError:  # pydantic's ValidationError
+            continue
+        kept.append(entry)
+    return kept
 
 
 def json_schema() -> dict[str, Any]:

@@ -54,22 +54,24 @@ def start(
 
 
 def _command_line(settings: ServingSettings) -> tuple[list[str], dict[str, str]]:
-    """``mlmom serve`` options for the settings, and the API keys as the environment (a
-    secret on a command line is visible to every user of the machine). The lab's server
-    answers on 127.0.0.1 over plain HTTP: the TLS settings are for ``mlmom serve`` itself."""
-    s = settings
+    """``mlmom serve`` options for the settings the lab's config sets (the others are left to
+    ``mlmom serve``'s own config files), and the API keys as the environment: a secret on a
+    command line is visible to every user of the machine. The lab's server answers on
+    127.0.0.1 over plain HTTP: the TLS settings are for ``mlmom serve`` itself."""
+    s, given = settings, settings.configured()
     options = {
-        "--workers": s.workers,
-        "--providers": ",".join(s.providers) or None,
-        "--max-body": s.max_body_bytes,
-        "--max-batch-size": s.max_batch_size,
-        "--max-wait-ms": s.max_wait_ms,
-        "--log-durability": s.log_durability,
-        "--onnx-threads": s.onnx_threads,
-        "--api-keys-file": s.api_keys_file,
+        "workers": ("--workers", s.workers),
+        "providers": ("--providers", ",".join(s.providers)),
+        "max_body_bytes": ("--max-body", s.max_body_bytes),
+        "max_batch_size": ("--max-batch-size", s.max_batch_size),
+        "max_wait_ms": ("--max-wait-ms", s.max_wait_ms),
+        "log_durability": ("--log-durability", s.log_durability),
+        "onnx_threads": ("--onnx-threads", s.onnx_threads),
+        "api_keys_file": ("--api-keys-file", s.api_keys_file and os.path.abspath(s.api_keys_file)),
     }
-    args = [part for flag, v in options.items() if v is not None for part in (flag, str(v))]
-    args += ["--native"] if s.native else []
+    args = [str(part) for name, (flag, value) in options.items() if name in given
+            and value is not None for part in (flag, value)]  # fmt: skip
+    args += (["--native"] if s.native else ["--no-native"]) if "native" in given else []
     return args, {"MLMOM_API_KEYS": s.api_keys} if s.api_keys else {}
 
 
@@ -117,7 +119,7 @@ def _alive(pid: int) -> bool:
     if child is not None:
         if child.poll() is None:
             return True
-        del _CHILDREN[pid]
+        _CHILDREN.pop(pid, None)  # another thread may have reaped it just now
         child.output.close()  # type: ignore[attr-defined]  # its log file (launch.start_server)
         return False
     try:

@@ -110,19 +110,21 @@ class ServingSettings(Configurable):
         return int(_within(proposal, 1, 2**40))
 
     def environ(self) -> dict[str, str]:
-        """The variables that carry these settings to the workers (unset ones are left out,
-        so a key already in the environment, e.g. a Kubernetes secret, still applies)."""
+        """The variables that carry these settings to the workers; an unset one is left out
+        (see :func:`handed_down` for what else may reach them)."""
         out = {}
         for name, variable in ENVIRON.items():
             value = getattr(self, name)
-            if value is None or value == "" or value == []:
+            if value is None or value == "" or value == [] or value is False:
                 continue
             out[variable] = (
                 ",".join(value) if isinstance(value, list) else "1" if value is True else str(value)
             )
-        if not self.native:
-            out[ENVIRON["native"]] = ""
         return out
+
+    def configured(self) -> set[str]:
+        """The settings its config sets (not those left at their default)."""
+        return set(self.config.get(type(self).__name__, {})) & set(self.trait_names())
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> ServingSettings:
@@ -134,6 +136,15 @@ class ServingSettings(Configurable):
             if raw:
                 settings.set_trait(name, _parsed(settings.traits()[name], raw))
         return settings
+
+
+def handed_down(environ: Mapping[str, str], settings: ServingSettings) -> dict[str, str]:
+    """The environment for the workers: ``settings`` and nothing stale. Only the API keys
+    may come from the environment itself (a container's Secret); any other ``MLMOM_*``
+    setting there is dropped, so what the workers use is what was checked here."""
+    kept = {"MLMOM_API_KEYS", "MLMOM_API_KEYS_FILE"}
+    out = {k: v for k, v in environ.items() if k in kept or k not in ENVIRON.values()}
+    return {**out, **settings.environ()}
 
 
 def load(config: Config | None = None, **overrides: Any) -> ServingSettings:

@@ -86,7 +86,7 @@ async def test_a_running_pipeline_run_is_cancelled_and_a_finished_job_cannot_be(
     assert "cancel requested" in " ".join(lines)
     assert state["steps"].get("register", {}).get("status") != "ran"
     again = await refused(jp_fetch, f"jobs/{job['id']}/cancel", {}, status=409)
-    assert again["code"] == "busy" and "already cancelled" in again["error"]
+    assert again["code"] == "busy" and "already ended (cancelled" in again["error"]
     assert (await refused(jp_fetch, "jobs/0-0/cancel", {}, status=404))["code"] == "not_found"
 
 

@@ -31,9 +31,19 @@ def test_every_route_names_its_answer_model():
 def test_an_answer_with_a_field_the_contract_lacks_is_refused():
     deployment = {"champion": "1", "canary": None, "canary_weight": 0.0, "shadow": None,
                   "seq": 1, "updated_at": 0.0, "reason": "", "by": "me"}  # fmt: skip
-    assert wire.answer(wire.Deployment, deployment) == deployment
+    assert json.loads(wire.answer(wire.Deployment, deployment)) == deployment
     with pytest.raises(pydantic.ValidationError, match="surprise"):
         wire.answer(wire.Deployment, {**deployment, "surprise": 1})
+
+
+def test_a_float_that_is_not_finite_is_null_and_a_foreign_history_line_is_left_out():
+    performance = {"measured": {"roc_auc": float("nan"), "mae": float("inf")}}
+    assert json.loads(wire.answer(wire.Performance, performance)) == {
+        "measured": {"roc_auc": None, "mae": None}
+    }
+    check = {"ts": 1.0, "model": "m", "version": "1", "rows": 3, "dataset_drift_share": 0.0,
+             "performance": {}, "alerts": []}  # fmt: skip
+    assert wire.valid(wire.Check, [check, {"from": "elsewhere"}, 7]) == [check]
 
 
 def test_the_json_schema_is_that_of_the_models():

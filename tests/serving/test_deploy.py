@@ -28,7 +28,7 @@ ROW = {
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory):
+def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("deploy") / "proj"
     mlmom("init", str(root), cwd=root.parent, check=True)
     mlmom("run", cwd=root, check=True)  # version 1, champion
@@ -36,14 +36,23 @@ def live(tmp_path_factory):
     proc, port = start_server(
         root, "--workers", "2", env={"MLMOM_API_KEYS": f"predict:{PREDICT_KEY},admin:{ADMIN_KEY}"}
     )
-    champion = json.loads(
-        mlmom("registry", "show", "champion", "--no-lineage", cwd=root, check=True).stdout
-    )["version"]
-    yield root, port, champion, "1" if champion == "2" else "2"
+    yield root, port
     proc.terminate()
     proc.wait(timeout=120)
     output = output_of(proc)
     assert PREDICT_KEY not in output and ADMIN_KEY not in output  # never in a log line
+
+
+@pytest.fixture
+def live(server):
+    """The server as every test starts from it, whatever ran before (tests run in any order):
+    the champion alone, whichever version an earlier test left there, and the other one."""
+    root, port = server
+    state = json.loads(mlmom("deploy", "status", "--json", cwd=root, check=True).stdout)
+    if state["canary"] or state["shadow"]:
+        mlmom("deploy", "clear", "-m", "a new test starts", cwd=root, check=True)
+    champion = state["champion"]
+    return root, port, champion, "1" if champion == "2" else "2"
 
 
 def infer(conn, key=None, api_key=PREDICT_KEY):

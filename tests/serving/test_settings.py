@@ -8,7 +8,7 @@ import sys
 import pytest
 from traitlets import TraitError
 
-from mlmom_lab.serving.settings import ServingSettings, load
+from mlmom_lab.serving.settings import ServingSettings, handed_down, load
 
 pytestmark = pytest.mark.unit
 
@@ -64,3 +64,37 @@ def test_show_config_prints_every_setting_with_its_help(config_dir):
     for name in ("workers", "max_batch_size", "ssl_certfile", "api_keys_file", "onnx_threads",
                  "log_durability"):  # fmt: skip
         assert f"# c.ServingSettings.{name} =" in out.stdout
+
+
+def test_the_workers_get_nothing_stale_but_a_containers_api_keys(config_dir):
+    inherited = {"MLMOM_ONNX_THREADS": "4", "MLMOM_SERVE_NATIVE": "1", "PATH": "/bin",
+                 "MLMOM_API_KEYS": "predict:from-a-secret"}  # fmt: skip
+    handed = handed_down(inherited, load(max_wait_ms=2.0))
+    assert handed["PATH"] == "/bin" and handed["MLMOM_API_KEYS"] == "predict:from-a-secret"
+    assert handed["MLMOM_SERVE_MAX_WAIT_MS"] == "2.0" and handed["MLMOM_ONNX_THREADS"] == "1"
+    assert "MLMOM_SERVE_NATIVE" not in handed  # the settings say: the twin
+    assert not ServingSettings.from_environ(handed).native
+
+
+def test_the_labs_server_gets_only_what_the_labs_config_sets(tmp_path):
+    from traitlets.config import Config
+
+    from mlmom_lab.serving.local_server import _command_line
+
+    (tmp_path / "keys").write_text("predict:k\n")
+    config = Config({"ServingSettings": {"workers": 2, "native": False,
+                                         "api_keys_file": str(tmp_path / "keys")}})  # fmt: skip
+    args, env = _command_line(ServingSettings(config=config))
+    assert args == ["--workers", "2", "--api-keys-file", str(tmp_path / "keys"), "--no-native"]
+    assert env == {} and _command_line(ServingSettings())[0] == []
+    secret = Config({"ServingSettings": {"api_keys": "admin:s3cret"}})
+    args, env = _command_line(ServingSettings(config=secret))
+    assert "s3cret" not in " ".join(args) and env == {"MLMOM_API_KEYS": "admin:s3cret"}
+
+
+def test_a_file_a_setting_names_must_be_there(config_dir):
+    (config_dir / "mlmom_config.py").write_text("c.ServingSettings.ssl_certfile = '/nowhere.pem'\n")
+    out = mlmom("serve")
+    assert (
+        out.returncode == 2 and "ServingSettings.ssl_certfile: no file '/nowhere.pem'" in out.stderr
+    )

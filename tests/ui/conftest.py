@@ -130,7 +130,9 @@ def page(browser, lab):
     page = context.new_page()
     errors: list[str] = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(f"{lab['url']}/lab?token={lab['token']}")
+    # ?reset: a fresh workspace, not the notebooks an earlier test left open (tests run in
+    # any order, and the sidebar follows the open notebook's project)
+    page.goto(f"{lab['url']}/lab?reset&token={lab['token']}")
     page.wait_for_selector("#mlmom-lab-sidebar .mlmom-project", timeout=90_000)
     yield page
     context.close()

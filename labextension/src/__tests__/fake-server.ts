@@ -111,6 +111,8 @@ export function job(fields: Partial<IJob> & { id: string }): IJob {
     kind: 'pipeline',
     title: 'Run all stages',
     status: 'queued',
+    stoppable: true,
+    project: null,
     created: 1,
     started: null,
     finished: null,
@@ -120,7 +122,7 @@ export function job(fields: Partial<IJob> & { id: string }): IJob {
     result: null,
     error: null,
     ...fields
-  } as IJob;
+  };
 }
 
 /** What a concern's model gets from the lab model, on a fake server, for project `churn`. */

@@ -1,5 +1,5 @@
 import { MlmomAPIError } from '../api';
-import { isLive, JobsModel } from '../models/jobs';
+import { isCancellable, isLive, JobsModel } from '../models/jobs';
 import { IJob } from '../types';
 import {
   concernContext,
@@ -8,6 +8,22 @@ import {
   job,
   settle
 } from './fake-server';
+
+describe('isCancellable', () => {
+  it('offers Cancel while queued, and while running only for work that can stop', () => {
+    expect(
+      isCancellable(job({ id: 'a', status: 'queued', stoppable: false }))
+    ).toBe(true);
+    expect(
+      isCancellable(job({ id: 'b', status: 'running', stoppable: true }))
+    ).toBe(true);
+    expect(
+      isCancellable(job({ id: 'c', status: 'running', stoppable: false }))
+    ).toBe(false);
+    expect(isCancellable(job({ id: 'd', status: 'done' }))).toBe(false);
+    expect(isCancellable(undefined)).toBe(false);
+  });
+});
 
 describe('JobsModel', () => {
   let server: FakeServer;

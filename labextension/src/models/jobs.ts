@@ -12,6 +12,13 @@ export function isLive(job: IJob | undefined): boolean {
   return job?.status === 'queued' || job?.status === 'running';
 }
 
+/** Whether a job can be cancelled now: queued, or running work that can stop (a pipeline run). */
+export function isCancellable(job: IJob | undefined): boolean {
+  return (
+    job?.status === 'queued' || (job?.status === 'running' && job.stoppable)
+  );
+}
+
 /**
  * The jobs started from the lab (a pipeline run, starting the server, a check,
  * a report): each is followed through `jobs/<id>` until it ends, and can be
