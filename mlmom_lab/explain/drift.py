@@ -11,7 +11,7 @@ the model ignores matters less.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -19,8 +19,22 @@ from ..errors import InvalidInput
 from .artifacts import explainers
 
 if TYPE_CHECKING:
-    from ..monitoring.windows import Window
     from ..project import Project
+
+
+class Window(Protocol):
+    """What an explanation drift reads of a monitoring window (``monitoring.windows.Window``,
+    a layer beside this one: named by its shape, not imported)."""
+
+    @property
+    def model(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def rows(self) -> int: ...
+    @property
+    def frame(self) -> Any: ...  # the logged rows, a DataFrame
+
 
 SHARE_SHIFT = 0.05
 MAX_ROWS = 300  # SHAP on the last rows of a longer window: enough for a mean, and fast

@@ -69,39 +69,51 @@ def customers(project, n: int, seed: int):
     return drifting(project, n, seed=seed, shift=1.0)  # the population and churn both moved
 
 
-@pytest.mark.http
-def test_alert_retrain_canary_promote(project):
+@pytest.fixture(scope="module")
+def retrained(project):
+    """The loop once round, alert -> retrain -> canary -> promote, and what it left; run
+    once for the tests that need a second version (they run in any order)."""
     champion = deployment.current(project).champion
     proc, port = start_server(project.root)
     try:
         send(port, customers(project, 1600, seed=501), "before")
         first = run_check(project)
-        assert [a.rule for a in first.alerts] == ["drift"]
-        assert first.loop["state"] == "canary", first.loop["history"][-1]
-        challenger = first.loop["canary"]
-        assert challenger != champion
-        assert registry.get_version(project.spec.model, "challenger", project).version == challenger
-        assert deployment.current(project).canary == challenger
-        assert " live on 1 of 1 worker in " in first.loop["history"][-1]["message"]
+        canary = deployment.current(project).canary
+        challenger_alias = registry.get_version(project.spec.model, "challenger", project).version
         send(port, customers(project, 1200, seed=502), "during")
         second = run_check(project)
     finally:
         proc.terminate()
         proc.wait(timeout=120)
-    assert second.loop["state"] == "idle"
-    last = second.loop["history"][-1]["message"]
-    assert last.startswith("promoted:"), last
-    assert deployment.current(project).champion == challenger
-    assert registry.get_version(project.spec.model, "champion", project).version == challenger
-    reasons = [e.reason for e in registry.history(project.spec.model, project=project)]
-    assert any("retraining loop" in r for r in reasons)
-    assert [s["state"] for s in state(project)["history"]] == ["canary", "idle"]
-    for step in state(project)["history"]:
-        print(step["message"])
+    return {
+        "champion": champion, "first": first, "second": second, "canary": canary,
+        "challenger_alias": challenger_alias,
+        "champion_after": deployment.current(project).champion,
+        "registry_champion": registry.get_version(project.spec.model, "champion", project).version,
+        "reasons": [e.reason for e in registry.history(project.spec.model, project=project)],
+        "states": [s["state"] for s in state(project)["history"]],
+    }  # fmt: skip
 
 
 @pytest.mark.http
-def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project):
+def test_alert_retrain_canary_promote(retrained):
+    first, second = retrained["first"], retrained["second"]
+    assert [a.rule for a in first.alerts] == ["drift"]
+    assert first.loop["state"] == "canary", first.loop["history"][-1]
+    challenger = first.loop["canary"]
+    assert challenger != retrained["champion"]
+    assert retrained["challenger_alias"] == challenger == retrained["canary"]
+    assert " live on 1 of 1 worker in " in first.loop["history"][-1]["message"]
+    assert second.loop["state"] == "idle"
+    last = second.loop["history"][-1]["message"]
+    assert last.startswith("promoted:"), last
+    assert retrained["champion_after"] == retrained["registry_champion"] == challenger
+    assert any("retraining loop" in r for r in retrained["reasons"])
+    assert retrained["states"] == ["canary", "idle"]
+
+
+@pytest.mark.http
+def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project, retrained):
     """The old champion goes out as a canary against the retrained one, under a policy that
     asks for a win by 0.5 accuracy: it is rolled back, and the champion stays."""
     from mlmom_lab.retraining import _save

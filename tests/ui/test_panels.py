@@ -41,6 +41,8 @@ def test_the_open_notebooks_project_shows_and_a_stage_runs_from_the_panel(page, 
     page.wait_for_selector(f"{SIDEBAR} .mlmom-tabs", timeout=90_000)
     assert page.inner_text(f"{SIDEBAR} .mlmom-project") == "churn-demo"
     stages = page.locator(f"{SIDEBAR} li.mlmom-stage")
+    stages.last.wait_for()  # the tabs show with the project; the stages once the pipeline loads
+    page.wait_for_selector(f"{SIDEBAR} li.mlmom-stage[data-stage=register]")
     assert stages.evaluate_all("els => els.map(e => e.dataset.stage)") == [
         "prepare",
         "train",
