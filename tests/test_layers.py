@@ -11,46 +11,30 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
+def tool(name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """A command of this environment (``lint-imports``, ``ruff``) run at the repository root;
+    it must exit 0, else its output tail is the failure."""
+    command = [str(Path(sys.executable).parent / name), *args]
+    out = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=600, check=False
+    )
+    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-2000:]
+    return out
+
+
 def test_the_import_contracts_are_kept_with_no_exceptions():
     config = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
     assert config["contracts"] and not any("ignore_imports" in c for c in config["contracts"])
-    lint = Path(sys.executable).parent / "lint-imports"
-    out = subprocess.run(
-        [str(lint), "--no-cache"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-2000:]
+    out = tool("lint-imports", "--no-cache")
     assert f"{len(config['contracts'])} kept, 0 broken" in out.stdout
 
 
 def test_ruff_finds_nothing_in_the_package_its_tests_and_benchmarks():
-    ruff = Path(sys.executable).parent / "ruff"
-    out = subprocess.run(
-        [str(ruff), "check", "--no-cache", "mlmom_lab", "tests", "benchmarks"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-1000:]
+    tool("ruff", "check", "--no-cache", "mlmom_lab", "tests", "benchmarks")
 
 
 def test_ruff_format_leaves_every_file_as_it_is():
-    ruff = Path(sys.executable).parent / "ruff"
-    out = subprocess.run(
-        [str(ruff), "format", "--check", "--no-cache", "mlmom_lab", "tests", "benchmarks"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert out.returncode == 0, out.stdout[-4000:] + out.stderr[-1000:]
+    tool("ruff", "format", "--check", "--no-cache", "mlmom_lab", "tests", "benchmarks")
 
 
 def test_no_module_of_the_package_is_over_400_lines():
