@@ -1,4 +1,5 @@
 import { MlmomAPIError } from '../api';
+import { ProjectClient } from '../models/client';
 import { isCancellable, isLive, JobsModel } from '../models/jobs';
 import { IJob } from '../types';
 import {
@@ -201,6 +202,94 @@ describe('JobsModel', () => {
     await jobs.start('monitoring/check');
     expect(jobs.latest('check')?.id).toBe('new');
     expect(jobs.latest('report')).toBeUndefined();
+  });
+
+  it('keeps following through failed polls, waiting twice as long each time', async () => {
+    server
+      .on('POST', 'pipeline/run', {
+        body: job({ id: 'j1', status: 'running', log: ['a'], log_next: 1 })
+      })
+      .on(
+        'GET',
+        'jobs/j1',
+        failure(502, 'bad gateway', 'proxy'),
+        failure(503, 'restarting', 'unavailable'),
+        { body: job({ id: 'j1', status: 'done', log: ['b'], log_next: 2 }) }
+      );
+    const finished = jobs.start('pipeline/run');
+    await settle();
+    const polls = () => server.callsTo('GET', 'jobs/j1').length;
+
+    await jest.advanceTimersByTimeAsync(500); // the first poll fails
+    expect(polls()).toBe(1);
+    await jest.advanceTimersByTimeAsync(999);
+    expect(polls()).toBe(1); // the next after 1 s
+    await jest.advanceTimersByTimeAsync(1);
+    expect(polls()).toBe(2);
+    await jest.advanceTimersByTimeAsync(2000); // then after 2 s, and it answers
+    await expect(finished).resolves.toMatchObject({ status: 'done' });
+    expect(jobs.get('j1')?.log).toEqual(['a', 'b']);
+    expect(
+      server.callsTo('GET', 'jobs/j1').map(c => c.params.log_from)
+    ).toEqual(['1', '1', '1']);
+  });
+
+  it('gives up on a job the server no longer knows (404), and after 8 failed polls', async () => {
+    server
+      .on('POST', 'pipeline/run', {
+        body: job({ id: 'j1', status: 'running' })
+      })
+      .on('GET', 'jobs/j1', failure(404, 'no job j1', 'not_found'))
+      .on('POST', 'monitoring/check', {
+        body: job({ id: 'c1', kind: 'check', status: 'running' })
+      })
+      .on('GET', 'jobs/c1', failure(503, 'restarting', 'unavailable'));
+    const gone = jobs.start('pipeline/run');
+    gone.catch(() => undefined);
+    await jest.advanceTimersByTimeAsync(500);
+    await expect(gone).rejects.toMatchObject({ status: 404 });
+    expect(server.callsTo('GET', 'jobs/j1')).toHaveLength(1);
+
+    const away = jobs.start('monitoring/check');
+    away.catch(() => undefined);
+    await jest.advanceTimersByTimeAsync(60_000);
+    await expect(away).rejects.toMatchObject({ status: 503 });
+    expect(server.callsTo('GET', 'jobs/c1')).toHaveLength(8);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('keeps an end the follower saw when a cancel answers later', async () => {
+    server
+      .on('POST', 'pipeline/run', { body: job({ id: 'j1', status: 'done' }) })
+      .on('POST', 'jobs/j1/cancel', {
+        body: job({ id: 'j1', status: 'running' })
+      });
+    await jobs.start('pipeline/run');
+    await jobs.cancel('j1');
+    expect(jobs.get('j1')?.status).toBe('done');
+  });
+
+  it("knows the newest job of a kind for the project shown, not another's", async () => {
+    let path = 'churn';
+    const client = new ProjectClient({
+      path: () => path,
+      serverSettings: server.settings
+    });
+    const scoped = new JobsModel({ client });
+    server.on(
+      'POST',
+      'pipeline/run',
+      { body: job({ id: 'a', status: 'done', created: 1 }) },
+      { body: job({ id: 'b', status: 'done', created: 2 }) }
+    );
+    await scoped.start('pipeline/run');
+    path = 'fraud';
+    expect(scoped.latest('pipeline')).toBeUndefined();
+    await scoped.start('pipeline/run');
+    expect(scoped.latest('pipeline')?.id).toBe('b');
+    path = 'churn';
+    expect(scoped.latest('pipeline')?.id).toBe('a');
+    scoped.dispose();
   });
 
   it('clears its poll timer on dispose and stops following', async () => {

@@ -1,11 +1,18 @@
 import { IDisposable } from '@lumino/disposable';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { MlmomAPIError } from '../api';
 import { IJob } from '../types';
 import { ProjectClient } from './client';
 
 /** How long to wait between two polls of a running job, in milliseconds. */
 export const JOB_POLL_MS = 500;
+
+/** The longest wait between two polls while the server does not answer. */
+export const JOB_POLL_MAX_MS = 8000;
+
+/** Polls in a row that may fail (a restarting server, a dropped proxy) before a follower gives up. */
+export const JOB_POLL_TRIES = 8;
 
 /** Whether a job still runs (queued or running): it ended done, failed or cancelled. */
 export function isLive(job: IJob | undefined): boolean {
@@ -45,11 +52,17 @@ export class JobsModel implements IDisposable {
     return this._jobs.get(id);
   }
 
-  /** The newest job of a kind started here, if any. */
+  /** The newest job of a kind started here for the project shown now, if any. */
   latest(kind: string): IJob | undefined {
+    const path = this._client.path;
     let found: IJob | undefined;
     for (const job of this._jobs.values()) {
-      if (job.kind === kind && (!found || job.created > found.created)) {
+      const here = this._paths.get(job.id) === path;
+      if (
+        here &&
+        job.kind === kind &&
+        (!found || job.created > found.created)
+      ) {
         found = job;
       }
     }
@@ -62,7 +75,9 @@ export class JobsModel implements IDisposable {
    * model is disposed first); rejects when the server refuses to start it.
    */
   async start(endpoint: string, body: object = {}): Promise<IJob> {
+    const path = this._client.path;
     let job = await this._client.post<IJob>(endpoint, body);
+    this._paths.set(job.id, path);
     let log: string[] = job.log ?? [];
     for (;;) {
       const ended = !isLive(job);
@@ -70,12 +85,14 @@ export class JobsModel implements IDisposable {
         await this._onEnd(); // the panels show the end together with what it changed
       }
       this.store({ ...job, log });
-      if (ended || !(await this.wait())) {
+      if (ended || !(await this.wait(this._interval))) {
         return job;
       }
-      job = await this._client.get<IJob>(`jobs/${job.id}`, {
-        log_from: String(job.log_next ?? 0)
-      });
+      const next = await this.poll(job);
+      if (!next) {
+        return this.get(job.id) ?? job; // disposed while the server was away
+      }
+      job = next;
       log = [...log, ...(job.log ?? [])];
     }
   }
@@ -101,8 +118,12 @@ export class JobsModel implements IDisposable {
    */
   async cancel(id: string): Promise<IJob> {
     const job = await this._client.post<IJob>(`jobs/${id}/cancel`, {});
-    // the answer carries the log from its first line: keep the one followed so far
-    this.store({ ...job, log: this._jobs.get(id)?.log ?? job.log });
+    const known = this._jobs.get(id);
+    if (!known || isLive(known)) {
+      // (an end the follower saw first stays); the answer's log starts at line 0:
+      // keep the one followed so far
+      this.store({ ...job, log: known?.log ?? job.log });
+    }
     return job;
   }
 
@@ -126,8 +147,35 @@ export class JobsModel implements IDisposable {
     }
   }
 
-  /** Wait for the next poll: true once it is time, false when disposed first. */
-  private wait(): Promise<boolean> {
+  /**
+   * The job's next state, from the next log line. A poll that fails is tried
+   * again, waiting twice as long each time (up to JOB_POLL_MAX_MS): a server that
+   * restarts or a proxy that drops one request does not lose the job. It rejects
+   * when the server no longer knows the job (404) or after JOB_POLL_TRIES
+   * failures; resolves undefined when the model is disposed meanwhile.
+   */
+  private async poll(job: IJob): Promise<IJob | undefined> {
+    let pause = this._interval;
+    for (let failures = 1; ; failures++) {
+      try {
+        return await this._client.get<IJob>(`jobs/${job.id}`, {
+          log_from: String(job.log_next ?? 0)
+        });
+      } catch (error) {
+        const gone = error instanceof MlmomAPIError && error.status === 404;
+        if (gone || failures >= JOB_POLL_TRIES) {
+          throw error;
+        }
+      }
+      pause = Math.min(pause * 2, JOB_POLL_MAX_MS);
+      if (!(await this.wait(pause))) {
+        return undefined;
+      }
+    }
+  }
+
+  /** Wait `ms` milliseconds: true once it is time, false when disposed first. */
+  private wait(ms: number): Promise<boolean> {
     if (this._isDisposed) {
       return Promise.resolve(false);
     }
@@ -135,7 +183,7 @@ export class JobsModel implements IDisposable {
       const timer = setTimeout(() => {
         this._timers.delete(timer);
         resolve(true);
-      }, this._interval);
+      }, ms);
       this._timers.set(timer, () => resolve(false));
     });
   }
@@ -144,6 +192,7 @@ export class JobsModel implements IDisposable {
   private readonly _onEnd: () => Promise<void>;
   private readonly _interval: number;
   private readonly _jobs = new Map<string, IJob>();
+  private readonly _paths = new Map<string, string>(); // job id -> project path it was started for
   private readonly _timers = new Map<
     ReturnType<typeof setTimeout>,
     () => void
