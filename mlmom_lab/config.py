@@ -34,7 +34,9 @@ class Stores(_Strict):
         default=None, description="MLflow registry URI; the tracking URI when unset."
     )
     artifact_root: str = Field(
-        default=".mlmom/artifacts", description="Where new MLflow experiments store artifacts."
+        default=".mlmom/artifacts",
+        description="Where new MLflow experiments store artifacts. With a tracking server "
+        "(http://...) a relative folder is not used: the server's own artifact store is.",
     )
     experiment: str | None = Field(
         default=None, description="MLflow experiment name; the project name when unset."
@@ -273,6 +275,16 @@ class MonitoringSpec(_Strict):
         description="URL that receives every fired alert as JSON.",
     )
     retrain: RetrainPolicy | None = None
+    retention: str | None = Field(
+        default=None,
+        pattern=r"^\d+(\.\d+)?[smhd]$",
+        description="Delete logged predictions (and their labels) older than this (e.g. 90d); "
+        "the server prunes hourly, `mlmom monitor prune` at once. Unset: kept forever.",
+    )
+
+    @property
+    def retention_seconds(self) -> float | None:
+        return None if self.retention is None else duration_seconds(self.retention)
 
     @model_validator(mode="after")
     def _triggers_exist(self) -> MonitoringSpec:

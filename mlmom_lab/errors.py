@@ -130,6 +130,14 @@ class ReproduceMismatch(MlmomError):
     code = "reproduce_mismatch"
 
 
+class StoreUnavailable(MlmomError):
+    """A store the project names (a tracking server, a database) does not answer now; the
+    message names it, its URI without a password, and what to do."""
+
+    code = "unavailable"
+    exit_code = 4
+
+
 class NotLive(MlmomError):
     """A deployment change was written but not every running worker serves it: one could
     not load it (``refused``), or some had not swapped it in when the wait ran out. The
@@ -168,6 +176,7 @@ HTTP_STATUS: dict[str, int] = {
     "reproduce_mismatch": 409,
     "not_live": 504,  # the change is written; the workers behind have not all taken it yet
     "release_refused": 502,  # ... and one of them could not load it
+    "unavailable": 503,  # a store is away: the same request may succeed later
 }
 
 

@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from .store_errors import RETRY_DEFAULTS
+
 if TYPE_CHECKING:
     from mlflow import MlflowClient
 
@@ -21,6 +23,8 @@ def quiet_mlflow() -> None:
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
     os.environ.setdefault("DO_NOT_TRACK", "true")
     os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+    for name, value in RETRY_DEFAULTS.items():
+        os.environ.setdefault(name, value)
     import logging
 
     for name in (
@@ -43,6 +47,11 @@ def client(project: Project) -> MlflowClient:
 
 
 _last_store: str | None = None
+
+
+def last_store() -> str | None:
+    """The tracking URI this process used last (to name it in an error)."""
+    return _last_store
 
 
 def _one_store_at_a_time(uri: str) -> None:

@@ -53,10 +53,22 @@ class Project:
         return _resolve_uri(self.spec.serving.log.uri, self.root)
 
     @property
-    def artifact_root(self) -> str:
+    def remote_tracking(self) -> bool:
+        """Whether a tracking server (``http(s)://``, ``databricks``) keeps the runs: then
+        nothing of the project may be written to a path only this machine can read."""
+        return self.tracking_uri.split(":", 1)[0] in ("http", "https", "databricks")
+
+    @property
+    def artifact_root(self) -> str | None:
+        """Where a new experiment keeps its artifacts. With a tracking server, a folder of
+        the project is not used: that would be one user's disk, and another user's client
+        would look for the files on theirs. The server's own store is (``mlflow-artifacts:``,
+        proxied), unless a URI or an absolute (shared) path is set."""
         root = self.spec.stores.artifact_root
         if "://" in root:
             return root
+        if self.remote_tracking and not Path(root).is_absolute():
+            return None
         return (self.root / root).resolve().as_uri()
 
 

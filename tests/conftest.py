@@ -16,7 +16,7 @@ os.environ.setdefault("DO_NOT_TRACK", "true")
 REPO = Path(__file__).resolve().parents[1]
 TESTS = REPO / "tests"
 TIERS = ("unit", "http", "ui", "e2e")
-FOLDER_TIERS = {"ui": "ui", "e2e": "e2e", "server": "http"}
+FOLDER_TIERS = {"ui": "ui", "e2e": "e2e", "server": "http", "team": "http"}
 
 
 def pytest_collection_modifyitems(items):
@@ -29,6 +29,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(FOLDER_TIERS.get(parts[0], "unit") if len(parts) > 1 else "unit")
         if "example_run" in item.fixturenames and not item.get_closest_marker("slow"):
             item.add_marker("slow")
+        if parts[0] == "team":  # one worker starts the team's engines once (--dist loadgroup)
+            item.add_marker(pytest.mark.xdist_group("team"))
 
 
 @pytest.fixture(scope="session")

@@ -36,6 +36,24 @@ def test_valid_spec_defaults_to_state_under_dot_mlmom(root):
     assert project.experiment == "toy"
 
 
+@pytest.mark.parametrize(
+    ("tracking", "root_set", "expected"),
+    [
+        ("http://mlflow:5000", ".mlmom/artifacts", None),  # the server's own store
+        ("https://mlflow", None, None),
+        ("http://mlflow:5000", "s3://models/mlflow", "s3://models/mlflow"),
+        ("http://mlflow:5000", "/shared/artifacts", "file:///shared/artifacts"),
+        ("postgresql+psycopg2://db/mlflow", "s3://b/a", "s3://b/a"),
+    ],
+)
+def test_with_a_tracking_server_artifacts_never_go_to_a_project_folder(
+    root, tracking, root_set, expected
+):
+    stores = {"tracking_uri": tracking, **({"artifact_root": root_set} if root_set else {})}
+    spec(root, {"a": {"notebook": "a.ipynb"}}, stores=stores)
+    assert load_project(root).artifact_root == expected
+
+
 def test_unknown_key_is_named(root):
     spec(root, {"a": {"notebook": "a.ipynb", "outz": ["x"]}})
     assert "stages.a.outz: unknown key" in error_of(root)

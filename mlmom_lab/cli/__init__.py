@@ -2,7 +2,8 @@
 
 Every command loads the project, calls one core function and prints the result. Errors the
 user can cause (:class:`~mlmom_lab.errors.MlmomError`) print as one line on stderr and exit
-with the error's status: 1, or 3 for a release that is written but not live on every worker.
+with the error's status: 1; 3 for a release that is written but not live on every worker; 4
+for a store (a tracking server, a database, an artifact store) that does not answer.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ import click
 
 from .. import __version__
 from ..errors import MlmomError
+from ..mlflow_clients import last_store
+from ..store_errors import store_error, without_password
 
 
 class _Group(click.Group):
@@ -23,9 +26,12 @@ class _Group(click.Group):
         except MlmomError as exc:
             _fail(exc.message, exc.exit_code)
         except Exception as exc:
+            away = store_error(exc, last_store())
+            if away is not None:
+                _fail(away.message, away.exit_code)
             if not _from_mlflow(exc):
                 raise
-            _fail(f"MLflow refused: {str(exc).strip().splitlines()[0]}")
+            _fail(f"MLflow refused: {without_password(str(exc).strip().splitlines()[0])}")
 
 
 def _fail(message: str, status: int = 1) -> None:

@@ -1,4 +1,4 @@
-"""``mlmom monitor check|report|status|watch|alerts``: drift, performance and alerts of the
+"""``mlmom monitor check|report|status|watch|alerts|prune``: drift, performance and alerts of the
 prediction log, against the reference registered with each version."""
 
 from __future__ import annotations
@@ -231,6 +231,43 @@ def alerts(limit: int, as_json: bool, project_dir: str) -> None:
     for alert in fired:
         when = datetime.datetime.fromtimestamp(alert.ts).isoformat(timespec="seconds")
         click.echo(f"{when}  {alert.message}")
+
+
+@monitor.command()
+@click.option(
+    "--older-than",
+    metavar="DURATION",
+    default=None,
+    help="Delete what was logged longer ago than this (90d, 12h) [default: "
+    "monitoring.retention in mlmom.yaml].",
+)
+@project_option
+def prune(older_than: str | None, project_dir: str) -> None:
+    """Delete logged predictions, their labels and error records older than the retention;
+    in batches, so a running server's writes go on meanwhile."""
+    import datetime
+    import time
+
+    from ..config import duration_seconds
+    from ..predictions.database import open_store
+    from ..predictions.retention import prune as prune_log
+    from ..project import load_project
+
+    project = load_project(project_dir)
+    text = older_than or project.spec.monitoring.retention
+    if text is None:
+        raise click.UsageError("no retention: set monitoring.retention or pass --older-than")
+    try:
+        seconds = duration_seconds(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a duration like 90d, 12h or 30m") from None
+    cutoff = datetime.datetime.fromtimestamp(time.time() - seconds).isoformat(timespec="seconds")
+    store = open_store(project.prediction_log_uri)
+    try:
+        deleted = prune_log(store, seconds)
+    finally:
+        store.close()
+    click.echo(f"deleted {deleted} predictions logged before {cutoff}")
 
 
 SHOWN = {"__prediction__": "(prediction)", "__target__": "(target, labelled rows)"}

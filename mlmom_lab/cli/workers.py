@@ -62,6 +62,8 @@ def from_project(settings: ServingSettings) -> ServingApp:
         personal_data=spec.log.personal_data,
         salt=salt_for(project.state_dir),
         durability=settings.log_durability or spec.log.durability,
+        spool=project.state_dir / "spool" / "predictions.db",  # while a log database is away
+        retention=project.spec.monitoring.retention_seconds,
     )
     app = ServingApp(
         Router(state, runtimes),

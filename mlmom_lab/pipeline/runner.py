@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from .. import dag
 from ..errors import Cancelled, SpecError, StageFailed
 from ..project import Project
+from ..store_errors import store_error
 from .cache import StageCache, StageKey, stage_key
 from .context import StageContexts
 from .hashing import Hasher, environment_fingerprint
@@ -329,8 +330,11 @@ class PipelineRun(StageContexts):
         """Record a failed stage: its MLflow run (if it opened) ends FAILED (KILLED when the
         run was cancelled); no cache record."""
         killed = self.cancel.is_set()
+        away = store_error(exc, self.project.tracking_uri)
         if killed:
             error = f"stage {name!r} was stopped: the run was cancelled"
+        elif away is not None:  # its MLflow run could not open: one line, not MLflow's chain
+            error = f"stage {name!r} did not run: {away.message}"
         elif isinstance(exc, StageFailed):
             error = exc.message
         else:
@@ -346,7 +350,8 @@ class PipelineRun(StageContexts):
                 status="KILLED" if killed else None,
             )
         except Exception as tracking_error:  # noqa: BLE001 - report the first failure
-            error += f" (and MLflow could not record it: {tracking_error})"
+            if away is None:
+                error += f" (and MLflow could not record it: {tracking_error})"
         return StageResult(
             name,
             "failed",

@@ -14,8 +14,9 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, StoreUnavailable
 from ..jsonio import dumps
+from ..store_errors import without_password
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine, Insert, MetaData, Table
@@ -167,18 +168,25 @@ class SqlAlchemyStore:
                 f"prediction log {self.shown}: its driver is not installed ({exc})"
             ) from None
         except sa.exc.SQLAlchemyError as exc:
-            raise InvalidRequest(
-                # only DBAPI errors carry the driver's own (orig): an ArgumentError has none
-                f"prediction log {self.shown} is unreachable: "
-                f"{type(getattr(exc, 'orig', None) or exc).__name__}"
+            # only DBAPI errors carry the driver's own (orig): an ArgumentError has none
+            orig = getattr(exc, "orig", None) or exc
+            said = str(orig).strip().splitlines()
+            raise StoreUnavailable(
+                f"prediction log {self.shown} is unreachable: {type(orig).__name__}"
+                + (f": {without_password(said[0])}" if said else "")
             ) from None
         self.predictions, self.feedback, self.errors = (
             tables()[name] for name in ("predictions", "feedback", "errors")
         )
 
     def write_predictions(self, rows: list[Row]) -> None:
-        encoded = [(*row[:6], _text(row[6]), _text(row[7]), row[8]) for row in rows]
-        self._upsert(self.predictions, PREDICTION_COLUMNS, ("request_id",), encoded)
+        self.write_encoded_predictions(
+            [(*row[:6], _text(row[6]), _text(row[7]), row[8]) for row in rows]
+        )
+
+    def write_encoded_predictions(self, rows: list[Row]) -> None:
+        """Rows whose inputs and outputs are JSON text already (from the spool)."""
+        self._upsert(self.predictions, PREDICTION_COLUMNS, ("request_id",), rows)
 
     def write_feedback(self, rows: list[Row]) -> None:
         self._upsert(self.feedback, FEEDBACK_COLUMNS, ("request_id", "row"), rows)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import os
 import secrets
@@ -34,8 +33,11 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
-from ..errors import InvalidInput, NotFound, RequestIdTaken
-from .database import Store, open_store
+from ..errors import InvalidInput, MlmomError, RequestIdTaken, StoreUnavailable
+from .database import SqlAlchemyStore, Store, open_store
+from .feedback import add_feedback
+from .retention import prune
+from .spool import Spool
 
 # a request's record while it waits for the writer: id, time, model, version, route, columns,
 # outputs, latency, and in safe mode the future its answer waits on
@@ -47,7 +49,9 @@ ErrorRecord = tuple[float, str, str, str, str, int]  # time, model, version, rou
 FLUSH_SECONDS = 0.05
 LATE_WRITER_SECONDS = 4 * FLUSH_SECONDS  # another worker's queue is committed within it
 RETRY_SECONDS = 1.0
-MAX_BACKLOG = 200_000  # records kept in memory while the database is down
+MAX_BACKLOG = 200_000  # records kept in memory while the database is down (and no spool)
+PRUNE_FIRST_SECONDS = 60.0  # retention: the first prune after a start, then hourly
+PRUNE_EVERY_SECONDS = 3600.0
 logger = logging.getLogger("mlmom.serving")
 
 
@@ -86,8 +90,14 @@ class PredictionLog:
         personal_data: Mapping[str, str] | None = None,
         salt: bytes = b"",
         durability: str = "fast",
+        spool: Path | None = None,
+        retention: float | None = None,
     ) -> None:
         self.store: Store = open_store(target)  # a URI, or a SQLite file path
+        # where records wait while a server database is away (a local SQLite log needs none)
+        database = self.store if isinstance(self.store, SqlAlchemyStore) else None
+        self.spool = Spool(spool, database) if spool and database else None
+        self._retry_at = 0.0  # monotonic time before which the database is not tried again
         self.personal = personal_data or {}
         self.salt = salt
         self.safe = durability == "safe"
@@ -97,6 +107,11 @@ class PredictionLog:
         self._closing = False
         self._thread = threading.Thread(target=self._write, name="mlmom-predlog", daemon=True)
         self._thread.start()
+        self._closed = threading.Event()
+        if retention:
+            threading.Thread(
+                target=self._prune, args=(retention,), name="mlmom-retention", daemon=True
+            ).start()
 
     def record(
         self,
@@ -138,6 +153,8 @@ class PredictionLog:
                 logger.warning(
                     "prediction log: %d error records lost (%s)", len(errors), type(exc).__name__
                 )
+        if self.spool is not None and time.monotonic() >= self._retry_at:
+            self._forward()
         # What is queued now, and no more: records that arrive meanwhile wait for the next
         # turn. Chasing them turned the writer into a stream of tiny commits (each ~1.5 ms of
         # CPU, whatever its size) that took the serving thread's GIL a third of the time.
@@ -158,12 +175,42 @@ class PredictionLog:
             for rid, ts, model, version, route, columns, outputs, latency, _ in batch
         ]
         try:
+            if time.monotonic() < self._retry_at:
+                raise ConnectionError("the prediction log's database is away")
             self.store.write_predictions(rows)
         except Exception as exc:  # noqa: BLE001 - a database that is down must not kill the writer
-            self._failed(batch, exc)
-            return False
+            self._away(exc)
+            if not self._spooled(rows):
+                self._failed(batch, exc)
+                return False
         _settle(batch, None)
         return True
+
+    def _away(self, exc: Exception) -> None:
+        """The database refused a write: leave it alone for :data:`RETRY_SECONDS`."""
+        if time.monotonic() >= self._retry_at:
+            logger.warning("prediction log: the database refused a write (%s)", _reason(exc))
+        self._retry_at = time.monotonic() + RETRY_SECONDS
+
+    def _spooled(self, rows: list[Any]) -> bool:
+        """Keep ``rows`` in the spool while the database is away: whether they are kept."""
+        if self.spool is None:
+            return False
+        try:
+            self.spool.keep(rows)
+        except Exception as exc:  # noqa: BLE001 - the disk too: fall back to memory
+            logger.warning("prediction log: the spool refused a write (%s)", _reason(exc))
+            return False
+        return True
+
+    def _forward(self) -> None:
+        """Move what waits in the spool to the database, while it takes it."""
+        assert self.spool is not None
+        try:
+            while self.spool.forward() and not self._closing:
+                pass
+        except Exception as exc:  # noqa: BLE001 - still away: the spool keeps them
+            self._away(exc)
 
     def _failed(self, batch: list[Pending], exc: Exception) -> None:
         """Safe-mode requests fail (nothing unwritten is acknowledged); the rest is retried."""
@@ -193,19 +240,42 @@ class PredictionLog:
             return None
         return hmac.new(self.salt, str(value).encode(), hashlib.sha256).hexdigest()[:32]
 
+    def _prune(self, retention: float) -> None:
+        """Delete what is older than ``retention`` seconds, a minute after the start and then
+        every hour (in batches, on its own connection: the writer goes on meanwhile)."""
+        wait = PRUNE_FIRST_SECONDS
+        while not self._closed.wait(wait):
+            wait = PRUNE_EVERY_SECONDS
+            try:
+                prune(self.store, retention)
+            except Exception as exc:  # noqa: BLE001 - the next turn tries again
+                logger.warning("prediction log: retention failed (%s)", _reason(exc))
+
     def close(self) -> None:
-        """Write everything queued, then stop: a graceful shutdown loses nothing."""
+        """Write everything queued, then stop: a graceful shutdown loses nothing (what the
+        database refused stays in the spool, for the next server to forward)."""
         self._closing = True
+        self._closed.set()
         self._wake.set()
         self._thread.join(timeout=30)
         self.store.close()
+        if self.spool is not None:
+            self.spool.close()
 
     def add_feedback(self, labels: Any) -> int:
         """:func:`add_feedback` into this log's store, once what this worker queued is
         written; a request another worker answered may still sit in its writer's queue,
         so unknown rows are looked up again after that writer's next commit."""
         self.flush()
-        return add_feedback(self.store, labels, settle=LATE_WRITER_SECONDS)
+        try:
+            return add_feedback(self.store, labels, settle=LATE_WRITER_SECONDS)
+        except MlmomError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - the database: labels are checked there
+            raise StoreUnavailable(
+                f"the prediction log's database does not answer ({_reason(exc)}): "
+                "send the labels again later"
+            ) from None
 
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until what this worker queued so far is committed (or ``timeout`` passes)."""
@@ -217,13 +287,29 @@ class PredictionLog:
     def check_new(self, request_id: str) -> None:
         """Refuse a client's request id that already named a logged (or queued) request:
         a late label must never attach to the wrong prediction."""
-        if any(item[0] == request_id for item in list(self._pending)) or self.store.row_counts(
-            [request_id]
-        ):
+        if any(item[0] == request_id for item in list(self._pending)) or self._logged(request_id):
             raise RequestIdTaken(
                 f"request id {request_id!r} was already used: give each "
                 "request its own x-request-id (labels are attached by it)"
             )
+
+    def _logged(self, request_id: str) -> bool:
+        """Whether a request id is in the log, or in its spool. While the database is away,
+        the spool is all that can be asked: the request is answered all the same."""
+        try:
+            if time.monotonic() >= self._retry_at and self.store.row_counts([request_id]):
+                return True
+        except Exception as exc:  # noqa: BLE001 - away: an outage must not refuse requests
+            self._away(exc)
+        return self.spool is not None and self.spool.holds(request_id)
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, on one line and without a URL's password (SQLAlchemy's messages
+    carry the statement and parameters: the type and the driver's first line are enough)."""
+    orig = getattr(exc, "orig", None) or exc
+    first = str(orig).strip().splitlines()[0] if str(orig).strip() else ""
+    return f"{type(orig).__name__}: {first}"[:200]
 
 
 def _plain(arrays: dict[str, Any]) -> dict[str, Any]:
@@ -247,62 +333,3 @@ def _settle(batch: list[Pending], error: Exception | None) -> None:
 
 def _rows(columns: dict[str, Any]) -> int:
     return len(next(iter(columns.values()))) if columns else 0
-
-
-def add_feedback(target: Store | str | Path, labels: Any, *, settle: float = 0.0) -> int:
-    """Attach ground-truth labels to logged requests: ``[{request_id, label, row?}]``.
-
-    ``target`` is the prediction log: its URI, a SQLite file, or an open store. All or
-    nothing: a label whose request id or row was never logged is refused (:class:`NotFound`,
-    naming it) and no label of the call is kept. ``settle`` seconds: how long to give writers
-    still committing before an unknown one is refused.
-    """
-    if not isinstance(labels, list) or not labels:
-        raise InvalidInput("'labels' must be a non-empty list of {request_id, label, row}")
-    rows = []
-    for i, item in enumerate(labels):
-        if (
-            not isinstance(item, dict)
-            or not isinstance(item.get("request_id"), str)
-            or "label" not in item
-        ):
-            raise InvalidInput(f"labels[{i}] needs a string 'request_id' and a 'label'")
-        row = item.get("row", 0)
-        if not isinstance(row, int) or isinstance(row, bool) or row < 0:
-            raise InvalidInput(f"labels[{i}].row must be a non-negative integer")
-        rows.append((item["request_id"], row, json.dumps(item["label"]), time.time()))
-    store = open_store(target) if isinstance(target, (str, Path)) else target
-    try:
-        _check_logged(store, rows, settle)
-        store.write_feedback(rows)
-    finally:
-        if store is not target:
-            store.close()
-    return len(rows)
-
-
-def _check_logged(store: Store, rows: list[tuple[Any, ...]], settle: float) -> None:
-    """Every label's request was logged with at least that many rows, else NotFound."""
-    unknown = _unknown(store, rows)
-    if unknown and settle:
-        time.sleep(settle)
-        unknown = _unknown(store, rows)
-    if not unknown:
-        return
-    index, (request_id, row, *_), counts = unknown[0]
-    what = (
-        f"no prediction was logged under request id {request_id!r}"
-        if counts is None
-        else f"request {request_id!r} logged {counts} row(s), so it has no row {row}"
-    )
-    raise NotFound(
-        f"labels[{index}]: {what}; no label of this call was kept"
-        + (f" ({len(unknown)} unknown in all)" if len(unknown) > 1 else "")
-    )
-
-
-def _unknown(
-    store: Store, rows: list[tuple[Any, ...]]
-) -> list[tuple[int, tuple[Any, ...], int | None]]:
-    counts = store.row_counts([r[0] for r in rows])
-    return [(i, r, counts.get(r[0])) for i, r in enumerate(rows) if r[1] >= counts.get(r[0], 0)]

@@ -259,7 +259,7 @@ def test_incremental_update_canary_and_decision(sgd_project):
 def scheduled(example_run, tmp_path):
     """A copy of the example under ``every: 1d`` with no alert, whose log holds 300 labelled
     answers of its champion (logged through the serving's log writer: no server needed)."""
-    from mlmom_lab.predictions.log import add_feedback
+    from mlmom_lab.predictions.feedback import add_feedback
 
     from ..helpers import log_predictions
 

@@ -9,7 +9,8 @@ from sklearn.metrics import accuracy_score, roc_auc_score
 
 from mlmom_lab.monitoring.performance import estimated, expected_roc_auc
 from mlmom_lab.monitoring.windows import Window, load_window, window_performance
-from mlmom_lab.predictions.log import PredictionLog, add_feedback
+from mlmom_lab.predictions.feedback import add_feedback
+from mlmom_lab.predictions.log import PredictionLog
 from mlmom_lab.serving import runtime as rt
 
 from ..helpers import own_copy

@@ -10,7 +10,8 @@ import pytest
 from mlmom_lab.errors import InvalidInput
 from mlmom_lab.monitoring.reference import PREDICTION, TARGET
 from mlmom_lab.monitoring.windows import check_window, load_window, parse_since
-from mlmom_lab.predictions.log import PredictionLog, add_feedback
+from mlmom_lab.predictions.feedback import add_feedback
+from mlmom_lab.predictions.log import PredictionLog
 
 from ..helpers import mlmom, own_copy
 

@@ -3,12 +3,16 @@ directly and through SQLAlchemy (the path a server database such as PostgreSQL t
 
 import json
 import sqlite3
+import threading
+import time
 
 import numpy as np
 import pytest
 
 from mlmom_lab.errors import InvalidInput, NotFound, RequestIdTaken
-from mlmom_lab.predictions.log import PredictionLog, add_feedback, salt_for
+from mlmom_lab.predictions.feedback import add_feedback
+from mlmom_lab.predictions.log import PredictionLog, salt_for
+from mlmom_lab.predictions.retention import prune
 
 
 @pytest.fixture(params=["sqlite", "sqlalchemy"])
@@ -173,11 +177,64 @@ def test_a_database_that_is_down_keeps_records_for_a_retry(tmp_path):
 
 
 def test_bad_or_unreachable_database_uris_say_so_without_the_password(tmp_path):
-    from mlmom_lab.errors import InvalidRequest
+    from mlmom_lab.errors import InvalidRequest, StoreUnavailable
 
     with pytest.raises(InvalidRequest, match="driver is not installed") as missing:
         PredictionLog("nosuchdb://ada:hunter2@db.example.com/log")
     assert "hunter2" not in str(missing.value)
-    with pytest.raises(InvalidRequest, match="unreachable") as down:
+    with pytest.raises(StoreUnavailable, match="unreachable") as down:
         PredictionLog(f"sqlite+pysqlite:///{tmp_path}/no/such/dir/p.db")
     assert "hunter2" not in str(down.value)
+
+
+def test_while_the_database_is_away_safe_records_wait_in_the_spool_and_reach_it_later(tmp_path):
+    log = PredictionLog(
+        f"sqlite+pysqlite:///{tmp_path / 'p.db'}", durability="safe", spool=tmp_path / "spool.db"
+    )
+    real, away = log.store.write_encoded_predictions, {"on": True}
+
+    def down_or_up(batch):
+        if away["on"]:
+            raise ConnectionError("database restarting")
+        real(batch)
+
+    log.store.write_encoded_predictions = down_or_up
+    answers = [record(log, f"r{i}", x=[float(i)]) for i in range(20)]
+    assert all(done.result(timeout=30) for done in answers)  # acknowledged: in the spool
+    assert rows(tmp_path / "p.db") == [] and len(rows(tmp_path / "spool.db")) == 20
+    with pytest.raises(RequestIdTaken):
+        log.check_new("r3")  # the spool is asked while the database is away
+
+    away["on"] = False
+    deadline = time.monotonic() + 30
+    while len(rows(tmp_path / "p.db")) < 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    log.close()
+    assert [r["request_id"] for r in rows(tmp_path / "p.db")] == [f"r{i}" for i in range(20)]
+    assert rows(tmp_path / "spool.db") == []
+
+
+def test_retention_deletes_old_predictions_and_their_labels_in_batches_while_writes_go_on(
+    tmp_path, uri
+):
+    log = PredictionLog(uri("p.db"))
+    store, now = log.store, time.time()
+    old = [(f"old{i}", now - 100 * 86400, "m", "1", "champion", 1, {"x": [i]}, {}, 1.0)
+           for i in range(20_000)]  # fmt: skip
+    store.write_predictions(old)
+    add_feedback(uri("p.db"), [{"request_id": "old7", "label": 1}])
+
+    written = []
+    pruning = threading.Thread(target=lambda: written.append(prune(store, 90 * 86400, batch=200)))
+    pruning.start()
+    i = 0
+    while pruning.is_alive():  # a writer commits between the prune's batches
+        record(log, f"new{i}", x=[float(i)])
+        log.flush()
+        i += 1
+    pruning.join()
+    log.close()
+    assert written == [20_000] and i >= 2
+    left = rows(tmp_path / "p.db")
+    assert [r["request_id"] for r in left] == [f"new{n}" for n in range(i)]
+    assert rows(tmp_path / "p.db", "feedback") == []

@@ -11,7 +11,7 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
-from mlmom_lab.predictions.log import add_feedback
+from mlmom_lab.predictions.feedback import add_feedback
 from mlmom_lab.project import load_project
 from mlmom_lab.serving.launch import free_port
 
