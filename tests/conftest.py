@@ -19,6 +19,7 @@ TIERS = ("unit", "http", "ui", "e2e")
 FOLDER_TIERS = {"ui": "ui", "e2e": "e2e", "server": "http", "team": "http"}
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(items):
     """Every test in one tier (`pytest -m unit` for the quick ones): its own mark, else its
     folder's (ui, e2e, and the lab's HTTP API in server/), else unit; a test that needs the
@@ -29,8 +30,30 @@ def pytest_collection_modifyitems(items):
             item.add_marker(FOLDER_TIERS.get(parts[0], "unit") if len(parts) > 1 else "unit")
         if "example_run" in item.fixturenames and not item.get_closest_marker("slow"):
             item.add_marker("slow")
-        if parts[0] == "team":  # one worker starts the team's engines once (--dist loadgroup)
-            item.add_marker(pytest.mark.xdist_group("team"))
+        item.add_marker(pytest.mark.xdist_group(_group(parts)))
+
+
+def _group(parts: tuple[str, ...]) -> str:
+    """The tests that one xdist worker runs together (``--dist loadgroup``): a file's, so its
+    module fixtures are made once; the team's engines, started once for their folder; the
+    binder build, which the README's demo tests and the packaging test read too."""
+    if parts[0] == "team":
+        return "team"
+    if parts in (("test_binder.py",), ("e2e", "test_demo.py"), ("test_packaging.py",)):
+        return "binder"
+    return "/".join(parts)
+
+
+@pytest.fixture(scope="session")
+def binder_build(tmp_path_factory):
+    """binder/postBuild run once, as repo2docker runs it: mlmom-lab installed in a fresh
+    environment and the README's demo run there (tests/binder.py). Its tests share one
+    xdist group, so one worker builds it."""
+    from .binder import build
+
+    if not (REPO / ".git").exists():
+        pytest.skip("needs the git checkout (the files a clone would have)")
+    return build(tmp_path_factory.mktemp("binder"))
 
 
 @pytest.fixture(scope="session")

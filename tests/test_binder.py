@@ -1,11 +1,9 @@
 """binder/: what mybinder.org builds and starts, run the way repo2docker runs it.
 
-A fresh copy of the repository (what a clone of a commit holding the working tree has) is both
-$HOME and $REPO_DIR, as in the image; a fresh virtual environment stands in for the image's
-conda environment, first on PATH. binder/postBuild runs there, from the repository root; then
-binder/start starts JupyterLab, which must serve our extension on the demo it left behind
-(registry, deployment, drift history) with the model server start launched in the background.
-It installs every dependency and runs the demo: minutes.
+binder/postBuild runs in a fresh copy of the repository and a fresh environment (the session's
+``binder_build``, see tests/binder.py); then binder/start starts JupyterLab, which must serve
+our extension on the demo it left behind (registry, deployment, drift history) with the model
+server start launched in the background.
 """
 
 from __future__ import annotations
@@ -14,10 +12,8 @@ import json
 import os
 import re
 import secrets
-import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
@@ -26,82 +22,10 @@ import pytest
 
 from mlmom_lab.serving.launch import free_port
 
-from .conftest import REPO
+from .binder import ANSI, DEMO, tail
 from .helpers import get_when_up
 
 pytestmark = pytest.mark.slow
-
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
-BUILD_TIMEOUT_S = 1200
-DEMO = "mlmom-demo"  # the badge's urlpath=lab/tree/mlmom-demo, relative to the repository
-
-
-def copy_of_the_repository(dest: Path) -> Path:
-    """Tracked files and untracked ones git does not ignore, as they are now (no build
-    outputs, no node_modules). A demo folder someone ran in the checkout is left out."""
-    names = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-        timeout=60,
-    ).stdout
-    for name in filter(None, names.decode().split("\0")):
-        source = REPO / name
-        if name.startswith(f"{DEMO}/") or not (source.exists() or source.is_symlink()):
-            continue  # a deleted file git still tracks
-        (dest / name).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, dest / name, follow_symlinks=False)
-    return dest
-
-
-def image_environment(home: Path, venv: Path) -> dict[str, str]:
-    """The variables repo2docker sets ($HOME = $REPO_DIR), the fresh environment first on PATH
-    and this test's own environment off it, so nothing resolves to what is installed here."""
-    ours = {str(Path(sys.prefix) / "bin"), str(Path(sys.executable).parent)}
-    path = [p for p in os.environ.get("PATH", "").split(os.pathsep) if p and p not in ours]
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("VIRTUAL_ENV", "PYTHON", "JUPYTER", "CONDA", "XDG_", "MLMOM_"))
-    }
-    env.update(
-        HOME=str(home),
-        REPO_DIR=str(home),
-        NO_COLOR="1",
-        COLUMNS="200",
-        PATH=os.pathsep.join([str(venv / "bin"), *path]),
-    )
-    # pip's user configuration (the index to use) lives in the real $HOME: keep it
-    user_pip = [
-        p
-        for p in (Path.home() / ".config/pip/pip.conf", Path.home() / ".pip/pip.conf")
-        if p.is_file()
-    ]
-    if user_pip and "PIP_CONFIG_FILE" not in env:
-        env["PIP_CONFIG_FILE"] = str(user_pip[0])
-    return env
-
-
-def run_logged(command: list[str], log: Path, timeout: float, **kwargs) -> tuple[int, str]:
-    """Run ``command`` with its output in ``log``; its exit status and output."""
-    with open(log, "w") as out:
-        try:
-            code = subprocess.run(
-                command,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-                check=False,
-                **kwargs,
-            ).returncode
-        except subprocess.TimeoutExpired:
-            code = -1
-    return code, ANSI.sub("", log.read_text(errors="replace"))
-
-
-def tail(text: str, chars: int = 6000) -> str:
-    return text[-chars:]
 
 
 def binder_command(env: dict, home: Path, *command: str) -> str:
@@ -113,33 +37,9 @@ def binder_command(env: dict, home: Path, *command: str) -> str:
     return output
 
 
-@pytest.fixture
-def built(tmp_path):
-    """The repository copy after postBuild, and the environment it ran in."""
-    if not (REPO / ".git").exists():
-        pytest.skip("needs the git checkout (the files a clone would have)")
-    home = copy_of_the_repository(tmp_path / "jovyan")
-    venv = tmp_path / "env"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    env = image_environment(home, venv)
-    for script in ("postBuild", "start"):  # repo2docker makes them executable first
-        (home / "binder" / script).chmod(0o755)
-    began = time.monotonic()
-    code, output = run_logged(
-        ["./binder/postBuild"], tmp_path / "postBuild.log", BUILD_TIMEOUT_S, cwd=home, env=env
-    )
-    assert code == 0, (
-        f"binder/postBuild {'timed out' if code == -1 else f'exited {code}'} "
-        f"after {time.monotonic() - began:.0f} s:\n{tail(output)}"
-    )
-    print(f"postBuild took {time.monotonic() - began:.0f} s")
-    return home, venv, env
-
-
-def test_binder_builds_the_demo_and_starts_the_lab_on_it(built, tmp_path):
-    home, venv, env = built
-    demo = home / DEMO
-    check_the_build(home, venv, env, demo)
+def test_binder_builds_the_demo_and_starts_the_lab_on_it(binder_build, tmp_path):
+    home, venv, env = binder_build.home, binder_build.venv, binder_build.env
+    check_the_build(home, venv, env, binder_build.demo)
     check_the_start(home, env, tmp_path)
 
 

@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -44,3 +46,12 @@ def test_no_module_of_the_package_is_over_400_lines():
         if (n := len(p.read_text().splitlines())) > 400
     }
     assert not long, f"split these modules: {long}"
+
+
+def test_xdist_groups_reach_the_scheduler(request, worker_id):
+    """With -n, the groups tests/conftest.py gives (a file's tests together, the team's
+    engines and the binder build started once) must reach xdist's scheduler: pytest 9.2
+    silently dropped them (pytest-xdist issue 1386)."""
+    if worker_id == "master":
+        pytest.skip("runs under -n only")
+    assert request.node.nodeid.endswith("@test_layers.py"), request.node.nodeid

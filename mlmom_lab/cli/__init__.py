@@ -69,6 +69,7 @@ def _register() -> None:
         dashboards,
         deploy,
         explain,
+        export,
         lab,
         monitor,
         pipeline,

@@ -25,14 +25,33 @@ from . import cli, project_option
     type=click.IntRange(1, 64),
     help="Server worker processes in the container.",
 )
+@click.option(
+    "--pipeline",
+    is_flag=True,
+    help="Instead: the image the tasks of `mlmom export kfp` run in (the project's sources, "
+    "mlmom-lab and Kubeflow's SDK); REF is not used.",
+)
 @project_option
-def build_docker(ref: str, output: str | None, workers: int, project_dir: str) -> None:
-    """Write a Dockerfile and build context serving version REF (default: the champion)."""
+def build_docker(
+    ref: str, output: str | None, workers: int, pipeline: bool, project_dir: str
+) -> None:
+    """Write a Dockerfile and build context serving version REF (default: the champion), or
+    with --pipeline the image of the project's Kubeflow pipeline."""
     from ..deploy import docker
     from ..project import load_project
     from ..registry import get_version, parse_ref
 
     project = load_project(project_dir)
+    if pipeline:
+        dest = docker.pipeline_context(
+            project, Path(output or f"docker-{project.spec.project}-pipeline")
+        )
+        click.echo(
+            f"wrote {dest}/Dockerfile for {project.spec.project}'s pipeline\n"
+            f"build it: docker build -t {project.spec.project}-pipeline {dest}\n"
+            f"then: mlmom export kfp --image {project.spec.project}-pipeline"
+        )
+        return
     name, version = parse_ref(ref, project.spec.model)
     version = get_version(name, version, project).version  # an alias becomes its number
     dest = Path(output or f"docker-{name}-{version}")

@@ -1,4 +1,5 @@
-"""A Docker build context for the server of one version: ``docker build -t IMAGE DIR``.
+"""Docker build contexts: the server of one version, or the image a Kubeflow pipeline's
+tasks run in (``docker build -t IMAGE DIR``).
 
 The context holds the version as a bundle (see :mod:`.bundle`), mlmom-lab itself (its
 source when this is a source checkout, else the released version from the index) and a
@@ -110,3 +111,51 @@ def _copy_source(dest: Path) -> bool:
     shutil.copytree(package, dest / package.name, ignore=_SOURCE_SKIP)
     shutil.copytree(root / "notebooks", dest / "notebooks", ignore=_SOURCE_SKIP)
     return True
+
+
+def pipeline_context(project: Project, dest: Path, *, extras: str = "boosting,kubeflow") -> Path:
+    """The image of ``mlmom export kfp``'s tasks: mlmom-lab with Kubeflow's SDK (tasks run as
+    KFP lightweight components), a python3 kernel for papermill, and the project's sources in
+    ``/project`` (the pipeline's default ``project_dir``), without its state or any outs."""
+    if dest.exists() and any(dest.iterdir()):
+        raise InvalidRequest(f"{dest} is not empty: give a new folder for the build context")
+    source = _copy_source(dest / "src")
+    outs = {o for stage in project.spec.stages.values() for o in stage.outs}
+
+    def skip(folder: str, names: list[str]) -> list[str]:
+        here = Path(folder).relative_to(project.root)
+        return [n for n in names if n in (".mlmom", ".git", "__pycache__", ".ipynb_checkpoints")
+                or (here / n).as_posix() in outs]  # fmt: skip
+
+    shutil.copytree(project.root, dest / "project", ignore=skip)
+    (dest / "constraints.txt").write_text(constraints())
+    (dest / ".dockerignore").write_text("**/__pycache__\n**/*.pyc\n")
+    (dest / "Dockerfile").write_text(
+        pipeline_dockerfile(project, from_source=source, extras=extras)
+    )
+    return dest
+
+
+def pipeline_dockerfile(project: Project, *, from_source: bool, extras: str) -> str:
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    package = f"/srv/src[{extras}]" if from_source else f"mlmom-lab[{extras}]=={__version__}"
+    copy = "COPY src/ /srv/src/\n" if from_source else ""
+    name = project.spec.project
+    return f"""# syntax=docker/dockerfile:1
+# The image the tasks of {name}'s Kubeflow pipeline run in, written by
+# `mlmom build-docker --pipeline`. Build: docker build -t {name}-pipeline:TAG .
+# then: mlmom export kfp --image {name}-pipeline:TAG
+FROM python:{python}-slim
+LABEL org.opencontainers.image.title="{name}-pipeline" dev.mlmom.project="{name}" \
+      dev.mlmom.mlmom-lab="{__version__}"
+ENV PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    MLFLOW_DISABLE_TELEMETRY=true DO_NOT_TRACK=true
+WORKDIR /srv
+COPY constraints.txt /srv/constraints.txt
+{copy}RUN pip install --constraint /srv/constraints.txt "{package}" \
+    && python -m ipykernel install --sys-prefix --name python3
+COPY project/ /project/
+RUN useradd --uid 10001 --create-home --shell /usr/sbin/nologin mlmom
+USER 10001
+WORKDIR /project
+"""

@@ -23,14 +23,18 @@ if TYPE_CHECKING:
 class RunTracker:
     """Creates and closes the MLflow runs of one pipeline run."""
 
-    def __init__(self, project: Project, run_id: str, tags: dict[str, str]) -> None:
+    def __init__(
+        self, project: Project, run_id: str, tags: dict[str, str], parent: str | None = None
+    ) -> None:
         self.project = project
         self.run_id = run_id
         self.tags = tags
         self._lock = threading.Lock()
         self._client: MlflowClient | None = None
         self._experiment = ""  # set with the client, by _ensure_parent
-        self.parent_run_id: str | None = None
+        # a parent run someone else opened (a Kubeflow pipeline's): used, never closed here
+        self.parent_run_id: str | None = parent
+        self._owns_parent = parent is None
 
     def _ensure_parent(self) -> MlflowClient:
         with self._lock:
@@ -39,6 +43,8 @@ class RunTracker:
 
                 self._client = client(self.project)
                 self._experiment = experiment_id(self.project, self._client)
+                if not self._owns_parent:
+                    return self._client
                 parent = self._client.create_run(
                     self._experiment,
                     run_name=f"pipeline {self.run_id}",
@@ -104,7 +110,7 @@ class RunTracker:
 
     def finish(self, ok: bool, status: str | None = None) -> None:
         """Close the pipeline's run: FINISHED, FAILED, or the ``status`` given (KILLED)."""
-        if self._client is not None and self.parent_run_id:
+        if self._client is not None and self.parent_run_id and self._owns_parent:
             self._client.set_terminated(
                 self.parent_run_id, status or ("FINISHED" if ok else "FAILED")
             )

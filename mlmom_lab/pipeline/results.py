@@ -7,6 +7,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from ..errors import MlmomError, StageFailed
+
 OK_STATUSES = ("ran", "cached", "restored")
 
 
@@ -71,3 +73,15 @@ class Silent:
     def start(self, run_id: str, stages: list[str]) -> None: ...
     def update(self, stage: str, status: str, detail: str = "") -> None: ...
     def finish(self, result: RunResult) -> None: ...
+
+
+def failure_message(name: str, exc: Exception, *, killed: bool, away: MlmomError | None) -> str:
+    """One line on why stage ``name`` failed: cancelled, a store away (its MLflow run could
+    not open: the store's line, not MLflow's retry chain), the notebook's error, or else."""
+    if killed:
+        return f"stage {name!r} was stopped: the run was cancelled"
+    if away is not None:
+        return f"stage {name!r} did not run: {away.message}"
+    if isinstance(exc, StageFailed):  # the cell and its error
+        return exc.message
+    return f"stage {name!r} failed: {type(exc).__name__}: {exc}"

@@ -25,7 +25,7 @@ from .kernels import kill_kernel, launch_kernel, shutdown_kernel
 from .lock import project_lock
 from .mlflow_runs import RunTracker, in_background
 from .params import resolve
-from .results import Reporter, RunResult, Silent, StageResult, new_run_id
+from .results import Reporter, RunResult, Silent, StageResult, failure_message, new_run_id
 from .stage_run import execute_stage, skip_iri_grammar
 
 if TYPE_CHECKING:
@@ -45,11 +45,13 @@ def run_pipeline(
     reporter: Reporter | None = None,
     run_id: str | None = None,
     cancel: threading.Event | None = None,
+    parent_run_id: str | None = None,
 ) -> RunResult:
     """Run the project's pipeline (or ``targets`` and what they need, or from ``start`` on).
 
-    Setting ``cancel`` stops the run as Ctrl-C does (running notebooks' kernels are killed,
-    the MLflow runs end KILLED) and raises :class:`~mlmom_lab.errors.Cancelled`."""
+    ``cancel`` stops it as Ctrl-C does (kernels killed, MLflow runs KILLED, raises
+    :class:`~mlmom_lab.errors.Cancelled`); ``parent_run_id``: the MLflow run the stages'
+    runs nest under (a Kubeflow pipeline's), else one of the run's own."""
     return PipelineRun(
         project,
         targets or [],
@@ -60,6 +62,7 @@ def run_pipeline(
         reporter=reporter or Silent(),
         run_id=run_id,
         cancel=cancel or threading.Event(),
+        parent_run_id=parent_run_id,
     ).run()
 
 
@@ -78,6 +81,7 @@ class PipelineRun(StageContexts):
         reporter: Reporter,
         run_id: str | None,
         cancel: threading.Event,
+        parent_run_id: str | None = None,
     ) -> None:
         self.project = project
         self.reporter = reporter
@@ -100,7 +104,7 @@ class PipelineRun(StageContexts):
         self.results: dict[str, StageResult] = {}
         self.kernels: dict[str, AsyncKernelManager] = {}  # launched, waiting for their stage
         self.executing: dict[str, AsyncKernelManager] = {}  # kernels of the stages running now
-        self.tracker = RunTracker(project, self.run_id, {})
+        self.tracker = RunTracker(project, self.run_id, {}, parent=parent_run_id)
         self._git: dict[str, Any] | None | Literal[False] = False
 
     # -- the run, top to bottom ---------------------------------------------------------------
@@ -331,14 +335,7 @@ class PipelineRun(StageContexts):
         run was cancelled); no cache record."""
         killed = self.cancel.is_set()
         away = store_error(exc, self.project.tracking_uri)
-        if killed:
-            error = f"stage {name!r} was stopped: the run was cancelled"
-        elif away is not None:  # its MLflow run could not open: one line, not MLflow's chain
-            error = f"stage {name!r} did not run: {away.message}"
-        elif isinstance(exc, StageFailed):
-            error = exc.message
-        else:
-            error = f"stage {name!r} failed: {type(exc).__name__}: {exc}"
+        error = failure_message(name, exc, killed=killed, away=away)
         mlflow_run_id = None
         try:
             mlflow_run_id = opening.result()

@@ -9,16 +9,17 @@ from ..helpers import mlmom
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo") / "churn"
-    result = mlmom("demo", str(folder), "--quiet", cwd=folder.parent, check=True)
-    return folder, result.stdout
+def demo(binder_build):
+    """The demo as a new user runs it: mlmom-lab installed in a fresh environment, then
+    ``mlmom demo mlmom-demo --quiet`` (binder/postBuild does both, as the README's first
+    command does). Its folder and its story."""
+    return binder_build.demo.resolve(), binder_build.output.split("\npostBuild: ")[0]
 
 
 def test_demo_tells_the_story(demo):
     folder, story = demo
     assert "1. Run the pipeline" in story and "demo finished" in story
-    assert story.rstrip().endswith(f"mlmom lab {folder}")  # last, how to open it in the lab
+    assert story.rstrip().endswith("mlmom lab mlmom-demo")  # last, how to open it in the lab
     assert "prepare   cached" in story  # step 2 re-used prepare
     assert "quality gate: version 2 kept as challenger (roc_auc" in story
     assert "4 of 4 stages cached or restored" in story
@@ -58,7 +59,7 @@ def test_reproduce_champion_gives_the_same_metrics(demo, tmp_path):
     checked = {(c["scope"], c["metric"]) for c in report["checks"]}
     assert {("evaluate", "roc_auc"), ("version", "f1"), ("prepare", "train_rows")} <= checked
     assert all(c["diff"] == 0 for c in report["checks"])
-    assert (tmp_path / "churn" / ".mlmom" / "mlflow.db").is_file()  # its own fresh store
+    assert (tmp_path / folder.name / ".mlmom" / "mlflow.db").is_file()  # its own fresh store
 
 
 def test_reproduce_fails_loudly_when_code_or_data_changed(demo):

@@ -1,0 +1,140 @@
+"""`mlmom export kfp`: the project's DAG compiled to a Kubeflow Pipelines v2 pipeline, then run
+for real by KFP's own local runner (``kfp.local.SubprocessRunner``): the compiled YAML loaded
+back as a pipeline, each stage a task that runs its notebook, the outs handed on as KFP
+artifacts, the stages' MLflow runs under the pipeline's, and a second run served from KFP's
+cache."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ..helpers import mlmom
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """A new project (``mlmom init``: prepare, then train, which registers the model),
+    compiled for a tracking store every task reaches."""
+    base = tmp_path_factory.mktemp("kfp")
+    mlmom("init", str(base / "proj"), cwd=base, check=True)
+    store = f"sqlite:///{base / 'team.db'}"
+    out = mlmom("export", "kfp", "-o", str(base / "pipeline.yaml"), "--tracking-uri", store,
+                cwd=base / "proj", check=True)  # fmt: skip
+    assert "wrote" in out.stdout and "2 stages" in out.stdout
+    return base, base / "proj", base / "pipeline.yaml", store
+
+
+@pytest.fixture(scope="module")
+def ran(exported):
+    """The compiled pipeline run twice by kfp.local: the MLflow store's runs after each."""
+    from kfp import components, local
+
+    base, project, compiled, store = exported
+    local.init(
+        runner=local.SubprocessRunner(use_venv=False),
+        pipeline_root=str(base / "root"),
+        enable_caching=True,
+        cache_root=str(base / "cache"),
+    )
+    pipeline = components.load_component_from_file(str(compiled))
+    pipeline(project_dir=str(project))
+    after_first = runs(store)
+    pipeline(project_dir=str(project))
+    return after_first, runs(store)
+
+
+def runs(store: str) -> list:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=store)
+    return client.search_runs(
+        [e.experiment_id for e in client.search_experiments()], max_results=1000
+    )
+
+
+def test_the_ir_names_one_task_per_stage_with_the_outs_as_artifacts(exported):
+    _, _, compiled, _ = exported
+    ir = yaml.safe_load(compiled.read_text())
+    tasks = ir["root"]["dag"]["tasks"]
+    assert set(tasks) == {"open-run", "stage-prepare", "stage-train", "close-run"}
+    train = tasks["stage-train"]
+    upstream = train["inputs"]["artifacts"]["prepare"]["taskOutputArtifact"]
+    assert upstream == {"outputArtifactKey": "outs", "producerTask": "stage-prepare"}
+    assert train["cachingOptions"]["enableCache"] is True and train["cachingOptions"]["cacheKey"]
+    assert "cacheKey" not in tasks["open-run"].get("cachingOptions", {})
+
+
+def test_each_stage_ran_its_notebook_and_handed_its_outs_on(exported, ran):
+    base, project, _, _ = exported
+    (artifact,) = (base / "root").glob("*/stage-prepare/outs/data")  # the first run's only
+    assert {p.name for p in artifact.iterdir()} == {"train.parquet", "test.parquet"}
+    assert not (project / "data").exists()  # tasks work in copies, never in the project
+
+
+def test_the_stages_mlflow_runs_nest_under_the_pipelines_and_the_model_is_registered(exported, ran):
+    _, _, _, store = exported
+    after_first, _ = ran
+    pipelines = [r for r in after_first if r.data.tags.get("mlmom.engine") == "kubeflow"]
+    stages = [r for r in after_first if r.data.tags.get("mlmom.kind") == "stage"]
+    assert len(pipelines) == 1 and pipelines[0].info.status == "FINISHED"
+    assert sorted(r.data.tags["mlmom.stage"] for r in stages) == ["prepare", "train"]
+    assert {r.data.tags["mlflow.parentRunId"] for r in stages} == {pipelines[0].info.run_id}
+    assert all(r.info.status == "FINISHED" for r in stages)
+    from mlflow import MlflowClient
+
+    versions = MlflowClient(tracking_uri=store).search_model_versions()
+    assert [str(v.version) for v in versions] == ["1"]
+    lineage = json.loads(Path(MlflowClient(tracking_uri=store).download_artifacts(
+        versions[0].run_id, "lineage/lineage.json")).read_text())  # fmt: skip
+    assert lineage["mlflow_parent_run_id"] == pipelines[0].info.run_id
+    assert "data/train.parquet" in json.dumps(lineage)  # what it was trained on, by hash
+
+
+def test_a_second_run_is_served_from_kfps_cache(exported, ran):
+    _, _, _, store = exported
+    _, after_second = ran
+    stage_runs = [r for r in after_second if r.data.tags.get("mlmom.kind") == "stage"]
+    assert len(stage_runs) == 2, "a stage ran again instead of coming from KFP's cache"
+    pipelines = [r for r in after_second if r.data.tags.get("mlmom.engine") == "kubeflow"]
+    assert len(pipelines) == 2  # each run is an MLflow run of its own
+    from mlflow import MlflowClient
+
+    assert len(MlflowClient(tracking_uri=store).search_model_versions()) == 1
+
+
+def test_a_project_whose_tracking_store_is_its_own_file_is_refused_in_one_line(tmp_path):
+    mlmom("init", str(tmp_path / "p"), cwd=tmp_path, check=True)
+    refused = mlmom("export", "kfp", cwd=tmp_path / "p")
+    assert refused.returncode == 1
+    line = refused.stderr.strip()
+    assert "\n" not in line and "is a file on this machine" in line
+    assert not (tmp_path / "p" / "pipeline.yaml").exists()
+
+
+def test_the_pipeline_image_holds_the_sources_mlmom_and_kfp_and_no_state(tmp_path):
+    from dockerfile_parse import DockerfileParser
+
+    project = tmp_path / "proj"
+    mlmom("init", str(project), cwd=tmp_path, check=True)
+    (project / "data").mkdir()
+    (project / "data" / "train.parquet").write_bytes(b"an out: never in the image")
+    made = mlmom("build-docker", "--pipeline", "-o", str(tmp_path / "ctx"), cwd=project)
+    assert made.returncode == 0, made.stderr
+    assert "mlmom export kfp --image" in made.stdout
+    parsed = DockerfileParser(path=str(tmp_path / "ctx" / "Dockerfile"))
+    steps = [(i["instruction"], i["value"]) for i in parsed.structure]
+    assert parsed.baseimage == f"python:{sys.version_info.major}.{sys.version_info.minor}-slim"
+    run = next(v for k, v in steps if k == "RUN" and "pip install" in v)
+    assert "[boosting,kubeflow]" in run and "ipykernel install" in run
+    assert ("COPY", "project/ /project/") in steps and ("WORKDIR", "/project") in steps
+    copied = {p.relative_to(tmp_path / "ctx" / "project").as_posix()
+              for p in (tmp_path / "ctx" / "project").rglob("*")}  # fmt: skip
+    assert {"mlmom.yaml", "prepare.ipynb", "train.ipynb"} <= copied
+    assert not any(p.startswith((".mlmom", "data/train.parquet")) for p in copied)
