@@ -63,6 +63,13 @@ def project_option(func):
     )(func)
 
 
+def param_option(help: str):
+    """``-p/--param STAGE.KEY=VALUE``, repeatable: stage parameter overrides."""
+    return click.option(
+        "-p", "--param", "params", multiple=True, metavar="STAGE.KEY=VALUE", help=help
+    )
+
+
 def _register() -> None:
     from . import (  # noqa: F401
         cluster,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from . import cli, project_option
+from . import cli, param_option, project_option
 
 
 @cli.group()
@@ -33,14 +33,7 @@ def export() -> None:
     default=None,
     help="The MLflow tracking server the tasks log to [default: stores.tracking_uri].",
 )
-@click.option(
-    "-p",
-    "--param",
-    "params",
-    multiple=True,
-    metavar="STAGE.KEY=VALUE",
-    help="Override a stage parameter (value read as YAML), compiled into the pipeline.",
-)
+@param_option("Override a stage parameter (value read as YAML), compiled into the pipeline.")
 @project_option
 def kfp(
     out: str, image: str, tracking_uri: str | None, params: tuple[str, ...], project_dir: str

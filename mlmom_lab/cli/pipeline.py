@@ -7,21 +7,14 @@ import sys
 
 import click
 
-from . import cli, project_option
+from . import cli, param_option, project_option
 
 
 @cli.command()
 @click.argument("stages", nargs=-1)
 @click.option("--force", is_flag=True, help="Run the chosen stages even when cached.")
 @click.option("--from", "start", metavar="STAGE", help="Run STAGE and everything after it.")
-@click.option(
-    "-p",
-    "--param",
-    "params",
-    multiple=True,
-    metavar="STAGE.KEY=VALUE",
-    help="Override a stage parameter (value read as YAML: 3, 0.5, true, [1, 2]).",
-)
+@param_option("Override a stage parameter (value read as YAML: 3, 0.5, true, [1, 2]).")
 @click.option(
     "-j",
     "--jobs",
@@ -81,14 +74,7 @@ def _summarise(result) -> None:
 
 
 @cli.command()
-@click.option(
-    "-p",
-    "--param",
-    "params",
-    multiple=True,
-    metavar="STAGE.KEY=VALUE",
-    help="Judge freshness as if these overrides were given.",
-)
+@param_option("Judge freshness as if these overrides were given.")
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @project_option
 def status(params: tuple[str, ...], as_json: bool, project_dir: str) -> None:
