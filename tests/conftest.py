@@ -1,9 +1,11 @@
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
+from . import services
 from .helpers import fingerprint
 
 # jupyter_server fixtures (jp_fetch, jp_root_dir...) for the server extension's tests
@@ -37,7 +39,7 @@ def _group(parts: tuple[str, ...]) -> str:
     """The tests that one xdist worker runs together (``--dist loadgroup``): a file's, so its
     module fixtures are made once; the team's engines, started once for their folder; the
     binder build, which the README's demo tests and the packaging test read too."""
-    if parts[0] == "team":
+    if parts[0] == "team" or parts == ("pipeline", "test_kfp.py"):  # kfp logs to the team's
         return "team"
     if parts in (("test_binder.py",), ("e2e", "test_demo.py"), ("test_packaging.py",)):
         return "binder"
@@ -82,3 +84,36 @@ def example_run(tmp_path_factory):
     after = fingerprint(root)
     changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     assert not changed, f"a test wrote into the shared example project: {changed[:10]}"
+
+
+# The team's engines, for tests/team and the Kubeflow export (one xdist group, one worker):
+# PostgreSQL (Debian's), an S3 stand-in (moto_server: no real S3 server is on the registries
+# we install from) and an MLflow tracking server on that PostgreSQL, proxying artifacts to
+# that S3, with MLflow's basic authentication and two users. Started once per test process.
+USERS = {"alice": "alice-password-1234", "bob": "bob-password-5678"}
+
+
+@dataclass
+class Team:
+    postgres: services.Postgres
+    s3: services.S3
+    bucket: str
+    tracking_uri: str
+
+    def credentials(self, user: str) -> dict[str, str]:
+        """The environment a user's commands run in: their login at the tracking server."""
+        return {"MLFLOW_TRACKING_USERNAME": user, "MLFLOW_TRACKING_PASSWORD": USERS[user]}
+
+
+@pytest.fixture(scope="session")
+def team(tmp_path_factory):
+    base = tmp_path_factory.mktemp("team")
+    with services.postgres() as pg, services.s3(base / "s3.log") as s3:
+        bucket = s3.bucket("mlmom-team")
+        backend = pg.database("mlflow")
+        artifacts = f"{bucket}/artifacts"
+        log, users = base / "mlflow.log", pg.database("mlflow_users")
+        with services.mlflow_server(backend, artifacts, s3.endpoint, log, users) as uri:
+            for user, password in USERS.items():
+                services.add_user(uri, user, password)
+            yield Team(pg, s3, bucket.removeprefix("s3://"), uri)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import logging
 import os
 import secrets
@@ -102,6 +103,7 @@ class PredictionLog:
         self.salt = salt
         self.safe = durability == "safe"
         self._pending: deque[Pending] = deque()
+        self._in_flight: list[Pending] = []  # the batch the writer is committing
         self._errors: deque[ErrorRecord] = deque()  # refused or failed requests, for the error rate
         self._wake = threading.Event()  # set by safe-mode records and by close
         self._closing = False
@@ -160,9 +162,14 @@ class PredictionLog:
         # CPU, whatever its size) that took the serving thread's GIL a third of the time.
         left = len(self._pending)
         while left > 0:
-            batch = [self._pending.popleft() for _ in range(min(left, 5000))]
+            # in flight before it leaves the queue: check_new sees a record in one or the other
+            self._in_flight = batch = list(itertools.islice(self._pending, min(left, 5000)))
+            for _ in batch:
+                self._pending.popleft()
             left -= len(batch)
-            if not self._commit(batch):
+            committed = self._commit(batch)
+            self._in_flight = []
+            if not committed:
                 time.sleep(RETRY_SECONDS)  # the database is down: try again later
                 return
 
@@ -287,7 +294,8 @@ class PredictionLog:
     def check_new(self, request_id: str) -> None:
         """Refuse a client's request id that already named a logged (or queued) request:
         a late label must never attach to the wrong prediction."""
-        if any(item[0] == request_id for item in list(self._pending)) or self._logged(request_id):
+        queued = [*self._pending, *self._in_flight]  # each copied at once, under the GIL
+        if any(item[0] == request_id for item in queued) or self._logged(request_id):
             raise RequestIdTaken(
                 f"request id {request_id!r} was already used: give each "
                 "request its own x-request-id (labels are attached by it)"

@@ -1,12 +1,14 @@
 """`mlmom export kfp`: the project's DAG compiled to a Kubeflow Pipelines v2 pipeline, then run
 for real by KFP's own local runner (``kfp.local.SubprocessRunner``): the compiled YAML loaded
 back as a pipeline, each stage a task that runs its notebook, the outs handed on as KFP
-artifacts, the stages' MLflow runs under the pipeline's, and a second run served from KFP's
-cache."""
+artifacts, the stages' MLflow runs under the pipeline's on the team's tracking server (MLflow
+on PostgreSQL, see tests/conftest.py), and a second run served from KFP's cache."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -19,24 +21,26 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def exported(tmp_path_factory):
+def exported(team, tmp_path_factory):
     """A new project (``mlmom init``: prepare, then train, which registers the model),
-    compiled for a tracking store every task reaches."""
+    compiled for the team's tracking server (tests/team: MLflow on PostgreSQL)."""
     base = tmp_path_factory.mktemp("kfp")
     mlmom("init", str(base / "proj"), cwd=base, check=True)
-    store = f"sqlite:///{base / 'team.db'}"
-    out = mlmom("export", "kfp", "-o", str(base / "pipeline.yaml"), "--tracking-uri", store,
-                cwd=base / "proj", check=True)  # fmt: skip
+    out = mlmom("export", "kfp", "-o", str(base / "pipeline.yaml"), "--tracking-uri",
+                team.tracking_uri, cwd=base / "proj", check=True)  # fmt: skip
     assert "wrote" in out.stdout and "2 stages" in out.stdout
-    return base, base / "proj", base / "pipeline.yaml", store
+    # the module's MLflow calls and the tasks (kfp.local runs them with this process's
+    # environment) are alice's, logged in to the team's server
+    with credentials(team.credentials("alice")):
+        yield base, base / "proj", base / "pipeline.yaml", team.tracking_uri
 
 
 @pytest.fixture(scope="module")
 def ran(exported):
-    """The compiled pipeline run twice by kfp.local: the MLflow store's runs after each."""
+    """The compiled pipeline run twice by kfp.local: the project's MLflow runs after each."""
     from kfp import components, local
 
-    base, project, compiled, store = exported
+    base, project, compiled, server = exported
     local.init(
         runner=local.SubprocessRunner(use_venv=False),
         pipeline_root=str(base / "root"),
@@ -45,18 +49,38 @@ def ran(exported):
     )
     pipeline = components.load_component_from_file(str(compiled))
     pipeline(project_dir=str(project))
-    after_first = runs(store)
+    after_first = runs(server)
     pipeline(project_dir=str(project))
-    return after_first, runs(store)
+    return after_first, runs(server)
 
 
-def runs(store: str) -> list:
+@contextlib.contextmanager
+def credentials(env: dict[str, str]):
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def runs(server: str) -> list:
+    """The runs of the project's experiment (``proj``, from ``mlmom init proj``)."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=store)
-    return client.search_runs(
-        [e.experiment_id for e in client.search_experiments()], max_results=1000
-    )
+    client = MlflowClient(tracking_uri=server)
+    experiment = client.get_experiment_by_name("proj")
+    return client.search_runs([experiment.experiment_id], max_results=1000)
+
+
+def versions(server: str) -> list:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=server).search_model_versions("name = 'proj-model'")
 
 
 def test_the_ir_names_one_task_per_stage_with_the_outs_as_artifacts(exported):
@@ -89,10 +113,10 @@ def test_the_stages_mlflow_runs_nest_under_the_pipelines_and_the_model_is_regist
     assert all(r.info.status == "FINISHED" for r in stages)
     from mlflow import MlflowClient
 
-    versions = MlflowClient(tracking_uri=store).search_model_versions()
-    assert [str(v.version) for v in versions] == ["1"]
+    registered = versions(store)
+    assert [str(v.version) for v in registered] == ["1"]
     lineage = json.loads(Path(MlflowClient(tracking_uri=store).download_artifacts(
-        versions[0].run_id, "lineage/lineage.json")).read_text())  # fmt: skip
+        registered[0].run_id, "lineage/lineage.json")).read_text())  # fmt: skip
     assert lineage["mlflow_parent_run_id"] == pipelines[0].info.run_id
     assert "data/train.parquet" in json.dumps(lineage)  # what it was trained on, by hash
 
@@ -104,9 +128,7 @@ def test_a_second_run_is_served_from_kfps_cache(exported, ran):
     assert len(stage_runs) == 2, "a stage ran again instead of coming from KFP's cache"
     pipelines = [r for r in after_second if r.data.tags.get("mlmom.engine") == "kubeflow"]
     assert len(pipelines) == 2  # each run is an MLflow run of its own
-    from mlflow import MlflowClient
-
-    assert len(MlflowClient(tracking_uri=store).search_model_versions()) == 1
+    assert len(versions(store)) == 1
 
 
 def test_a_project_whose_tracking_store_is_its_own_file_is_refused_in_one_line(tmp_path):

@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from mlmom_lab import registration, registry
 from mlmom_lab.errors import NotFound, RegistryError
@@ -104,10 +105,20 @@ def test_the_twin_is_calibrated_once_at_registration_and_a_server_loads_it(proje
     assert load(project, info.version).onnx_below in (*CALIBRATION_SIZES, ALWAYS_ONNX)
 
 
-def test_model_that_does_not_convert_says_why_and_works_natively(project):
-    from sklearn.ensemble import HistGradientBoostingClassifier
+class MedianSplit(ClassifierMixin, BaseEstimator):
+    """A classifier no ONNX converter knows (a team's own, say)."""
 
-    model, X = classifier(HistGradientBoostingClassifier(max_iter=10))
+    def fit(self, X, y):
+        self.classes_ = np.unique(y)
+        self.cut_ = float(np.median(np.asarray(X)[:, 0]))
+        return self
+
+    def predict(self, X):
+        return self.classes_[(np.asarray(X)[:, 0] > self.cut_).astype(int)]
+
+
+def test_model_that_does_not_convert_says_why_and_works_natively(project):
+    model, X = classifier(MedianSplit())
     info = registration.register_model(model, X.head(5), project=project)
     assert info.onnx["status"] == "failed"
     assert info.onnx["reason"].startswith("conversion failed: ")
