@@ -2,7 +2,7 @@
 template's settings (`jlpm lint:check`), and the Jest tests of its models (`jlpm test`).
 
 They run in ``labextension/`` with the node_modules that ``pip install -e`` left there
-(the build hook runs ``jlpm install``, then ``jlpm build``, which also generates src/wire.ts)."""
+(the build hook runs ``jlpm install``, then ``jlpm build``, which also generates src/wire/)."""
 
 import os
 import re

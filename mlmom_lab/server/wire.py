@@ -3,8 +3,8 @@
 Requests are the bodies the lab POSTs (a release's are the release workflow's own models);
 answers are what each route returns. Both refuse fields they do not name, so an answer the
 core grows without this module is a failing test, not a silent drift. The frontend's types
-(``labextension/src/wire.ts``) are generated from :func:`json_schema` in its build
-(``labextension/wire.schema.json``); a test fails when either file is out of date.
+(``labextension/src/wire/<part>.ts``) are generated in its build from their JSON Schemas
+(:mod:`.wire_schema`); a test fails when either is out of date.
 """
 
 from __future__ import annotations
@@ -358,27 +358,3 @@ def valid(model: type[Answer], entries: list[Any]) -> list[Any]:
             continue
         kept.append(entry)
     return kept
-
-
-def json_schema() -> dict[str, Any]:
-    """Every request and answer of the API as one JSON Schema (its ``$defs``)."""
-    from pydantic.json_schema import GenerateJsonSchema, JsonSchemaMode, models_json_schema
-
-    class ModelTitlesOnly(GenerateJsonSchema):
-        def field_title_should_be_set(self, schema: Any) -> bool:
-            return False  # a titled field becomes a named TypeScript alias (``Seq1``...)
-
-    answers: tuple[type[BaseModel], ...] = (*ANSWERS, Traffic, ReportFiles)  # parts it names
-    pairs: list[tuple[type[BaseModel], JsonSchemaMode]] = [(m, "validation") for m in REQUESTS]
-    pairs += [(m, "serialization") for m in answers]
-    _, schema = models_json_schema(
-        pairs, ref_template="#/$defs/{model}", schema_generator=ModelTitlesOnly
-    )
-    return {"$schema": "https://json-schema.org/draft/2020-12/schema",
-            "title": "mlmom-lab API", **schema}  # fmt: skip
-
-
-if __name__ == "__main__":  # python -m mlmom_lab.server.wire > labextension/wire.schema.json
-    import json
-
-    print(json.dumps(json_schema(), indent=2, sort_keys=True))

@@ -11,14 +11,14 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from mlmom_lab.server import wire
+from mlmom_lab.server import wire, wire_schema
 from mlmom_lab.server.actions import ACTIONS
 from mlmom_lab.server.routes import READS, ExecutedNotebookHandler
 
 pytestmark = pytest.mark.unit
 
 EXTENSION = Path(__file__).resolve().parents[2] / "labextension"
-REGENERATE = "python -m mlmom_lab.server.wire > labextension/wire.schema.json"
+REGENERATE = "python -m mlmom_lab.server.wire_schema labextension/wire"
 
 
 def test_every_route_names_its_answer_model():
@@ -46,19 +46,31 @@ def test_a_float_that_is_not_finite_is_null_and_a_foreign_history_line_is_left_o
     assert wire.valid(wire.Check, [check, {"from": "elsewhere"}, 7]) == [check]
 
 
-def test_the_json_schema_is_that_of_the_models():
-    shipped = json.loads((EXTENSION / "wire.schema.json").read_text())
-    assert shipped == wire.json_schema(), f"out of date: run `{REGENERATE}`"
+@pytest.mark.parametrize("part", wire_schema.PARTS)
+def test_the_json_schema_of_each_part_is_that_of_the_models(part):
+    shipped = json.loads((EXTENSION / "wire" / f"{part}.schema.json").read_text())
+    assert shipped == wire_schema.json_schema(part), f"out of date: run `{REGENERATE}`"
 
 
-def test_the_typescript_types_are_generated_from_that_schema(tmp_path):
+def test_the_parts_name_every_model_once():
+    named = [name for part in wire_schema.PARTS for name in wire_schema.json_schema(part)["$defs"]]
+    assert len(named) == len(set(named)), "a model is in two parts: its type would be twice"
+    models = {m.__name__ for m in (*wire.REQUESTS, *wire.ANSWERS)}
+    assert models <= set(named)
+
+
+def test_the_typescript_types_are_generated_from_those_schemas(tmp_path):
     json2ts = EXTENSION / "node_modules" / ".bin" / "json2ts"
     if not json2ts.exists() or not shutil.which("node"):
         pytest.fail("labextension/node_modules is missing: `pip install -e .` installs it")
     script = json.loads((EXTENSION / "package.json").read_text())["scripts"]["build:wire"]
-    args = shlex.split(script)
-    args[args.index("-o") + 1] = str(tmp_path / "wire.ts")
-    subprocess.run([str(json2ts), *args[1:]], cwd=EXTENSION, check=True, timeout=120)
-    assert (tmp_path / "wire.ts").read_text() == (EXTENSION / "src" / "wire.ts").read_text(), (
-        "src/wire.ts is out of date: run `jlpm build:wire` in labextension/"
-    )
+    for command in script.split(" && "):
+        args = shlex.split(command)
+        shipped = EXTENSION / args[args.index("-o") + 1]
+        args[args.index("-o") + 1] = str(tmp_path / shipped.name)
+        subprocess.run([str(json2ts), *args[1:]], cwd=EXTENSION, check=True, timeout=120)
+        assert (tmp_path / shipped.name).read_text() == shipped.read_text(), (
+            f"{shipped.relative_to(EXTENSION)} is out of date: run `jlpm build:wire` in "
+            "labextension/"
+        )
+    assert len(script.split(" && ")) == len(wire_schema.PARTS)
