@@ -7,11 +7,12 @@ missing notebook, an out claimed twice, a dep nobody produces that is not on dis
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 from typing import Protocol
 
-from .config import ProjectSpec
+from .config import STATE_DIR, ProjectSpec
 from .errors import SpecError
 
 
@@ -162,3 +163,19 @@ def select(project: Project, targets: list[str], start: str | None) -> list[str]
     if start:
         chosen &= descendants(graph, {start})
     return [s for s in order(project) if s in chosen]
+
+
+_NOT_SOURCES = (STATE_DIR, ".git", ".ipynb_checkpoints", "__pycache__")
+
+
+def sources_only(project: Project) -> Callable[[str, list[str]], list[str]]:
+    """A ``shutil.copytree`` ignore that keeps the project's sources: not its state folder,
+    git, caches, nor any stage's outs (a copy makes those again, or receives them)."""
+    produced = {out for stage in project.spec.stages.values() for out in stage.outs}
+    root = project.root.resolve()
+
+    def ignore(folder: str, names: list[str]) -> list[str]:
+        here = Path(folder).resolve().relative_to(root)
+        return [n for n in names if n in _NOT_SOURCES or (here / n).as_posix() in produced]
+
+    return ignore

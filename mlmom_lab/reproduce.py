@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import dag
-from .config import SPEC_FILE, STATE_DIR
+from .config import SPEC_FILE
 from .errors import InvalidRequest, ReproduceMismatch
 from .pipeline.hashing import Hasher, environment_fingerprint, notebook_source_hash
 from .pipeline.results import Reporter, RunResult
@@ -147,19 +147,9 @@ def _fresh_copy(project: Project, workdir: Path) -> Project:
     """Copy the project without its state and outs, with default (local) stores."""
     import yaml
 
-    produced = {out for stage in project.spec.stages.values() for out in stage.outs}
     root = project.root
-
-    def ignore(folder: str, names: list[str]) -> list[str]:
-        rel = Path(folder).resolve().relative_to(root)
-        return [
-            n
-            for n in names
-            if n in (STATE_DIR, ".git", ".ipynb_checkpoints") or (rel / n).as_posix() in produced
-        ]
-
     target = workdir / root.name
-    shutil.copytree(root, target, ignore=ignore)
+    shutil.copytree(root, target, ignore=dag.sources_only(project))
     raw = yaml.safe_load((root / SPEC_FILE).read_text())
     raw.pop("stores", None)
     (target / SPEC_FILE).write_text(yaml.safe_dump(raw, sort_keys=False))

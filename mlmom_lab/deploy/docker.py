@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..dag import sources_only
 from ..errors import InvalidRequest
 from ..project import Project
 from . import bundle
@@ -120,14 +121,7 @@ def pipeline_context(project: Project, dest: Path, *, extras: str = "boosting,ku
     if dest.exists() and any(dest.iterdir()):
         raise InvalidRequest(f"{dest} is not empty: give a new folder for the build context")
     source = _copy_source(dest / "src")
-    outs = {o for stage in project.spec.stages.values() for o in stage.outs}
-
-    def skip(folder: str, names: list[str]) -> list[str]:
-        here = Path(folder).relative_to(project.root)
-        return [n for n in names if n in (".mlmom", ".git", "__pycache__", ".ipynb_checkpoints")
-                or (here / n).as_posix() in outs]  # fmt: skip
-
-    shutil.copytree(project.root, dest / "project", ignore=skip)
+    shutil.copytree(project.root, dest / "project", ignore=sources_only(project))
     (dest / "constraints.txt").write_text(constraints())
     (dest / ".dockerignore").write_text("**/__pycache__\n**/*.pyc\n")
     (dest / "Dockerfile").write_text(

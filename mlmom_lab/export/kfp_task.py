@@ -15,7 +15,8 @@ from pathlib import Path
 
 import yaml
 
-from ..config import SPEC_FILE, STATE_DIR
+from ..config import SPEC_FILE
+from ..dag import sources_only
 from ..errors import StageFailed
 from ..project import Project, load_project
 
@@ -71,13 +72,7 @@ def run_stage(
 
 def _fresh_copy(project: Project, dest: Path, tracking_uri: str) -> Path:
     """The project's sources without its state or any stage's outs, on ``tracking_uri``."""
-    outs = {o for stage in project.spec.stages.values() for o in stage.outs}
-
-    def ignore(folder: str, names: list[str]) -> list[str]:
-        here = Path(folder).relative_to(project.root)
-        return [n for n in names if n in (STATE_DIR, ".git") or (here / n).as_posix() in outs]
-
-    shutil.copytree(project.root, dest, ignore=ignore)
+    shutil.copytree(project.root, dest, ignore=sources_only(project))
     spec = yaml.safe_load((dest / SPEC_FILE).read_text())
     spec.setdefault("stores", {})["tracking_uri"] = tracking_uri
     (dest / SPEC_FILE).write_text(yaml.safe_dump(spec, sort_keys=False))
