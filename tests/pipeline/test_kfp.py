@@ -30,8 +30,10 @@ def exported(team, tmp_path_factory):
                 team.tracking_uri, cwd=base / "proj", check=True)  # fmt: skip
     assert "wrote" in out.stdout and "2 stages" in out.stdout
     # the module's MLflow calls and the tasks (kfp.local runs them with this process's
-    # environment) are alice's, logged in to the team's server
-    with credentials(team.credentials("alice")):
+    # environment) are alice's, logged in to the team's server; a registry URI left in the
+    # environment (as ``mlflow.set_registry_uri`` leaves it) must not divert the tasks
+    stray = {"MLFLOW_REGISTRY_URI": f"sqlite:///{base / 'elsewhere.db'}"}
+    with credentials({**team.credentials("alice"), **stray}):
         yield base, base / "proj", base / "pipeline.yaml", team.tracking_uri
 
 
@@ -68,19 +70,23 @@ def credentials(env: dict[str, str]):
                 os.environ[k] = v
 
 
-def runs(server: str) -> list:
-    """The runs of the project's experiment (``proj``, from ``mlmom init proj``)."""
+def on(server: str):
+    """A client on the team's server for both tracking and registry: without the registry
+    URI, MLflow takes the one an earlier test in this process set (``mlflow.set_registry_uri``
+    is global and also exported to the environment)."""
     from mlflow import MlflowClient
 
-    client = MlflowClient(tracking_uri=server)
-    experiment = client.get_experiment_by_name("proj")
-    return client.search_runs([experiment.experiment_id], max_results=1000)
+    return MlflowClient(tracking_uri=server, registry_uri=server)
+
+
+def runs(server: str) -> list:
+    """The runs of the project's experiment (``proj``, from ``mlmom init proj``)."""
+    experiment = on(server).get_experiment_by_name("proj")
+    return on(server).search_runs([experiment.experiment_id], max_results=1000)
 
 
 def versions(server: str) -> list:
-    from mlflow import MlflowClient
-
-    return MlflowClient(tracking_uri=server).search_model_versions("name = 'proj-model'")
+    return on(server).search_model_versions("name = 'proj-model'")
 
 
 def test_the_ir_names_one_task_per_stage_with_the_outs_as_artifacts(exported):
@@ -111,11 +117,9 @@ def test_the_stages_mlflow_runs_nest_under_the_pipelines_and_the_model_is_regist
     assert sorted(r.data.tags["mlmom.stage"] for r in stages) == ["prepare", "train"]
     assert {r.data.tags["mlflow.parentRunId"] for r in stages} == {pipelines[0].info.run_id}
     assert all(r.info.status == "FINISHED" for r in stages)
-    from mlflow import MlflowClient
-
     registered = versions(store)
     assert [str(v.version) for v in registered] == ["1"]
-    lineage = json.loads(Path(MlflowClient(tracking_uri=store).download_artifacts(
+    lineage = json.loads(Path(on(store).download_artifacts(
         registered[0].run_id, "lineage/lineage.json")).read_text())  # fmt: skip
     assert lineage["mlflow_parent_run_id"] == pipelines[0].info.run_id
     assert "data/train.parquet" in json.dumps(lineage)  # what it was trained on, by hash
