@@ -166,7 +166,7 @@ def column_drift(
         raise InvalidInput(
             f"thresholds.{ref.name}: {limit!r} is not a p-value threshold in (0, 1) for {test.name}"
         )
-    score = test.func(ref, cur, numerical)
+    score = cur.score_with(test, ref, numerical)
     return ColumnDrift(
         method=test.name,
         score=score,

@@ -22,6 +22,8 @@ from ..errors import InvalidInput
 if TYPE_CHECKING:
     import pandas as pd
 
+    from .stattests import StatTest
+
 META, ARRAYS = "reference.json", "reference.npz"
 # columns beside the features: the answer, the label, the positive class's probability
 PREDICTION, TARGET, SCORE = "__prediction__", "__target__", "__score__"
@@ -63,6 +65,23 @@ class ColumnStats:
     def _counted(self) -> dict[Any, int]:
         keys, counts = np.unique(self.sorted_values, return_counts=True)
         return dict(zip(keys.tolist(), counts.tolist()))
+
+    @property
+    def minimum(self) -> float:
+        return float(self.sorted_values[0])
+
+    @property
+    def maximum(self) -> float:
+        return float(self.sorted_values[-1])
+
+    def histogram(self, edges: np.ndarray) -> np.ndarray:
+        """Counts of the values in numpy's bins over ``edges``."""
+        return np.histogram(self.sorted_values, edges)[0]
+
+    def score_with(self, test: StatTest, ref: ColumnStats, numerical: bool) -> float:
+        """``test``'s score of this (current) column against ``ref``; a column reduced
+        further than to its values or counts computes the score its own way."""
+        return test.func(ref, self, numerical)
 
     def unique_values(self) -> np.ndarray | set[Any]:
         """The distinct values: a sorted array for a numeric column, else a set."""

@@ -143,10 +143,9 @@ def binned(
     """Shares per bin (numeric with > 20 reference values: Sturges bins over both samples)
     or per value, as Evidently's ``get_binned_data``."""
     if numerical and ref.n_unique > 20:
-        combined = np.concatenate([ref.sorted_values, cur.sorted_values])
-        bins = np.histogram_bin_edges(combined, bins="sturges")
-        ref_p = np.histogram(ref.sorted_values, bins)[0] / ref.n
-        cur_p = np.histogram(cur.sorted_values, bins)[0] / cur.n
+        bins = sturges_edges(ref, cur)
+        ref_p = ref.histogram(bins) / ref.n
+        cur_p = cur.histogram(bins) / cur.n
     else:
         ref_counts, cur_counts, keys = _frequencies(ref, cur)
         ref_p = np.array([ref_counts.get(k, 0) / ref.n for k in keys])
@@ -154,6 +153,22 @@ def binned(
     if fill_zeroes:
         ref_p, cur_p = _fill_zeroes(ref_p), _fill_zeroes(cur_p)
     return ref_p, cur_p
+
+
+def sturges_edges(ref: ColumnStats, cur: ColumnStats) -> np.ndarray:
+    """``np.histogram_bin_edges(both samples together, "sturges")`` from each sample's size,
+    least and greatest value (all that numpy's rule reads)."""
+    first, last = min(ref.minimum, cur.minimum), max(ref.maximum, cur.maximum)
+    if first == last:
+        first, last = first - 0.5, last + 0.5
+    integers = ref.dtype.startswith(("int", "uint")) and cur.dtype.startswith(
+        ("int", "uint", "bigint", "integer", "smallint", "tinyint")
+    )
+    width = (last - first) / (np.log2(ref.n + cur.n) + 1.0)
+    if integers and width < 1:
+        width = 1
+    count = int(np.ceil((last - first) / width)) if width else 1
+    return np.linspace(first, last, count + 1, endpoint=True, dtype=float)
 
 
 def _fill_zeroes(p: np.ndarray) -> np.ndarray:
