@@ -103,7 +103,7 @@ def load_window(
     name, number = _version(project, version)
     uri = project.prediction_log_uri
     records = _read(uri, name, number, route, since, until, last)
-    frame = _expand(records, last)
+    frame = expand(records, last)
     _join_labels(uri, frame)
     latencies = [r[6] for r in records]
     errors = _errors(uri, name, number, records[0][1], records[-1][1]) if records else 0
@@ -263,7 +263,7 @@ def _read(
     return rows[::-1]  # oldest first
 
 
-def _expand(records: list[Row], last: int | None) -> pd.DataFrame:
+def expand(records: list[Row], last: int | None) -> pd.DataFrame:
     """One DataFrame row per predicted row: features, prediction, request id, row, ts."""
     import pandas as pd
 

@@ -1,0 +1,124 @@
+"""The prediction log mirrored to Parquet, one folder per UTC day, for checks at scale.
+
+Each sync appends the rows logged since the last one (older than ``lag`` seconds, so that
+a batch a worker commits late is not skipped) as files named by the time span they cover:
+``day=2026-12-03/1796256000.000000-1796259600.000000.parquet`` holds the rows with
+``first < ts <= last`` of that day. A file is written under a temporary name and renamed,
+and where the mirror stands is the greatest ``last`` of its file names, so a sync that is
+interrupted leaves no half file and the next one carries on from the last whole file.
+
+One row per predicted row, as a window reads it: the features, ``__prediction__``,
+``__score__``, ``request_id``, ``row``, ``ts``, ``route``, ``model``, ``version`` and
+``latency_ms`` (on each request's first row only: one latency per request).
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..errors import InvalidInput
+from ..predictions.database import Row
+from .columnar import literal
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+BATCH_REQUESTS = 100_000
+LAG_SECONDS = 60.0
+
+
+def position(folder: Path) -> float:
+    """The time up to which the mirror holds the log (0 before the first sync)."""
+    ends = [float(p.stem.split("-")[-1]) for p in folder.glob("day=*/*.parquet")]
+    return max(ends, default=0.0)
+
+
+def sync(uri: str, folder: Path, *, now: float | None = None, lag: float = LAG_SECONDS) -> int:
+    """Append what the log at ``uri`` holds beyond the mirror in ``folder``; the rows added."""
+    cutoff = (time.time() if now is None else now) - lag
+    added = 0
+    while True:
+        after = position(folder)
+        records = _next_batch(uri, after, min(cutoff, _day_end(after, uri, cutoff)))
+        if not records:
+            return added
+        added += _write(folder, after, records)
+
+
+def relation(folder: Path) -> str:
+    """The mirror as a DuckDB relation (every day's files, columns matched by name)."""
+    if not any(folder.glob("day=*/*.parquet")):
+        raise InvalidInput(f"the prediction log's mirror in {folder} is empty: run a sync first")
+    files = literal(str(folder / "day=*" / "*.parquet"))
+    return f"read_parquet('{files}', union_by_name = true, hive_partitioning = false)"
+
+
+def _day_end(after: float, uri: str, cutoff: float) -> float:
+    """The end of the UTC day of the first row after ``after`` (a file holds one day)."""
+    import sqlalchemy as sa
+
+    from ..predictions.database import engine
+
+    with engine(uri).connect() as conn:
+        first = conn.execute(
+            sa.text("SELECT MIN(ts) FROM predictions WHERE ts > :after AND ts <= :cutoff"),
+            {"after": after, "cutoff": cutoff},
+        ).scalar()
+    if first is None:
+        return cutoff
+    day = datetime.datetime.fromtimestamp(float(first), datetime.UTC).date()
+    midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(),
+                                         datetime.UTC)  # fmt: skip
+    return midnight.timestamp() - 1e-6
+
+
+def _next_batch(uri: str, after: float, through: float) -> list[Row]:
+    """Up to :data:`BATCH_REQUESTS` requests with ``after < ts <= through``, oldest first;
+    a batch that is full stops before its last timestamp, so that none is split."""
+    import sqlalchemy as sa
+
+    from ..predictions.database import engine
+
+    sql = sa.text(
+        "SELECT request_id, ts, route, n_rows, inputs, outputs, latency_ms, model, version "
+        "FROM predictions WHERE ts > :after AND ts <= :through ORDER BY ts LIMIT :n"
+    )
+    with engine(uri).connect() as conn:
+        rows = [tuple(r) for r in conn.execute(
+            sql, {"after": after, "through": through, "n": BATCH_REQUESTS})]  # fmt: skip
+    if len(rows) == BATCH_REQUESTS:
+        last = rows[-1][1]
+        kept = [r for r in rows if r[1] < last]
+        rows = kept or rows  # one timestamp for the whole batch: take it whole
+    return rows
+
+
+def _write(folder: Path, after: float, records: list[Row]) -> int:
+    frame = _frame(records)
+    through = float(records[-1][1])
+    day = datetime.datetime.fromtimestamp(float(records[0][1]), datetime.UTC).date().isoformat()
+    target = folder / f"day={day}" / f"{after:.6f}-{through:.6f}.parquet"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    frame.to_parquet(temporary, index=False)
+    os.replace(temporary, target)
+    return len(frame)
+
+
+def _frame(records: list[Row]) -> pd.DataFrame:
+    """The records as a window reads them, with model, version and one latency per request."""
+    from .windows import expand
+
+    frame = expand([r[:7] for r in records], None)
+    firsts = frame["row"] == 0
+    by_request: dict[Any, tuple[Any, ...]] = {r[0]: (r[6], r[7], r[8]) for r in records}
+    meta = frame["request_id"].map(by_request)
+    frame["latency_ms"] = [m[0] for m in meta]
+    frame.loc[~firsts, "latency_ms"] = None
+    frame["model"] = [m[1] for m in meta]
+    frame["version"] = [str(m[2]) for m in meta]
+    return frame

@@ -1,0 +1,99 @@
+"""The prediction log's Parquet mirror: one folder per day, appended to without gaps or
+duplicates, and a window's drift over it by DuckDB equal to the window's drift in memory."""
+
+import datetime
+import json
+
+import numpy as np
+import pytest
+
+from mlmom_lab.errors import InvalidInput
+from mlmom_lab.monitoring import check_drift, reference_stats
+from mlmom_lab.monitoring.columnar import check_drift_columnar, connect
+from mlmom_lab.monitoring.mirror import position, relation, sync
+from mlmom_lab.monitoring.windows import expand
+from mlmom_lab.predictions.database import SQLiteStore
+
+DAY = 86400.0
+START = datetime.datetime(2026, 11, 30, 22, tzinfo=datetime.UTC).timestamp()
+
+
+def log_requests(store, rng, first_ts, count, step=60.0):
+    """``count`` requests of 1-3 rows, one every ``step`` seconds from ``first_ts``."""
+    rows = []
+    for i in range(count):
+        n = int(rng.integers(1, 4))
+        inputs = {"age": rng.normal(40, 10, n).round(2).tolist(),
+                  "plan": rng.choice(["basic", "pro"], n).tolist()}  # fmt: skip
+        outputs = {"predict": rng.integers(0, 2, n).tolist(),
+                   "predict_proba": [[0.3, 0.7]] * n}  # fmt: skip
+        ts = first_ts + i * step
+        rows.append((f"r{ts:.0f}", ts, "churn", "1", "champion", n, inputs, outputs, 5.0 + i % 7))
+    store.write_predictions(rows)
+    return rows
+
+
+@pytest.fixture
+def logged(tmp_path):
+    store = SQLiteStore(tmp_path / "predictions.db")
+    rng = np.random.default_rng(0)
+    written = log_requests(store, rng, START, 300)  # 5 hours: across midnight
+    yield store, f"sqlite:///{tmp_path / 'predictions.db'}", tmp_path / "mirror", written
+    store.close()
+
+
+def mirrored(folder):
+    con = connect("256MB")
+    return con.execute(f"SELECT * FROM {relation(folder)} ORDER BY ts, row").df()
+
+
+def test_a_sync_mirrors_every_row_once_in_a_folder_per_day(logged):
+    _, uri, folder, written = logged
+    added = sync(uri, folder, now=START + 2 * DAY)
+    rows = mirrored(folder)
+    assert added == len(rows) == sum(r[5] for r in written)
+    assert sorted(p.name for p in folder.iterdir()) == ["day=2026-11-30", "day=2026-12-01"]
+    assert rows.groupby("request_id").size().to_dict() == {r[0]: r[5] for r in written}
+    assert rows["latency_ms"].notna().sum() == len(written)  # one latency per request
+    assert set(rows["model"]) == {"churn"} and set(rows["version"]) == {"1"}
+    assert sync(uri, folder, now=START + 2 * DAY) == 0  # nothing new: nothing added
+
+
+def test_later_syncs_append_only_what_is_new_and_wait_for_late_commits(logged):
+    store, uri, folder, written = logged
+    sync(uri, folder, now=START + 2 * DAY)
+    more = log_requests(store, np.random.default_rng(1), START + 2 * DAY, 10)
+    assert sync(uri, folder, now=more[-1][1] + 30) == sum(r[5] for r in more[:-1])  # lag: 60 s
+    assert sync(uri, folder, now=more[-1][1] + 61) == more[-1][5]
+    rows = mirrored(folder)
+    assert not rows.duplicated(["request_id", "row"]).any()
+    assert len(rows) == sum(r[5] for r in written + more)
+
+
+def test_a_sync_interrupted_before_its_rename_leaves_the_mirror_where_it_was(logged):
+    _, uri, folder, _ = logged
+    sync(uri, folder, now=START + 2 * DAY)
+    stood = position(folder)
+    (folder / "day=2026-12-01" / f".{stood:.6f}-{stood + 10:.6f}.parquet.1.tmp").write_bytes(b"x")
+    assert position(folder) == stood and sync(uri, folder, now=START + 2 * DAY) == 0
+
+
+def test_drift_over_the_mirror_equals_the_drift_of_the_window_in_memory(logged):
+    _, uri, folder, written = logged
+    sync(uri, folder, now=START + 2 * DAY)
+    records = [(r[0], r[1], r[4], r[5], json.dumps(r[6]), json.dumps(r[7]), r[8]) for r in written]
+    frame = expand(records, None)  # the window as the log gives it
+    rng = np.random.default_rng(5)
+    stats = reference_stats(frame.assign(age=rng.normal(42, 10, len(frame)))[["age", "plan"]])
+    con = connect("256MB")
+    ours = check_drift_columnar(stats, con, f"(SELECT * FROM {relation(folder)})",
+                                ["age", "plan"], in_memory_rows=0)  # fmt: skip
+    theirs = check_drift(stats, frame[["age", "plan"]])
+    for column in theirs.columns:
+        assert ours[column.column].score == pytest.approx(column.score, rel=1e-6)
+        assert ours[column.column].drifted == column.drifted
+
+
+def test_an_empty_mirror_is_named(tmp_path):
+    with pytest.raises(InvalidInput, match="mirror in .* is empty"):
+        relation(tmp_path / "nothing")
