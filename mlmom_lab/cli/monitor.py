@@ -270,6 +270,31 @@ def prune(older_than: str | None, project_dir: str) -> None:
     click.echo(f"deleted {deleted} predictions logged before {cutoff}")
 
 
+@monitor.command()
+@click.option(
+    "--lag",
+    type=click.FloatRange(0),
+    default=60.0,
+    show_default=True,
+    help="Leave the last seconds of the log for the next sync (batches committed late).",
+)
+@project_option
+def mirror(lag: float, project_dir: str) -> None:
+    """Append the prediction log's new rows to its Parquet mirror (.mlmom/mirror, one
+    folder per day), where checks over windows larger than memory read them."""
+    import datetime
+
+    from ..monitoring.mirror import position, sync
+    from ..project import load_project
+
+    project = load_project(project_dir)
+    folder = project.state_dir / "mirror"
+    added = sync(project.prediction_log_uri, folder, lag=lag)
+    through = position(folder)
+    stands = datetime.datetime.fromtimestamp(through).isoformat(timespec="seconds")
+    click.echo(f"mirrored {added} rows to {folder}" + (f" (through {stands})" if through else ""))
+
+
 SHOWN = {"__prediction__": "(prediction)", "__target__": "(target, labelled rows)"}
 
 

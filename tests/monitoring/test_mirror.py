@@ -97,3 +97,16 @@ def test_drift_over_the_mirror_equals_the_drift_of_the_window_in_memory(logged):
 def test_an_empty_mirror_is_named(tmp_path):
     with pytest.raises(InvalidInput, match="mirror in .* is empty"):
         relation(tmp_path / "nothing")
+
+
+def test_the_cli_mirrors_a_projects_log(tmp_path):
+    from ..helpers import mlmom
+
+    mlmom("init", str(tmp_path / "p"), cwd=tmp_path, check=True)
+    store = SQLiteStore(tmp_path / "p" / ".mlmom" / "predictions.db")
+    written = log_requests(store, np.random.default_rng(2), START, 5)
+    store.close()
+    done = mlmom("monitor", "mirror", "--lag", "0", cwd=tmp_path / "p")
+    assert done.returncode == 0, done.stderr
+    assert f"mirrored {sum(r[5] for r in written)} rows to" in done.stdout
+    assert len(mirrored(tmp_path / "p" / ".mlmom" / "mirror")) == sum(r[5] for r in written)
