@@ -258,6 +258,17 @@ class RetrainPolicy(_Strict):
         return None if self.every is None else duration_seconds(self.every)
 
 
+class AtScale(_Strict):
+    """Time windows too large for memory: checked by DuckDB from the log's Parquet mirror."""
+
+    above_rows: int = Field(2_000_000, ge=1, description="More rows than this: use the mirror.")
+    memory_limit: str = Field(
+        default="1GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="The most memory DuckDB may use; beyond it, it spills to .mlmom/spill.",
+    )
+
+
 class MonitoringSpec(_Strict):
     """How served predictions are watched."""
 
@@ -275,6 +286,7 @@ class MonitoringSpec(_Strict):
         description="URL that receives every fired alert as JSON.",
     )
     retrain: RetrainPolicy | None = None
+    at_scale: AtScale = Field(default_factory=AtScale)
     retention: str | None = Field(
         default=None,
         pattern=r"^\d+(\.\d+)?[smhd]$",

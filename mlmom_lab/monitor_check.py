@@ -40,14 +40,16 @@ def run_check(
     spec = project.spec.monitoring
     if last is None and since is None and until is None:
         last = spec.window
-    window = load_window(project, version=version, route=route, last=last, since=since, until=until)
-    _check_spec_columns(project, spec, window.version)
-    drift = check_window(
-        project, window, methods=spec.methods or None, thresholds=spec.thresholds or None
-    )
+    drift = _drift(project, version=version, route=route, last=last, since=since, until=until)
     if explain:
         from .explain.drift import stored_explanation_drift
 
+        window = drift.window
+        if window.at_scale:  # its frame holds the labelled rows: explain the latest ones
+            from .explain.drift import MAX_ROWS
+            from .monitoring.at_scale import latest_rows
+
+            window = latest_rows(project, window, MAX_ROWS)
         drift.explanation = stored_explanation_drift(project, window)
     uri = project.prediction_log_uri
     fired = alerting.judge(spec.alerts, drift, fired_at=alerting.last_fired(uri), now=now)
@@ -55,6 +57,35 @@ def run_check(
     webhook_ok = alerting.post(spec.webhook, fired) if spec.webhook and fired else None
     write_latest(project.state_dir, drift, fired)
     return CheckResult(drift, fired, webhook_ok, retraining.advance(project, fired, now))
+
+
+def _drift(
+    project: Project,
+    *,
+    version: str | None,
+    route: str | None,
+    last: int | None,
+    since: float | None,
+    until: float | None,
+) -> WindowDrift:
+    """The window's drift: read into memory, or, for a time window of more rows than
+    ``monitoring.at_scale.above_rows``, by DuckDB from the log's Parquet mirror."""
+    from .monitoring import at_scale
+    from .monitoring.windows import resolve_version
+
+    spec = project.spec.monitoring
+    methods, thresholds = spec.methods or None, spec.thresholds or None
+    name, number = resolve_version(project, version)
+    _check_spec_columns(project, spec, number)
+    if last is None:
+        uri = project.prediction_log_uri
+        if at_scale.rows_in_span(uri, name, number, route, since, until) > spec.at_scale.above_rows:
+            return at_scale.check_at_scale(
+                project, name, number, route=route, since=since, until=until,
+                methods=methods, thresholds=thresholds,
+            )  # fmt: skip
+    window = load_window(project, version=number, route=route, last=last, since=since, until=until)
+    return check_window(project, window, methods=methods, thresholds=thresholds)
 
 
 def _check_spec_columns(project: Project, spec: MonitoringSpec, version: str) -> None:

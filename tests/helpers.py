@@ -172,7 +172,7 @@ def log_predictions(project, batches, prefix: str) -> list[str]:
 
 
 # What a running server or a check leaves in a project: never carried into a copy.
-RUNTIME_STATE = ("workers", "metrics", "server.json", "server.log", "monitoring")
+RUNTIME_STATE = ("workers", "metrics", "server.json", "server.log", "monitoring", "mirror", "spill")
 # MLflow's columns that hold where artifacts live (absolute paths in a local store)
 ARTIFACT_COLUMNS = {
     "experiments": "artifact_location",

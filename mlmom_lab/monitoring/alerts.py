@@ -116,11 +116,9 @@ def _observe(rule: AlertRule, drift: WindowDrift) -> Observation | None:
     if rule.kind == "performance_drop":
         return _performance(rule, drift)
     if rule.kind == "latency_p99":
-        import numpy as np
-
-        if not window.latencies_ms:
+        p99 = window.latency_p99()
+        if p99 is None:
             return None
-        p99 = float(np.percentile(window.latencies_ms, 99))
         max_ms = _given(rule.max_ms)
         return (
             p99,

@@ -2,7 +2,7 @@
 
 Each sync appends the rows logged since the last one (older than ``lag`` seconds, so that
 a batch a worker commits late is not skipped) as files named by the time span they cover:
-``day=2026-12-03/1796256000.000000-1796259600.000000.parquet`` holds the rows with
+``day=2026-12-03/1796256000.0-1796259600.25.parquet`` holds the rows with
 ``first < ts <= last`` of that day. A file is written under a temporary name and renamed,
 and where the mirror stands is the greatest ``last`` of its file names, so a sync that is
 interrupted leaves no half file and the next one carries on from the last whole file.
@@ -37,9 +37,10 @@ def position(folder: Path) -> float:
     return max(ends, default=0.0)
 
 
-def sync(uri: str, folder: Path, *, now: float | None = None, lag: float = LAG_SECONDS) -> int:
-    """Append what the log at ``uri`` holds beyond the mirror in ``folder``; the rows added."""
-    cutoff = (time.time() if now is None else now) - lag
+def sync(uri: str, folder: Path, *, now: float | None = None, lag: float | None = None) -> int:
+    """Append what the log at ``uri`` holds beyond the mirror in ``folder``, up to ``lag``
+    seconds (default :data:`LAG_SECONDS`) before ``now``; the rows added."""
+    cutoff = (time.time() if now is None else now) - (LAG_SECONDS if lag is None else lag)
     added = 0
     while True:
         after = position(folder)
@@ -101,7 +102,8 @@ def _write(folder: Path, after: float, records: list[Row]) -> int:
     frame = _frame(records)
     through = float(records[-1][1])
     day = datetime.datetime.fromtimestamp(float(records[0][1]), datetime.UTC).date().isoformat()
-    target = folder / f"day={day}" / f"{after:.6f}-{through:.6f}.parquet"
+    # the span's ends as Python writes floats: read back, they are the same numbers exactly
+    target = folder / f"day={day}" / f"{after!r}-{through!r}.parquet"
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     frame.to_parquet(temporary, index=False)

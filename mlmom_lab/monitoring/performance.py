@@ -129,9 +129,16 @@ def measured(
 def shares(reference: dict[str, int], current: Iterable[Any]) -> dict[str, dict[str, float]]:
     """Each answer's share (class or cluster): ``reference`` counts, ``current`` answers."""
     labels, counts = np.unique(np.asarray([str(v) for v in current]), return_counts=True)
+    return counted_shares(reference, dict(zip(labels.tolist(), counts.tolist())))
+
+
+def counted_shares(
+    reference: dict[str, int], current: dict[Any, int]
+) -> dict[str, dict[str, float]]:
+    """:func:`shares` of answers already counted."""
     return {
         "reference": _fractions(dict(zip(map(str, reference), reference.values()))),
-        "current": _fractions(dict(zip(labels.tolist(), counts.tolist()))),
+        "current": _fractions({str(k): n for k, n in current.items()}),
     }
 
 
@@ -145,14 +152,21 @@ def estimated(probability: np.ndarray, predicted_positive: np.ndarray) -> dict[s
     p, pos = np.asarray(probability, dtype=float), np.asarray(predicted_positive, dtype=bool)
     if p.size == 0:
         return {}
-    tp, fp = p[pos].sum(), (1 - p[pos]).sum()
-    fn, tn = p[~pos].sum(), (1 - p[~pos]).sum()
+    return {**from_confusion(*expected_confusion(p, pos)), "roc_auc": expected_roc_auc(p)}
+
+
+def expected_confusion(p: np.ndarray, pos: np.ndarray) -> tuple[float, float, float, float]:
+    """The expected true and false positives, false and true negatives."""
+    return p[pos].sum(), (1 - p[pos]).sum(), p[~pos].sum(), (1 - p[~pos]).sum()
+
+
+def from_confusion(tp: float, fp: float, fn: float, tn: float) -> dict[str, float]:
+    """Accuracy, precision, recall and F1 of an (expected) confusion matrix."""
     return {
-        "accuracy": float((tp + tn) / p.size),
+        "accuracy": float((tp + tn) / (tp + fp + fn + tn)),
         "precision": float(tp / (tp + fp)) if tp + fp else 0.0,
         "recall": float(tp / (tp + fn)) if tp + fn else 0.0,
         "f1": float(2 * tp / (2 * tp + fp + fn)) if tp + fp + fn else 0.0,
-        "roc_auc": expected_roc_auc(p),
     }
 
 

@@ -32,6 +32,15 @@ if TYPE_CHECKING:
 META_COLUMNS = ("request_id", "row", "ts", "route")  # which request a row came from
 
 
+@dataclass(frozen=True)
+class Counted:
+    """What a window too large to read says of itself: its rows, requests, p99 latency."""
+
+    rows: int
+    requests: int
+    p99_ms: float | None
+
+
 @dataclass
 class Window:
     """Rows of the prediction log: ``frame`` holds features, prediction, target and meta."""
@@ -44,14 +53,25 @@ class Window:
     until: float | None
     latencies_ms: list[float] = field(default_factory=list)  # one per request
     errors: int = 0  # refused or failed requests in the window's time span
+    at_scale: Counted | None = None  # a window counted where it lies (``frame``: its labels)
 
     @property
     def requests(self) -> int:
-        return len(self.latencies_ms)
+        return self.at_scale.requests if self.at_scale else len(self.latencies_ms)
 
     @property
     def rows(self) -> int:
-        return len(self.frame)
+        return self.at_scale.rows if self.at_scale else len(self.frame)
+
+    def latency_p99(self) -> float | None:
+        """The 99th percentile of the requests' latencies (numpy's linear rule)."""
+        if self.at_scale:
+            return self.at_scale.p99_ms
+        if not self.latencies_ms:
+            return None
+        import numpy as np
+
+        return float(np.percentile(self.latencies_ms, 99))
 
     @property
     def labelled(self) -> int:
@@ -100,11 +120,11 @@ def load_window(
         raise InvalidInput(f"last: {last!r} is not a positive number of rows")
     if since is not None and until is not None and since >= until:
         raise InvalidInput("since must be before until")
-    name, number = _version(project, version)
+    name, number = resolve_version(project, version)
     uri = project.prediction_log_uri
     records = _read(uri, name, number, route, since, until, last)
     frame = expand(records, last)
-    _join_labels(uri, frame)
+    join_labels(uri, frame)
     latencies = [r[6] for r in records]
     errors = _errors(uri, name, number, records[0][1], records[-1][1]) if records else 0
     return Window(name, number, route, frame, since, until, latencies, errors)
@@ -126,13 +146,17 @@ def check_window(
         reference, window.frame, columns=features, methods=methods, thresholds=thresholds
     )
     prediction = check_drift(reference, window.frame, columns=[PREDICTION]).columns[0]
-    target = None
-    labelled = window.frame[window.frame[TARGET].notna()] if TARGET in window.frame else None
-    if TARGET in reference.columns and labelled is not None and len(labelled):
-        target = check_drift(
-            reference, labelled.astype({TARGET: type(labelled[TARGET].iloc[0])}), columns=[TARGET]
-        ).columns[0]
+    target = target_drift(reference, window.frame)
     return WindowDrift(window, result, prediction, target, window_performance(project, window))
+
+
+def target_drift(reference: ReferenceStats, frame: pd.DataFrame) -> ColumnDrift | None:
+    """Drift of the labels that arrived, where the reference has the training labels."""
+    labelled = frame[frame[TARGET].notna()] if TARGET in frame else None
+    if TARGET not in reference.columns or labelled is None or not len(labelled):
+        return None
+    typed = labelled.astype({TARGET: type(labelled[TARGET].iloc[0])})
+    return check_drift(reference, typed, columns=[TARGET]).columns[0]
 
 
 def window_performance(project: Project, window: Window) -> Performance:
@@ -218,7 +242,8 @@ def _monitoring_dir(project: Project, version: str) -> Path:
     return cache / "reference"
 
 
-def _version(project: Project, version: str | None) -> tuple[str, str]:
+def resolve_version(project: Project, version: str | None) -> tuple[str, str]:
+    """The model's name and the number of ``version`` (default: the champion)."""
     from ..registry import get_version
 
     info = get_version(project.spec.model, version or "champion", project)
@@ -303,7 +328,7 @@ def _errors(uri: str, model: str, version: str, first: float, last: float) -> in
         )
 
 
-def _join_labels(uri: str, frame: pd.DataFrame) -> None:
+def join_labels(uri: str, frame: pd.DataFrame) -> None:
     """``__target__`` from the feedback table, by request id and row (missing where none)."""
     import pandas as pd
     import sqlalchemy as sa

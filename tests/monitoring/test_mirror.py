@@ -18,7 +18,7 @@ DAY = 86400.0
 START = datetime.datetime(2026, 11, 30, 22, tzinfo=datetime.UTC).timestamp()
 
 
-def log_requests(store, rng, first_ts, count, step=60.0):
+def log_requests(store, rng, first_ts, count, step=60.0 + 1 / 3):
     """``count`` requests of 1-3 rows, one every ``step`` seconds from ``first_ts``."""
     rows = []
     for i in range(count):
@@ -74,7 +74,7 @@ def test_a_sync_interrupted_before_its_rename_leaves_the_mirror_where_it_was(log
     _, uri, folder, _ = logged
     sync(uri, folder, now=START + 2 * DAY)
     stood = position(folder)
-    (folder / "day=2026-12-01" / f".{stood:.6f}-{stood + 10:.6f}.parquet.1.tmp").write_bytes(b"x")
+    (folder / "day=2026-12-01" / f".{stood!r}-{stood + 10!r}.parquet.1.tmp").write_bytes(b"x")
     assert position(folder) == stood and sync(uri, folder, now=START + 2 * DAY) == 0
 
 
