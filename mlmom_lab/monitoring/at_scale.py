@@ -27,6 +27,7 @@ from .windows import (
     _errors,
     _reference_answers,
     calibration_for,
+    log_where,
     reference_for,
     target_drift,
     window_performance,
@@ -49,25 +50,10 @@ def rows_in_span(
 
     from ..predictions.database import engine
 
-    where, params = _where(model, version, route, since, until)
+    where, params = log_where(model, version, route, since, until)
     sql = sa.text(f"SELECT COALESCE(SUM(n_rows), 0) FROM predictions WHERE {where}")
     with engine(uri).connect() as conn:
         return int(conn.execute(sql, params).scalar_one())
-
-
-def _where(
-    model: str, version: str, route: str | None, since: float | None, until: float | None
-) -> tuple[str, dict[str, Any]]:
-    where = ["model = :model", "version = :version",
-             "route != 'shadow'" if route is None else "route = :route"]  # fmt: skip
-    params: dict[str, Any] = {"model": model, "version": version, "route": route}
-    if since is not None:
-        where.append("ts >= :since")
-        params["since"] = since
-    if until is not None:
-        where.append("ts < :until")
-        params["until"] = until
-    return " AND ".join(where), params
 
 
 def check_at_scale(

@@ -250,17 +250,11 @@ def resolve_version(project: Project, version: str | None) -> tuple[str, str]:
     return info.name, info.version
 
 
-def _read(
-    uri: str,
-    model: str,
-    version: str,
-    route: str | None,
-    since: float | None,
-    until: float | None,
-    last: int | None,
-) -> list[Row]:
-    import sqlalchemy as sa
-
+def log_where(
+    model: str, version: str, route: str | None, since: float | None, until: float | None
+) -> tuple[str, dict[str, Any]]:
+    """The condition (and its parameters) on the log's rows of a version in a time span: one
+    route, or every route but the shadow's."""
     where = [
         "model = :model",
         "version = :version",
@@ -273,9 +267,24 @@ def _read(
     if until is not None:
         where.append("ts < :until")
         params["until"] = until
+    return " AND ".join(where), params
+
+
+def _read(
+    uri: str,
+    model: str,
+    version: str,
+    route: str | None,
+    since: float | None,
+    until: float | None,
+    last: int | None,
+) -> list[Row]:
+    import sqlalchemy as sa
+
+    where, params = log_where(model, version, route, since, until)
     sql = (
         "SELECT request_id, ts, route, n_rows, inputs, outputs, latency_ms "
-        "FROM predictions WHERE " + " AND ".join(where) + " ORDER BY ts DESC"
+        f"FROM predictions WHERE {where} ORDER BY ts DESC"
     )
     rows: list[Row] = []
     total = 0

@@ -3,8 +3,8 @@ from the log's Parquet mirror: the same verdicts, scores, counts and performance
 window read into memory (the expected ROC AUC aside), through the API and the CLI."""
 
 import json
-import time
 
+import numpy as np
 import pytest
 import yaml
 
@@ -13,42 +13,20 @@ from mlmom_lab.monitoring import mirror
 from mlmom_lab.project import Project
 
 from ..helpers import mlmom, own_copy
+from .test_windows import log_traffic
 
 
 @pytest.fixture(scope="module")
 def logged(example_run, tmp_path_factory):
-    """300 requests of 2 held-out rows each with the classes' probabilities (the second half
-    with monthly charges x1.6), a shadow copy of each, labels for the first 100 requests."""
-    import numpy as np
-    import pandas as pd
-
-    from mlmom_lab.predictions.feedback import add_feedback
-    from mlmom_lab.predictions.log import PredictionLog
-
+    """The traffic of test_windows.py with the classes' probabilities and varied latencies."""
     project = own_copy(example_run[0], tmp_path_factory.mktemp("at_scale") / "churn")
-    test = pd.read_parquet(project.root / "data" / "test.parquet")
-    features = test.drop(columns="churned")
     rng = np.random.default_rng(7)
-    log = PredictionLog(project.prediction_log_uri)
-    began = time.time()
-    for i in range(300):
-        rows = features.iloc[2 * i : 2 * i + 2].copy()
-        if i >= 150:
-            rows["monthly_charges"] *= 1.6
+
+    def answers(i):
         p = rng.random(2)
-        outputs = {"predict": (p > 0.5).astype(int), "predict_proba": np.c_[1 - p, p]}
-        for route in ("champion", "shadow"):
-            log.record(
-                request_id=f"w-{i}" + (":shadow" if route == "shadow" else ""),
-                model="churn-classifier", version="1", route=route,
-                columns={c: rows[c].to_numpy() for c in rows.columns},
-                outputs=outputs, latency_ms=float(1 + i % 17),
-            )  # fmt: skip
-    log.close()
-    labels = [{"request_id": f"w-{i}", "row": r, "label": int(test["churned"].iloc[2 * i + r])}
-              for i in range(100) for r in range(2)]  # fmt: skip
-    add_feedback(project.prediction_log_uri, labels)
-    return project, began, time.time() + 0.001
+        return {"predict": (p > 0.5).astype(int), "predict_proba": np.c_[1 - p, p]}
+
+    return log_traffic(project, answers, latency_of=lambda i: float(1 + i % 17))
 
 
 def with_at_scale(project, above_rows):

@@ -21,9 +21,15 @@ def logged(example_run, tmp_path_factory):
     """300 requests of 2 held-out rows each (the second half with monthly charges x1.6), a
     shadow copy of each, and labels for the first 100 requests, in a copy of the example with
     an empty log."""
+    project = own_copy(example_run[0], tmp_path_factory.mktemp("windows") / "churn")
+    return log_traffic(project, lambda i: {"predict": np.array([i % 2, 1])})
+
+
+def log_traffic(project, outputs_of, latency_of=lambda i: 1.0):
+    """Log the traffic described in :func:`logged`, each request answered ``outputs_of(i)``;
+    the project, and the time span it was logged in."""
     import pandas as pd
 
-    project = own_copy(example_run[0], tmp_path_factory.mktemp("windows") / "churn")
     test = pd.read_parquet(project.root / "data" / "test.parquet")
     features = test.drop(columns="churned")
     log = PredictionLog(project.prediction_log_uri)
@@ -33,7 +39,7 @@ def logged(example_run, tmp_path_factory):
         if i >= 150:
             rows["monthly_charges"] *= 1.6
         columns = {c: rows[c].to_numpy() for c in rows.columns}
-        outputs = {"predict": np.array([i % 2, 1])}
+        outputs = outputs_of(i)
         for route in ("champion", "shadow"):
             log.record(
                 request_id=f"w-{i}" + (":shadow" if route == "shadow" else ""),
@@ -42,7 +48,7 @@ def logged(example_run, tmp_path_factory):
                 route=route,
                 columns=columns,
                 outputs=outputs,
-                latency_ms=1.0,
+                latency_ms=latency_of(i),
             )
     log.close()
     labels = [
