@@ -305,7 +305,9 @@ def expand(records: list[Row], last: int | None) -> pd.DataFrame:
     meta: dict[str, list[Any]] = {**{c: [] for c in META_COLUMNS}, PREDICTION: [], SCORE: []}
     for request_id, ts, route, n_rows, inputs, outputs, _ in records:
         for name, values in orjson.loads(inputs).items():
-            columns.setdefault(name, [None] * len(meta["row"])).extend(values)
+            if name not in columns:  # a column new here: missing in the rows before
+                columns[name] = [None] * len(meta["row"])
+            columns[name].extend(values)
         answer = orjson.loads(outputs)
         meta[PREDICTION].extend(answer["predict"])
         # the last class's probability: the positive one of a binary classifier
