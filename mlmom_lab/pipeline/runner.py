@@ -286,6 +286,11 @@ class PipelineRun(StageContexts):
             self._run_notebook(name, output, km)
             mlflow_run_id = opening.result()
             seconds = time.perf_counter() - began
+            # MLflow first: a stage whose run could not be recorded (its artifact store away)
+            # is a failed stage, and a failed stage leaves no cache record behind
+            self.tracker.end_stage(
+                mlflow_run_id, ok=True, track_log=self._track_log(name), notebook=output
+            )
             self.records[name] = self.cache.save(
                 key,
                 self.project.spec.stages[name].outs,
@@ -299,9 +304,6 @@ class PipelineRun(StageContexts):
                 },
             )
             self.cache.save_environment(self.env)
-            self.tracker.end_stage(
-                mlflow_run_id, ok=True, track_log=self._track_log(name), notebook=output
-            )
         except Exception as exc:  # noqa: BLE001 - any failure is this stage's, never the run's
             return self._failed(name, exc, output, opening, time.perf_counter() - began)
         finally:

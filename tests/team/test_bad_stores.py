@@ -63,3 +63,18 @@ def test_credentials_the_tracking_server_refuses_are_one_line_exit_4(project, te
     line = listed.stderr.strip()
     assert "\n" not in line and SECRET not in line
     assert f"the tracking server {team.tracking_uri} refused the credentials (401)" in line
+
+
+def test_an_artifact_store_that_is_away_fails_the_stage_in_one_line_and_caches_nothing(project):
+    # a local tracking store with its artifacts in S3, whose endpoint does not answer (no
+    # S3 server is needed to show it: nothing listens on the port)
+    point_at(project, stores={"artifact_root": "s3://models/mlflow"})
+    endpoint = f"http://127.0.0.1:{free_port()}"
+    env = {"MLFLOW_S3_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "ada",
+           "AWS_SECRET_ACCESS_KEY": SECRET}  # fmt: skip
+    run = mlmom("run", cwd=project, env=env)
+    assert run.returncode == 1  # a stage failed (documented: 1)
+    error = next(line for line in run.stderr.splitlines() if line.startswith("error:"))
+    assert "the artifact store does not answer" in error and endpoint in error
+    assert SECRET not in run.stderr + run.stdout
+    assert not list((project / ".mlmom" / "cache" / "stages").rglob("*.json"))  # nothing cached
