@@ -249,6 +249,7 @@ def prune(older_than: str | None, project_dir: str) -> None:
     import time
 
     from ..config import duration_seconds
+    from ..monitoring.mirror import forget_before
     from ..predictions.database import open_store
     from ..predictions.retention import prune as prune_log
     from ..project import load_project
@@ -267,7 +268,9 @@ def prune(older_than: str | None, project_dir: str) -> None:
         deleted = prune_log(store, seconds)
     finally:
         store.close()
-    click.echo(f"deleted {deleted} predictions logged before {cutoff}")
+    days = forget_before(project.state_dir / "mirror", time.time() - seconds)
+    mirrored = f"; {days} days of the Parquet mirror" if days else ""
+    click.echo(f"deleted {deleted} predictions logged before {cutoff}{mirrored}")
 
 
 @monitor.command()

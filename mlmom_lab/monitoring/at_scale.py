@@ -10,6 +10,7 @@ not give: the expected ROC AUC among the estimates, which needs every score in o
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +71,9 @@ def check_at_scale(
     """The window's drift and performance, read by DuckDB from the mirror."""
     uri, folder = project.prediction_log_uri, project.state_dir / "mirror"
     mirror.sync(uri, folder)
+    keep = project.spec.monitoring.retention_seconds
+    if keep is not None:  # what the log no longer holds, the mirror does not keep either
+        mirror.forget_before(folder, time.time() - keep)
     reached = mirror.position(folder)  # the mirror holds ts <= reached (a minute's lag)
     spec = project.spec.monitoring.at_scale
     con = connect(spec.memory_limit, temp_directory=project.state_dir / "spill")

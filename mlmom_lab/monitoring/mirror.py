@@ -50,6 +50,25 @@ def sync(uri: str, folder: Path, *, now: float | None = None, lag: float | None 
         added += _write(folder, after, records)
 
 
+def forget_before(folder: Path, cutoff: float) -> int:
+    """Delete the days that ended before ``cutoff`` (the log's retention, applied by whole
+    days: a day's rows go once all of them are older); how many days went."""
+    import shutil
+
+    gone = 0
+    for day in sorted(folder.glob("day=*")):
+        try:
+            date = datetime.date.fromisoformat(day.name.removeprefix("day="))
+        except ValueError:
+            continue  # not a folder of ours
+        end = datetime.datetime.combine(date + datetime.timedelta(days=1), datetime.time(),
+                                        datetime.UTC)  # fmt: skip
+        if end.timestamp() <= cutoff:
+            shutil.rmtree(day)
+            gone += 1
+    return gone
+
+
 def relation(folder: Path) -> str:
     """The mirror as a DuckDB relation (every day's files, columns matched by name)."""
     if not any(folder.glob("day=*/*.parquet")):

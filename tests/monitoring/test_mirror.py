@@ -110,3 +110,15 @@ def test_the_cli_mirrors_a_projects_log(tmp_path):
     assert done.returncode == 0, done.stderr
     assert f"mirrored {sum(r[5] for r in written)} rows to" in done.stdout
     assert len(mirrored(tmp_path / "p" / ".mlmom" / "mirror")) == sum(r[5] for r in written)
+
+
+def test_days_older_than_the_retention_are_forgotten_whole(logged):
+    from mlmom_lab.monitoring.mirror import forget_before
+
+    _, uri, folder, _ = logged
+    sync(uri, folder, now=START + 2 * DAY)
+    midnight = START + 2 * 3600  # the log spans 22:00 on 30 Nov to 03:00 on 1 Dec
+    assert forget_before(folder, midnight - 1) == 0  # 30 Nov not yet over: kept
+    assert forget_before(folder, midnight + 3600) == 1
+    assert sorted(p.name for p in folder.iterdir()) == ["day=2026-12-01"]
+    assert set(mirrored(folder)["ts"] >= midnight) == {True}
