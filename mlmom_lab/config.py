@@ -261,7 +261,7 @@ class RetrainPolicy(_Strict):
 class AtScale(_Strict):
     """Time windows too large for memory: checked by DuckDB from the log's Parquet mirror."""
 
-    above_rows: int = Field(2_000_000, ge=1, description="More rows than this: use the mirror.")
+    above_rows: int = Field(default=2_000_000, ge=1, description="More rows: read the mirror.")
     memory_limit: str = Field(
         default="1GB",
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
