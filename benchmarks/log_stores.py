@@ -36,12 +36,12 @@ def logged(uri: str) -> tuple[int, int]:
     """Predictions in the log, and distinct request ids among them."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(uri)
-    with engine.connect() as conn:
+    from mlmom_lab.predictions.database import engine  # creates the tables when absent
+
+    with engine(uri).connect() as conn:
         found = conn.execute(
             sa.text("SELECT COUNT(*), COUNT(DISTINCT request_id) FROM predictions")
         ).one()
-    engine.dispose()
     return int(found[0]), int(found[1])
 
 
