@@ -54,8 +54,10 @@ class BinnedColumn(ColumnStats):
     greatest: float
 
     @classmethod
-    def of(cls, column: Column, ref: ColumnStats) -> BinnedColumn:
-        n, least, greatest = column.one(f"count(*), min({column.ident}), max({column.ident})")
+    def of(
+        cls, column: Column, ref: ColumnStats, n: int, least: float, greatest: float
+    ) -> BinnedColumn:
+        """Bin ``column`` (``n`` usable values from ``least`` to ``greatest``)."""
         lo, hi = float(least), float(greatest)
         if ref.numeric and ref.n:
             lo, hi = min(lo, ref.minimum), max(hi, ref.maximum)

@@ -69,7 +69,9 @@ def check_drift_columnar(
 
 def reduce_column(column: Column, ref: ColumnStats, in_memory_rows: int) -> ColumnStats:
     """The column reduced as small as the tests allow (see the module's docstring)."""
-    (n,) = column.one("count(*)")
+    # one scan for the count and the range (the bins need both)
+    span = f", min({column.ident}), max({column.ident})" if column.numeric else ""
+    n, *extremes = column.one("count(*)" + span)
     if n <= in_memory_rows:
         frame = column.con.execute(f"SELECT {column.ident} FROM {column.relation}").df()
         return column_stats(column.name, frame[column.name])  # drops what Evidently drops
@@ -77,7 +79,7 @@ def reduce_column(column: Column, ref: ColumnStats, in_memory_rows: int) -> Colu
         return _counted_other(column)
     if column.distinct_at_most(MAX_COUNTS):
         return CountedNumbers.of(column, column.counts())
-    return BinnedColumn.of(column, ref)
+    return BinnedColumn.of(column, ref, n, *extremes)
 
 
 def _counted_other(column: Column) -> ColumnStats:
