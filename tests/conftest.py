@@ -46,6 +46,13 @@ def _group(parts: tuple[str, ...]) -> str:
     return "/".join(parts)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def own_user_cache(tmp_path_factory):
+    """The user-level cache (MLflow's requirements answers, ``registry/requirements.py``) in
+    this run's temporary folder, shared by its workers, never in the real home's."""
+    os.environ["MLMOM_CACHE_DIR"] = str(tmp_path_factory.getbasetemp().parent / "user-cache")
+
+
 @pytest.fixture(scope="session")
 def binder_build(tmp_path_factory):
     """binder/postBuild run once, as repo2docker runs it: mlmom-lab installed in a fresh

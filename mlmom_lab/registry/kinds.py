@@ -126,32 +126,28 @@ def log(
     import mlflow
 
     common = {"name": "model", "signature": signature, "input_example": input_example}
-    logged: ModelInfo  # the flavors' log_model are untyped
     if kind == "sklearn":
         return _log_sklearn(model, common)
     if kind == "xgboost":
         import mlflow.xgboost
 
-        logged = mlflow.xgboost.log_model(model, model_format="ubj", **common)
-        return logged.model_uri
+        return _logged(mlflow.xgboost.log_model, model, "xgboost-ubj", model_format="ubj", **common)
     if kind == "lightgbm":
         import mlflow.lightgbm
 
-        logged = mlflow.lightgbm.log_model(model, **common)
-        return logged.model_uri
+        return _logged(mlflow.lightgbm.log_model, model, "lightgbm", **common)
     if kind == "onnx":
         import mlflow.onnx
         import onnx
 
         from .onnx import execution_providers
 
-        logged = mlflow.onnx.log_model(
-            onnx.load_from_string(_onnx_bytes(model)),
-            onnx_execution_providers=execution_providers(),
-            **common,
-        )
-        return logged.model_uri
-    logged = mlflow.pyfunc.log_model(python_model=model, **common)
+        graph = onnx.load_from_string(_onnx_bytes(model))
+        providers = execution_providers()
+        return _logged(mlflow.onnx.log_model, graph, "onnx", onnx_execution_providers=providers,
+                       **common)  # fmt: skip
+    # a PythonModel may import anything as it loads: MLflow infers its requirements each time
+    logged: ModelInfo = mlflow.pyfunc.log_model(python_model=model, **common)
     return logged.model_uri
 
 
@@ -161,13 +157,25 @@ def _log_sklearn(model: Any, common: dict[str, Any]) -> str:
 
     # skops refuses types it does not know; the model was built in this very process,
     # so the types it holds are the ones its author chose to trust.
-    logged: ModelInfo  # mlflow.sklearn.log_model is untyped
     try:
         trusted = sio.get_untrusted_types(data=sio.dumps(model))
     except Exception:  # noqa: BLE001 - a step skops cannot write (an XGBoost booster, say)
-        logged = mlflow.sklearn.log_model(model, serialization_format="cloudpickle", **common)
-        return logged.model_uri
-    logged = mlflow.sklearn.log_model(model, skops_trusted_types=trusted, **common)
+        return _logged(mlflow.sklearn.log_model, model, "sklearn-cloudpickle",
+                       serialization_format="cloudpickle", **common)  # fmt: skip
+    return _logged(mlflow.sklearn.log_model, model, "sklearn-skops", skops_trusted_types=trusted,
+                   **common)  # fmt: skip
+
+
+def _logged(log_model: Any, model: Any, flavor: str, **kwargs: Any) -> str:
+    """``log_model(model, **kwargs)`` with the requirements MLflow inferred for the same code in
+    this environment before, when it did (:mod:`.requirements`); its model URI."""
+    from . import requirements
+
+    key = requirements.key_of(model, flavor)
+    known = requirements.remembered(key)
+    logged: ModelInfo = log_model(model, pip_requirements=known, **kwargs)  # untyped flavors
+    if known is None:
+        requirements.remember(key, logged.model_uri)
     return logged.model_uri
 
 

@@ -48,7 +48,7 @@ def classifier(estimator=None):
             ("cat", OneHotEncoder(handle_unknown="ignore"), ["plan"]),
         ]
     )
-    model = estimator or RandomForestClassifier(n_estimators=15, random_state=0)
+    model = estimator if estimator is not None else RandomForestClassifier(15, random_state=0)
     X, y = frame()
     return Pipeline([("pre", pre), ("model", model)]).fit(X, y), X
 

@@ -1,0 +1,79 @@
+"""MLflow infers a logged model's pip requirements by loading it in a new process: once per
+model code and environment here, then its own answer is passed back, and the version's
+environment files are the same as if it had inferred them again."""
+
+from pathlib import Path
+
+import mlflow
+import mlflow.utils.requirements_utils as inference
+import pytest
+from sklearn.base import BaseEstimator
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+
+from mlmom_lab import registration
+from mlmom_lab.registry import requirements
+
+from .test_registry import classifier, project  # noqa: F401 - the fixture, and a real model
+
+ENVIRONMENT_FILES = ("requirements.txt", "conda.yaml", "python_env.yaml")
+
+
+@pytest.fixture
+def inferred(tmp_path, monkeypatch):
+    """Each time MLflow runs its inference (the subprocess that loads the model)."""
+    monkeypatch.setenv(requirements.CACHE_ENV, str(tmp_path / "cache"))
+    calls = []
+    real = inference._capture_imported_modules
+
+    def counted(*args, **kwargs):
+        calls.append(args[1])  # the flavor
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inference, "_capture_imported_modules", counted)
+    return calls
+
+
+def environment_files(source: str) -> dict[str, str]:
+    folder = Path(mlflow.artifacts.download_artifacts(artifact_uri=source))
+    return {name: (folder / name).read_text() for name in ENVIRONMENT_FILES}
+
+
+def test_the_same_code_is_inferred_once_and_its_files_are_the_same(project, inferred):  # noqa: F811
+    model, X = classifier()
+    first = registration.register_model(model, X.head(5), project=project)
+    assert inferred == ["sklearn"]
+    assert "scikit-learn==" in environment_files(first.source)["requirements.txt"]
+
+    other, _ = classifier(RandomForestClassifier(n_estimators=4, max_depth=3, random_state=1))
+    second = registration.register_model(other, X.head(5), project=project)
+    assert inferred == ["sklearn"]  # other weights, the same code: MLflow's answer reused
+    assert environment_files(second.source) == environment_files(first.source)
+
+    linear, _ = classifier(LogisticRegression())
+    registration.register_model(linear, X.head(5), project=project)
+    assert inferred == ["sklearn", "sklearn"]  # other code: MLflow is asked again
+
+
+class Defined(BaseEstimator):
+    """A class whose code would be pickled by value, as one defined in a notebook is."""
+
+
+Defined.__module__ = "__main__"
+
+
+def test_code_pickled_by_value_is_never_keyed():
+    assert requirements.key_of(Defined(), "sklearn-cloudpickle") is None
+    assert requirements.key_of(LogisticRegression(), "sklearn-skops") is not None
+
+
+def test_a_broken_cache_entry_is_ignored(tmp_path, monkeypatch):
+    monkeypatch.setenv(requirements.CACHE_ENV, str(tmp_path))
+    key = requirements.key_of(LogisticRegression(), "sklearn-skops")
+    path = tmp_path / "requirements" / f"{key}.json"
+    path.parent.mkdir(parents=True)
+    for text in ("{not json", '{"a": 1}', "[1, 2]"):
+        path.write_text(text)
+        assert requirements.remembered(key) is None
+    path.write_text('["mlflow==1.0", "numpy==2.0"]')
+    assert requirements.remembered(key) == ["mlflow==1.0", "numpy==2.0"]
