@@ -77,14 +77,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mlmom-team-bench-") as tmp:
         scratch = Path(tmp)
         local = example(scratch / "local", None)
-        results["sqlite"] = measure(local, {}, args.repeats)
+        # each side starts with no remembered requirements: MLflow infers them on both
+        fresh = {"MLMOM_CACHE_DIR": str(scratch / "cache-local")}
+        results["sqlite"] = measure(local, fresh, args.repeats)
         with postgres() as pg, s3(scratch / "s3.log") as store:
             backend, auth = pg.database("mlflow"), pg.database("auth")
             with mlflow_server(backend, store.bucket("mlflow"), store.endpoint,
                                scratch / "mlflow.log", auth) as uri:  # fmt: skip
                 team = example(scratch / "team", uri)
-                login = {"MLFLOW_TRACKING_USERNAME": ADMIN[0],
-                         "MLFLOW_TRACKING_PASSWORD": ADMIN[1]}  # fmt: skip
+                login = {"MLFLOW_TRACKING_USERNAME": ADMIN[0], "MLFLOW_TRACKING_PASSWORD": ADMIN[1],
+                         "MLMOM_CACHE_DIR": str(scratch / "cache-team")}  # fmt: skip
                 results["tracking_server"] = measure(team, login, args.repeats)
     local_register = results["sqlite"]["stage_s"].get("register", 0.0)
     team_register = results["tracking_server"]["stage_s"].get("register", 0.0)

@@ -3,7 +3,8 @@ it; the README's demo tests read the demo it leaves).
 
 A fresh copy of the repository (what a clone of a commit holding the working tree has) is both
 $HOME and $REPO_DIR, as in the image; a fresh virtual environment stands in for the image's
-conda environment, first on PATH. binder/postBuild runs there, from the repository root: it
+conda environment, first on PATH; the machine's download caches stand in for the network
+(``download_caches``). binder/postBuild runs there, from the repository root: it
 installs mlmom-lab (not editable, the frontend built by pip) and runs `mlmom demo`. Minutes.
 """
 
@@ -60,6 +61,7 @@ def image_environment(home: Path, venv: Path) -> dict[str, str]:
         COLUMNS="200",
         PATH=os.pathsep.join([str(venv / "bin"), *path]),
     )
+    env.update(download_caches())
     # pip's user configuration (the index to use) lives in the real $HOME: keep it
     user_pip = [
         p
@@ -69,6 +71,18 @@ def image_environment(home: Path, venv: Path) -> dict[str, str]:
     if user_pip and "PIP_CONFIG_FILE" not in env:
         env["PIP_CONFIG_FILE"] = str(user_pip[0])
     return env
+
+
+def download_caches() -> dict[str, str]:
+    """This machine's download caches, where it has them: pip's wheels (the test command's own
+    install filled it) and the frontend's npm packages (labextension/.yarn/cache, filled by the
+    editable install). The build installs exactly what it would without them, only without
+    downloading it all again; mybinder has neither, and postBuild removes its own."""
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    pip = Path(os.environ.get("PIP_CACHE_DIR") or Path(xdg) / "pip")
+    yarn = REPO / "labextension" / ".yarn" / "cache"
+    found = {"PIP_CACHE_DIR": pip, "YARN_CACHE_FOLDER": yarn}
+    return {name: str(path) for name, path in found.items() if path.is_dir()}
 
 
 def run_logged(command: list[str], log: Path, timeout: float, **kwargs) -> tuple[int, str]:

@@ -65,7 +65,12 @@ def check_the_build(home: Path, venv: Path, env: dict, demo: Path) -> None:
     assert (demo / ".mlmom" / "monitoring" / "history.jsonl").stat().st_size > 0
     assert (demo / ".mlmom" / "predictions.db").is_file()
     # no build leftovers in the image
-    for leftover in ("labextension/node_modules", "labextension/lib", "mlmom_lab/labextension"):
+    for leftover in (
+        "labextension/node_modules",
+        "labextension/lib",
+        "labextension/.yarn",
+        "mlmom_lab/labextension",
+    ):
         assert not (home / leftover).exists(), f"postBuild left {leftover} in the image"
 
 
