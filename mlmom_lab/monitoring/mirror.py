@@ -27,7 +27,8 @@ from .columnar import literal
 if TYPE_CHECKING:
     import pandas as pd
 
-BATCH_REQUESTS = 100_000
+BATCH_REQUESTS = 100_000  # requests looked at per file
+BATCH_ROWS = 1_000_000  # predicted rows per file at most, unless one timestamp holds more
 LAG_SECONDS = 60.0
 
 
@@ -97,24 +98,45 @@ def _day_end(after: float, uri: str, cutoff: float) -> float:
 
 
 def _next_batch(uri: str, after: float, through: float) -> list[Row]:
-    """Up to :data:`BATCH_REQUESTS` requests with ``after < ts <= through``, oldest first;
-    a batch that is full stops before its last timestamp, so that none is split."""
+    """The requests with ``after < ts <= end``, oldest first, where ``end`` keeps the batch
+    to :data:`BATCH_ROWS` predicted rows (a request of a million rows counts as one) and never
+    splits a timestamp; at least one timestamp is taken whole."""
     import sqlalchemy as sa
 
     from ..predictions.database import engine
 
-    sql = sa.text(
+    sizes = sa.text(  # n_rows precedes the payload: the JSON is not read for this
+        "SELECT ts, n_rows FROM predictions WHERE ts > :after AND ts <= :through "
+        "ORDER BY ts LIMIT :n"
+    )
+    rows = sa.text(
         "SELECT request_id, ts, route, n_rows, inputs, outputs, latency_ms, model, version "
-        "FROM predictions WHERE ts > :after AND ts <= :through ORDER BY ts LIMIT :n"
+        "FROM predictions WHERE ts > :after AND ts <= :end ORDER BY ts"
     )
     with engine(uri).connect() as conn:
-        rows = [tuple(r) for r in conn.execute(
-            sql, {"after": after, "through": through, "n": BATCH_REQUESTS})]  # fmt: skip
-    if len(rows) == BATCH_REQUESTS:
-        last = rows[-1][1]
-        kept = [r for r in rows if r[1] < last]
-        rows = kept or rows  # one timestamp for the whole batch: take it whole
-    return rows
+        found = conn.execute(sizes, {"after": after, "through": through, "n": BATCH_REQUESTS})
+        end = batch_end([(float(ts), int(n)) for ts, n in found], BATCH_REQUESTS, BATCH_ROWS)
+        if end is None:
+            return []
+        return [tuple(r) for r in conn.execute(rows, {"after": after, "end": end})]
+
+
+def batch_end(sizes: list[tuple[float, int]], limit: int, most_rows: int) -> float | None:
+    """The last timestamp to take from ``sizes`` ((ts, rows) of up to ``limit`` requests in
+    time order): whole timestamps only, adding up to ``most_rows`` rows or the first one."""
+    import itertools
+
+    stamps = [
+        (ts, sum(n for _, n in group)) for ts, group in itertools.groupby(sizes, lambda s: s[0])
+    ]
+    if len(sizes) == limit and len(stamps) > 1:
+        stamps.pop()  # the last timestamp may hold more requests beyond the limit
+    end, total = None, 0
+    for ts, rows in stamps:
+        if end is not None and total + rows > most_rows:
+            break
+        end, total = ts, total + rows
+    return end
 
 
 def _write(folder: Path, after: float, records: list[Row]) -> int:

@@ -5,12 +5,13 @@ import datetime
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from mlmom_lab.errors import InvalidInput
-from mlmom_lab.monitoring import check_drift, reference_stats
+from mlmom_lab.monitoring import check_drift, mirror, reference_stats
 from mlmom_lab.monitoring.columnar import check_drift_columnar, connect
-from mlmom_lab.monitoring.mirror import position, relation, sync
+from mlmom_lab.monitoring.mirror import batch_end, position, relation, sync
 from mlmom_lab.monitoring.windows import expand
 from mlmom_lab.predictions.database import SQLiteStore
 
@@ -122,3 +123,34 @@ def test_days_older_than_the_retention_are_forgotten_whole(logged):
     assert forget_before(folder, midnight + 3600) == 1
     assert sorted(p.name for p in folder.iterdir()) == ["day=2026-12-01"]
     assert set(mirrored(folder)["ts"] >= midnight) == {True}
+
+
+def test_a_file_holds_a_bounded_number_of_rows_however_large_the_requests(tmp_path, monkeypatch):
+    monkeypatch.setattr(mirror, "BATCH_ROWS", 50)
+    store = SQLiteStore(tmp_path / "predictions.db")
+    rows = []
+    for i, n in enumerate([20, 20, 20, 70, 5, 5, 5]):  # batch scoring: one request, many rows
+        inputs, outputs = {"age": [30.0] * n}, {"predict": [1] * n}
+        rows.append((f"b{i}", START + i, "churn", "1", "champion", n, inputs, outputs, 1.0))
+    store.write_predictions(rows)
+    store.close()
+    folder = tmp_path / "mirror"
+    assert sync(f"sqlite:///{tmp_path / 'predictions.db'}", folder, now=START + DAY) == 145
+    sizes = sorted(
+        (position_of(p), len(pd.read_parquet(p))) for p in folder.glob("day=*/*.parquet")
+    )
+    assert [n for _, n in sizes] == [40, 20, 70, 15]  # 40 + 20 > 50; 70 alone; the rest
+    assert mirrored(folder)["request_id"].value_counts().to_dict() == {r[0]: r[5] for r in rows}
+
+
+def position_of(path):
+    return float(path.stem.split("-")[-1])
+
+
+def test_a_batch_ends_on_a_whole_timestamp():
+    # (ts, rows) of the requests found, at most `limit` of them
+    assert batch_end([], 3, 10) is None
+    assert batch_end([(1.0, 4), (2.0, 4), (3.0, 4)], 5, 10) == 2.0
+    assert batch_end([(1.0, 40)], 5, 10) == 1.0  # one timestamp over the bound: taken whole
+    assert batch_end([(1.0, 1), (2.0, 1), (2.0, 1)], 3, 10) == 1.0  # 2.0 may go on past 3
+    assert batch_end([(2.0, 1), (2.0, 1), (2.0, 1)], 3, 10) == 2.0  # all one: read it whole
