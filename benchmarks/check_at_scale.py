@@ -37,20 +37,22 @@ def example(root: Path) -> Path:
     return root
 
 
-def payloads(root: Path, rows: int) -> list[tuple[dict, dict]]:
-    """(inputs, outputs) of PAYLOADS requests, as the server logs them: columns of values."""
+def payloads(root: Path, count: int, rows: int) -> list[tuple[dict, dict]]:
+    """(inputs, outputs) of ``count`` requests, as the server logs them: columns of values."""
     sys.path.insert(0, str(root))
     import numpy as np
     from churn_data import FEATURES, make_customers
 
+    from mlmom_lab.mlflow_clients import use_project
     from mlmom_lab.project import load_project
     from mlmom_lab.registry import get_version, kinds
 
     project = load_project(root)
+    use_project(project)
     model = kinds.load(get_version(None, "champion", project).source)
     found = []
-    for i in range(PAYLOADS):
-        frame = make_customers(rows, seed=10_000 + i, shift=0.0 if i < PAYLOADS // 2 else 1.0)
+    for i in range(count):
+        frame = make_customers(rows, seed=10_000 + i, shift=0.0 if i < count // 2 else 1.0)
         features = frame[FEATURES]
         proba = model.predict_proba(features)
         present = features.astype(object).where(features.notna(), None)  # a gap is a null
@@ -65,12 +67,12 @@ def fill_log(root: Path, requests: int, rows: int, first: float, last: float) ->
     from mlmom_lab.predictions.database import SQLiteStore
 
     began = time.perf_counter()
-    made = payloads(root, rows)
+    made = payloads(root, min(PAYLOADS, requests), rows)
     store = SQLiteStore(root / ".mlmom" / "predictions.db")
     step = (last - first) / max(requests - 1, 1)
     chunk = []
     for i in range(requests):
-        inputs, outputs = made[i * PAYLOADS // requests]
+        inputs, outputs = made[i * len(made) // requests]
         ts = first + i * step
         chunk.append((f"batch-{first:.0f}-{i}", ts, "churn-classifier", "1", "champion", rows,
                       inputs, outputs, 40.0))  # fmt: skip
@@ -108,8 +110,8 @@ def with_above_rows(root: Path, rows: int) -> None:
 def summary(check: dict) -> dict:
     found = json.loads(check.pop("stdout"))
     drifted = [c["column"] for c in found["features"]["columns"] if c["drifted"]]
-    return {**check, "rows": found["rows"], "requests": found.get("requests"),
-            "drifted": drifted, "at_scale": found.get("at_scale", True)}  # fmt: skip
+    return {**check, "rows": found["rows"], "requests": found["requests"],
+            "drifted": drifted, "at_scale": found["at_scale"]}  # fmt: skip
 
 
 def main() -> None:

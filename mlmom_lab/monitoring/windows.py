@@ -97,7 +97,9 @@ class WindowDrift:
             "version": self.window.version,
             "route": self.window.route,
             "rows": self.window.rows,
+            "requests": self.window.requests,
             "labelled": self.window.labelled,
+            "at_scale": self.window.at_scale is not None,  # counted by DuckDB from the mirror
             "features": self.features.as_dict(),
             "prediction": asdict(self.prediction),
             "target": asdict(self.target) if self.target else None,

@@ -73,5 +73,6 @@ def test_the_cli_checks_a_window_at_scale(logged, tmp_path):
     done = mlmom("monitor", "check", "--since", "1d", "--json", cwd=project.root)
     assert done.returncode == 0, done.stderr
     found = json.loads(done.stdout)
-    assert found["rows"] == 600 and found["labelled"] == 200
+    assert (found["rows"], found["requests"], found["labelled"]) == (600, 300, 200)
+    assert found["at_scale"]  # the window is over above_rows: counted from the mirror
     assert found["features"]["columns"] and found["performance"]["estimated"]

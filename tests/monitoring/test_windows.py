@@ -101,6 +101,7 @@ def test_the_cli_shows_a_window_and_refuses_bad_input(logged):
     shown = json.loads(result.stdout)
     drifted = {c["column"] for c in shown["features"]["columns"] if c["drifted"]}
     assert "monthly_charges" in drifted and shown["rows"] == 600
+    assert shown["requests"] == 300 and not shown["at_scale"]  # read into memory
     text = mlmom("monitor", "check", "--since", str(began), cwd=project.root, check=True).stdout
     assert "monthly_charges" in text and "DRIFT" in text and "(prediction)" in text
     for args, message in [
