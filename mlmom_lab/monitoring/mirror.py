@@ -15,6 +15,7 @@ One row per predicted row, as a window reads it: the features, ``__prediction__`
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import time
 from pathlib import Path
@@ -94,7 +95,7 @@ def _day_end(after: float, uri: str, cutoff: float) -> float:
     day = datetime.datetime.fromtimestamp(float(first), datetime.UTC).date()
     midnight = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(),
                                          datetime.UTC)  # fmt: skip
-    return midnight.timestamp() - 1e-6
+    return math.nextafter(midnight.timestamp(), -math.inf)  # the day's last instant
 
 
 def _next_batch(uri: str, after: float, through: float) -> list[Row]:

@@ -171,10 +171,11 @@ def _logged(log_model: Any, model: Any, flavor: str, **kwargs: Any) -> str:
     this environment before, when it did (:mod:`.requirements`); its model URI."""
     from . import requirements
 
-    key = requirements.key_of(model, flavor)
+    key = requirements.key_of(model, flavor, kwargs["input_example"])
     known = requirements.remembered(key)
-    logged: ModelInfo = log_model(model, pip_requirements=known, **kwargs)  # untyped flavors
-    if known is None:
+    with requirements.inference_warnings() as warned:
+        logged: ModelInfo = log_model(model, pip_requirements=known, **kwargs)  # untyped flavors
+    if known is None and not warned:  # an inference that fell back is not MLflow's answer
         requirements.remember(key, logged.model_uri)
     return logged.model_uri
 

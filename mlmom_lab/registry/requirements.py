@@ -1,14 +1,19 @@
 """The pip requirements MLflow infers for a logged model, remembered per environment.
 
-MLflow infers them by loading the saved model in a new Python process and mapping the modules
-it imported to packages: seconds, most of what logging a model costs. That answer depends on
-the installed packages, the flavor (and its serialization) and the code the model's objects
-come from, so each such key asks MLflow once. Later models with the same key pass MLflow's own
-answer back as ``pip_requirements``, and the files it writes (requirements.txt, conda.yaml,
+MLflow infers them by loading the saved model in a new Python process, predicting on the
+input example, and mapping the modules it imported to packages: seconds, most of what logging
+a model costs. What it imports follows from the installed packages, the flavor (and its
+serialization), the code the model's objects come from, the settings they hold (a
+``set_output(transform="polars")`` imports polars) and the example's columns. Those make the
+key: each key asks MLflow once, and later models with the same key pass MLflow's own answer
+back as ``pip_requirements``, so the files it writes (requirements.txt, conda.yaml,
 python_env.yaml) are the same as if it had inferred them again.
 
-Only models whose objects say which code they need are keyed: a pyfunc ``PythonModel`` may
-import anything when it loads its context, so MLflow infers its requirements every time.
+MLflow is asked every time when its answer comes from elsewhere (a uv project's lock in the
+working folder, locked dependencies, a Databricks workspace), for code pickled by value (a
+class defined in the notebook) and for a pyfunc ``PythonModel``, which may import anything as
+it loads. An inference that warned (it failed and fell back, or its prediction failed) is not
+remembered.
 """
 
 from __future__ import annotations
@@ -17,12 +22,18 @@ import json
 import logging
 import os
 import pickle
+import sys
 import types
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..files import write_json
-from ..pipeline.hashing import environment_fingerprint, sha256_json
+from ..pipeline.hashing import environment_fingerprint, sha256_file, sha256_json
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger("mlmom.registry")
 CACHE_ENV = "MLMOM_CACHE_DIR"  # where remembered answers go; default ~/.cache/mlmom-lab
@@ -36,18 +47,22 @@ def cache_dir() -> Path:
     return Path(base) / "mlmom-lab"
 
 
-def key_of(model: Any, flavor: str) -> str | None:
-    """What MLflow's answer for ``model`` logged as ``flavor`` depends on, hashed; None when
-    the model's code cannot be listed (MLflow then infers, as it always would)."""
-    modules = modules_of(model)
-    if modules is None or "__main__" in modules:  # code pickled by value: MLflow reads it
+def key_of(model: Any, flavor: str, example: pd.DataFrame) -> str | None:
+    """What MLflow's answer for ``model`` logged as ``flavor`` with ``example`` depends on,
+    hashed; None where MLflow must be asked (it then infers, as it always would)."""
+    if _answered_elsewhere():
         return None
-    local = _local_code(modules)
-    if local is None:
+    reached = reached_by_pickling(model)
+    if reached is None or "__main__" in reached.modules:  # code pickled by value
         return None
-    env = environment_fingerprint()["hash"]
-    return sha256_json({"environment": env, "flavor": flavor, "modules": sorted(modules),
-                        "local": local})  # fmt: skip
+    return sha256_json({
+        "environment": environment_fingerprint()["hash"],
+        "flavor": flavor,
+        "modules": sorted(reached.modules),
+        "strings": sha256_json(sorted(reached.strings)),
+        "example": {str(c): str(t) for c, t in example.dtypes.items()},
+        "local": _local_code(),
+    })  # fmt: skip
 
 
 def remembered(key: str | None) -> list[str] | None:
@@ -62,9 +77,27 @@ def remembered(key: str | None) -> list[str] | None:
     return value if good else None
 
 
+@contextmanager
+def inference_warnings() -> Iterator[list[logging.LogRecord]]:
+    """The warnings MLflow's utilities log meanwhile: an inference that failed and fell back
+    to the flavor's defaults, or whose prediction on the example failed, says so only there."""
+    caught: list[logging.LogRecord] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            caught.append(record)
+
+    handler, watched = Catch(logging.WARNING), logging.getLogger("mlflow.utils")
+    watched.addHandler(handler)
+    try:
+        yield caught
+    finally:
+        watched.removeHandler(handler)
+
+
 def remember(key: str | None, model_uri: str) -> None:
     """Keep the requirements MLflow just inferred for the model at ``model_uri``. Nothing is
-    kept when they refer to other files (constraints): those belong to that model alone."""
+    kept when they refer to other files (constraints, indexes): those belong to that model."""
     if key is None:
         return
     import tempfile
@@ -80,7 +113,7 @@ def remember(key: str | None, model_uri: str) -> None:
         logger.debug("requirements of %s not remembered: %s", model_uri, exc)
         return
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if any(line.startswith("-") for line in lines):
+    if any(line.startswith(("-", "#")) for line in lines):
         return
     try:
         write_json(_path(key), lines)
@@ -92,52 +125,71 @@ def _path(key: str) -> Path:
     return cache_dir() / "requirements" / f"{key}.json"
 
 
-def modules_of(model: Any) -> frozenset[str] | None:
-    """The modules of every object, class and function that pickling ``model`` reaches."""
+def _answered_elsewhere() -> bool:
+    """MLflow's answer comes from outside the model: a uv project in the working folder (uv
+    export), locked dependencies, or a Databricks workspace (other serialization)."""
+    import mlflow
+    from mlflow.environment_variables import MLFLOW_LOCK_MODEL_DEPENDENCIES, MLFLOW_UV_AUTO_DETECT
+
+    uv_project = all(Path(name).exists() for name in ("uv.lock", "pyproject.toml"))
+    return (
+        bool(MLFLOW_LOCK_MODEL_DEPENDENCIES.get())
+        or (bool(MLFLOW_UV_AUTO_DETECT.get()) and uv_project)
+        or mlflow.get_tracking_uri().startswith("databricks")
+    )
+
+
+class Reached:
+    """The modules of every object, class and function pickling a model reaches, and every
+    string it holds (settings such as an output container name)."""
+
+    def __init__(self) -> None:
+        self.modules: set[str] = set()
+        self.strings: set[str] = set()
+
+    def add(self, obj: Any) -> None:
+        if isinstance(obj, str):
+            self.strings.add(obj)
+        elif isinstance(obj, types.ModuleType):
+            self.modules.add(obj.__name__)
+        elif isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
+            self.modules.add(str(getattr(obj, "__module__", "") or ""))
+        else:
+            self.modules.add(str(type(obj).__module__ or ""))
+
+
+def reached_by_pickling(model: Any) -> Reached | None:
+    """What pickling ``model`` reaches; None when it cannot be pickled (MLflow then infers)."""
     import cloudpickle
+
+    reached = Reached()
 
     class Recorder(cloudpickle.Pickler):  # type: ignore[misc]  # cloudpickle is untyped
         def persistent_id(self, obj: Any) -> None:
-            seen.add(_module_of(obj))  # None: every object is pickled as usual
+            reached.add(obj)  # None: every object is pickled as usual
 
-    seen: set[str] = set()
     try:
         Recorder(_Discard(), protocol=pickle.HIGHEST_PROTOCOL).dump(model)
     except Exception:  # noqa: BLE001 - a model pickling cannot reach: let MLflow infer
         return None
-    seen.discard("")
-    return frozenset(seen)
+    reached.modules.discard("")
+    return reached
 
 
-def _local_code(modules: frozenset[str]) -> dict[str, str] | None:
-    """The hash of each module's source that is not an installed package's (a project's own
-    ``churn_data.py``): its imports are part of what loading the model imports."""
-    import sys
-
-    from ..pipeline.hashing import sha256_file
-
-    installed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix)}
+def _local_code() -> dict[str, str]:
+    """The hash of every imported module's source that no installed package holds (a
+    project's ``churn_data.py`` and what it imports): loading the model may import them."""
+    installed = tuple(os.path.realpath(p) + os.sep for p in {sys.prefix, sys.base_prefix})
     local = {}
-    for name in modules:
-        module = sys.modules.get(name)
-        if module is None:
-            return None  # named by an object but not imported here: nothing to go by
+    for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if not file or any(os.path.realpath(file).startswith(p + os.sep) for p in installed):
+        if not file or not file.endswith(".py") or os.path.realpath(file).startswith(installed):
             continue
         try:
             local[name] = sha256_file(Path(file))
         except OSError:
-            return None
+            local[name] = "unreadable"
     return local
-
-
-def _module_of(obj: Any) -> str:
-    if isinstance(obj, types.ModuleType):
-        return obj.__name__
-    if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-        return str(getattr(obj, "__module__", "") or "")
-    return str(type(obj).__module__ or "")
 
 
 class _Discard:

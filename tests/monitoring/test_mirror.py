@@ -154,3 +154,18 @@ def test_a_batch_ends_on_a_whole_timestamp():
     assert batch_end([(1.0, 40)], 5, 10) == 1.0  # one timestamp over the bound: taken whole
     assert batch_end([(1.0, 1), (2.0, 1), (2.0, 1)], 3, 10) == 1.0  # 2.0 may go on past 3
     assert batch_end([(2.0, 1), (2.0, 1), (2.0, 1)], 3, 10) == 2.0  # all one: read it whole
+
+
+def test_a_row_in_the_last_microsecond_of_a_day_is_mirrored(tmp_path):
+    midnight = datetime.datetime(2026, 12, 1, tzinfo=datetime.UTC).timestamp()
+    store = SQLiteStore(tmp_path / "predictions.db")
+    stamps = [midnight - 1, midnight - 7e-7, midnight, midnight + 1]  # 23:59:59.999999
+    store.write_predictions([
+        (f"m{i}", ts, "churn", "1", "champion", 1, {"age": [30.0]}, {"predict": [1]}, 1.0)
+        for i, ts in enumerate(stamps)
+    ])  # fmt: skip
+    store.close()
+    folder = tmp_path / "mirror"
+    assert sync(f"sqlite:///{tmp_path / 'predictions.db'}", folder, now=midnight + DAY) == 4
+    days = {p.parent.name for p in folder.glob("day=*/*.parquet")}
+    assert days == {"day=2026-11-30", "day=2026-12-01"}

@@ -6,10 +6,12 @@ from pathlib import Path
 
 import mlflow
 import mlflow.utils.requirements_utils as inference
+import pandas as pd
 import pytest
 from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.preprocessing import StandardScaler
 
 from mlmom_lab import registration
 from mlmom_lab.registry import requirements
@@ -60,16 +62,40 @@ class Defined(BaseEstimator):
 
 
 Defined.__module__ = "__main__"
+EXAMPLE = pd.DataFrame({"amount": [1.0], "plan": ["basic"]})
 
 
-def test_code_pickled_by_value_is_never_keyed():
-    assert requirements.key_of(Defined(), "sklearn-cloudpickle") is None
-    assert requirements.key_of(LogisticRegression(), "sklearn-skops") is not None
+def test_what_the_answer_depends_on_is_in_the_key(tmp_path, monkeypatch):
+    plain = requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE)
+    assert plain == requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE)
+    assert plain != requirements.key_of(LogisticRegression(), "sklearn-cloudpickle", EXAMPLE)
+    assert plain != requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE[["amount"]])
+    # a setting held as a string changes what predicting imports (polars, here)
+    scaled = requirements.key_of(StandardScaler(), "sklearn-skops", EXAMPLE)
+    polars = StandardScaler().set_output(transform="polars")
+    assert scaled != requirements.key_of(polars, "sklearn-skops", EXAMPLE)
+    assert requirements.key_of(Defined(), "sklearn-cloudpickle", EXAMPLE) is None
+    monkeypatch.chdir(tmp_path)  # a uv project: MLflow answers with `uv export`
+    (tmp_path / "uv.lock").write_text("")
+    (tmp_path / "pyproject.toml").write_text("")
+    assert requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE) is None
+
+
+def test_an_inference_that_fell_back_is_not_remembered(project, inferred, monkeypatch):  # noqa: F811
+    def fails(*args, **kwargs):
+        inferred.append(args[1])
+        raise RuntimeError("the model could not be loaded in the new process")
+
+    monkeypatch.setattr(inference, "_capture_imported_modules", fails)
+    model, X = classifier()
+    registration.register_model(model, X.head(5), project=project)  # MLflow's defaults
+    registration.register_model(model, X.head(5), project=project)
+    assert inferred == ["sklearn", "sklearn"]  # asked again: the fallback was not its answer
 
 
 def test_a_broken_cache_entry_is_ignored(tmp_path, monkeypatch):
     monkeypatch.setenv(requirements.CACHE_ENV, str(tmp_path))
-    key = requirements.key_of(LogisticRegression(), "sklearn-skops")
+    key = requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE)
     path = tmp_path / "requirements" / f"{key}.json"
     path.parent.mkdir(parents=True)
     for text in ("{not json", '{"a": 1}', "[1, 2]"):
