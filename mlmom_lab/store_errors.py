@@ -38,20 +38,27 @@ def store_error(exc: BaseException, tracking_uri: str | None = None) -> StoreUna
 
 def _tracking(server: str, text: str) -> StoreUnavailable | None:
     if any(sign in text for sign in _UNREACHABLE):
+        return server_error(server)
+    status = _STATUS.search(text)
+    return server_error(server, int(status.group(1))) if status else None
+
+
+def server_error(server: str, status: int | None = None) -> StoreUnavailable | None:
+    """What a tracking server's failure means for the user: ``status`` None when it did not
+    answer at all; None back for a status that says nothing about the store (a 404)."""
+    if status is None:
         return StoreUnavailable(
             f"the tracking server {server} does not answer: start it, or check "
             "stores.tracking_uri in mlmom.yaml"
         )
-    status = _STATUS.search(text)
-    code = status.group(1) if status else ""
-    if code in ("401", "403"):
+    if status in (401, 403):
         return StoreUnavailable(
-            f"the tracking server {server} refused the credentials ({code}): set "
+            f"the tracking server {server} refused the credentials ({status}): set "
             "MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD, or MLFLOW_TRACKING_TOKEN"
         )
-    if code in ("500", "502", "503", "504"):
+    if status in (500, 502, 503, 504):
         return StoreUnavailable(
-            f"the tracking server {server} failed ({code}); when it keeps artifacts for its "
+            f"the tracking server {server} failed ({status}); when it keeps artifacts for its "
             "clients, its artifact store may be unreachable: see the server's log"
         )
     return None

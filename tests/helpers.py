@@ -16,6 +16,34 @@ import yaml
 # a real `mlmom serve` on 127.0.0.1: (process, port) once it answers /ping
 from mlmom_lab.serving.launch import start_server, wait_until_ready  # noqa: F401
 
+# `mlmom ARGS` that also reports whether it imported the heavy libraries a read must not need
+_READ_ONLY = """
+import sys
+from mlmom_lab.cli import main
+sys.argv = ["mlmom", *sys.argv[1:]]
+try:
+    main()
+finally:
+    heavy = sorted(m for m in ("mlflow", "pandas", "sqlalchemy") if m in sys.modules)
+    print("imported:", heavy, file=sys.stderr)
+"""
+# the environment under which every registry read goes through the MLflow client
+THROUGH_MLFLOW = {"MLMOM_REGISTRY_READER": "mlflow"}
+
+
+def read_only_mlmom(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    """``mlmom ARGS`` as :func:`mlmom` runs it; stderr ends with ``imported: [...]``."""
+    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-c", _READ_ONLY, *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
 
 def notebook(path: Path, params: str, *cells: str) -> Path:
     """Write a notebook with a ``parameters`` cell and code cells."""

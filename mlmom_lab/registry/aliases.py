@@ -19,7 +19,8 @@ from ..errors import InvalidRequest, NotFound, RegistryError
 from ..identity import current_user
 from ..mlflow_clients import missing_as
 from ..project import Project
-from .versions import _aliases, client_for, project_of
+from .reading import reader_for
+from .versions import aliases_of, client_for, project_of
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -50,10 +51,8 @@ def history(
 ) -> list[AliasEvent]:
     """Every recorded alias move of the model, oldest first."""
     project = project_of(project)
-    client = client_for(project)
     name = name or project.spec.model
-    with missing_as(NotFound(f"no registered model named {name!r}")):
-        tags = client.get_registered_model(name).tags or {}
+    tags = reader_for(project).model(name).tags
     events = [
         AliasEvent(**json.loads(v)) for k, v in sorted(tags.items()) if k.startswith(EVENT_TAG)
     ]
@@ -81,7 +80,7 @@ def promote(
     name = name or project.spec.model
     client = client_for(project)
     version = _existing(client, name, version)
-    current = _aliases(client, name)
+    current = aliases_of(client, name)
     if current.get(alias) == version:
         raise RegistryError(f"{name} version {version} is already {alias}")
     action = "challenge" if alias == "challenger" else "promote"
@@ -116,7 +115,7 @@ def rollback(
     project = project_of(project)
     name = name or project.spec.model
     client = client_for(project)
-    current = _aliases(client, name).get(alias)
+    current = aliases_of(client, name).get(alias)
     if current is None:
         raise RegistryError(f"{name} has no {alias} to roll back")
     previous = _previous(history(name, project, alias), current)
@@ -136,7 +135,7 @@ def _previous(events: list[AliasEvent], current: str) -> str | None:
 
 def _existing(client: MlflowClient, name: str, version: str | int) -> str:
     version = str(version)
-    aliases = _aliases(client, name)
+    aliases = aliases_of(client, name)
     version = aliases.get(version, version)
     missing = NotFound(f"model {name!r} has no version {version!r}")
     if not version.isdigit():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import NotFound
 from ..project import Project
 from .versions import VersionInfo, get_lineage, get_version, project_of
 
@@ -30,7 +31,7 @@ def compare(
 def _lineage(info: VersionInfo, project: Project) -> dict[str, Any]:
     try:
         return get_lineage(info, project)
-    except Exception:  # noqa: BLE001 - a version registered elsewhere has none
+    except NotFound:  # a version registered elsewhere has none
         return {}
 
 

@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest
 from ..project import Project
-from .versions import VersionInfo, _quote, client_for, project_of, to_info
+from .reading import name_filter
+from .reading.client import record_of
+from .versions import VersionInfo, client_for, project_of, to_info
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -70,7 +72,7 @@ def page_versions(
         if exc.error_code != "RESOURCE_DOES_NOT_EXIST":
             raise  # a store that is down is not an empty registry
         return VersionPage(name, 0, [], False, False)  # nothing registered yet
-    base = f"name = '{_quote(name)}'"
+    base = name_filter(name)
     if after is None:
         where = base if before is None else f"{base} AND version_number < {int(before)}"
         found = client.search_model_versions(
@@ -85,9 +87,8 @@ def page_versions(
         )
         versions, newer, older = list(reversed(found)), bool(found.token), True
     aliases = {alias: str(version) for alias, version in (model.aliases or {}).items()}
-    infos = [
-        to_info(mv, [a for a, v in aliases.items() if v == str(mv.version)]) for mv in versions
-    ]
+    # (a name with both quotes is matched by LIKE: see name_filter; a page may then run short)
+    infos = [to_info(record_of(mv), aliases) for mv in versions if mv.name == name]
     return VersionPage(name, _count(project, client, model, base), infos, newer, older)
 
 
@@ -99,7 +100,8 @@ def _count(project: Project, client: MlflowClient, model: RegisteredModel, where
         cached = _COUNTS.get(key)
     if cached and cached[0] == stamp:
         return cached[1]
-    count = len(client.search_model_versions(where, max_results=100_000))
+    found = client.search_model_versions(where, max_results=100_000)
+    count = sum(1 for mv in found if mv.name == model.name)
     with _LOCK:
         _COUNTS[key] = (stamp, count)
     return count

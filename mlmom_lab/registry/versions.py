@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import NotFound
-from ..mlflow_clients import missing_as
 from ..project import Project, load_project
+from .reading import Reader, VersionRecord, reader_for
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from mlflow import MlflowClient
-    from mlflow.entities.model_registry import ModelVersion
 
 ALIASES = ("champion", "challenger")
 METRIC_TAG = "mlmom.metric."
@@ -64,16 +64,16 @@ def client_for(project: Project) -> MlflowClient:
     return client(project)
 
 
-def to_info(mv: ModelVersion, aliases: list[str] | None = None) -> VersionInfo:
-    """A :class:`VersionInfo` from an MLflow ModelVersion and its tags."""
-    tags = dict(mv.tags or {})
+def to_info(record: VersionRecord, aliases: dict[str, str]) -> VersionInfo:
+    """A :class:`VersionInfo` from a stored version, its tags and the model's aliases."""
+    tags = record.tags
     return VersionInfo(
-        name=mv.name,
-        version=str(mv.version),
-        aliases=sorted(aliases if aliases is not None else getattr(mv, "aliases", []) or []),
-        created=int(mv.creation_timestamp or 0),
-        run_id=mv.run_id,
-        source=mv.source or "",  # MLflow requires one; typed optional
+        name=record.name,
+        version=record.version,
+        aliases=sorted(a for a, v in aliases.items() if v == record.version),
+        created=record.created,
+        run_id=record.run_id,
+        source=record.source,
         task=tags.get("mlmom.task", ""),
         metrics={
             k[len(METRIC_TAG) :]: float(v) for k, v in tags.items() if k.startswith(METRIC_TAG)
@@ -84,7 +84,7 @@ def to_info(mv: ModelVersion, aliases: list[str] | None = None) -> VersionInfo:
             for k, v in tags.items()
             if k.startswith("mlmom.lineage.")
         },
-        description=mv.description or "",
+        description=record.description,
         explain={
             k.removeprefix("mlmom.explain."): v
             for k, v in tags.items()
@@ -134,13 +134,12 @@ def list_versions(
     """Every version of the model (the project's model by default), newest first."""
     project = project_of(project)
     name = name or project.spec.model
-    client = client_for(project)
+    reader = reader_for(project)
     try:
-        aliases = _aliases(client, name)
+        aliases = reader.model(name).aliases
     except NotFound:
         return []  # nothing registered yet
-    found = client.search_model_versions(f"name = '{_quote(name)}'", max_results=100_000)
-    infos = [to_info(mv, [a for a, v in aliases.items() if v == str(mv.version)]) for mv in found]
+    infos = [to_info(record, aliases) for record in reader.versions(name)]
     return sorted(infos, key=lambda i: int(i.version), reverse=True)
 
 
@@ -167,14 +166,12 @@ def get_version(
     """One version by number or alias (``"3"``, ``"champion"``); raises :class:`NotFound`."""
     project = project_of(project)
     name = name or project.spec.model
-    client = client_for(project)
-    aliases = _aliases(client, name)
+    reader = reader_for(project)
+    aliases = reader.model(name).aliases
     number = aliases.get(str(version), str(version))
     if not number.isdigit():
         raise NotFound(f"model {name!r} has no version or alias {version!r}")
-    with missing_as(NotFound(f"model {name!r} has no version {number}")):
-        mv = client.get_model_version(name, number)
-    return to_info(mv, [a for a, v in aliases.items() if v == number])
+    return to_info(reader.version(name, number), aliases)
 
 
 def parse_ref(ref: str, default_model: str) -> tuple[str, str]:
@@ -186,27 +183,29 @@ def parse_ref(ref: str, default_model: str) -> tuple[str, str]:
     return default_model, ref
 
 
-def get_lineage(info: VersionInfo, project: Project | str | None = None) -> dict[str, Any]:
+def get_lineage(
+    info: VersionInfo, project: Project | str | None = None, reader: Reader | None = None
+) -> dict[str, Any]:
     """The full lineage document stored with a version."""
-    project = project_of(project)
-    client = client_for(project)
     missing = NotFound(
         f"version {info.name}/{info.version} has no lineage (it was not "
         "registered by mlmom_lab.registration)"
     )
     if info.run_id is None:  # no run to read it from (MLflow would refuse a None run id)
         raise missing
-    with missing_as(missing):
-        path = client.download_artifacts(info.run_id, "lineage/lineage.json")
-    lineage: dict[str, Any] = json.loads(Path(path).read_text())
+    reader = reader or reader_for(project_of(project))
+    try:
+        lineage: dict[str, Any] = json.loads(reader.run_file(info.run_id, "lineage/lineage.json"))
+    except NotFound:
+        raise missing from None
     return lineage
 
 
-def _aliases(client: MlflowClient, name: str) -> dict[str, str]:
-    with missing_as(NotFound(f"no registered model named {name!r}")):
+def aliases_of(client: MlflowClient, name: str) -> dict[str, str]:
+    """Where each alias of model ``name`` points, through an MLflow client (for writers)."""
+    from ..mlflow_clients import missing_as
+    from .reading import model_missing
+
+    with missing_as(model_missing(name)):
         model = client.get_registered_model(name)
     return {alias: str(version) for alias, version in (model.aliases or {}).items()}
-
-
-def _quote(name: str) -> str:
-    return name.replace("'", "\\'")

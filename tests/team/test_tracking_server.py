@@ -14,9 +14,14 @@ import pytest
 import requests
 import yaml
 
-from mlmom_lab.serving.launch import start_server
+from mlmom_lab.errors import NotFound
+from mlmom_lab.project import load_project
+from mlmom_lab.registry.reading import reader_for
+from mlmom_lab.registry.reading.client import ClientReader
+from mlmom_lab.registry.reading.rest import RestReader
+from mlmom_lab.serving.launch import free_port, start_server
 
-from ..helpers import mlmom
+from ..helpers import THROUGH_MLFLOW, mlmom, read_only_mlmom
 
 pytestmark = pytest.mark.slow
 
@@ -125,3 +130,49 @@ def test_bob_reproduces_alices_version_from_its_lineage_on_the_server(bob, as_us
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert json.loads(result.stdout)["ok"] is True
+
+
+def test_the_rest_read_is_the_clients_answer(team, alice, bob, monkeypatch):
+    """Bob's read commands go through MLflow's REST API, not the MLflow client: same records,
+    same lineage file through the artifact proxy, same missing-thing errors."""
+    for key, value in team.credentials("bob").items():
+        monkeypatch.setenv(key, value)
+    project = load_project(bob)
+    fast, slow = reader_for(project), ClientReader(project)
+    assert isinstance(fast, RestReader)
+    model = project.spec.model
+    assert fast.model(model) == slow.model(model)
+    records = fast.versions(model)
+    assert records == slow.versions(model) and records
+    run_id = records[0].run_id
+    assert run_id is not None
+    assert fast.version(model, "1") == slow.version(model, "1")
+    lineage = fast.run_file(run_id, "lineage/lineage.json")
+    assert lineage == slow.run_file(run_id, "lineage/lineage.json")
+    assert json.loads(lineage)["stages"]
+    for ask in (lambda r: r.model("nobody"), lambda r: r.version(model, "99")):
+        with pytest.raises(NotFound) as fast_error:
+            ask(fast)
+        with pytest.raises(NotFound) as slow_error:
+            ask(slow)
+        assert str(fast_error.value) == str(slow_error.value)
+
+
+def test_read_commands_on_the_server_do_not_import_mlflow(team, bob):
+    env = team.credentials("bob")
+    for args in (("registry", "list", "--json"), ("registry", "history", "--json")):
+        done = read_only_mlmom(*args, cwd=bob, env=env)
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "imported: []" in done.stderr
+        assert done.stdout == mlmom(*args, cwd=bob, env={**env, **THROUGH_MLFLOW}).stdout
+
+
+def test_a_refused_or_silent_server_is_one_line_and_exit_4(team, bob, tmp_path):
+    wrong = {**team.credentials("bob"), "MLFLOW_TRACKING_PASSWORD": "not-bobs"}
+    refused = read_only_mlmom("registry", "list", cwd=bob, env=wrong)
+    assert refused.returncode == 4, refused.stderr
+    assert "refused the credentials (401)" in refused.stderr
+    silent = checkout(tmp_path / "churn", f"http://127.0.0.1:{free_port()}")
+    down = read_only_mlmom("registry", "list", cwd=silent, env=team.credentials("bob"))
+    assert down.returncode == 4, down.stderr
+    assert "does not answer" in down.stderr and "imported: []" in down.stderr
