@@ -11,14 +11,19 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 import urllib.request
-from dataclasses import asdict, dataclass
+from contextlib import closing
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote
 
 from ..config import AlertRule
-from ..errors import InvalidInput
+from ..errors import InvalidInput, StoreUnavailable
 from ..predictions.database import engine, tables
+from ..predictions.log import sqlite_path
 from .windows import WindowDrift
 
 logger = logging.getLogger("mlmom.monitoring")
@@ -176,12 +181,34 @@ def record(uri: str, alerts: list[Alert]) -> None:
 
 def history(uri: str, limit: int = 50) -> list[Alert]:
     """The latest stored alerts, newest first."""
+    if uri.startswith("sqlite:///") and "?" not in uri:
+        return _sqlite_history(sqlite_path(uri), limit)
+    return _sql_history(uri, limit)
+
+
+def _sql_history(uri: str, limit: int) -> list[Alert]:
     import sqlalchemy as sa
 
     table = tables()["alerts"]
     with engine(uri).connect() as conn:
         rows = conn.execute(sa.select(table).order_by(table.c.ts.desc()).limit(limit))
         return [Alert(**row._asdict()) for row in rows]
+
+
+def _sqlite_history(path: Path, limit: int) -> list[Alert]:
+    """The same read on a SQLite log through the standard library: importing SQLAlchemy
+    costs a read command more than the read itself."""
+    if not path.is_file():
+        return []  # nothing served yet
+    columns = ", ".join(f'"{f.name}"' for f in fields(Alert))  # "limit" is an SQL keyword
+    query = f"SELECT {columns} FROM alerts ORDER BY ts DESC LIMIT ?"
+    try:
+        with closing(sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)) as db:
+            return [Alert(*row) for row in db.execute(query, (limit,))]
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []  # a log written before its first check
+        raise StoreUnavailable(f"the prediction log {path} cannot be read: {exc}") from None
 
 
 def last_fired(uri: str) -> dict[str, float]:

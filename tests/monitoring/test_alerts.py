@@ -15,11 +15,11 @@ import yaml
 
 from mlmom_lab.errors import InvalidInput, SpecError
 from mlmom_lab.monitor_check import run_check
-from mlmom_lab.monitoring.alerts import history
+from mlmom_lab.monitoring.alerts import _sql_history, history
 from mlmom_lab.predictions.log import PredictionLog
 from mlmom_lab.project import load_project
 
-from ..helpers import own_copy, start_server
+from ..helpers import own_copy, read_only_mlmom, start_server
 
 RULES = [
     {"name": "data-drift", "kind": "dataset_drift", "min_samples": 100},
@@ -113,6 +113,8 @@ def test_rules_fire_once_enough_samples_and_then_cool_down(project):
     again = {a.rule for a in run_check(project, now=now + 3601).alerts}
     assert again == {"charges", "slow", "errors"}  # 30 min and 1 h later: all back
     assert [a.rule for a in history(project.prediction_log_uri)].count("charges") == 2
+    # the read commands' standard-library read of a SQLite log is SQLAlchemy's answer
+    assert history(project.prediction_log_uri, 4) == _sql_history(project.prediction_log_uri, 4)
 
 
 @pytest.mark.http
@@ -202,6 +204,10 @@ def test_the_monitor_commands(project, tmp_path):
     assert "estimated: accuracy" in status
     fired = json.loads(mlmom("monitor", "alerts", "--json", cwd=project.root, check=True).stdout)
     assert {"charges", "slow", "errors"} <= {a["rule"] for a in fired}
+    for args in (("monitor", "status"), ("monitor", "alerts", "--json")):
+        read = read_only_mlmom(*args, cwd=project.root)
+        assert "imported: []" in read.stderr and read.returncode == 0, read.stderr
+    assert json.loads(read.stdout) == fired
     report = mlmom("monitor", "report", "-o", str(tmp_path), cwd=project.root, check=True)
     assert "logged to MLflow with version 1" in report.stdout
     assert len(list(tmp_path.glob("drift-churn-classifier-v1-*.html"))) == 1
