@@ -6,7 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BIN = Path(sys.executable).parent
+REPO = Path(__file__).resolve().parents[1]
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -46,3 +49,73 @@ def test_a_pip_install_ships_the_built_frontend_once_and_enables_the_server_exte
         assert path.is_file(), f"pip install did not ship {path.relative_to(venv)}"
     assert list((shared / "static").glob("remoteEntry.*.js"))
     assert not (site / "mlmom_lab" / "labextension").exists()  # shipped once, as shared data
+
+
+def _requirements() -> tuple[list[str], dict[str, list[str]]]:
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    return project["dependencies"], project["optional-dependencies"]
+
+
+def test_only_an_extra_brings_onnx_runtime():
+    """The two builds of ONNX Runtime install the same module, so the second one installed
+    overwrites the first's files: no requirement of mlmom-lab's, nor of any package installed
+    here, may bring the CPU build along with the ``gpu`` extra."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    base, extras = _requirements()
+    assert not [r for r in base if Requirement(r).name.startswith("onnxruntime")]
+    assert [Requirement(r).name for r in extras["cpu"]] == ["onnxruntime"]
+    (gpu,) = (Requirement(r) for r in extras["gpu"])
+    assert (gpu.name, gpu.extras) == ("onnxruntime-gpu", {"cuda", "cudnn"})
+    needs_it = sorted(
+        dist.metadata["Name"]
+        for dist in metadata.distributions()
+        for line in dist.requires or []
+        if Requirement(line).name == "onnxruntime" and dist.metadata["Name"] != "mlmom-lab"
+    )
+    assert not needs_it, f"these require the CPU build of ONNX Runtime: {needs_it}"
+
+
+@pytest.mark.slow
+def test_the_gpu_extra_brings_the_cuda_and_cudnn_libraries():
+    """pip's resolver, against the package registries, installing nothing."""
+    import json
+
+    _, extras = _requirements()
+    done = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--dry-run", "--ignore-installed", "--quiet",
+         "--report", "-", *extras["gpu"]],
+        capture_output=True, text=True, timeout=600, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    names = {i["metadata"]["name"].lower() for i in json.loads(done.stdout)["install"]}
+    assert "onnxruntime-gpu" in names and "onnxruntime" not in names, sorted(names)
+    assert any(name.startswith("nvidia-cudnn") for name in names), sorted(names)
+    assert any(name.startswith("nvidia-cuda-runtime") for name in names), sorted(names)
+
+
+def test_without_an_onnx_runtime_a_version_is_still_registered_and_says_why(monkeypatch):
+    """ONNX Runtime comes with an extra: where neither build is installed, the twin is skipped
+    with the install command and anything that needs a session fails in one line."""
+    import builtins
+
+    from mlmom_lab.errors import InvalidRequest
+    from mlmom_lab.registry import onnx
+
+    real_import = builtins.__import__
+
+    def no_onnxruntime(name, *args, **kwargs):
+        if name == "onnxruntime":
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_onnxruntime)
+    monkeypatch.setattr(onnx.importlib.util, "find_spec", lambda name: None)
+    skipped = onnx.export(object(), None, kind="sklearn")
+    assert (skipped.status, skipped.reason) == ("skipped", onnx.NOT_INSTALLED)
+    with pytest.raises(InvalidRequest, match=r"pip install 'mlmom-lab\[cpu\]'"):
+        onnx.execution_providers()

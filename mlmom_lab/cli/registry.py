@@ -1,4 +1,4 @@
-"""``mlmom registry list|show|promote|rollback|history|compare``."""
+"""``mlmom registry list|show|promote|rollback|history|compare|optimize``."""
 
 from __future__ import annotations
 
@@ -39,8 +39,13 @@ def list_(model: str | None, as_json: bool, project_dir: str) -> None:
         metrics = "  ".join(f"{k} {v.metrics[k]:.4f}" for k in _key_metrics(v.metrics))
         click.echo(
             f"{v.name} v{v.version:<4} {','.join(v.aliases) or '-':<20} "
-            f"onnx {v.onnx.get('status', '-'):<7} {metrics}"
+            f"onnx {_onnx_column(v.onnx):<12} {metrics}"
         )
+
+
+def _onnx_column(onnx: dict) -> str:
+    kept = [name for name, v in onnx.get("variants", {}).items() if v.get("kept")]
+    return "+".join([onnx.get("status", "-"), *kept])
 
 
 @registry.command()
@@ -143,6 +148,89 @@ def compare(a: str, b: str, model: str | None, as_json: bool, project_dir: str) 
 
 
 _PREFERRED = ("roc_auc", "f1", "accuracy", "rmse", "mae", "r2")
+
+
+@registry.command()
+@click.argument("ref", metavar="MODEL@VERSION")
+@click.option(
+    "--quantize",
+    type=click.Choice(["int8"]),
+    required=True,
+    help="The variant to make: int8 weights (ONNX Runtime's dynamic quantization).",
+)
+@click.option(
+    "--tolerance",
+    type=float,
+    default=0.01,
+    show_default=True,
+    help="What the variant may lose: accuracy (classifiers) or RMSE relative to the "
+    "float graph's (regressors).",
+)
+@click.option(
+    "--data",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Held-out rows to judge it on (.parquet or .csv) [default: the rows the "
+    "version keeps for its explanations, without labels].",
+)
+@click.option("--target", help="The label column of --data.")
+@click.option("--json", "as_json", is_flag=True)
+@project_option
+def optimize(ref: str, quantize: str, tolerance: float, data: str | None, target: str | None,
+             as_json: bool, project_dir: str) -> None:  # fmt: skip
+    """Make a lighter variant of a version's ONNX graph, kept only when it loses at most
+    --tolerance; exit 1 when it loses more (the figures are kept either way)."""
+    from .. import registry as reg
+    from ..registry.optimize import optimize as make_variant
+
+    project = _project(project_dir)
+    info = reg.get_version(*reg.parse_ref(ref, project.spec.model), project)
+    rows, labels = _held_out(data, target)
+    variant = make_variant(
+        project, info, quantize=quantize, rows=rows, target=labels, tolerance=tolerance
+    )
+    if as_json:
+        click.echo(json.dumps(variant.__dict__, indent=1))
+    else:
+        _say_variant(info.version, variant)
+    if not variant.kept:
+        raise SystemExit(1)
+
+
+def _held_out(data: str | None, target: str | None):
+    from ..errors import InvalidInput
+
+    if data is None:
+        if target:
+            raise InvalidInput("--target names a column of --data: give --data too")
+        return None, None
+    import pandas as pd
+
+    try:
+        frame = pd.read_csv(data) if data.endswith(".csv") else pd.read_parquet(data)
+    except Exception as exc:  # noqa: BLE001 - pandas' readers raise many kinds
+        raise InvalidInput(f"--data {data}: not a readable .parquet or .csv file ({exc})") from None
+    if target is None:
+        return frame, None
+    if target not in frame.columns:
+        raise InvalidInput(f"--target {target!r}: not a column of {data}")
+    return frame.drop(columns=target), frame[target]
+
+
+def _say_variant(version: str, v) -> None:
+    kib = 1024
+    click.echo(
+        f"version {version} {v.variant}: {v.size_bytes / kib:.0f} KiB "
+        f"(float {v.float_size_bytes / kib:.0f} KiB); batch 1 {v.ms['1']:.3f} ms "
+        f"(float {v.float_ms['1']:.3f}); batch 1024 {v.ms['1024']:.2f} ms "
+        f"(float {v.float_ms['1024']:.2f})"
+    )
+    click.echo(
+        f"  {v.metric} on {v.rows} rows: {v.value:.4f} (float {v.float_value:.4f}), "
+        f"loss {v.loss:.4f}, tolerance {v.tolerance}"
+    )
+    click.echo(
+        f"  kept: served with --variant {v.variant}" if v.kept else f"  not kept: {v.reason}"
+    )
 
 
 def _key_metrics(metrics: dict[str, float], most: int = 4) -> list[str]:

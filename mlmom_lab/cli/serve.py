@@ -42,6 +42,12 @@ def _show_config(ctx: click.Context, _param: click.Parameter, value: bool) -> No
     help="Answer with the model itself only, never its ONNX twin (to compare, or "
     "to rule the twin out).",
 )
+@click.option(
+    "--variant",
+    type=click.Choice(["int8"]),
+    help="Serve the int8 variant of each version's ONNX graph where it was kept "
+    "(mlmom registry optimize).",
+)
 @click.option("--max-body", type=int, help="Largest request body in bytes (413 above) [8 MiB].")
 @click.option(
     "--max-batch-size",

@@ -95,6 +95,7 @@ def from_bundle(folder: Path, settings: ServingSettings) -> ServingApp:
     meta = bundle.read(folder)
     spec = Serving.model_validate(meta.get("serving", {}))
     runtime = load_bundle(folder, providers=settings.providers or None, twin=not settings.native)
+    # (a bundle carries the float twin only: a variant is served from the registry)
     state_dir = Path(os.environ.get("MLMOM_STATE_DIR", folder / "state"))
     log = PredictionLog(
         state_dir / "predictions.db",
@@ -113,10 +114,17 @@ def from_bundle(folder: Path, settings: ServingSettings) -> ServingApp:
 
 
 def _load(project, version: str, settings: ServingSettings):
-    """One version's runtime: its ONNX twin unless the settings say ``native``."""
+    """One version's runtime: its ONNX twin (or the variant asked for) unless the settings say
+    ``native``."""
     from ..serving.runtime import load
 
-    return load(project, version, providers=settings.providers or None, twin=not settings.native)
+    return load(
+        project,
+        version,
+        providers=settings.providers or None,
+        twin=not settings.native,
+        variant=settings.variant,
+    )
 
 
 def _policy(spec, settings: ServingSettings) -> BatchPolicy:

@@ -53,9 +53,9 @@ def dockerfile(meta: dict[str, Any], *, from_source: bool, workers: int = 2) -> 
     """The Dockerfile text for a bundle's version."""
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     install = (
-        "COPY src/ /srv/src/\nRUN pip install --constraint /srv/constraints.txt /srv/src"
+        "COPY src/ /srv/src/\nRUN pip install --constraint /srv/constraints.txt '/srv/src[cpu]'"
         if from_source
-        else f"RUN pip install --constraint /srv/constraints.txt mlmom-lab=={__version__}"
+        else f"RUN pip install --constraint /srv/constraints.txt 'mlmom-lab[cpu]=={__version__}'"
     )
     probe = (
         f"import urllib.request; urllib.request.urlopen("
@@ -114,7 +114,9 @@ def _copy_source(dest: Path) -> bool:
     return True
 
 
-def pipeline_context(project: Project, dest: Path, *, extras: str = "boosting,kubeflow") -> Path:
+def pipeline_context(
+    project: Project, dest: Path, *, extras: str = "cpu,boosting,kubeflow"
+) -> Path:
     """The image of ``mlmom export kfp``'s tasks: mlmom-lab with Kubeflow's SDK (tasks run as
     KFP lightweight components), a python3 kernel for papermill, and the project's sources in
     ``/project`` (the pipeline's default ``project_dir``), without its state or any outs."""

@@ -14,6 +14,7 @@ measuring again (a release is then a load, not a benchmark).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import platform
@@ -77,6 +78,8 @@ def export(
         return OnnxResult("native", "the model is an ONNX graph: ONNX Runtime runs it as it is")
     if kind not in TWINNED_KINDS:
         return OnnxResult("skipped", f"a {kind} model has no ONNX converter: it runs natively")
+    if importlib.util.find_spec("onnxruntime") is None:
+        return OnnxResult("skipped", NOT_INSTALLED)
     try:
         onx, inputs = _convert(model, held_out)
         diff, changed = _parity(model, onx, inputs, held_out)
@@ -195,10 +198,28 @@ def column_feeds(columns: dict[str, Any], inputs: list[tuple[str, str]]) -> dict
     return out
 
 
+NOT_INSTALLED = (
+    "ONNX Runtime is not installed: pip install 'mlmom-lab[cpu]', or 'mlmom-lab[gpu]' for "
+    "its CUDA build (never both)"
+)
+
+
+def onnxruntime() -> Any:
+    """The ``onnxruntime`` module, from whichever build is installed (the ``cpu`` or the
+    ``gpu`` extra: both install this module)."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        from ..errors import InvalidRequest
+
+        raise InvalidRequest(NOT_INSTALLED) from None
+    return ort
+
+
 def session(model: str | bytes, providers: list[str] | None = None) -> Any:
     """An ONNX Runtime session as the server runs it: the providers asked for (default: CUDA
     when present, then CPU) and ``MLMOM_ONNX_THREADS`` threads (default 1)."""
-    import onnxruntime as ort
+    ort = onnxruntime()
 
     options = ort.SessionOptions()
     # One thread per worker: a served batch is small, and ONNX Runtime's default pool (one
@@ -216,7 +237,7 @@ def threads() -> int:
 
 def execution_providers(requested: list[str] | None = None) -> list[str]:
     """The providers to use: those asked for (each must exist here), else CUDA when present."""
-    import onnxruntime as ort
+    ort = onnxruntime()
 
     from ..errors import InvalidRequest
 
@@ -235,7 +256,7 @@ def execution_providers(requested: list[str] | None = None) -> list[str]:
 def hardware(onnx_session: Any) -> dict[str, Any]:
     """What a calibration depends on: the machine, its CPU and cores, ONNX Runtime's version,
     the providers a session really runs on and its threads."""
-    import onnxruntime as ort
+    ort = onnxruntime()
 
     return {
         "machine": platform.machine(),
@@ -326,7 +347,8 @@ def _parity(model: Any, onx: bytes, inputs: list[tuple[str, str]], frame: Any) -
     """The largest difference of probabilities (or of values, relative to their scale) and
     how many labels differ between the model and its twin on ``frame``."""
     import numpy as np
-    import onnxruntime as ort
+
+    ort = onnxruntime()
 
     session = ort.InferenceSession(onx, providers=["CPUExecutionProvider"])
     outputs = session.run(None, feeds(frame, inputs))

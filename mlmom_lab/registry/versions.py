@@ -104,8 +104,8 @@ def _json_list(raw: str | None) -> list[Any]:
 
 
 def _onnx(tags: dict[str, str]) -> dict[str, Any]:
-    """The ONNX export's record, typed: status, reason, max_diff, parity_rows, inputs and
-    the calibration (``onnx_below`` and the hardware it was measured on)."""
+    """The ONNX export's record, typed: status, reason, max_diff, parity_rows, inputs, the
+    calibration (``onnx_below`` and the hardware it was measured on) and the variants."""
     raw = {
         k.removeprefix("mlmom.onnx").lstrip(".") or "status": v
         for k, v in tags.items()
@@ -125,7 +125,18 @@ def _onnx(tags: dict[str, str]) -> dict[str, Any]:
             typed["calibration"] = json.loads(raw["calibration"])
         except ValueError:
             del typed["calibration"]  # unreadable: the server measures again
+    variants = {k.removeprefix("variant."): typed.pop(k) for k in raw if k.startswith("variant.")}
+    if variants:  # made by registry optimize: each one's figures, and whether it was kept
+        typed["variants"] = {name: _json_dict(value) for name, value in variants.items()}
     return typed
+
+
+def _json_dict(raw: str) -> dict[str, Any]:
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
 
 
 def list_versions(

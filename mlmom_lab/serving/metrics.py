@@ -68,6 +68,14 @@ class Metrics:
             ("model", "version"),
             multiprocess_mode="max",
         )
+        # Prometheus' info pattern: 1 on the series that says where a version's ONNX twin
+        # really runs (ONNX Runtime falls back to the CPU silently when CUDA cannot start)
+        self.runs_on = Gauge(
+            "mlmom_model_runs_on",
+            "1 for the engine, ONNX Runtime provider and graph variant a version really runs on.",
+            ("model", "version", "engine", "provider", "variant"),
+            multiprocess_mode="max",
+        )
 
     def observe(
         self,
@@ -114,6 +122,9 @@ class Metrics:
 
     def loaded(self, runtime: ModelRuntime) -> None:
         self.load_seconds.labels(runtime.name, runtime.version).set(runtime.load_seconds)
+        engine, provider = ("onnx", runtime.providers[0]) if runtime.providers else ("native", "")
+        variant = runtime.variant or "float"
+        self.runs_on.labels(runtime.name, runtime.version, engine, provider, variant).set(1)
 
 
 _metrics: Metrics | None = None

@@ -8,6 +8,7 @@ it was faster: as measured at registration when this machine is like the one tha
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InvalidInput
-from ..registry.onnx import column_feeds
+from ..registry.onnx import column_feeds, execution_providers
 from .schema import SMALL, InputSchema, from_signature, v2_datatype
+
+logger = logging.getLogger("mlmom.serving")
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -105,6 +108,8 @@ class ModelRuntime:
     onnx_inputs: list[tuple[str, str]] = field(default_factory=list)
     onnx_below: int = 0
     load_seconds: float = 0.0
+    providers: list[str] = field(default_factory=list)  # those the twin's session really uses
+    variant: str = ""  # the variant of the ONNX graph that answers (int8), "" for the float one
     task: str = ""
     twin_gaps: frozenset[str] = frozenset()  # columns whose gaps the twin answers as the model
     outputs: OutputSpec | None = None  # set once the model has answered its example
@@ -196,11 +201,18 @@ def _twin_holds(column: np.ndarray, gaps_ok: bool) -> bool:
 
 
 def load(
-    project: Project, ref: str, *, providers: list[str] | None = None, twin: bool = True
+    project: Project,
+    ref: str,
+    *,
+    providers: list[str] | None = None,
+    twin: bool = True,
+    variant: str | None = None,
 ) -> ModelRuntime:
-    """Load ``ref`` (``3``, ``champion``, ``model@champion``), warm it and calibrate it."""
+    """Load ``ref`` (``3``, ``champion``, ``model@champion``), warm it and calibrate it; with
+    ``variant`` (``int8``), its variant of the ONNX graph where one was kept."""
     from .. import registry
     from ..mlflow_clients import client, use_project
+    from .variants import kept_variant
 
     began = time.perf_counter()
     use_project(project)
@@ -211,17 +223,25 @@ def load(
         if twin and info.onnx.get("status") == "ok" and info.run_id is not None
         else None  # no twin (a version without a run has no artifacts to hold one)
     )
-    return assemble(
+    kept = kept_variant(project, info, variant) if twin else None
+    runtime = assemble(
         info.name,
         info.version,
         info.task,
         info.source,
         info.onnx,
-        onnx_path,
+        kept if kept and onnx_path else onnx_path,
         refuses_gaps=info.refuses_gaps,
         providers=providers,
         began=began,
+        variant=variant if kept else None,
     )
+    if kept and onnx_path is None:  # the model is itself a graph: the variant answers
+        from ..registry.kinds import OnnxGraph
+
+        runtime.native = OnnxGraph(Path(kept).read_bytes())
+        runtime.variant = variant or ""
+    return runtime
 
 
 def load_bundle(
@@ -257,6 +277,7 @@ def assemble(
     refuses_gaps: list[str] | tuple[str, ...] = (),
     providers: list[str] | None = None,
     began: float | None = None,
+    variant: str | None = None,
 ) -> ModelRuntime:
     """A runtime from an MLflow model (loaded through the flavor it was logged with) and,
     when it passed parity, its ONNX twin; warm. ``refuses_gaps`` names the columns the model
@@ -277,11 +298,32 @@ def assemble(
         from ..registry.onnx import session
 
         runtime.onnx = session(str(onnx_path), providers)
+        runtime.providers = list(runtime.onnx.get_providers())
+        _say_fallback(runtime, providers)
         runtime.onnx_inputs = [tuple(pair) for pair in onnx["inputs"]]
-        runtime.twin_gaps = frozenset(onnx.get("gaps", ()))
-        runtime.onnx_below = calibrate(runtime, example, onnx)
+        if variant:  # asked for: it answers every batch; rows with gaps go to the model
+            from .variants import answers_all
+
+            runtime.variant, runtime.onnx_below = variant, answers_all(runtime, example)
+        else:
+            runtime.twin_gaps = frozenset(onnx.get("gaps", ()))
+            runtime.onnx_below = calibrate(runtime, example, onnx)
     runtime.load_seconds = time.perf_counter() - began
     return runtime
+
+
+def _say_fallback(runtime: ModelRuntime, asked: list[str] | None) -> None:
+    """ONNX Runtime starts on the next provider when one cannot (CUDA without a usable GPU)
+    and only logs it: say so where the server's operator looks."""
+    wanted = asked or execution_providers()
+    if wanted and runtime.providers[0] != wanted[0]:
+        logger.warning(
+            "%s version %s: %s could not start; its ONNX twin runs on %s",
+            runtime.name,
+            runtime.version,
+            wanted[0],
+            runtime.providers[0],
+        )
 
 
 # Classifiers whose predict is, by definition, the class of largest predict_proba (ties go to

@@ -29,6 +29,7 @@ MAX_BODY_BYTES = 8 * 1024 * 1024
 ENVIRON = {
     "providers": "MLMOM_SERVE_PROVIDERS",
     "native": "MLMOM_SERVE_NATIVE",
+    "variant": "MLMOM_SERVE_VARIANT",
     "max_body_bytes": "MLMOM_SERVE_MAX_BODY",
     "max_batch_size": "MLMOM_SERVE_MAX_BATCH",
     "max_wait_ms": "MLMOM_SERVE_MAX_WAIT_MS",
@@ -52,6 +53,14 @@ class ServingSettings(Configurable):
         False,
         help="Answer with the model itself only, never its ONNX twin (to compare, or to rule "
         "the twin out).",
+    ).tag(config=True)
+    variant = Enum(
+        ["int8"],
+        None,
+        allow_none=True,
+        help="Serve this variant of each version's ONNX graph where it was made and kept "
+        "(mlmom registry optimize --quantize int8); a version without one serves its float "
+        "graph.",
     ).tag(config=True)
     max_body_bytes = Int(MAX_BODY_BYTES, help="Largest request body in bytes (413 above).").tag(
         config=True

@@ -73,6 +73,11 @@ def test_the_context_pins_what_was_tested_and_carries_the_source(context):
     assert pins["onnxruntime"] == metadata.version("onnxruntime")
     assert pins["scikit-learn"] == metadata.version("scikit-learn")
     assert "mlmom-lab" not in pins
+    # ONNX Runtime comes with an extra: the image installs the CPU build
+    assert (
+        "pip install --constraint /srv/constraints.txt '/srv/src[cpu]'"
+        in (context / "Dockerfile").read_text()
+    )
     assert 'name = "mlmom-lab"' in (context / "src" / "pyproject.toml").read_text()
     assert (context / "src" / "mlmom_lab" / "serving" / "app.py").is_file()
     assert not list((context / "src").rglob("__pycache__"))

@@ -158,7 +158,7 @@ def test_the_pipeline_image_holds_the_sources_mlmom_and_kfp_and_no_state(tmp_pat
     steps = [(i["instruction"], i["value"]) for i in parsed.structure]
     assert parsed.baseimage == f"python:{sys.version_info.major}.{sys.version_info.minor}-slim"
     run = next(v for k, v in steps if k == "RUN" and "pip install" in v)
-    assert "[boosting,kubeflow]" in run and "ipykernel install" in run
+    assert "[cpu,boosting,kubeflow]" in run and "ipykernel install" in run
     assert ("COPY", "project/ /project/") in steps and ("WORKDIR", "/project") in steps
     copied = {p.relative_to(tmp_path / "ctx" / "project").as_posix()
               for p in (tmp_path / "ctx" / "project").rglob("*")}  # fmt: skip

@@ -312,6 +312,14 @@ def test_metrics_add_up_across_workers(server, records):
         line.startswith('mlmom_model_load_seconds{model="churn-classifier",version="1"}')
         for line in lines
     )
+    # where the twin really runs (no GPU here: the CPU, whatever was asked)
+    runs_on = [line for line in lines if line.startswith("mlmom_model_runs_on{")]
+    assert runs_on and all(
+        'engine="onnx"' in line
+        and 'provider="CPUExecutionProvider"' in line
+        and line.endswith(" 1.0")
+        for line in runs_on
+    ), runs_on
     assert any(line.startswith("mlmom_requests_in_flight") for line in lines)
     assert any(
         line.startswith("mlmom_request_errors_total{")

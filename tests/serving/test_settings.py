@@ -47,22 +47,24 @@ def test_the_workers_get_the_same_settings_through_the_environment(config_dir):
     settings = load(
         providers=["CPUExecutionProvider"], native=True, max_batch_size=8, max_wait_ms=1.5,
         log_durability="safe", onnx_threads=2, api_keys="predict:k", max_body_bytes=1024,
+        variant="int8",
     )  # fmt: skip
     environ = settings.environ()
     assert environ["MLMOM_SERVE_PROVIDERS"] == "CPUExecutionProvider"
     again = ServingSettings.from_environ(environ)
     for name in ("providers", "native", "max_batch_size", "max_wait_ms", "log_durability",
-                 "onnx_threads", "api_keys", "max_body_bytes"):  # fmt: skip
+                 "onnx_threads", "api_keys", "max_body_bytes", "variant"):  # fmt: skip
         assert getattr(again, name) == getattr(settings, name), name
     plain = ServingSettings.from_environ(load().environ())
     assert not plain.native and plain.max_batch_size is None and plain.api_keys == ""
+    assert plain.variant is None
 
 
 def test_show_config_prints_every_setting_with_its_help(config_dir):
     out = mlmom("serve", "--show-config")
     assert out.returncode == 0, out.stderr
     for name in ("workers", "max_batch_size", "ssl_certfile", "api_keys_file", "onnx_threads",
-                 "log_durability"):  # fmt: skip
+                 "log_durability", "variant"):  # fmt: skip
         assert f"# c.ServingSettings.{name} =" in out.stdout
 
 
