@@ -122,9 +122,11 @@ def wrk(port: int, row, connections: int, seconds: float, scratch: Path) -> dict
     return serving_wrk(port, connections, seconds, scratch, body_of(row))
 
 
-def measure(label: str, proc, port: int, row, seconds: float, scratch: Path) -> dict:
+def measure(
+    label: str, proc, port: int, row, seconds: float, scratch: Path, version: str | None = None
+) -> dict:
     try:
-        status, answer = ask(port, row)
+        status, answer = ask(port, row, version)
         if status != 200:  # a server that refuses the request is reported, not timed
             print(f"{label}: {status} {answer}", file=sys.stderr, flush=True)
             return {"error": f"HTTP {status}: {answer}"}
@@ -156,7 +158,7 @@ def stop(proc) -> None:
             pass  # gone with its parent
 
 
-def ask(port: int, row) -> tuple[int, str]:
+def ask(port: int, row, expected: str | None = None) -> tuple[int, str]:
     """One request of the benchmark's body: the status and the start of the answer."""
     import urllib.error
     import urllib.request
@@ -168,6 +170,9 @@ def ask(port: int, row) -> tuple[int, str]:
     )
     try:
         with urllib.request.urlopen(request, timeout=60) as response:
+            served = response.headers.get("x-mlmom-version")  # mlmom serve says which version
+            if served is not None and served != expected:
+                return 0, f"served version {served}, not {expected}"
             return response.status, response.read(300).decode(errors="replace")
     except urllib.error.HTTPError as error:
         return error.code, error.read(300).decode(errors="replace")
@@ -205,14 +210,15 @@ def mlserver(bin_dir: Path, model_dir: Path, scratch: Path, port: int):
 def serve_all(root: Path, scratch: Path, kind: str, entry: dict, args) -> dict:
     import mlflow
 
-    from mlmom_lab import registry
+    from mlmom_lab import registry, release
     from mlmom_lab.mlflow_clients import use_project
     from mlmom_lab.project import load_project
 
     project = load_project(root)
     version, row = entry["version"], entry["row"]
     if registry.get_version(None, "champion", project).version != version:
-        registry.promote(version, project=project, reason=f"benchmark: {kind}")
+        # the deployment, not only the alias: it is what `mlmom serve` serves
+        release.assign(version, project=project, reason=f"benchmark: {kind}")
     results = {}
     for label, extra in (("mlmom_serve", []), ("mlmom_serve_native", ["--native"])):
         port = free_port()
@@ -236,6 +242,7 @@ def serve_all(root: Path, scratch: Path, kind: str, entry: dict, args) -> dict:
             row,
             args.seconds,
             scratch,
+            version=str(version),
         )
     uri = f"models:/churn-classifier/{version}"
     tracking = {"MLFLOW_TRACKING_URI": f"sqlite:///{root}/.mlmom/mlflow.db"}
