@@ -286,7 +286,8 @@ class OnnxGraph:
             columns, [(i.name, "string" if "string" in i.type else "float") for i in self.inputs]
         )
 
-    def _frame_feeds(self, frame: pd.DataFrame) -> dict[str, Any]:
+    def frame_feeds(self, frame: pd.DataFrame) -> dict[str, Any]:
+        """The graph's inputs from a frame's columns."""
         return self._feeds({c: frame[c].to_numpy() for c in frame.columns}, list(frame.columns))
 
     def answer(self, columns: dict[str, Any], order: list[str]) -> tuple[Any, Any]:
@@ -298,12 +299,12 @@ class OnnxGraph:
         return _values(outputs[0]), (np.asarray(outputs[1]) if len(outputs) > 1 else None)
 
     def predict(self, frame: pd.DataFrame) -> np.ndarray:
-        return _values(self.session.run(self.outputs[:1], self._frame_feeds(frame))[0])
+        return _values(self.session.run(self.outputs[:1], self.frame_feeds(frame))[0])
 
     def _predict_proba(self, frame: pd.DataFrame) -> np.ndarray:
         import numpy as np
 
-        return np.asarray(self.session.run(self.outputs[1:2], self._frame_feeds(frame))[0])
+        return np.asarray(self.session.run(self.outputs[1:2], self.frame_feeds(frame))[0])
 
 
 def _class_labels(graph: bytes, probabilities_shape: list[Any]) -> list[Any]:
