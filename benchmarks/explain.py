@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import signal
 import statistics
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+from example import copy_example
 
 
 def setup(folder: Path, requests: int):
@@ -36,11 +37,7 @@ def setup(folder: Path, requests: int):
     from mlmom_lab.serving.launch import start_server
 
     root = folder / "churn"
-    shutil.copytree(
-        REPO / "notebooks",
-        root,
-        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports", "__pycache__"),
-    )
+    copy_example(root)
     project = load_project(root)
     assert run_pipeline(project).ok
     server, port = start_server(root)

@@ -32,6 +32,9 @@ import urllib.parse
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "benchmarks"))
+from example import copy_example
+
 BIN = Path(sys.executable).parent
 PAGE = 50
 CHROMIUM_ARGS = [
@@ -53,11 +56,7 @@ def make_project(root: Path, versions: int) -> dict:
     from mlmom_lab.pipeline import run_pipeline
     from mlmom_lab.project import load_project
 
-    shutil.copytree(
-        REPO / "notebooks",
-        root,
-        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports", "__pycache__"),
-    )
+    copy_example(root)
     project = load_project(root)
     began = time.perf_counter()
     assert run_pipeline(project).ok, "the example pipeline failed"

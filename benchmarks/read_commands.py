@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -28,6 +27,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+from example import copy_example
+
 MLMOM = str(Path(sys.executable).with_name("mlmom"))
 
 COMMANDS = {
@@ -52,11 +54,7 @@ def setup(folder: Path) -> Path:
     from mlmom_lab.serving.launch import start_server
 
     root = folder / "churn"
-    shutil.copytree(
-        REPO / "notebooks",
-        root,
-        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports", "__pycache__"),
-    )
+    copy_example(root)
     project = load_project(root)
     assert run_pipeline(project).ok, "the example pipeline failed"
     use_project(project)  # the registry resolves a `models:/m-...` source through it

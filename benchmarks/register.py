@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+from example import copy_example
 
 
 def setup(folder: Path):
@@ -42,11 +43,7 @@ def setup(folder: Path):
     from mlmom_lab.project import load_project
 
     root = folder / "churn"
-    shutil.copytree(
-        REPO / "notebooks",
-        root,
-        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports", "__pycache__"),
-    )
+    copy_example(root)
     project = load_project(root)
     began = time.perf_counter()
     assert run_pipeline(project).ok, "the example pipeline failed"

@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+from example import copy_example
+
 from mlmom_lab.serving.launch import free_port, wait_until_ready
 
 BIN = Path(sys.executable).parent
@@ -113,12 +115,7 @@ def parse_wrk(out: str) -> dict:
 
 
 def prepare_project(scratch: Path) -> Path:
-    root = scratch / "churn"
-    shutil.copytree(
-        REPO / "notebooks",
-        root,
-        ignore=shutil.ignore_patterns(".mlmom", "data", "models", "reports"),
-    )
+    root = copy_example(scratch / "churn")
     for extra in ([], ["-p", "train.seed=11"]):  # a champion and a second version to flip to
         subprocess.run(
             [str(BIN / "mlmom"), "run", *extra], cwd=root, check=True, capture_output=True

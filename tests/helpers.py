@@ -33,15 +33,14 @@ THROUGH_MLFLOW = {"MLMOM_REGISTRY_READER": "mlflow"}
 
 def read_only_mlmom(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
     """``mlmom ARGS`` as :func:`mlmom` runs it; stderr ends with ``imported: [...]``."""
+    return _run([sys.executable, "-c", _READ_ONLY, *args], cwd, env)
+
+
+def _run(command: list[str], cwd: Path, env: dict | None) -> subprocess.CompletedProcess:
+    """A command as a user runs it in a terminal 200 columns wide, without colours."""
     full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
     return subprocess.run(
-        [sys.executable, "-c", _READ_ONLY, *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+        command, cwd=cwd, env=full_env, capture_output=True, text=True, timeout=600, check=False
     )
 
 
@@ -73,17 +72,7 @@ def mlmom(
     *args: str, cwd: Path, env: dict | None = None, check: bool = False
 ) -> subprocess.CompletedProcess:
     """Run the real ``mlmom`` command."""
-    exe = Path(sys.executable).with_name("mlmom")
-    full_env = {**os.environ, "NO_COLOR": "1", "COLUMNS": "200", **(env or {})}
-    result = subprocess.run(
-        [str(exe), *args],
-        cwd=cwd,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    result = _run([str(Path(sys.executable).with_name("mlmom")), *args], cwd, env)
     if check and result.returncode != 0:
         raise AssertionError(f"mlmom {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
