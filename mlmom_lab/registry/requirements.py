@@ -18,6 +18,7 @@ remembered.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -61,7 +62,7 @@ def key_of(model: Any, flavor: str, example: pd.DataFrame) -> str | None:
         "modules": sorted(reached.modules),
         "strings": sha256_json(sorted(reached.strings)),
         "example": {str(c): str(t) for c, t in example.dtypes.items()},
-        "local": _local_code(),
+        "local": _local_code(reached.modules),
     })  # fmt: skip
 
 
@@ -176,20 +177,35 @@ def reached_by_pickling(model: Any) -> Reached | None:
     return reached
 
 
-def _local_code() -> dict[str, str]:
+def _local_code(reached: set[str]) -> dict[str, str]:
     """The hash of every imported module's source that no installed package holds (a
-    project's ``churn_data.py`` and what it imports): loading the model may import them."""
+    project's ``churn_data.py`` and what it imports): loading the model may import them.
+    An installed package's modules count only where the model's objects come from them: an
+    editable install's files lie outside the environment, and which of its modules happen to
+    be imported yet (mlmom-lab's own, lazily) must not change the key."""
     installed = tuple(os.path.realpath(p) + os.sep for p in {sys.prefix, sys.base_prefix})
+    owned, reached_tops = _distribution_packages(), {m.partition(".")[0] for m in reached}
     local = {}
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
         if not file or not file.endswith(".py") or os.path.realpath(file).startswith(installed):
+            continue
+        top = name.partition(".")[0]
+        if top in owned and top not in reached_tops:
             continue
         try:
             local[name] = sha256_file(Path(file))
         except OSError:
             local[name] = "unreadable"
     return local
+
+
+@functools.cache
+def _distribution_packages() -> frozenset[str]:
+    """The top-level import names of every installed distribution (editable ones too)."""
+    from importlib.metadata import packages_distributions
+
+    return frozenset(packages_distributions())
 
 
 class _Discard:

@@ -81,6 +81,32 @@ def test_what_the_answer_depends_on_is_in_the_key(tmp_path, monkeypatch):
     assert requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE) is None
 
 
+def test_the_key_holds_local_code_but_not_which_installed_modules_are_imported_yet(
+    tmp_path, monkeypatch
+):
+    """mlmom-lab imports its own modules lazily, and an editable install's files lie outside
+    the environment: importing one more of them must not change the key; a local module (a
+    project's own code) must."""
+    import sys
+    import types
+
+    def imported(name: str, text: str) -> None:
+        path = tmp_path / f"{name.replace('.', '_')}.py"
+        path.write_text(text)
+        module = types.ModuleType(name)
+        module.__file__ = str(path)
+        monkeypatch.setitem(sys.modules, name, module)
+
+    before = requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE)
+    imported("mlmom_lab._imported_later", "x = 1\n")  # mlmom-lab's (an installed package)
+    assert requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE) == before
+    imported("project_features", "x = 1\n")  # a project's own module
+    changed = requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE)
+    assert changed != before
+    (tmp_path / "project_features.py").write_text("x = 2\n")  # its code edited
+    assert requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE) != changed
+
+
 def test_an_inference_that_fell_back_is_not_remembered(project, inferred, monkeypatch):  # noqa: F811
     def fails(*args, **kwargs):
         inferred.append(args[1])
