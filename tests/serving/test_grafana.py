@@ -28,8 +28,10 @@ from prometheus_client.metrics import MetricWrapperBase
 from mlmom_lab.serving.metrics import exposition, metrics
 
 m = metrics()
-champion = NS(name="churn", version="3", task="classification", load_seconds=1.5)
-shadow = NS(name="churn", version="4", task="classification", load_seconds=2.0)
+champion = NS(name="churn", version="3", task="classification", load_seconds=1.5,
+              providers=["CPUExecutionProvider"], variant="")
+shadow = NS(name="churn", version="4", task="classification", load_seconds=2.0,
+            providers=[], variant="")
 m.loaded(champion)
 m.loaded(shadow)
 m.observe(champion, "champion", "json", 0.004, NS(values=[1]))
