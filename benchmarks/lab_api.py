@@ -182,6 +182,7 @@ def panel(url: str, token: str, loads: int) -> dict:
         "open_registry_median_ms": round(statistics.median(opened), 1),
         "page_older_median_ms": round(statistics.median(paged), 1),
         "longest_task_max_ms": round(max(longest), 1),
+        "longest_task_per_load_ms": [round(x, 1) for x in longest],  # which load froze
         "rows_drawn": PAGE,
         "loads": loads,
     }
