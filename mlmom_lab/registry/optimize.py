@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from ..project import Project
+    from .kinds import OnnxGraph
     from .versions import VersionInfo
 
 VARIANTS = ("int8",)
@@ -92,15 +93,18 @@ def optimize(
     small = _quantized(graph)
     if rows is None:
         rows = _kept_rows(project, info)
-    _check_rows(graph, rows, target)
-    judged = _judge(graph, small, rows, target, info.task)
+    from .kinds import OnnxGraph
+
+    float_model, small_model = OnnxGraph(graph), OnnxGraph(small)  # one session each
+    _check_rows(float_model, rows, target)
+    judged = _judge(float_model, small_model, rows, target, info.task)
     loss = judged["loss"]
     kept = loss <= tolerance
     reason = "" if kept else f"loses {loss:.4g} {judged['metric']} > tolerance {tolerance}"
     variant = Variant(
         quantize, kept, reason, judged["metric"], judged["float_value"], judged["value"],
         loss, tolerance, len(rows), target is not None, len(small), len(graph),
-        _latencies(small, rows), _latencies(graph, rows),
+        _latencies(small_model, rows), _latencies(float_model, rows),
     )  # fmt: skip
     _record(project, info, variant, small)
     return variant
@@ -182,13 +186,12 @@ def _kept_rows(project: Project, info: VersionInfo) -> pd.DataFrame:
         return pd.read_parquet(client(project).download_artifacts(info.run_id, KEPT_ROWS, tmp))
 
 
-def _check_rows(graph: bytes, rows: pd.DataFrame, target: pd.Series | None) -> None:
+def _check_rows(model: OnnxGraph, rows: pd.DataFrame, target: pd.Series | None) -> None:
     from ..errors import InvalidInput
-    from .kinds import OnnxGraph
 
     if rows.empty:
         raise InvalidInput("no rows to judge the variant on")
-    inputs = OnnxGraph(graph).inputs
+    inputs = model.inputs
     if len(inputs) > 1 or inputs[0].name in rows.columns:  # one input per column
         missing = [i.name for i in inputs if i.name not in rows.columns]
         if missing:
@@ -204,13 +207,15 @@ def _check_rows(graph: bytes, rows: pd.DataFrame, target: pd.Series | None) -> N
 
 
 def _judge(
-    graph: bytes, small: bytes, rows: pd.DataFrame, target: pd.Series | None, task: str
+    float_model: OnnxGraph,
+    small_model: OnnxGraph,
+    rows: pd.DataFrame,
+    target: pd.Series | None,
+    task: str,
 ) -> dict[str, Any]:
     import numpy as np
 
-    from .kinds import OnnxGraph
-
-    before, after = OnnxGraph(graph).predict(rows), _alone(OnnxGraph(small), rows)
+    before, after = float_model.predict(rows), _alone(small_model, rows)
     if task == "classification":
         if target is None:
             agreement = float(np.mean(before == after))
@@ -228,7 +233,7 @@ def _judge(
     return _figures("rmse", was, now, (now - was) / (was or 1.0))
 
 
-def _alone(model: Any, rows: pd.DataFrame) -> np.ndarray:
+def _alone(model: OnnxGraph, rows: pd.DataFrame) -> np.ndarray:
     """The variant's answer for each row asked alone: int8 activations are quantized with
     the range of the whole batch, so a row's answer depends on the rows it comes with; alone
     is what a one-row request gets."""
@@ -247,14 +252,11 @@ def _rmse(predicted: np.ndarray, truth: np.ndarray) -> float:
     return float(np.sqrt(np.mean((predicted - truth) ** 2)))
 
 
-def _latencies(graph: bytes, rows: pd.DataFrame) -> dict[str, float]:
+def _latencies(model: OnnxGraph, rows: pd.DataFrame) -> dict[str, float]:
     """Median milliseconds of one ONNX Runtime run at batch 1 and 1,024 (the rows repeated),
     its inputs ready, as a served request reaches it."""
     import pandas as pd
 
-    from .kinds import OnnxGraph
-
-    model = OnnxGraph(graph)
     figures = {}
     for size, repeats in ((1, 200), (1024, 20)):
         batch = pd.concat([rows] * (size // len(rows) + 1), ignore_index=True).head(size)

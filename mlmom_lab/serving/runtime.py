@@ -224,24 +224,20 @@ def load(
         else None  # no twin (a version without a run has no artifacts to hold one)
     )
     kept = kept_variant(project, info, variant) if twin else None
-    runtime = assemble(
+    return assemble(
         info.name,
         info.version,
         info.task,
         info.source,
         info.onnx,
-        kept if kept and onnx_path else onnx_path,
+        kept if kept and onnx_path else onnx_path,  # the variant of the twin, when kept
         refuses_gaps=info.refuses_gaps,
         providers=providers,
         began=began,
         variant=variant if kept else None,
+        # a model that is itself a graph: its variant is the model
+        graph=Path(kept).read_bytes() if kept and onnx_path is None else None,
     )
-    if kept and onnx_path is None:  # the model is itself a graph: the variant answers
-        from ..registry.kinds import OnnxGraph
-
-        runtime.native = OnnxGraph(Path(kept).read_bytes())
-        runtime.variant = variant or ""
-    return runtime
 
 
 def load_bundle(
@@ -278,18 +274,21 @@ def assemble(
     providers: list[str] | None = None,
     began: float | None = None,
     variant: str | None = None,
+    graph: bytes | None = None,
 ) -> ModelRuntime:
     """A runtime from an MLflow model (loaded through the flavor it was logged with) and,
     when it passed parity, its ONNX twin; warm. ``refuses_gaps`` names the columns the model
-    takes no missing value in (a gap there is a 400)."""
+    takes no missing value in (a gap there is a 400). ``variant`` names the variant that
+    ``onnx_path`` (a twin's) or ``graph`` (what answers instead of a graph model) holds."""
     import mlflow
 
+    from ..registry.kinds import OnnxGraph
     from ..registry.kinds import load as load_native
 
     began = time.perf_counter() if began is None else began
-    native = load_native(model_uri)
+    native = OnnxGraph(graph) if graph is not None else load_native(model_uri)
     schema = from_signature(mlflow.models.Model.load(model_uri).signature, refuses_gaps)
-    runtime = ModelRuntime(name, version, schema, native, task=task)
+    runtime = ModelRuntime(name, version, schema, native, task=task, variant=variant or "")
     example = _example(model_uri, schema)
     answer = runtime._predict_native(example)
     runtime.outputs = OutputSpec.of(answer)
@@ -304,7 +303,7 @@ def assemble(
         if variant:  # asked for: it answers every batch; rows with gaps go to the model
             from .variants import answers_all
 
-            runtime.variant, runtime.onnx_below = variant, answers_all(runtime, example)
+            runtime.onnx_below = answers_all(runtime, example)
         else:
             runtime.twin_gaps = frozenset(onnx.get("gaps", ()))
             runtime.onnx_below = calibrate(runtime, example, onnx)
