@@ -18,12 +18,11 @@ from contextlib import closing
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import quote
 
 from ..config import AlertRule
 from ..errors import InvalidInput, StoreUnavailable
+from ..files import read_only_sqlite, sqlite_file
 from ..predictions.database import engine, tables
-from ..predictions.log import sqlite_path
 from .windows import WindowDrift
 
 logger = logging.getLogger("mlmom.monitoring")
@@ -181,9 +180,8 @@ def record(uri: str, alerts: list[Alert]) -> None:
 
 def history(uri: str, limit: int = 50) -> list[Alert]:
     """The latest stored alerts, newest first."""
-    if uri.startswith("sqlite:///") and "?" not in uri:
-        return _sqlite_history(sqlite_path(uri), limit)
-    return _sql_history(uri, limit)
+    path = sqlite_file(uri)
+    return _sql_history(uri, limit) if path is None else _sqlite_history(path, limit)
 
 
 def _sql_history(uri: str, limit: int) -> list[Alert]:
@@ -203,7 +201,7 @@ def _sqlite_history(path: Path, limit: int) -> list[Alert]:
     columns = ", ".join(f'"{f.name}"' for f in fields(Alert))  # "limit" is an SQL keyword
     query = f"SELECT {columns} FROM alerts ORDER BY ts DESC LIMIT ?"
     try:
-        with closing(sqlite3.connect(f"file:{quote(str(path))}?mode=ro", uri=True)) as db:
+        with closing(read_only_sqlite(path)) as db:
             return [Alert(*row) for row in db.execute(query, (limit,))]
     except sqlite3.OperationalError as exc:
         if "no such table" in str(exc):

@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InvalidInput, MlmomError, RequestIdTaken, StoreUnavailable
+from ..files import sqlite_file
 from .database import SqlAlchemyStore, Store, open_store
 from .feedback import add_feedback
 from .retention import prune
@@ -58,10 +59,10 @@ logger = logging.getLogger("mlmom.serving")
 
 def sqlite_path(uri: str) -> Path:
     """The file of a ``sqlite:///`` prediction log (the demo reads it directly)."""
-    prefix = "sqlite:///"
-    if not uri.startswith(prefix):
+    path = sqlite_file(uri)
+    if path is None:
         raise InvalidInput(f"prediction log URI {uri.split('://')[0]}://...: not a SQLite file")
-    return Path(uri[len(prefix) :])
+    return path
 
 
 def salt_for(state_dir: Path) -> bytes:

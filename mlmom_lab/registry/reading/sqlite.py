@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote as url_quote
 from urllib.parse import unquote, urlparse
 
+from ...files import read_only_sqlite, sqlite_file
 from . import ModelRecord, Reader, VersionRecord, file_missing, model_missing, version_missing
 
 if TYPE_CHECKING:
@@ -31,17 +31,9 @@ DELETED = "Deleted_Internal"  # a deleted version's stage: MLflow never shows it
 BUSY_MS = 5_000  # how long a read waits behind a writer
 
 
-def sqlite_path(uri: str) -> Path | None:
-    """The file of a ``sqlite:///`` URI; None for an in-memory or unusual one."""
-    prefix = "sqlite:///"
-    if not uri.startswith(prefix) or "?" in uri:
-        return None
-    return Path(uri[len(prefix) :])  # sqlite:////abs/path, or relative to the cwd as in SQLAlchemy
-
-
 def open_sqlite(project: Project, fallback: Reader) -> SQLiteReader | None:
     """A direct reader of the project's SQLite registry, or None when it is not safe."""
-    path = sqlite_path(project.registry_uri)
+    path = sqlite_file(project.registry_uri)
     if path is None or not path.is_file() or not _known(path):
         return None
     same = project.tracking_uri == project.registry_uri
@@ -50,22 +42,11 @@ def open_sqlite(project: Project, fallback: Reader) -> SQLiteReader | None:
 
 def _known(path: Path) -> bool:
     try:
-        with closing(_connect(path)) as db:
+        with closing(read_only_sqlite(path, BUSY_MS)) as db:
             row = db.execute("SELECT version_num FROM alembic_version").fetchone()
     except sqlite3.Error:
         return False
     return row is not None and row[0] in KNOWN_REVISIONS
-
-
-def _connect(path: Path) -> sqlite3.Connection:
-    db = sqlite3.connect(
-        f"file:{url_quote(str(path))}?mode=ro",
-        uri=True,
-        isolation_level=None,
-        timeout=BUSY_MS / 1000,
-    )
-    db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-    return db
 
 
 class SQLiteReader:
@@ -78,7 +59,7 @@ class SQLiteReader:
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
-        with closing(_connect(self._path)) as db:
+        with closing(read_only_sqlite(self._path, BUSY_MS)) as db:
             db.execute("BEGIN")
             try:
                 yield db
