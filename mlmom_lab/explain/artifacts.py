@@ -20,6 +20,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
 IMPORTANCE, BACKGROUND = "importance.json", "background.parquet"
 ARTIFACT_PATH = "explain"
 BACKGROUND_ROWS = 500
-IMPORTANCE_ROWS = {"tree": 300, "linear": 300, "permutation": 10}  # permutation is slow
+IMPORTANCE_ROWS = {"tree": 300, "linear": 300, "permutation": 10}  # at most; permutation is slow
+SETTLED_AFTER = 100  # rows explained before asking whether the ranking is settled, and between
+SETTLED_TOP = 3  # the features whose order must be settled (the version's top-feature tag)
 KEEP_LOADED = 8  # versions whose model and explainers stay in memory (a lab server lives long)
 # (project root, model, version, run id) -> the version's explainers
 _loaded: OrderedDict[tuple[str, str, str, str | None], VersionExplainers] = OrderedDict()
@@ -90,7 +93,7 @@ def compute(
     background = _sample(reference, BACKGROUND_ROWS, seed)
     model_view = view(model, reference)
     rows = _sample(reference, IMPORTANCE_ROWS[model_view.kind], seed + 1)
-    values, base = ShapExplainer(model_view, background).values(rows)
+    values, base = _settled_values(ShapExplainer(model_view, background), rows)
     features = [
         FeatureImportance(name, float(np.abs(values[:, i]).mean()), float(values[:, i].mean()))
         for i, name in enumerate(model_view.features)
@@ -99,11 +102,39 @@ def compute(
         model_view.kind,
         model_view.output_name,
         float(base.mean()),
-        len(rows),
+        len(values),
         round(time.perf_counter() - began, 3),
         features,
     )
     return importance, background
+
+
+def _settled_values(explainer: ShapExplainer, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """SHAP values of ``rows``, :data:`SETTLED_AFTER` at a time, stopping once the order of
+    the top features is settled: exact TreeSHAP costs milliseconds a row, and a clear
+    ranking does not need the whole sample (rows are a random sample, so any prefix is one)."""
+    values, bases = [], []
+    for start in range(0, len(rows), SETTLED_AFTER):
+        chunk, base = explainer.values(rows.iloc[start : start + SETTLED_AFTER])
+        values.append(chunk)
+        bases.append(base)
+        if _ranking_settled(np.concatenate(values)):
+            break
+    return np.concatenate(values), np.concatenate(bases)
+
+
+def _ranking_settled(values: np.ndarray, top: int = SETTLED_TOP) -> bool:
+    """Whether each of the ``top`` features by mean |SHAP| leads the next one by more than
+    two standard errors of their paired difference over these rows."""
+    magnitude = np.abs(values)
+    order = np.argsort(-magnitude.mean(axis=0))
+    if len(values) < 2:
+        return False
+    for first, second in pairwise(order[: top + 1]):
+        lead = magnitude[:, first] - magnitude[:, second]
+        if lead.mean() <= 2 * lead.std(ddof=1) / np.sqrt(len(lead)):
+            return False
+    return True
 
 
 def save(importance: GlobalImportance, background: pd.DataFrame, folder: Path) -> None:

@@ -106,16 +106,24 @@ def with_gap(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 def refused_gaps(model: Any, frame: pd.DataFrame) -> list[str]:
     """The columns in which ``model`` refuses a missing value, tried on a few rows: the
-    server answers a gap there with a 400, never with an answer the model would not give."""
+    server answers a gap there with a 400, never with an answer the model would not give.
+    Every column's gap goes in one batch first; each is tried alone only when it fails."""
+    import pandas as pd
+
     probe = frame.dropna().head(8)
     probe = probe if len(probe) else frame.head(8)
-    refused = []
-    for column in frame.columns:
-        try:
-            model.predict(with_gap(probe, column))
-        except Exception:  # noqa: BLE001 - whatever the model raises, it refuses the gap
-            refused.append(str(column))
-    return refused
+    trials = {str(column): with_gap(probe, column) for column in frame.columns}
+    if trials and _accepts(model, pd.concat(trials.values(), ignore_index=True)):
+        return []
+    return [column for column, trial in trials.items() if not _accepts(model, trial)]
+
+
+def _accepts(model: Any, rows: pd.DataFrame) -> bool:
+    try:
+        model.predict(rows)
+    except Exception:  # noqa: BLE001 - whatever the model raises, it refuses the gap
+        return False
+    return True
 
 
 # -- logging and loading ----------------------------------------------------------------------
