@@ -113,6 +113,8 @@ def register_model(
         **explained.tags(),
         "mlmom.inputs.refuses_gaps": json.dumps(refused),
     }
+    if exported.status == "ok":  # what a server's twin answers in, before the model loads
+        tags["mlmom.outputs"] = _outputs(native, input_example)
     client = client_for(project)
     _ensure_registered(client, name)
     # The client, not mlflow.register_model: that one prints to stderr on every call.
@@ -139,6 +141,19 @@ def _answers(native: Any, frame: pd.DataFrame) -> Any:
         raise InvalidRequest(
             f"the model cannot predict its held-out rows: {type(exc).__name__}: {first}"
         ) from None
+
+
+def _outputs(native: Any, example: pd.DataFrame) -> str:
+    """The types (and classes) the model answers its example in, as the server reads them."""
+    import numpy as np
+
+    from .serving.runtime import OutputSpec, Prediction
+
+    values = np.asarray(native.predict(example))
+    if not hasattr(native, "predict_proba"):
+        return OutputSpec.of(Prediction(values)).to_json()
+    probabilities = np.asarray(native.predict_proba(example))
+    return OutputSpec.of(Prediction(values, probabilities, list(native.classes_))).to_json()
 
 
 @dataclass

@@ -124,6 +124,7 @@ def _load(project, version: str, settings: ServingSettings):
         providers=settings.providers or None,
         twin=not settings.native,
         variant=settings.variant,
+        quick=True,
     )
 
 

@@ -202,10 +202,23 @@ def _local_code(reached: set[str]) -> dict[str, str]:
 
 @functools.cache
 def _distribution_packages() -> frozenset[str]:
-    """The top-level import names of every installed distribution (editable ones too)."""
+    """The top-level import names of every installed distribution (editable ones too),
+    remembered per environment: reading every distribution's file list takes a second."""
     from importlib.metadata import packages_distributions
 
-    return frozenset(packages_distributions())
+    path = cache_dir() / "top-level" / f"{environment_fingerprint()['hash']}.json"
+    try:
+        cached = json.loads(path.read_text())
+        if isinstance(cached, list):
+            return frozenset(map(str, cached))
+    except (OSError, ValueError):
+        pass
+    names = frozenset(packages_distributions())
+    try:
+        write_json(path, sorted(names))
+    except OSError as exc:  # a read-only home: read them each time
+        logger.debug("top-level names not remembered: %s", exc)
+    return names
 
 
 class _Discard:

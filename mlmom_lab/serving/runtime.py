@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -80,6 +81,31 @@ class OutputSpec:
             )
         return outputs
 
+    def to_json(self) -> str:
+        """Stored with a version (``mlmom.outputs``): a server reads it instead of asking the
+        model, so its ONNX twin answers before the model itself has loaded."""
+        import json
+
+        return json.dumps(
+            {
+                "values": self.values.str,
+                "probabilities": None if self.probabilities is None else self.probabilities.str,
+                "classes": [c.item() if isinstance(c, np.generic) else c for c in self.classes],
+            }
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> OutputSpec:
+        import json
+
+        stored = json.loads(text)
+        probabilities = stored.get("probabilities")
+        return cls(
+            np.dtype(stored["values"]),
+            None if probabilities is None else np.dtype(probabilities),
+            tuple(stored.get("classes") or ()),
+        )
+
     def labels(self, probabilities: np.ndarray) -> np.ndarray:
         """The most probable class of each row, in the type the model's labels have."""
         labels: np.ndarray = np.asarray(self.classes, dtype=object)[
@@ -127,53 +153,64 @@ class ModelRuntime:
         holds exactly enough, and gaps only in the columns where its gap parity passed."""
         return all(_twin_holds(column, name in self.twin_gaps) for name, column in columns.items())
 
+    def model(self) -> Any:
+        """The model itself; while it still loads in the background (a quick start, see
+        :mod:`.twin_first`), waits for it."""
+        native = self.native
+        if isinstance(native, Future):
+            return native.result()
+        return native
+
     def _predict_native(self, columns: dict[str, np.ndarray]) -> Prediction:
+        native = self.model()
         try:
-            values, probabilities = self._answer_native(columns)
+            values, probabilities = self._answer_native(native, columns)
         except (ValueError, TypeError) as exc:  # what the model refuses, the server refuses
             first = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
             raise InvalidInput(f"the model refuses this input: {first}") from None
         if probabilities is not None:
-            return Prediction(values, probabilities, list(self.native.classes_), "native")
+            return Prediction(values, probabilities, list(native.classes_), "native")
         return Prediction(values, engine="native")
 
     def _answer_native(
-        self, columns: dict[str, np.ndarray]
+        self, native: Any, columns: dict[str, np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """The model's values and probabilities (None where it has none)."""
-        if hasattr(self.native, "answer"):  # an ONNX graph: one run, on the columns
+        if hasattr(native, "answer"):  # an ONNX graph: one run, on the columns
             answer: tuple[np.ndarray, np.ndarray | None]
-            answer = self.native.answer(columns, self.schema.names)
+            answer = native.answer(columns, self.schema.names)
             return answer
         import pandas as pd
 
         frame = pd.DataFrame(columns, columns=self.schema.names)
         probabilities = (
-            np.asarray(self.native.predict_proba(frame))
-            if hasattr(self.native, "predict_proba")
-            else None
+            np.asarray(native.predict_proba(frame)) if hasattr(native, "predict_proba") else None
         )
         # labels_by_argmax is set only once outputs are, on a model with probabilities
         values = (
             self.outputs.labels(probabilities)
             if self.labels_by_argmax and self.outputs is not None and probabilities is not None
-            else np.asarray(self.native.predict(frame))
+            else np.asarray(native.predict(frame))
         )
         return values, probabilities
 
     def _predict_onnx(self, columns: dict[str, np.ndarray]) -> Prediction:
+        """The twin's answer, in the model's own types and classes (:class:`OutputSpec`,
+        known before the twin is ever asked)."""
         outputs = self.onnx.run(None, column_feeds(columns, self.onnx_inputs))
-        if hasattr(self.native, "predict_proba"):
+        spec = self.outputs
+        assert spec is not None, "a twin answers only once the model's outputs are known"
+        if spec.probabilities is not None:
             # float32 sums can end a hair above 1 (1.0000004): never a probability above 1
             answer = Prediction(
                 np.asarray(outputs[0]).reshape(-1),
                 np.clip(outputs[1], 0.0, 1.0),
-                list(self.native.classes_),
+                list(spec.classes),
                 "onnx",
             )
         else:
             answer = Prediction(np.asarray(outputs[0]).reshape(-1), engine="onnx")
-        return self.outputs.conform(answer) if self.outputs is not None else answer
+        return spec.conform(answer)
 
 
 def _twin_holds(column: np.ndarray, gaps_ok: bool) -> bool:
@@ -207,17 +244,25 @@ def load(
     providers: list[str] | None = None,
     twin: bool = True,
     variant: str | None = None,
+    quick: bool = False,
 ) -> ModelRuntime:
     """Load ``ref`` (``3``, ``champion``, ``model@champion``), warm it and calibrate it; with
-    ``variant`` (``int8``), its variant of the ONNX graph where one was kept."""
+    ``variant`` (``int8``), its variant of the ONNX graph where one was kept. ``quick``: the
+    twin answers as soon as it is open, the model loading meanwhile (:mod:`.twin_first`)."""
     from .. import registry
     from ..mlflow_clients import client, use_project
     from .variants import kept_variant
 
     began = time.perf_counter()
-    use_project(project)
     name, version = registry.parse_ref(ref, project.spec.model)
     info = registry.get_version(name, version, project)
+    if quick and twin and not variant:
+        from . import twin_first
+
+        runtime = twin_first.load(project, info, providers, began)
+        if runtime is not None:
+            return runtime
+    use_project(project)
     onnx_path = (
         client(project).download_artifacts(info.run_id, "onnx/model.onnx")
         if twin and info.onnx.get("status") == "ok" and info.run_id is not None

@@ -152,22 +152,27 @@ def from_signature(
     names the columns the model takes no missing value in."""
     if signature is None or not signature.inputs.has_input_names():
         raise InvalidInput("the model's signature has no named columns")
-    columns = []
-    for col in signature.inputs.inputs:
-        type_name = getattr(col.type, "name", str(col.type))
+    return from_columns(signature.inputs.to_dict(), refuses_gaps)
+
+
+def from_columns(
+    columns: list[dict[str, Any]], refuses_gaps: list[str] | tuple[str, ...] = ()
+) -> InputSchema:
+    """The schema of a signature's inputs as MLflow writes them in the ``MLmodel`` file
+    (``[{"type": "long", "name": "age", "required": true}, ...]``)."""
+    specs = []
+    for col in columns:
+        name, type_name = col.get("name"), str(col.get("type"))
+        if name is None:
+            raise InvalidInput("the model's signature has no named columns")
         if type_name not in _TYPES:
             raise InvalidInput(
-                f"column {col.name!r} has type {type_name}, which serving does not support"
+                f"column {name!r} has type {type_name}, which serving does not support"
             )
-        columns.append(
-            ColumnSpec(
-                col.name,
-                type_name,
-                bool(getattr(col, "required", True)),
-                col.name not in refuses_gaps,
-            )
+        specs.append(
+            ColumnSpec(name, type_name, bool(col.get("required", True)), name not in refuses_gaps)
         )
-    return InputSchema(tuple(columns))
+    return InputSchema(tuple(specs))
 
 
 def _row_count(batch: Mapping[str, Any]) -> int:

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ...project import Project
 
 # settings under which MLflow answers differently from a plain read (another workspace, an
@@ -80,6 +82,16 @@ def reader_for(project: Project) -> Reader:
 
         return RestReader(project.registry_uri, fallback)
     return fallback
+
+
+def local_model_dir(project: Project, name: str, number: str) -> Path | None:
+    """The local folder of a version's model files when the registry is a local SQLite
+    store read directly (the server's quick start reads them without MLflow); else None."""
+    reader = reader_for(project)
+    if not hasattr(reader, "model_dir"):
+        return None
+    folder: Path | None = reader.model_dir(name, number)
+    return folder if folder is not None and folder.is_dir() else None
 
 
 def name_filter(name: str) -> str:

@@ -96,6 +96,17 @@ class SQLiteReader:
             raise version_missing(name, number)
         return found[0]
 
+    def model_dir(self, name: str, number: str) -> Path | None:
+        """The local folder holding a version's model files (its storage location), or None
+        when they lie elsewhere."""
+        with self._read() as db:
+            row = db.execute(
+                "SELECT storage_location FROM model_versions "
+                "WHERE workspace = ? AND name = ? AND version = ?",
+                (WORKSPACE, name, int(number)),
+            ).fetchone()
+        return local_dir(row[0] or "") if row else None
+
     def _versions(
         self, db: sqlite3.Connection, name: str, number: int | None
     ) -> list[VersionRecord]:
