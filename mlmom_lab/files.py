@@ -13,10 +13,15 @@ from urllib.parse import quote
 
 def write_json(path: Path, value: Any) -> None:
     """Write JSON atomically: a reader sees the old file or the new one, never half of one."""
+    write_bytes(path, json.dumps(value, indent=1, default=str).encode())
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write a file atomically: a reader sees the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-    with os.fdopen(fd, "w") as fh:
-        fh.write(json.dumps(value, indent=1, default=str))
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
     os.replace(tmp, path)
 
 

@@ -181,16 +181,14 @@ def explainers(project: Project, version: str | None = None) -> VersionExplainer
 def _load(project: Project, info: VersionInfo) -> VersionExplainers:
     import pandas as pd
 
-    from ..mlflow_clients import use_project
-    from ..registry.kinds import load as load_native
+    from ..registry.kinds import load_version
     from .methods import LimeExplainer, ShapExplainer
     from .model import view
 
     folder = _artifacts(project, info)
     importance = _read_importance(folder)
     background = pd.read_parquet(folder / BACKGROUND)
-    use_project(project)  # resolves the version's models:/ source
-    model_view = view(load_native(info.source), background)
+    model_view = view(load_version(project, info.name, info.version, info.source), background)
     return VersionExplainers(
         info.name,
         info.version,
@@ -209,8 +207,10 @@ def _info(project: Project, version: str | None) -> VersionInfo:
 
 
 def _artifacts(project: Project, info: VersionInfo) -> Path:
-    """The version's ``explain/`` artifacts, downloaded once into ``.mlmom/explain``."""
-    from ..mlflow_clients import client
+    """The version's ``explain/`` artifacts, read once into ``.mlmom/explain`` (straight from
+    a local store, else through MLflow: :mod:`mlmom_lab.registry.reading`)."""
+    from ..files import write_bytes
+    from ..registry.reading import reader_for
 
     missing = NotFound(
         f"version {info.version} of {info.name} has no stored explanations: "
@@ -218,13 +218,16 @@ def _artifacts(project: Project, info: VersionInfo) -> Path:
     )
     if info.run_id is None:  # registered without a run: nothing was stored with it
         raise missing
-    cache = project.state_dir / "explain" / info.name / info.version / info.run_id
-    if not (cache / ARTIFACT_PATH / IMPORTANCE).is_file():
-        try:
-            client(project).download_artifacts(info.run_id, ARTIFACT_PATH, str(cache))
-        except Exception:  # noqa: BLE001 - MLflow says "not found" in several ways
-            raise missing from None
-    return cache / ARTIFACT_PATH
+    folder = project.state_dir / "explain" / info.name / info.version / info.run_id / ARTIFACT_PATH
+    if not (folder / IMPORTANCE).is_file():
+        reader = reader_for(project)
+        for name in (BACKGROUND, IMPORTANCE):  # importance last: it says the folder is whole
+            try:
+                data = reader.run_file(info.run_id, f"{ARTIFACT_PATH}/{name}")
+            except NotFound:
+                raise missing from None
+            write_bytes(folder / name, data)
+    return folder
 
 
 def _read_importance(folder: Path) -> GlobalImportance:

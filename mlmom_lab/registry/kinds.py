@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from mlflow.models import ModelSignature
     from mlflow.models.model import ModelInfo
 
+    from ..project import Project
+
 KINDS = ("sklearn", "xgboost", "lightgbm", "pyfunc", "onnx")
 TASKS = ("classification", "regression", "clustering", "other")
 
@@ -209,6 +211,34 @@ def load(model_uri: str) -> Any:
         folder = Path(mlflow.artifacts.download_artifacts(model_uri))
         return OnnxGraph((folder / flavors["onnx"]["data"]).read_bytes())
     return PyfuncAdapter(mlflow.pyfunc.load_model(model_uri))
+
+
+NATIVE_FLAVORS = ("sklearn", "xgboost", "lightgbm", "onnx")  # loaded without running its code
+
+
+def load_version(project: Project, name: str, version: str, source: str) -> Any:
+    """A version's model as :func:`load` gives it: straight from its folder when the store
+    keeps it on this disk (no tracking client to create, nothing copied), through MLflow at
+    the project's stores otherwise. A model that runs code of its own as it loads (a
+    ``PythonModel``) always goes through MLflow, which loads it from a copy."""
+    from .reading import local_model_dir
+
+    folder = local_model_dir(project, name, version)
+    if folder is not None and _flavors(folder) & set(NATIVE_FLAVORS):
+        return load(str(folder))
+    from ..mlflow_clients import use_project
+
+    use_project(project)
+    return load(source)
+
+
+def _flavors(folder: Path) -> set[str]:
+    import yaml
+
+    try:
+        return set((yaml.safe_load((folder / "MLmodel").read_text()) or {}).get("flavors") or {})
+    except (OSError, yaml.YAMLError, AttributeError):
+        return set()
 
 
 def _onnx_bytes(model: Any) -> bytes:

@@ -71,7 +71,7 @@ def load(
     runtime.load_seconds = time.perf_counter() - began
     threading.Thread(
         target=_load_model,
-        args=(project, info.source, runtime, example),
+        args=(project, info, runtime, example),
         name=f"load {info.name}/{info.version}",
         daemon=True,
     ).start()
@@ -101,16 +101,14 @@ def _model_files(
 
 
 def _load_model(
-    project: Project, source: str, runtime: ModelRuntime, example: dict[str, np.ndarray]
+    project: Project, info: VersionInfo, runtime: ModelRuntime, example: dict[str, np.ndarray]
 ) -> None:
     """Load the model natively, check it answers in the types stored, hand it over."""
-    from ..mlflow_clients import use_project
-    from ..registry.kinds import load as load_native
+    from ..registry import kinds
 
     pending: Future[Any] = runtime.native
     try:
-        use_project(project)
-        native = load_native(source)
+        native = kinds.load_version(project, info.name, info.version, info.source)
         pending.set_result(native)
         answer: Prediction = runtime._predict_native(example)
     except Exception as exc:  # noqa: BLE001 - whatever failed, requests must not wait forever
