@@ -147,7 +147,7 @@ def _outputs(native: Any, example: pd.DataFrame) -> str:
     """The types (and classes) the model answers its example in, as the server reads them."""
     import numpy as np
 
-    from .serving.runtime import OutputSpec, Prediction
+    from .serving.outputs import OutputSpec, Prediction
 
     values = np.asarray(native.predict(example))
     if not hasattr(native, "predict_proba"):

@@ -32,9 +32,10 @@ from .batching import Answer, Batcher, BatchPolicy
 from .follow import Follower
 from .http import After, Receive, Response, Scope, Send, header, json_body, send_bytes, send_json
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
+from .outputs import Prediction
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
 from .router import Router
-from .runtime import Columns, ModelRuntime, Prediction
+from .runtime import Columns, ModelRuntime
 
 if TYPE_CHECKING:
     from ..project import Project

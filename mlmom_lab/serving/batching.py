@@ -22,7 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from .runtime import ModelRuntime, Prediction
+from .outputs import Prediction
+from .runtime import ModelRuntime
 
 Answer = tuple[dict[str, np.ndarray], Prediction]  # a request's typed columns, its prediction
 

@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from prometheus_client import Counter, Histogram
     from prometheus_client.registry import Collector
 
-    from .runtime import ModelRuntime, Prediction
+    from .outputs import Prediction
+    from .runtime import ModelRuntime
 
 LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"

@@ -21,7 +21,7 @@ from .schema import V2_NUMERIC, InputSchema, v2_datatype
 if TYPE_CHECKING:
     import numpy as np
 
-    from .runtime import Prediction
+    from .outputs import Prediction
 
 MLFLOW_KEYS = ("dataframe_split", "dataframe_records", "instances", "inputs")
 

@@ -24,7 +24,8 @@ from concurrent.futures import Future
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .runtime import ModelRuntime, OutputSpec, Prediction, _predicts_by_argmax, _say_fallback
+from .outputs import OutputSpec, Prediction
+from .runtime import ModelRuntime, _predicts_by_argmax, _say_fallback
 from .schema import InputSchema, from_columns
 
 if TYPE_CHECKING:

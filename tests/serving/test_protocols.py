@@ -9,13 +9,13 @@ from hypothesis import strategies as st
 
 from mlmom_lab.errors import InvalidInput
 from mlmom_lab.serving import schema
+from mlmom_lab.serving.outputs import Prediction
 from mlmom_lab.serving.protocols import (
     invocations_response,
     parse_invocations,
     parse_v2,
     v2_response,
 )
-from mlmom_lab.serving.runtime import Prediction
 from mlmom_lab.serving.schema import ColumnSpec, InputSchema
 
 SCHEMA = InputSchema(

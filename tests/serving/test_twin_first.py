@@ -9,6 +9,7 @@ import pytest
 
 from mlmom_lab.registry import kinds
 from mlmom_lab.serving import runtime as rt
+from mlmom_lab.serving.outputs import OutputSpec
 from mlmom_lab.serving.twin_first import OUTPUTS_TAG
 
 from ..helpers import own_copy
@@ -47,7 +48,7 @@ def test_registration_stores_the_types_the_model_answers_in(example_run, champio
 
     project, _ = example_run
     tags = reader_for(project).version(project.spec.model, champion.version).tags
-    assert rt.OutputSpec.from_json(tags[OUTPUTS_TAG]) == champion.outputs
+    assert OutputSpec.from_json(tags[OUTPUTS_TAG]) == champion.outputs
 
 
 def test_the_twin_answers_before_the_model_has_loaded(example_run, champion, held_out, held_back):
