@@ -104,7 +104,7 @@ def test_without_an_onnx_runtime_a_version_is_still_registered_and_says_why(monk
     import builtins
 
     from mlmom_lab.errors import InvalidRequest
-    from mlmom_lab.registry import onnx
+    from mlmom_lab.registry import onnx, providers
 
     real_import = builtins.__import__
 
@@ -118,4 +118,4 @@ def test_without_an_onnx_runtime_a_version_is_still_registered_and_says_why(monk
     skipped = onnx.export(object(), None, kind="sklearn")
     assert (skipped.status, skipped.reason) == ("skipped", onnx.NOT_INSTALLED)
     with pytest.raises(InvalidRequest, match=r"pip install 'mlmom-lab\[cpu\]'"):
-        onnx.execution_providers()
+        providers.execution_providers()

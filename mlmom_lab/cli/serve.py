@@ -109,7 +109,7 @@ def serve(host: str, port: int, bundle: str | None, project_dir: str, **options:
     settings = _settings(options)
     tls = _tls(settings.ssl_certfile, settings.ssl_keyfile)
     if settings.providers:
-        from ..registry.onnx import execution_providers
+        from ..registry.providers import execution_providers
 
         execution_providers(settings.providers)  # an unknown provider is refused here, in one line
     what, state_dir = _bundle(bundle) if bundle else _project(project_dir)

@@ -150,7 +150,7 @@ def log(
         import mlflow.onnx
         import onnx
 
-        from .onnx import execution_providers
+        from .providers import execution_providers
 
         graph = onnx.load_from_string(_onnx_bytes(model))
         providers = execution_providers()
@@ -190,8 +190,9 @@ def _logged(log_model: Any, model: Any, flavor: str, **kwargs: Any) -> str:
     return logged.model_uri
 
 
-def load(model_uri: str) -> Any:
-    """A registered model, loaded through the flavor it was logged with, as a native model."""
+def load(model_uri: str, providers: list[str] | None = None) -> Any:
+    """A registered model, loaded through the flavor it was logged with, as a native model;
+    an ONNX graph on ONNX Runtime's ``providers`` (default: the CPU)."""
     import mlflow
 
     flavors = mlflow.models.Model.load(model_uri).flavors
@@ -209,7 +210,7 @@ def load(model_uri: str) -> Any:
         return mlflow.lightgbm.load_model(model_uri)
     if "onnx" in flavors:
         folder = Path(mlflow.artifacts.download_artifacts(model_uri))
-        return OnnxGraph((folder / flavors["onnx"]["data"]).read_bytes())
+        return OnnxGraph((folder / flavors["onnx"]["data"]).read_bytes(), providers)
     return PyfuncAdapter(mlflow.pyfunc.load_model(model_uri))
 
 
@@ -291,11 +292,13 @@ class OnnxGraph:
     as skl2onnx's classifiers have, holds the class probabilities.
     """
 
-    def __init__(self, graph: bytes) -> None:
-        from .onnx import session
+    def __init__(self, graph: bytes, providers: list[str] | None = None) -> None:
+        """``providers``: where a server runs it (default: the CPU, as registration checks
+        it)."""
+        from .providers import session
 
         self.graph = graph
-        self.session = session(graph, ["CPUExecutionProvider"])
+        self.session = session(graph, providers or ["CPUExecutionProvider"])
         self.inputs = self.session.get_inputs()
         self.outputs = [o.name for o in self.session.get_outputs()]
         if len(self.outputs) > 1:

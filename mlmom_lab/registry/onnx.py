@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import platform
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .providers import NOT_INSTALLED, hardware, onnxruntime, session
 
 PARITY_TOLERANCE = 1e-4
 GAP_PROBE_ROWS = 50  # rows each column's gap is tried on
@@ -176,87 +176,6 @@ def column_feeds(columns: dict[str, Any], inputs: list[tuple[str, str]]) -> dict
             -1, 1
         )
     return out
-
-
-NOT_INSTALLED = (
-    "ONNX Runtime is not installed: pip install 'mlmom-lab[cpu]', or 'mlmom-lab[gpu]' for "
-    "its CUDA build (never both)"
-)
-
-
-def onnxruntime() -> Any:
-    """The ``onnxruntime`` module, from whichever build is installed (the ``cpu`` or the
-    ``gpu`` extra: both install this module)."""
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        from ..errors import InvalidRequest
-
-        raise InvalidRequest(NOT_INSTALLED) from None
-    return ort
-
-
-def session(model: str | bytes, providers: list[str] | None = None) -> Any:
-    """An ONNX Runtime session as the server runs it: the providers asked for (default: CUDA
-    when present, then CPU) and ``MLMOM_ONNX_THREADS`` threads (default 1)."""
-    ort = onnxruntime()
-
-    options = ort.SessionOptions()
-    # One thread per worker: a served batch is small, and ONNX Runtime's default pool (one
-    # spinning thread per core) burns the cores the other workers and the HTTP parsing need.
-    options.intra_op_num_threads = threads()
-    options.inter_op_num_threads = 1
-    return ort.InferenceSession(
-        model, sess_options=options, providers=execution_providers(providers)
-    )
-
-
-def threads() -> int:
-    return int(os.environ.get("MLMOM_ONNX_THREADS", "1"))
-
-
-def execution_providers(requested: list[str] | None = None) -> list[str]:
-    """The providers to use: those asked for (each must exist here), else CUDA when present."""
-    ort = onnxruntime()
-
-    from ..errors import InvalidRequest
-
-    available = ort.get_available_providers()
-    if requested:
-        missing = [p for p in requested if p not in available]
-        if missing:
-            raise InvalidRequest(
-                f"execution provider {missing[0]!r} is not available here "
-                f"(available: {', '.join(available)})"
-            )
-        return list(requested)
-    return [p for p in ("CUDAExecutionProvider", "CPUExecutionProvider") if p in available]
-
-
-def hardware(onnx_session: Any) -> dict[str, Any]:
-    """What a calibration depends on: the machine, its CPU and cores, ONNX Runtime's version,
-    the providers a session really runs on and its threads."""
-    ort = onnxruntime()
-
-    return {
-        "machine": platform.machine(),
-        "cpu": _cpu_model(),
-        "cores": os.cpu_count(),
-        "onnxruntime": ort.__version__,
-        "providers": list(onnx_session.get_providers()),
-        "threads": threads(),
-    }
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor()
 
 
 def crossover(native: Predictor, onnx: Predictor, example: dict[str, Any], repeats: int = 3) -> int:

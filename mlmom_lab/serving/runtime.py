@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import InvalidInput
-from ..registry.onnx import column_feeds, execution_providers
+from ..registry.onnx import column_feeds
+from ..registry.providers import execution_providers
 from .outputs import OutputSpec, Prediction
 from .schema import SMALL, InputSchema, from_signature
 
@@ -246,15 +247,19 @@ def assemble(
     from ..registry.kinds import load as load_native
 
     began = time.perf_counter() if began is None else began
-    native = OnnxGraph(graph) if graph is not None else load_native(model_uri)
+    served = execution_providers(providers)  # where a graph that is the model runs too
+    native = OnnxGraph(graph, served) if graph is not None else load_native(model_uri, served)
     schema = from_signature(mlflow.models.Model.load(model_uri).signature, refuses_gaps)
     runtime = ModelRuntime(name, version, schema, native, task=task, variant=variant or "")
+    if isinstance(native, OnnxGraph):  # the model is an ONNX graph: say where it really runs
+        runtime.providers = list(native.session.get_providers())
+        _say_fallback(runtime, providers)
     example = _example(model_uri, schema)
     answer = runtime._predict_native(example)
     runtime.outputs = OutputSpec.of(answer)
     runtime.labels_by_argmax = _predicts_by_argmax(native, answer)
     if onnx_path is not None:
-        from ..registry.onnx import session
+        from ..registry.providers import session
 
         runtime.onnx = session(str(onnx_path), providers)
         runtime.providers = list(runtime.onnx.get_providers())

@@ -197,3 +197,7 @@ def test_a_network_registered_as_an_onnx_graph_gets_its_own_variant(project):
     served = load(project, info.version, variant="int8")
     assert served.variant == "int8" and isinstance(served.native, OnnxGraph)
     assert len(served.native.graph) == variant.size_bytes
+    # the graph runs where the server's providers say, and says where it really runs
+    assert served.providers == served.native.session.get_providers() == ["CPUExecutionProvider"]
+    asked = load(project, info.version, providers=["CPUExecutionProvider"])
+    assert asked.providers == ["CPUExecutionProvider"] and asked.native.session is not None

@@ -355,7 +355,7 @@ def test_openapi_document_is_valid_and_truthful(server, records):
 
 def test_execution_providers_are_checked(server):
     from mlmom_lab.errors import InvalidRequest
-    from mlmom_lab.registry.onnx import execution_providers
+    from mlmom_lab.registry.providers import execution_providers
 
     assert execution_providers()[-1] == "CPUExecutionProvider"
     assert execution_providers(["CPUExecutionProvider"]) == ["CPUExecutionProvider"]
