@@ -70,11 +70,37 @@ def binder_build(tmp_path_factory):
 @pytest.fixture(scope="session")
 def example_run(tmp_path_factory):
     """The example project copied and run once: a registered champion with real lineage.
-    Shared and read-only: it fails at the end of the session if any test wrote into it."""
-    from mlmom_lab.pipeline import run_pipeline
+    Once per test run: under xdist the first worker that needs it runs it and the others wait
+    for it (a file lock), then all share it. Shared and read-only: each worker fails at the
+    end of its session if any test wrote into it."""
+    import pickle
+
+    from filelock import FileLock
+
     from mlmom_lab.project import load_project
 
-    root = tmp_path_factory.mktemp("example") / "churn"
+    base = tmp_path_factory.getbasetemp()  # pytest-N, or pytest-N/popen-gwK under xdist
+    base = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    root, done = base / "example" / "churn", base / "example" / "result.pickle"
+    with FileLock(str(base / "example.lock")):
+        if not done.is_file():
+            result = _run_the_example(root)
+            done.write_bytes(pickle.dumps(result))
+    project, result = load_project(root), pickle.loads(done.read_bytes())
+    before = fingerprint(root)
+    yield project, result
+    # Read-only for the tests that share it: a test that writes takes its own copy
+    # (helpers.own_copy), so every assertion can be exact.
+    after = fingerprint(root)
+    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert not changed, f"a test wrote into the shared example project: {changed[:10]}"
+
+
+def _run_the_example(root: Path):
+    from mlmom_lab.pipeline import run_pipeline
+    from mlmom_lab.project import load_project
+    from mlmom_lab.serving import deployment
+
     shutil.copytree(
         REPO / "notebooks",
         root,
@@ -83,16 +109,8 @@ def example_run(tmp_path_factory):
     project = load_project(root)
     result = run_pipeline(project)
     assert result.ok, [s.error for s in result.stages]
-    from mlmom_lab.serving import deployment
-
     deployment.current(project)  # the first read writes the first deployment: do it here
-    before = fingerprint(root)
-    yield project, result
-    # Read-only for the tests that share it: a test that writes takes its own copy
-    # (helpers.own_copy), so every assertion can be exact.
-    after = fingerprint(root)
-    changed = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
-    assert not changed, f"a test wrote into the shared example project: {changed[:10]}"
+    return result
 
 
 # The team's engines, for tests/team and the Kubeflow export (one xdist group, one worker):
