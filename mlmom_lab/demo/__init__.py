@@ -38,14 +38,17 @@ def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
     _check_boosting()
     project = load_project(copy_example(folder))
     say(f"Project {project.spec.project!r} in {project.root}")
+    laps = _Laps()
     say("1. Run the pipeline (prepare -> train -> evaluate -> register):")
     first = _run(project, say, reporter)
     _show_versions(project, say)
+    laps.done("pipeline")
     say("2. Another training seed (train.seed=14): prepare's inputs are unchanged, so it is")
     say("   cached; the stages after it run again and the quality gate picks the champion.")
     second = _run(project, say, reporter, overrides={"train": {"seed": 14}})
     _show_versions(project, say)
     _show_gate(project, say)
+    laps.done("new seed")
     say("3. Back to step 1's parameters: no stage runs; changed outs are restored from the")
     say("   content-addressed cache, unchanged ones are simply cached.")
     began = time.perf_counter()
@@ -55,26 +58,52 @@ def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
         f"{len(third.stages)} stages cached or restored in {time.perf_counter() - began:.2f}s"
     )
     _show_status(project, say)
+    laps.done("cached")
     _show_history(project, say)
+    laps.done("history")
     from .serving import serve_chapter
 
     served = serve_chapter(project, say)
     _show_history(project, say, since=4)
+    laps.done("serving")
     from .monitoring import monitor_chapter
 
     monitored = monitor_chapter(project, say)
+    laps.done("monitoring")
     from .explain import explain_chapter
 
     explained = explain_chapter(project, say)
+    laps.done("explanations")
     _where_to_look(project, first.run_id, say)
+    say(laps.summary())
     return {
         "project": str(project.root),
         "runs": [first.run_id, second.run_id, third.run_id],
         "served": served,
         "monitored": monitored,
         "explained": explained,
+        "seconds": laps.seconds,
         "ok": first.ok and second.ok and third.ok,
     }
+
+
+class _Laps:
+    """How long each chapter took, for the last line of the story."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def done(self, chapter: str) -> None:
+        now = time.perf_counter()
+        self.seconds[chapter] = round(now - self._last, 1)
+        self._last = now
+
+    def summary(self) -> str:
+        laps = " · ".join(
+            f"{i}. {name} {s:.1f}s" for i, (name, s) in enumerate(self.seconds.items(), 1)
+        )
+        return f"Chapters: {laps}; {sum(self.seconds.values()):.0f}s in all"
 
 
 def _run(project, say: Say, reporter, overrides: dict | None = None):

@@ -23,6 +23,8 @@ def test_demo_tells_the_story(demo):
     assert "prepare   cached" in story  # step 2 re-used prepare
     assert "quality gate: version 2 kept as challenger (roc_auc" in story
     assert "4 of 4 stages cached or restored" in story
+    chapters = re.search(r"Chapters: (.*); (\d+)s in all", story.replace("\n", " "))
+    assert chapters and "7. explanations" in chapters.group(1), story[-800:]
     assert "mlflow ui --backend-store-uri sqlite:///" in story
     assert "traffic: 60 to champion v1" in story  # both protocols, before the canary
     # each release returns once both workers serve it: the traffic after the canary reaches it
