@@ -222,9 +222,9 @@ def load_version(project: Project, name: str, version: str, source: str) -> Any:
     keeps it on this disk (no tracking client to create, nothing copied), through MLflow at
     the project's stores otherwise. A model that runs code of its own as it loads (a
     ``PythonModel``) always goes through MLflow, which loads it from a copy."""
-    from .reading import local_model_dir
+    from .reading import local_model_dir, reader_for
 
-    folder = local_model_dir(project, name, version)
+    folder = local_model_dir(reader_for(project), name, version)
     if folder is not None and _flavors(folder) & set(NATIVE_FLAVORS):
         return load(str(folder))
     from ..mlflow_clients import use_project

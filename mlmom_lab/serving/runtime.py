@@ -259,12 +259,7 @@ def assemble(
     runtime.outputs = OutputSpec.of(answer)
     runtime.labels_by_argmax = _predicts_by_argmax(native, answer)
     if onnx_path is not None:
-        from ..registry.providers import session
-
-        runtime.onnx = session(str(onnx_path), providers)
-        runtime.providers = list(runtime.onnx.get_providers())
-        _say_fallback(runtime, providers)
-        runtime.onnx_inputs = [tuple(pair) for pair in onnx["inputs"]]
+        open_twin(runtime, str(onnx_path), onnx, providers)
         if variant:  # asked for: it answers every batch; rows with gaps go to the model
             from .variants import answers_all
 
@@ -274,6 +269,19 @@ def assemble(
             runtime.onnx_below = calibrate(runtime, example, onnx)
     runtime.load_seconds = time.perf_counter() - began
     return runtime
+
+
+def open_twin(
+    runtime: ModelRuntime, graph: str | bytes, onnx: dict[str, Any], asked: list[str] | None
+) -> None:
+    """Give ``runtime`` its twin's session (``graph``: a path or the bytes), its inputs as
+    parity checked them, and where the session really runs (said when not where asked)."""
+    from ..registry.providers import session
+
+    runtime.onnx = session(graph, asked)
+    runtime.providers = list(runtime.onnx.get_providers())
+    _say_fallback(runtime, asked)
+    runtime.onnx_inputs = [tuple(pair) for pair in onnx["inputs"]]
 
 
 def _say_fallback(runtime: ModelRuntime, asked: list[str] | None) -> None:

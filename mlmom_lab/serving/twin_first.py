@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .outputs import OutputSpec, Prediction
-from .runtime import ModelRuntime, _predicts_by_argmax, _say_fallback
+from .runtime import ModelRuntime, _predicts_by_argmax, open_twin
 from .schema import InputSchema, from_columns
 
 if TYPE_CHECKING:
@@ -44,13 +44,12 @@ def load(
     """``info``'s runtime answering with its twin now, its model loading meanwhile; None
     when a quick start is not possible (the caller loads the usual way)."""
     from ..registry.onnx import usable_calibration
-    from ..registry.providers import session
     from ..registry.reading import local_model_dir, reader_for
 
     if info.onnx.get("status") != "ok" or info.run_id is None:
         return None
-    folder = local_model_dir(project, info.name, info.version)
     reader = reader_for(project)
+    folder = local_model_dir(reader, info.name, info.version)
     stored = reader.version(info.name, info.version).tags.get(OUTPUTS_TAG)
     if folder is None or not stored:
         return None
@@ -60,13 +59,10 @@ def load(
     schema, example = read
     runtime = ModelRuntime(info.name, info.version, schema, Future(), task=info.task)
     runtime.outputs = OutputSpec.from_json(stored)
-    runtime.onnx = session(reader.run_file(info.run_id, "onnx/model.onnx"), providers)
+    open_twin(runtime, reader.run_file(info.run_id, "onnx/model.onnx"), info.onnx, providers)
     below = usable_calibration(info.onnx, runtime.onnx)
     if below is None:  # measured on other hardware: measure against the model, as usual
         return None
-    runtime.providers = list(runtime.onnx.get_providers())
-    _say_fallback(runtime, providers)
-    runtime.onnx_inputs = [tuple(pair) for pair in info.onnx["inputs"]]
     runtime.twin_gaps = frozenset(info.onnx.get("gaps", ()))
     runtime.onnx_below = below
     runtime._predict_onnx(example)  # warm: the first request finds it ready

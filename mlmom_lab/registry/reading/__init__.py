@@ -84,13 +84,14 @@ def reader_for(project: Project) -> Reader:
     return fallback
 
 
-def local_model_dir(project: Project, name: str, number: str) -> Path | None:
-    """The local folder of a version's model files when the registry is a local SQLite
-    store read directly (the server's quick start reads them without MLflow); else None."""
-    reader = reader_for(project)
-    if not hasattr(reader, "model_dir"):
+def local_model_dir(reader: Reader, name: str, number: str) -> Path | None:
+    """The local folder of a version's model files when ``reader`` reads a local SQLite
+    store directly (the server's quick start reads them without MLflow); else None."""
+    from .sqlite import SQLiteReader
+
+    if not isinstance(reader, SQLiteReader):
         return None
-    folder: Path | None = reader.model_dir(name, number)
+    folder = reader.model_dir(name, number)
     return folder if folder is not None and folder.is_dir() else None
 
 
