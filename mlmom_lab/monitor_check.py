@@ -12,7 +12,7 @@ from .monitoring.export import write_latest
 from .monitoring.windows import WindowDrift, check_window, load_window
 
 if TYPE_CHECKING:
-    from .config import MonitoringSpec
+    from .monitoring_spec import MonitoringSpec
     from .project import Project
 
 

@@ -33,8 +33,8 @@ from .monitoring.windows import META_COLUMNS
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .config import RetrainPolicy
     from .monitoring.alerts import Alert
+    from .monitoring_spec import RetrainPolicy
     from .project import Project
     from .serving.rollout import Release
 
@@ -251,16 +251,10 @@ def _offline(
     """The metric of both versions on the held-out recent rows (predicted natively)."""
     from .serving.runtime import load
 
-    features = _features(holdout)
+    features = holdout[_features(holdout)]
     scores = []
     for version in (challenger, champion):
-        runtime = load(project, version)
-        raw = {
-            c: holdout[c].astype(object).where(holdout[c].notna(), None).tolist()
-            for c in features
-            if c in runtime.schema.names
-        }
-        prediction = runtime.predict(runtime.schema.validate(raw))
+        prediction = load(project, version).predict_frame(features)
         frame = holdout.assign(**{PREDICTION: prediction.values})
         if prediction.probabilities is not None:
             frame[SCORE] = prediction.probabilities[:, -1]

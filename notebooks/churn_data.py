@@ -59,6 +59,12 @@ def _with_missing(frame: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame
     return frame
 
 
+def age_band(age: pd.Series) -> pd.Series:
+    """Age in bands, the sensitive column performance is compared across (unknown ages: none)."""
+    return pd.cut(age, [0, 35, 50, 65, 200], right=False,
+                  labels=["18-34", "35-49", "50-64", "65+"]).astype(object)
+
+
 def _normalise(p: list[float]) -> list[float]:
     total = sum(p)
     return [x / total for x in p]

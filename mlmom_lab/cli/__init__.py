@@ -77,6 +77,7 @@ def _register() -> None:
         deploy,
         explain,
         export,
+        gate,
         lab,
         monitor,
         pipeline,

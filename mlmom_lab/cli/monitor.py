@@ -248,11 +248,11 @@ def prune(older_than: str | None, project_dir: str) -> None:
     import datetime
     import time
 
-    from ..config import duration_seconds
     from ..monitoring.mirror import forget_before
     from ..predictions.database import open_store
     from ..predictions.retention import prune as prune_log
     from ..project import load_project
+    from ..spec_base import duration_seconds
 
     project = load_project(project_dir)
     text = older_than or project.spec.monitoring.retention

@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import TypeVar
 
-from ..config import AlertRule
 from ..errors import InvalidInput, StoreUnavailable
 from ..files import read_only_sqlite, sqlite_file
+from ..monitoring_spec import AlertRule
 from ..predictions.database import engine, tables
 from .windows import WindowDrift
 

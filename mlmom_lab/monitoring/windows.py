@@ -368,7 +368,7 @@ def join_labels(uri: str, frame: pd.DataFrame) -> None:
 
 def parse_since(text: str, now: float | None = None) -> float:
     """``30m``, ``2h``, ``1d`` (before now) or a Unix timestamp, as a timestamp."""
-    from ..config import DURATION_UNITS, duration_seconds
+    from ..spec_base import DURATION_UNITS, duration_seconds
 
     now = time.time() if now is None else now
     try:

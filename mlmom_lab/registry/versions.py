@@ -37,6 +37,7 @@ class VersionInfo:
     explain: dict[str, str] = field(default_factory=dict)  # status, kind, top features
     kind: str = ""  # sklearn, xgboost, lightgbm, pyfunc or onnx (see registry.kinds)
     refuses_gaps: list[str] = field(default_factory=list)  # input columns: no missing values
+    gate: dict[str, Any] = field(default_factory=dict)  # the last quality gate's result
 
     @property
     def uri(self) -> str:
@@ -92,6 +93,7 @@ def to_info(record: VersionRecord, aliases: dict[str, str]) -> VersionInfo:
         },
         kind=tags.get("mlmom.kind", ""),
         refuses_gaps=_json_list(tags.get("mlmom.inputs.refuses_gaps")),
+        gate=_json_dict(tags.get("mlmom.gate", "")),
     )
 
 
@@ -132,6 +134,8 @@ def _onnx(tags: dict[str, str]) -> dict[str, Any]:
 
 
 def _json_dict(raw: str) -> dict[str, Any]:
+    if not raw:
+        return {}
     try:
         value = json.loads(raw)
     except ValueError:

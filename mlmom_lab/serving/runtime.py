@@ -64,6 +64,16 @@ class ModelRuntime:
             return self._predict_onnx(columns)
         return self._predict_native(columns)
 
+    def predict_frame(self, frame: pd.DataFrame) -> Prediction:
+        """The answer to a DataFrame's rows, checked as a request's would be (a missing or
+        mistyped column is refused, naming it); columns the model does not read are ignored."""
+        raw = {
+            c: frame[c].astype(object).where(frame[c].notna(), None).tolist()
+            for c in self.schema.names
+            if c in frame
+        }
+        return self.predict(self.schema.validate(raw))
+
     def _twin_takes(self, columns: dict[str, np.ndarray]) -> bool:
         """The twin answers as the model only where parity was checked: numbers float32
         holds exactly enough, and gaps only in the columns where its gap parity passed."""

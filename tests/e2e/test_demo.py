@@ -21,7 +21,7 @@ def test_demo_tells_the_story(demo):
     assert "1. Run the pipeline" in story and "demo finished" in story
     assert story.rstrip().endswith("mlmom lab mlmom-demo")  # last, how to open it in the lab
     assert "prepare   cached" in story  # step 2 re-used prepare
-    assert "quality gate: version 2 kept as challenger (roc_auc" in story
+    assert "quality gate: version 2 kept as challenger (fails champion roc_auc (0." in story
     assert "4 of 4 stages cached or restored" in story
     chapters = re.search(r"Chapters: (.*); (\d+)s in all", story.replace("\n", " "))
     assert chapters and "7. explanations" in chapters.group(1), story[-800:]
