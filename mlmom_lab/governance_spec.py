@@ -62,8 +62,9 @@ class Evaluation(Strict):
 
 
 class ChampionRule(Strict):
-    """The candidate must reach the champion's value plus ``margin`` (below it minus
-    ``margin`` for error metrics), both measured on the evaluation rows."""
+    """The candidate must beat the champion's value plus ``margin`` (fall below it minus
+    ``margin`` for error metrics), both measured on the evaluation rows: an equal model is
+    no reason to change."""
 
     metric: str = Field(description="The metric compared, e.g. roc_auc.")
     margin: float = Field(

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .identity import current_user
 from .mlflow_clients import missing_as
 from .pipeline.hashing import sha256_json
 from .project import Project
 from .registry import kinds, onnx
+from .registry.approvals import REGISTERED_BY
 from .registry.versions import METRIC_TAG, VersionInfo, client_for, get_version, project_of
 
 if TYPE_CHECKING:
@@ -112,6 +114,7 @@ def register_model(
         **_version_tags(kind, task, lineage, exported, metrics or {}),
         **explained.tags(),
         "mlmom.inputs.refuses_gaps": json.dumps(refused),
+        REGISTERED_BY: (ctx.who if ctx else "") or current_user(),
     }
     if exported.status == "ok":  # what a server's twin answers in, before the model loads
         tags["mlmom.outputs"] = _outputs(native, input_example)

@@ -9,6 +9,8 @@ history), advanced by each monitoring check:
   run) - or, with ``strategy: incremental``, ``partial_fit`` a copy of the champion on them -
   and compare the new version (``challenger``) with the champion on the kept-apart rows; if
   it is not worse by more than ``offline_tolerance``, release it as a canary.
+- **approval** (with ``governance.require_approval``): the challenger waits, unreleased,
+  until someone approves it (then it goes out as a canary) or rejects it (the loop is idle).
 - **canary**: once ``min_samples`` canary rows are labelled, compare the canary's measured
   metric with the champion's over the same period: promote when it wins by ``margin``,
   otherwise roll back (the canary is removed; the champion never moved).
@@ -39,8 +41,9 @@ if TYPE_CHECKING:
     from .serving.rollout import Release
 
 FILE = "loop.json"
-# loop.json: state (idle | canary), history (ts, state, message), retrained_at, started_at;
-# in the canary state also canary, champion (the versions) and since (when it began)
+# loop.json: state (idle | approval | canary), history (ts, state, message), retrained_at,
+# started_at; in the approval and canary states also canary, champion (the versions), and in
+# the canary state since (when it began)
 LoopState = dict[str, Any]
 
 
@@ -61,6 +64,8 @@ def advance(project: Project, fired: list[Alert], now: float | None = None) -> L
     now = time.time() if now is None else now
     if current["state"] == "canary":
         return _save(project, _judge_canary(project, policy, current, now))
+    if current["state"] == "approval":
+        return _save(project, _after_approval(project, policy, current, now))
     triggers = [a.rule for a in fired if a.rule in policy.on]
     if triggers:
         return _save(
@@ -90,7 +95,7 @@ def _due(policy: RetrainPolicy, current: LoopState, now: float) -> bool:
 def _retrain(
     project: Project, policy: RetrainPolicy, current: LoopState, trigger: str, now: float
 ) -> LoopState:
-    from . import registry, release
+    from . import registry
     from .monitoring.windows import load_window
     from .pipeline import run_pipeline
     from .serving import deployment
@@ -128,19 +133,51 @@ def _retrain(
     )
     if challenger == champion or ours < theirs - policy.offline_tolerance:
         return _step(current, now, "idle", why + ": not released")
+    versions = {"canary": challenger, "champion": champion}
+    if _waits_for_approval(project, challenger):
+        waits = f"waits for approval (mlmom registry approve {challenger} -m WHY)"
+        return {**_step(current, now, "approval", f"{why}: {waits}"), **versions}
+    return _canary(project, policy, {**current, **versions}, now, why)
+
+
+def _canary(
+    project: Project, policy: RetrainPolicy, current: LoopState, now: float, why: str
+) -> LoopState:
+    """Release the challenger as a canary; the loop then waits for its labels."""
+    from . import release
+
     live = _released(
         release.canary,
         project,
-        challenger,
+        current["canary"],
         policy.canary_weight,
-        reason=f"retraining loop: canary of v{challenger}",
+        reason=f"retraining loop: canary of v{current['canary']}",
     )
-    return {
-        **_step(current, now, "canary", f"{why}: {live}"),
-        "canary": challenger,
-        "champion": champion,
-        "since": now,
-    }
+    versions = {k: current[k] for k in ("canary", "champion")}
+    return {**_step(current, now, "canary", f"{why}: {live}"), **versions, "since": now}
+
+
+def _waits_for_approval(project: Project, version: str) -> bool:
+    from .registry import approvals, get_version
+
+    if not project.spec.governance.require_approval:
+        return False
+    return approvals.of(get_version(None, version, project)).status != "approved"
+
+
+def _after_approval(
+    project: Project, policy: RetrainPolicy, current: LoopState, now: float
+) -> LoopState:
+    """A challenger that waited for approval: released once approved, dropped if rejected."""
+    from .registry import approvals, get_version
+
+    decision = approvals.of(get_version(None, current["canary"], project))
+    if decision.status == "pending":
+        return current
+    said = f"version {current['canary']} {decision.status} by {decision.who}: {decision.why}"
+    if decision.status == "rejected":
+        return _step(current, now, "idle", f"{said}: not released")
+    return _canary(project, policy, current, now, said)
 
 
 def _judge_canary(

@@ -50,6 +50,7 @@ class StageContext:
     params: dict[str, Any] = field(default_factory=dict)
     lineage: dict[str, Any] = field(default_factory=dict)
     mlflow_error: str | None = None  # set when the pipeline could not open the run
+    who: str = ""  # who started the pipeline run (the Jupyter user for a run from the lab)
 
 
 def context(*, wait_for_run: bool = False, timeout: float = 300.0) -> StageContext | None:

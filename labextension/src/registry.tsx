@@ -1,3 +1,4 @@
+import { InputDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
@@ -14,6 +15,50 @@ import {
   when
 } from './common';
 import { IAliasEvent, ICompare, ICompareRow, IVersion } from './types';
+
+/** Approve or reject a version from its details, asking why first (kept in the audit trail). */
+function Decisions(props: IPanelProps & { version: IVersion }): JSX.Element {
+  const { version, model, trans } = props;
+  const decide = (decision: 'approve' | 'reject') =>
+    attempt(
+      trans,
+      trans.__('deciding on version %1', version.version),
+      async () => {
+        const asked = await InputDialog.getText({
+          title:
+            decision === 'approve'
+              ? trans.__('Approve version %1', version.version)
+              : trans.__('Reject version %1', version.version),
+          label: trans.__('Why? (kept in the audit trail)'),
+          okLabel:
+            decision === 'approve' ? trans.__('Approve') : trans.__('Reject')
+        });
+        const reason = (asked.value ?? '').trim();
+        if (asked.button.accept && reason) {
+          await model.registry.decide(version.version, decision, reason);
+        }
+      }
+    );
+  return (
+    <dd className="mlmom-decisions">
+      <button className="jp-mod-styled" onClick={() => decide('approve')}>
+        {trans.__('Approve…')}
+      </button>
+      <button className="jp-mod-styled" onClick={() => decide('reject')}>
+        {trans.__('Reject…')}
+      </button>
+    </dd>
+  );
+}
+
+/** "approved by bob: checked the card" or "pending". */
+function approvalText(version: IVersion, trans: TranslationBundle): string {
+  const a = version.approval as { status?: string; who?: string; why?: string };
+  if (!a.status || a.status === 'pending') {
+    return trans.__('pending');
+  }
+  return trans.__('%1 by %2: %3', a.status, a.who ?? '?', a.why ?? '');
+}
 
 function VersionRow(
   props: IPanelProps & {
@@ -66,6 +111,14 @@ function VersionRow(
             {a}
           </Badge>
         ))}
+        {['approved', 'rejected'].includes(String(version.approval.status)) && (
+          <Badge
+            tone={version.approval.status === 'approved' ? 'good' : 'bad'}
+            title={approvalText(version, trans)}
+          >
+            {String(version.approval.status)}
+          </Badge>
+        )}
         <span className="mlmom-dim">
           {metrics.map(([k, v]) => `${k} ${num(v)}`).join(' · ')}
         </span>
@@ -83,6 +136,14 @@ function VersionRow(
           <dd>{version.run_id ?? '—'}</dd>
           <dt>{trans.__('ONNX')}</dt>
           <dd>{String(version.onnx.status ?? '—')}</dd>
+          <dt>{trans.__('quality gate')}</dt>
+          <dd>{String(version.gate.status ?? '—')}</dd>
+          <dt>{trans.__('registered by')}</dt>
+          <dd>{version.registered_by || '—'}</dd>
+          <dt>{trans.__('approval')}</dt>
+          <dd className="mlmom-approval">{approvalText(version, trans)}</dd>
+          <dt>{trans.__('decide')}</dt>
+          <Decisions {...props} />
           {Object.entries(version.metrics).map(([k, v]) => (
             <React.Fragment key={k}>
               <dt>{k}</dt>

@@ -22,6 +22,9 @@ export type IWorker = operations.Worker;
 /** What a release answers: the deployment as written, and how far it reached the workers. */
 export type IRelease = operations.Release;
 export type IAliasMove = operations.AliasMove;
+/** A decision on a version: approved or rejected, by whom, when and why. */
+export type IApproval = operations.Approval;
+export type IDecisionRequest = requests.DecisionRequest;
 export type ITraffic = operations.Traffic;
 export type IServer = operations.Server;
 export type IFeatureDrift = lifecycle.FeatureDrift;

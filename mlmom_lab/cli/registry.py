@@ -1,4 +1,4 @@
-"""``mlmom registry list|show|promote|rollback|history|compare|optimize``."""
+"""``mlmom registry list|show|promote|rollback|approve|reject|history|compare|optimize``."""
 
 from __future__ import annotations
 
@@ -62,6 +62,32 @@ def show(ref: str, lineage: bool, project_dir: str) -> None:
     if lineage:
         out["lineage"] = reg.get_lineage(info, project)
     click.echo(json.dumps(out, indent=1, default=str))
+
+
+def _decision(status: str):
+    """``mlmom registry approve|reject REF -m WHY``: the same command, two decisions."""
+    help_ = (
+        f"{status.capitalize()} VERSION, saying why. With governance.require_approval only an "
+        "approved version may become champion or go out as a canary; with governance.four_eyes "
+        "the approver must not be whoever registered it."
+    )
+
+    @registry.command(status, help=help_)
+    @click.argument("ref", metavar="VERSION")
+    @click.option("--reason", "-m", required=True, help="Why (kept in the audit trail).")
+    @project_option
+    def decide(ref: str, reason: str, project_dir: str) -> None:
+        from ..registry import approvals
+
+        decide_ = approvals.approve if status == "approve" else approvals.reject
+        done = decide_(ref, reason, project=_project(project_dir))
+        click.echo(f"version {done.version} {done.status} by {done.who}: {done.why}")
+
+    return decide
+
+
+approve = _decision("approve")
+reject = _decision("reject")
 
 
 @registry.command()

@@ -44,8 +44,8 @@ def champion(
         return Verdict(name, "error", ours, "", f"{rule.metric!r} cannot be measured on these rows")
     lower = rule.metric in LOWER_IS_BETTER
     bound = best - rule.margin if lower else best + rule.margin
-    passed = ours <= bound if lower else ours >= bound
-    expected = f"{'<=' if lower else '>='} {bound:.6g}"
+    passed = ours < bound if lower else ours > bound  # beats it: an equal model is no gain
+    expected = f"{'<' if lower else '>'} {bound:.6g}"
     detail = f"champion v{champion_version}: {best:.6g}, margin {rule.margin:g}"
     return Verdict(name, "pass" if passed else "fail", ours, expected, detail)
 

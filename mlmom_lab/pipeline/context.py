@@ -25,6 +25,7 @@ class StageContexts:
     project: Project
     run_id: str
     run_dir: Path
+    who: str  # who started the run
     params: dict[str, dict[str, Any]]
     graph: dict[str, set[str]]
     cache: StageCache
@@ -59,8 +60,19 @@ class StageContexts:
             "params": self.params[name],
             "lineage": self._lineage(name, key, mlflow_run_id),
             "mlflow_error": error,
+            "who": self.who,
         }
         write_json(self._context_path(name), context)  # atomic: the notebook may read it any time
+
+    def _open_run(self, name: str, key: StageKey) -> str:
+        """Create the stage's MLflow run and hand its id to the notebook through the context."""
+        try:
+            mlflow_run_id = self.tracker.start_stage(name, key.as_dict())
+        except Exception as exc:  # the notebook must not wait for a run that will never come
+            self._write_context(name, key, None, error=f"{type(exc).__name__}: {exc}")
+            raise
+        self._write_context(name, key, mlflow_run_id)
+        return mlflow_run_id
 
     def _lineage(self, name: str, key: StageKey, mlflow_run_id: str | None) -> dict[str, Any]:
         needed = dag.ancestors(self.graph, {name}) - {name}

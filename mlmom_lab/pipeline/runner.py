@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from .. import dag
 from ..errors import Cancelled, SpecError, StageFailed
+from ..identity import current_user
 from ..project import Project
 from ..store_errors import store_error
 from .cache import StageCache, StageKey, stage_key
@@ -46,12 +47,14 @@ def run_pipeline(
     run_id: str | None = None,
     cancel: threading.Event | None = None,
     parent_run_id: str | None = None,
+    who: str | None = None,
 ) -> RunResult:
     """Run the project's pipeline (or ``targets`` and what they need, or from ``start`` on).
 
     ``cancel`` stops it as Ctrl-C does (kernels killed, MLflow runs KILLED, raises
     :class:`~mlmom_lab.errors.Cancelled`); ``parent_run_id``: the MLflow run the stages'
-    runs nest under (a Kubeflow pipeline's), else one of the run's own."""
+    runs nest under (a Kubeflow pipeline's), else one of the run's own; ``who`` started it
+    (recorded as who registered its model; by default :func:`~mlmom_lab.identity.current_user`)."""
     return PipelineRun(
         project,
         targets or [],
@@ -63,6 +66,7 @@ def run_pipeline(
         run_id=run_id,
         cancel=cancel or threading.Event(),
         parent_run_id=parent_run_id,
+        who=who or current_user(),
     ).run()
 
 
@@ -82,8 +86,9 @@ class PipelineRun(StageContexts):
         run_id: str | None,
         cancel: threading.Event,
         parent_run_id: str | None = None,
+        who: str = "",
     ) -> None:
-        self.project = project
+        self.project, self.who = project, who
         self.reporter = reporter
         self.cancel = cancel
         self.jobs = max(1, jobs)
@@ -360,16 +365,6 @@ class PipelineRun(StageContexts):
             cell=getattr(exc, "cell", None),
             mlflow_run_id=mlflow_run_id,
         )
-
-    def _open_run(self, name: str, key: StageKey) -> str:
-        """Create the stage's MLflow run and hand its id to the notebook through the context."""
-        try:
-            mlflow_run_id = self.tracker.start_stage(name, key.as_dict())
-        except Exception as exc:  # the notebook must not wait for a run that will never come
-            self._write_context(name, key, None, error=f"{type(exc).__name__}: {exc}")
-            raise
-        self._write_context(name, key, mlflow_run_id)
-        return mlflow_run_id
 
     def _why_run(self, name: str, key: StageKey) -> str:
         if name in self.forced:

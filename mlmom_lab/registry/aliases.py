@@ -19,8 +19,9 @@ from ..errors import InvalidRequest, NotFound, RegistryError
 from ..identity import current_user
 from ..mlflow_clients import missing_as
 from ..project import Project
+from . import approvals
 from .reading import reader_for
-from .versions import aliases_of, client_for, project_of
+from .versions import aliases_of, client_for, get_version, project_of
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
@@ -83,6 +84,8 @@ def promote(
     current = aliases_of(client, name)
     if current.get(alias) == version:
         raise RegistryError(f"{name} version {version} is already {alias}")
+    if alias == "champion":
+        approvals.check_may_serve(project, get_version(name, version, project), "become champion")
     action = "challenge" if alias == "challenger" else "promote"
     event = _move(client, name, alias, current.get(alias), version, action, reason, who)
     if alias == "champion" and current.get("challenger") == version:

@@ -38,6 +38,8 @@ class VersionInfo:
     kind: str = ""  # sklearn, xgboost, lightgbm, pyfunc or onnx (see registry.kinds)
     refuses_gaps: list[str] = field(default_factory=list)  # input columns: no missing values
     gate: dict[str, Any] = field(default_factory=dict)  # the last quality gate's result
+    approval: dict[str, Any] = field(default_factory=dict)  # see registry.approvals
+    registered_by: str = ""
 
     @property
     def uri(self) -> str:
@@ -94,6 +96,8 @@ def to_info(record: VersionRecord, aliases: dict[str, str]) -> VersionInfo:
         kind=tags.get("mlmom.kind", ""),
         refuses_gaps=_json_list(tags.get("mlmom.inputs.refuses_gaps")),
         gate=_json_dict(tags.get("mlmom.gate", "")),
+        approval=_json_dict(tags.get("mlmom.approval", "")),
+        registered_by=tags.get("mlmom.registered_by", ""),
     )
 
 

@@ -22,7 +22,7 @@ from typing import Any, TypedDict
 from .. import registry
 from ..errors import NotFound, RegistryError
 from ..project import Project
-from ..registry import aliases
+from ..registry import aliases, approvals
 from ..registry.aliases import AliasEvent
 from ..registry.versions import project_of
 from ..serving import deployment
@@ -108,6 +108,7 @@ def canary(
     info = registry.get_version(None, version, project)
     if info.version == state.champion:
         raise RegistryError(f"version {info.version} is the champion already")
+    approvals.check_may_serve(project, info, "go out as a canary")
     if "challenger" not in info.aliases:
         aliases.promote(
             info.version, alias="challenger", reason=reason or "canary", project=project, who=who

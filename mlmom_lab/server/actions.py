@@ -82,6 +82,7 @@ class RunHandler(JobHandler):
                 overrides=body.params,
                 reporter=JobReporter(job),
                 cancel=job.cancel_requested,
+                who=self.who,
             )
             return {
                 **result.as_dict(),
@@ -129,6 +130,23 @@ class RollbackHandler(WriteHandler):
             who=self.who,
             timeout=body.timeout,
         ).as_dict()
+
+
+class DecisionHandler(WriteHandler):
+    """``registry/approve`` and ``registry/reject``: a 403 with the reason when four eyes
+    (``governance.four_eyes``) refuses the Jupyter user."""
+
+    body_type = wire.DecisionRequest
+    answer = wire.Approval
+
+    def initialize(self, decision: str) -> None:
+        self.decision = decision
+
+    def act(self, project, body: wire.DecisionRequest):
+        from ..registry import approvals
+
+        decide = approvals.approve if self.decision == "approve" else approvals.reject
+        return decide(body.version, body.reason, project=project, who=self.who).as_dict()
 
 
 # -- deployment -----------------------------------------------------------------------------
@@ -273,6 +291,8 @@ ACTIONS = {
     "pipeline/run": (RunHandler, {}),
     "registry/promote": (PromoteHandler, {}),
     "registry/rollback": (RollbackHandler, {}),
+    "registry/approve": (DecisionHandler, {"decision": "approve"}),
+    "registry/reject": (DecisionHandler, {"decision": "reject"}),
     "deployment/canary": (CanaryHandler, {}),
     "deployment/shadow": (ShadowHandler, {}),
     **{

@@ -49,6 +49,13 @@ class DashboardRequest(Body):
     name: Literal["explain", "drift"]
 
 
+class DecisionRequest(Body):
+    """Approve or reject ``version``, saying why."""
+
+    version: str = Field(min_length=1)
+    reason: str = Field(min_length=1, description="why: kept in the audit trail")
+
+
 class Empty(Body):
     """No fields: the route needs nothing but the project."""
 
@@ -108,6 +115,9 @@ class Version(Answer):
     explain: dict[str, str]
     kind: str
     refuses_gaps: list[str]
+    gate: dict[str, Any] = Field(description="the last quality gate's result, {} before one")
+    approval: dict[str, Any] = Field(description="status, who, when, why; {} while pending")
+    registered_by: str
     uri: str
 
 
@@ -323,6 +333,16 @@ class DashboardPath(Answer):
     path: str | None
 
 
+class Approval(Answer):
+    """A decision on a version: approved or rejected, by whom, when and why."""
+
+    version: str
+    status: Literal["pending", "approved", "rejected"]
+    who: str
+    when: float
+    why: str
+
+
 class ReportFiles(Answer):
     """The result of a drift report job: its files (relative to the lab's root) and where
     MLflow keeps a copy."""
@@ -334,11 +354,11 @@ class ReportFiles(Answer):
 
 ANSWERS: tuple[type[Answer], ...] = (
     ErrorBody, ProjectInfo, Pipeline, RegistryPage, History, Comparison, Deployment, Server,
-    Monitoring, Jobs, Job, Release, AliasMove, ServerRecord, DashboardPath,
+    Monitoring, Jobs, Job, Release, AliasMove, ServerRecord, DashboardPath, Approval,
 )  # fmt: skip
 REQUESTS: tuple[type[Body], ...] = (
     RunRequest, WindowRequest, DashboardRequest, PromoteRequest, RollbackRequest,
-    CanaryRequest, ShadowRequest, ReleaseRequest,
+    CanaryRequest, ShadowRequest, ReleaseRequest, DecisionRequest,
 )  # fmt: skip
 
 

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from .wire import (
     REQUESTS,
     AliasMove,
+    Approval,
     Comparison,
     DashboardPath,
     Deployment,
@@ -47,7 +48,18 @@ PARTS: dict[str, tuple[tuple[type[BaseModel], ...], str]] = {
         "what the panels read: the project, its pipeline, registry and monitoring",
     ),
     "operations": (
-        (Deployment, Server, ServerRecord, Traffic, Release, AliasMove, Jobs, Job, ErrorBody),
+        (
+            Deployment,
+            Server,
+            ServerRecord,
+            Traffic,
+            Release,
+            AliasMove,
+            Approval,
+            Jobs,
+            Job,
+            ErrorBody,
+        ),
         "what serves and what runs: the deployment, the server, releases, jobs and errors",
     ),
 }

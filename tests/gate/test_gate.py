@@ -17,7 +17,7 @@ from mlmom_lab.project import load_project
 
 from ..helpers import mlmom, own_copy
 
-EVALUATION = {"data": "data/test.parquet", "target": "churned"}
+EVALUATION = {"data": "data/evaluation.parquet", "target": "churned"}
 
 
 @pytest.fixture
@@ -122,9 +122,11 @@ def test_the_champion_rule_compares_both_versions_on_the_same_rows(project):
     result = gate.judge(with_gate(project, rules), second.version)
     (verdict,) = result.verdicts
     assert (result.against, verdict.outcome) == ("1", "fail")  # the same model: no better
-    assert verdict.expected == f">= {verdict.value + 0.01:.6g}"
+    assert verdict.expected == f"> {verdict.value + 0.01:.6g}"
     rules["champion"]["margin"] = -0.01  # may be a little worse: it is exactly as good
     assert gate.judge(with_gate(project, rules), second.version).status == "passed"
+    rules["champion"]["margin"] = 0.0  # an equal model does not beat the champion
+    assert gate.judge(with_gate(project, rules), second.version).status == "failed"
 
 
 def test_fairness_judges_each_group_with_enough_rows(project):
@@ -135,7 +137,7 @@ def test_fairness_judges_each_group_with_enough_rows(project):
     result = gate.judge(with_gate(project, rules), "1", record=False)
     (verdict,) = result.verdicts
     assert verdict.outcome == "fail" and verdict.rule == "fairness age_band"
-    test = pd.read_parquet(project.root / "data" / "test.parquet")
+    test = pd.read_parquet(project.root / "data" / "evaluation.parquet")
     big = (test["age_band"].value_counts() >= 300).sum()
     assert f"({big} groups judged)" in verdict.detail
 

@@ -137,4 +137,42 @@ describe('RegistryModel', () => {
     );
     expect(context.refreshAll).toHaveBeenCalledTimes(1);
   });
+  it('approves and rejects with a reason; a four-eyes refusal comes back as the 403 says', async () => {
+    const approved = {
+      version: '3',
+      status: 'approved',
+      who: 'Bob (bob)',
+      when: 1,
+      why: 'card read'
+    };
+    server.on(
+      'POST',
+      'registry/approve',
+      { body: approved },
+      failure(
+        403,
+        'four eyes: Bob (bob) registered version 4; someone else must approve it',
+        'forbidden'
+      )
+    );
+    server.on('POST', 'registry/reject', {
+      body: { ...approved, status: 'rejected' }
+    });
+    expect(await model.decide('3', 'approve', 'card read')).toEqual(approved);
+    expect(server.callsTo('POST', 'registry/approve')[0].body).toEqual({
+      version: '3',
+      reason: 'card read'
+    });
+    await expect(model.decide('4', 'approve', 'mine')).rejects.toThrow(
+      'four eyes: Bob (bob) registered version 4'
+    );
+    expect((await model.decide('3', 'reject', 'drifts')).status).toBe(
+      'rejected'
+    );
+    expect(server.callsTo('POST', 'registry/reject')[0].body).toEqual({
+      version: '3',
+      reason: 'drifts'
+    });
+    expect(context.refreshAll).toHaveBeenCalledTimes(2);
+  });
 });

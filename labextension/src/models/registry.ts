@@ -1,5 +1,6 @@
 import {
   IAliasMove,
+  IApproval,
   ICompare,
   IHistory,
   IRegistryPage,
@@ -63,6 +64,16 @@ export class RegistryModel extends ConcernModel {
       reason: FROM_THE_LAB
     });
     return moved.release;
+  }
+
+  /** Approve or reject a version, saying why (the Jupyter user is recorded; with four
+   * eyes, whoever registered it may not approve it: the server answers 403 with why). */
+  async decide(
+    version: string,
+    decision: 'approve' | 'reject',
+    reason: string
+  ): Promise<IApproval> {
+    return this.act<IApproval>(`registry/${decision}`, { version, reason });
   }
 
   /** Move the champion back to the version it held before. */

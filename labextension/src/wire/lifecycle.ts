@@ -193,10 +193,22 @@ export interface RegistryPage {
  */
 export interface Version {
   aliases: string[];
+  /**
+   * status, who, when, why; {} while pending
+   */
+  approval: {
+    [k: string]: unknown;
+  };
   created: number;
   description: string;
   explain: {
     [k: string]: string;
+  };
+  /**
+   * the last quality gate's result, {} before one
+   */
+  gate: {
+    [k: string]: unknown;
   };
   kind: string;
   lineage: {
@@ -210,6 +222,7 @@ export interface Version {
     [k: string]: unknown;
   };
   refuses_gaps: string[];
+  registered_by: string;
   run_id: string | null;
   source: string;
   task: string;

@@ -77,6 +77,19 @@ export interface Worker {
   updated_at: number;
 }
 /**
+ * A decision on a version: approved or rejected, by whom, when and why.
+ *
+ * This interface was referenced by `MlmomLabAPIOperations`'s JSON-Schema
+ * via the `definition` "Approval".
+ */
+export interface Approval {
+  status: 'pending' | 'approved' | 'rejected';
+  version: string;
+  when: number;
+  who: string;
+  why: string;
+}
+/**
  * This interface was referenced by `MlmomLabAPIOperations`'s JSON-Schema
  * via the `definition` "Deployment".
  */

@@ -28,6 +28,19 @@ export interface DashboardRequest {
   name: 'explain' | 'drift';
 }
 /**
+ * Approve or reject ``version``, saying why.
+ *
+ * This interface was referenced by `MlmomLabAPIRequests`'s JSON-Schema
+ * via the `definition` "DecisionRequest".
+ */
+export interface DecisionRequest {
+  /**
+   * why: kept in the audit trail
+   */
+  reason: string;
+  version: string;
+}
+/**
  * Point ``alias`` at ``version`` (the deployment follows a new champion).
  *
  * This interface was referenced by `MlmomLabAPIRequests`'s JSON-Schema
