@@ -54,6 +54,12 @@ class PredictionLogSpec(Strict):
         description="fast: written in the background within ~50 ms; "
         "safe: a prediction is answered only once it is on disk.",
     )
+    keep: list[str] = Field(
+        default_factory=list,
+        description="Columns a request may carry that the model does not read (a customer id): "
+        "logged with each row (hashed or dropped as personal_data says), never given to the "
+        "model; what `mlmom log erase --where` finds a person by.",
+    )
     personal_data: dict[str, Literal["hash", "drop"]] = Field(
         default_factory=dict,
         description="Input columns that are personal data: hashed with "

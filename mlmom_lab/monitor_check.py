@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from . import retraining
 from .monitoring import alerts as alerting
 from .monitoring.export import write_latest
+from .monitoring.loop_state import LoopState
 from .monitoring.windows import WindowDrift, check_window, load_window
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ class CheckResult:
     drift: WindowDrift
     alerts: list[alerting.Alert]
     webhook_ok: bool | None = None
-    loop: retraining.LoopState | None = None  # the retraining loop's state after this check
+    loop: LoopState | None = None  # the retraining loop's state after this check
 
 
 def run_check(

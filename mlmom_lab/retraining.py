@@ -1,7 +1,7 @@
 """The retraining loop: alert -> retrain or update -> challenger -> canary -> promote or roll back.
 
 A small state machine kept in ``.mlmom/monitoring/loop.json`` (with every step in its
-history), advanced by each monitoring check:
+history; see :mod:`.monitoring.loop_state`), advanced by each monitoring check:
 
 - **idle**: an alert named in ``monitoring.retrain.on`` fired -> export the recent labelled
   rows from the prediction log (the newest ``holdout`` share kept apart), run the pipeline
@@ -19,7 +19,6 @@ history), advanced by each monitoring check:
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import time
 from collections.abc import Callable
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import InvalidRequest
+from .monitoring.loop_state import KEPT, LoopState, save, state
 from .monitoring.performance import measured
 from .monitoring.reference import PREDICTION, SCORE, TARGET
 from .monitoring.windows import META_COLUMNS
@@ -40,20 +40,6 @@ if TYPE_CHECKING:
     from .project import Project
     from .serving.rollout import Release
 
-FILE = "loop.json"
-# loop.json: state (idle | approval | canary), history (ts, state, message), retrained_at,
-# started_at; in the approval and canary states also canary, champion (the versions), and in
-# the canary state since (when it began)
-LoopState = dict[str, Any]
-
-
-def state(project: Project) -> LoopState:
-    try:
-        loaded: LoopState = json.loads((project.state_dir / "monitoring" / FILE).read_text())
-        return loaded
-    except (OSError, ValueError):
-        return {"state": "idle", "history": []}
-
 
 def advance(project: Project, fired: list[Alert], now: float | None = None) -> LoopState:
     """One step of the loop after a check that fired ``fired``; returns the new state."""
@@ -63,20 +49,20 @@ def advance(project: Project, fired: list[Alert], now: float | None = None) -> L
         return current
     now = time.time() if now is None else now
     if current["state"] == "canary":
-        return _save(project, _judge_canary(project, policy, current, now))
+        return save(project, _judge_canary(project, policy, current, now))
     if current["state"] == "approval":
-        return _save(project, _after_approval(project, policy, current, now))
+        return save(project, _after_approval(project, policy, current, now))
     triggers = [a.rule for a in fired if a.rule in policy.on]
     if triggers:
-        return _save(
+        return save(
             project, _retrain(project, policy, current, f"alert {', '.join(triggers)}", now)
         )
     if policy.every_seconds is not None:
         if _due(policy, current, now):
-            return _save(
+            return save(
                 project, _retrain(project, policy, current, f"schedule (every {policy.every})", now)
             )
-        return _save(project, current)  # the schedule's clock may have started
+        return save(project, current)  # the schedule's clock may have started
     return current
 
 
@@ -341,13 +327,4 @@ def _overrides(policy: RetrainPolicy, recent: str) -> dict[str, dict[str, Any]]:
 def _step(current: LoopState, now: float, new_state: str, message: str) -> LoopState:
     history = [*current.get("history", []), {"ts": now, "state": new_state, "message": message}]
     kept: LoopState = {k: current[k] for k in ("retrained_at", "started_at") if k in current}
-    return {**kept, "state": new_state, "history": history[-200:]}
-
-
-def _save(project: Project, new: LoopState) -> LoopState:
-    folder = project.state_dir / "monitoring"
-    folder.mkdir(parents=True, exist_ok=True)
-    temporary = folder / f".{FILE}.{os.getpid()}"
-    temporary.write_text(json.dumps(new, indent=1))
-    os.replace(temporary, folder / FILE)
-    return new
+    return {**kept, "state": new_state, "history": history[-KEPT:]}

@@ -14,7 +14,13 @@ import {
   Section,
   when
 } from './common';
-import { IAliasEvent, ICompare, ICompareRow, IVersion } from './types';
+import {
+  IAliasEvent,
+  IAuditEvent,
+  ICompare,
+  ICompareRow,
+  IVersion
+} from './types';
 
 /** Approve or reject a version from its details, asking why first (kept in the audit trail). */
 function Decisions(props: IPanelProps & { version: IVersion }): JSX.Element {
@@ -241,6 +247,32 @@ function History(props: {
   );
 }
 
+/** Who did what, when and why: registrations, gates, approvals, alias moves, deployment
+ * changes, alerts, retraining steps and erasures, newest first. */
+function AuditTrail(props: {
+  events: IAuditEvent[];
+  trans: TranslationBundle;
+}): JSX.Element {
+  const { events, trans } = props;
+  if (events.length === 0) {
+    return <Empty>{trans.__('Nothing recorded yet.')}</Empty>;
+  }
+  return (
+    <ol className="mlmom-history">
+      {events.map((e, i) => (
+        <li key={i} data-kind={e.kind}>
+          <b>{e.kind}</b> {e.what}
+          <span className="mlmom-dim">
+            {' '}
+            {trans.__('by %1, %2', e.who || '—', when(e.when))}
+            {e.why ? ` (${e.why})` : ''}
+          </span>
+        </li>
+      ))}
+    </ol>
+  );
+}
+
 /** The page shown, its range and total, and the buttons to the next ones. */
 function Pager(props: IPanelProps): JSX.Element | null {
   const { model, trans } = props;
@@ -363,6 +395,11 @@ export function RegistryPanel(props: IPanelProps): JSX.Element {
       <h4>{trans.__('Alias history')}</h4>
       <ErrorNote error={registry.history.error} />
       <History events={registry.history.data?.events ?? []} trans={trans} />
+      <details className="mlmom-audit">
+        <summary>{trans.__('Audit trail')}</summary>
+        <ErrorNote error={registry.audit.error} />
+        <AuditTrail events={registry.audit.data?.events ?? []} trans={trans} />
+      </details>
     </Section>
   );
 }

@@ -72,6 +72,7 @@ def param_option(help: str):
 
 def _register() -> None:
     from . import (  # noqa: F401
+        audit,
         cluster,
         dashboards,
         deploy,
@@ -79,6 +80,7 @@ def _register() -> None:
         export,
         gate,
         lab,
+        log,
         monitor,
         pipeline,
         project,

@@ -246,7 +246,8 @@ def engine(uri: str) -> Engine:
 
 
 def tables() -> dict[str, Table]:
-    """The log's tables as SQLAlchemy Core objects: predictions, feedback, errors, alerts."""
+    """The log's tables as SQLAlchemy Core objects: predictions, feedback, errors, alerts,
+    erasures."""
     if not _TABLES:
         import sqlalchemy as sa
 
@@ -301,7 +302,24 @@ def _tables(metadata: MetaData) -> dict[str, Table]:
         sa.Column("samples", sa.Integer, nullable=False),
         sa.Column("message", sa.Text, nullable=False),
     )
-    return {"predictions": predictions, "feedback": feedback, "errors": errors, "alerts": alerts}
+    erasures = sa.Table(
+        "erasures",
+        metadata,
+        sa.Column("ts", sa.Float, nullable=False, index=True),
+        sa.Column("who", sa.String(256), nullable=False),
+        sa.Column("what", sa.Text, nullable=False),  # which column matched, never the value
+        sa.Column("why", sa.Text, nullable=False),
+        sa.Column("n_rows", sa.Integer, nullable=False),
+        sa.Column("n_requests", sa.Integer, nullable=False),
+        sa.Column("n_labels", sa.Integer, nullable=False),
+    )
+    return {
+        "predictions": predictions,
+        "feedback": feedback,
+        "errors": errors,
+        "alerts": alerts,
+        "erasures": erasures,
+    }
 
 
 def _upsert(table: Table, keys: tuple[str, ...], dialect: str) -> Insert:

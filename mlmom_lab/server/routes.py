@@ -114,6 +114,19 @@ class HistoryHandler(ReadHandler):
         return {"events": [e.as_dict() for e in reversed(history(project=project))]}
 
 
+class AuditHandler(ReadHandler):
+    """``?limit=``: the newest events of the audit trail (100 by default)."""
+
+    answer = wire.AuditTrail
+
+    def read(self, project):
+        from ..audit import trail
+
+        events = trail(project)
+        limit = self.int_argument("limit", 100, low=1)
+        return {"events": [e.as_dict() for e in reversed(events[-limit:])], "total": len(events)}
+
+
 class CompareHandler(ReadHandler):
     answer = wire.Comparison
 
@@ -220,6 +233,7 @@ READS = {
     "registry": RegistryHandler,
     "registry/history": HistoryHandler,
     "registry/compare": CompareHandler,
+    "audit": AuditHandler,
     "deployment": DeploymentHandler,
     "server": ServerHandler,
     "monitoring": MonitoringHandler,

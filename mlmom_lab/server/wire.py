@@ -143,6 +143,25 @@ class History(Answer):
     events: list[AliasEvent]
 
 
+class AuditEvent(Answer):
+    """One thing that happened to the model (see :mod:`mlmom_lab.audit`)."""
+
+    when: float
+    kind: Literal[
+        "registration", "gate", "approval", "alias", "deployment", "alert", "retraining",
+        "erasure",
+    ]  # fmt: skip
+    who: str
+    what: str
+    why: str
+    version: str | None
+
+
+class AuditTrail(Answer):
+    events: list[AuditEvent] = Field(description="newest first, at most ?limit=")
+    total: int
+
+
 class CompareRow(Answer):
     key: str
     a: Any
@@ -355,6 +374,7 @@ class ReportFiles(Answer):
 ANSWERS: tuple[type[Answer], ...] = (
     ErrorBody, ProjectInfo, Pipeline, RegistryPage, History, Comparison, Deployment, Server,
     Monitoring, Jobs, Job, Release, AliasMove, ServerRecord, DashboardPath, Approval,
+    AuditTrail,
 )  # fmt: skip
 REQUESTS: tuple[type[Body], ...] = (
     RunRequest, WindowRequest, DashboardRequest, PromoteRequest, RollbackRequest,

@@ -14,23 +14,34 @@ logged (the prediction log) and counted (``/metrics``); API keys guard all but t
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import os
 import re
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..errors import InvalidInput, MethodNotAllowed, MlmomError, NotFound, error_body, http_status
+from ..errors import InvalidInput, MlmomError, NotFound, error_body, http_status
 from ..predictions.log import PredictionLog
 from . import openapi
 from .auth import KeyRing, presented_key
 from .batching import Answer, Batcher, BatchPolicy
 from .follow import Follower
-from .http import After, Receive, Response, Scope, Send, header, json_body, send_bytes, send_json
+from .http import (
+    After,
+    Receive,
+    Response,
+    Scope,
+    Send,
+    header,
+    json_body,
+    request_id,
+    require_method,
+    send_bytes,
+    send_json,
+)
+from .kept import parsing_schema, split_kept
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
 from .outputs import Prediction
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
@@ -84,6 +95,7 @@ class ServingApp:
         self.metrics = metrics()
         for runtime in router.runtimes.values():
             self.metrics.loaded(runtime)
+        self.kept = tuple(project.spec.serving.log.keep) if project else ()  # for the log
         self.shadow_stats = {"requests": 0, "disagreements": 0}
         self.monitoring = None  # the latest drift check's gauges, once a project is known
         if project is not None:
@@ -101,8 +113,8 @@ class ServingApp:
             await send_bytes(send, 200, exposition(self.monitoring), CONTENT_TYPE)
             return
         scope["mlmom.started"] = time.perf_counter()
-        request_id = _request_id(scope)
-        headers: list[tuple[bytes, bytes]] = [(b"x-request-id", request_id.encode())]
+        answer_id = request_id(scope)
+        headers: list[tuple[bytes, bytes]] = [(b"x-request-id", answer_id.encode())]
         after = None
         self.metrics.in_flight.inc()
         try:
@@ -113,8 +125,8 @@ class ServingApp:
             status, body = http_status(exc), error_body(exc)
             self._count_error(scope, exc.code, status)
         except Exception as exc:  # a bug of ours: logged here, never shown to the caller
-            logger.exception("request %s failed", request_id)
-            status, body = 500, error_body(exc, f"request {request_id}")
+            logger.exception("request %s failed", answer_id)
+            status, body = 500, error_body(exc, f"request {answer_id}")
             self._count_error(scope, "internal", 500)
         finally:
             self.metrics.in_flight.dec()
@@ -146,9 +158,9 @@ class ServingApp:
     async def _route(self, scope: Scope, receive: Receive) -> Response:
         method, path = scope["method"], scope["path"].rstrip("/") or "/"
         if path in READ_ONLY:
-            _require(method, "GET")
+            require_method(method, "GET")
         if path.startswith("/deployment/"):
-            _require(method, "POST")
+            require_method(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
             return 200, await self._release(path.removeprefix("/deployment/"), body), [], None
         if path in ("/ping", "/health"):
@@ -182,11 +194,12 @@ class ServingApp:
                 None,
             )
         if path == "/invocations":
-            _require(method, "POST")
+            require_method(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
             runtime, route = self.router.pick(header(scope, ROUTE_KEY) or None)
             scope["mlmom.served"] = (runtime, route)
-            raw = parse_invocations(body, runtime.schema)
+            raw = parse_invocations(body, parsing_schema(runtime.schema, self.kept))
+            scope["mlmom.kept"] = split_kept(raw, self.kept)
             await self._claim_request_id(scope)
             columns, prediction = await self._predict(runtime, raw)
             await self._log(scope, runtime, route, columns, prediction, "mlflow")
@@ -197,7 +210,7 @@ class ServingApp:
                 self._shadow(scope, columns, prediction),
             )
         if path == "/feedback":
-            _require(method, "POST")
+            require_method(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
             return 200, await asyncio.to_thread(self._feedback, body), [], None  # may be remote
         match = _V2_MODEL.match(path)
@@ -214,10 +227,10 @@ class ServingApp:
             raise NotFound(f"unknown model {name!r} (serving {champion.name!r})")
         pinned = self.router.version(version) if version is not None else None
         if action == "/infer":
-            _require(method, "POST")
+            require_method(method, "POST")
             body = await json_body(scope, receive, self.max_body_bytes)
             return await self._infer(scope, body, pinned)
-        _require(method, "GET")
+        require_method(method, "GET")
         if action == "/ready":
             return 200, {"name": name, "ready": True}, [], None
         return 200, self._metadata(pinned or champion), [], None
@@ -250,7 +263,8 @@ class ServingApp:
         key = header(scope, ROUTE_KEY) or None
         runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
         scope["mlmom.served"] = (runtime, route)
-        request = parse_v2(body, runtime.schema)
+        request = parse_v2(body, parsing_schema(runtime.schema, self.kept))
+        scope["mlmom.kept"] = split_kept(request.columns, self.kept)
         await self._claim_request_id(scope)
         columns, prediction = await self._predict(runtime, request.columns)
         answer = v2_response(
@@ -293,7 +307,7 @@ class ServingApp:
             model=runtime.name,
             version=runtime.version,
             route=route,
-            columns=columns,
+            columns={**columns, **scope["mlmom.kept"]},
             outputs=_outputs(prediction),
             latency_ms=seconds * 1000,
         )
@@ -342,7 +356,7 @@ class ServingApp:
                     model=shadow.name,
                     version=shadow.version,
                     route="shadow",
-                    columns=columns,
+                    columns={**columns, **scope["mlmom.kept"]},
                     outputs=_outputs(theirs),
                     latency_ms=0.0,
                 )
@@ -357,29 +371,8 @@ def _outputs(prediction: Prediction) -> dict[str, Any]:
     return out
 
 
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-
-
-_ID_PREFIX = uuid.uuid4().hex[:16]  # per process: ids stay unique across workers and restarts
-_id_counter = itertools.count()
-
-
-def _request_id(scope: Scope) -> str:
-    """The caller's ``x-request-id`` when it is a sane one, else a new one (no syscall)."""
-    given = header(scope, b"x-request-id")
-    scope["mlmom.client_id"] = bool(given and _REQUEST_ID.match(given))
-    request_id = given if scope["mlmom.client_id"] else f"{_ID_PREFIX}{next(_id_counter):016x}"
-    scope["mlmom.request_id"] = request_id
-    return request_id
-
-
 def _route_headers(runtime: ModelRuntime, route: str) -> list[tuple[bytes, bytes]]:
     return [(b"x-mlmom-version", runtime.version.encode()), (b"x-mlmom-route", route.encode())]
-
-
-def _require(method: str, allowed: str) -> None:
-    if method != allowed and not (allowed == "GET" and method == "HEAD"):
-        raise MethodNotAllowed(f"use {allowed} here, not {method}")
 
 
 async def _lifespan(receive: Receive, send: Send, app: ServingApp) -> None:

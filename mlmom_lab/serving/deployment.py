@@ -2,7 +2,8 @@
 
 One small JSON file, ``.mlmom/deployment.json``, written atomically, is the state every
 server worker follows (each watches it and swaps in new versions once they are loaded and
-warm). Only :mod:`mlmom_lab.release` changes it, together with the registry's aliases, so the
+warm); every generation is also appended to ``.mlmom/deployments.jsonl``, the history the
+audit trail reads. Only :mod:`mlmom_lab.release` changes it, together with the registry's aliases, so the
 registry and the alias history tell the same story as the deployment.
 """
 
@@ -17,6 +18,7 @@ from ..files import write_json
 from ..project import Project
 
 FILE = "deployment.json"
+HISTORY = "deployments.jsonl"
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,39 @@ def save(
         }
     )
     write_json(path_of(project), stamped.as_dict())
+    _append(project.state_dir / HISTORY, stamped)
     return stamped
+
+
+def history(project: Project) -> list[Deployment]:
+    """Every generation written, oldest first (a line another version wrote is skipped)."""
+    import json
+
+    try:
+        lines = (project.state_dir / HISTORY).read_text().splitlines()
+    except OSError:
+        return []
+    kept = []
+    for line in lines:
+        try:
+            kept.append(Deployment(**json.loads(line)))
+        except (ValueError, TypeError):
+            continue
+    return kept
+
+
+def _append(path: Path, deployment: Deployment) -> None:
+    """One line per generation, appended in one write (O_APPEND: whole lines, even when two
+    processes release at once)."""
+    import json
+    import os
+
+    line = (json.dumps(deployment.as_dict()) + "\n").encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        os.write(fd, line)
+    finally:
+        os.close(fd)
 
 
 def changed(deployment: Deployment, **fields: Any) -> Deployment:

@@ -6,13 +6,16 @@ cost about as much as the model's prediction.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 
-from ..errors import InvalidInput, PayloadTooLarge, UnsupportedMediaType
+from ..errors import InvalidInput, MethodNotAllowed, PayloadTooLarge, UnsupportedMediaType
 from ..jsonio import dumps
 
 # ASGI: the connection's scope, the messages, and the channels both ways
@@ -93,3 +96,22 @@ async def send_bytes(
         }
     )
     await send({"type": "http.response.body", "body": payload})
+
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_ID_PREFIX = uuid.uuid4().hex[:16]  # per process: ids stay unique across workers and restarts
+_id_counter = itertools.count()
+
+
+def request_id(scope: Scope) -> str:
+    """The caller's ``x-request-id`` when it is a sane one, else a new one (no syscall)."""
+    given = header(scope, b"x-request-id")
+    scope["mlmom.client_id"] = bool(given and _REQUEST_ID.match(given))
+    request_id = given if scope["mlmom.client_id"] else f"{_ID_PREFIX}{next(_id_counter):016x}"
+    scope["mlmom.request_id"] = request_id
+    return request_id
+
+
+def require_method(method: str, allowed: str) -> None:
+    if method != allowed and not (allowed == "GET" and method == "HEAD"):
+        raise MethodNotAllowed(f"use {allowed} here, not {method}")

@@ -114,6 +114,12 @@ class InputSchema:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    def with_kept(self, names: tuple[str, ...]) -> InputSchema:
+        """This schema also taking ``names`` as optional text columns: what a request may
+        carry for the prediction log only (``serving.log.keep``), never for the model."""
+        extra = tuple(ColumnSpec(n, "string", required=False) for n in names if n not in self.names)
+        return InputSchema(self.columns + extra)
+
     def validate(self, batch: Mapping[str, Any]) -> dict[str, np.ndarray]:
         """Typed columns for ``batch``, or :class:`InvalidInput` naming what is wrong."""
         return self.typed(batch, self.check_shape(batch))

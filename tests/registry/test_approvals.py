@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from mlmom_lab import registration, registry, retraining
+from mlmom_lab.monitoring import loop_state
 from mlmom_lab.project import load_project
 from mlmom_lab.registry import approvals
 
@@ -144,7 +145,7 @@ def test_a_retrained_challenger_waits_for_approval(project, monkeypatch):
     }
     project.spec_path.write_text(yaml.safe_dump(raw, sort_keys=False))
     project = load_project(project.root)
-    retraining._save(project, waiting)
+    loop_state.save(project, waiting)
     assert retraining.advance(project, [])["state"] == "approval"  # pending: no change
     approvals.approve(two, "looked at it", project=project, who="bob")
     after = retraining.advance(project, [])

@@ -74,3 +74,10 @@ async def test_the_lab_user_approves_and_four_eyes_refuses_her_own(
     assert code == 200 and rejected["status"] == "rejected"  # a veto of one's own is fine
     bad = await refused(jp_fetch, "registry/approve", {"version": "1"})
     assert "reason" in bad["error"]
+    # the audit trail in the lab: newest first, both decisions with who and why
+    _, audit = await call(jp_fetch, "audit", method="GET", limit="2")
+    assert [(e["kind"], e["who"], e["why"]) for e in audit["events"]] == [
+        ("approval", "Alice (alice)", "not ready"),
+        ("registration", "alice", ""),
+    ], audit["events"]
+    assert audit["total"] > 2

@@ -58,6 +58,7 @@ describe('LabModel', () => {
     expect(model.path).toBe('churn/notebooks');
     expect(model.project.data?.project).toBe('churn-demo');
     expect(endpoints()).toEqual([
+      'audit?path=churn/notebooks',
       'monitoring?path=churn/notebooks',
       'pipeline?path=churn/notebooks',
       'project?path=churn/notebooks',

@@ -29,6 +29,12 @@ describe('RegistryModel', () => {
     server.on('GET', 'registry/history', {
       body: { events: [{ alias: 'champion' }] }
     });
+    server.on('GET', 'audit', {
+      body: {
+        events: [{ kind: 'approval', what: 'version 7 approved' }],
+        total: 9
+      }
+    });
   });
 
   afterEach(() => model.dispose());
@@ -52,6 +58,11 @@ describe('RegistryModel', () => {
       '71'
     ]);
     expect(model.history.data?.events).toHaveLength(1);
+    expect(server.callsTo('GET', 'audit')[0].params).toEqual({
+      path: 'churn',
+      limit: '100'
+    });
+    expect(model.audit.data?.total).toBe(9);
     expect(changed).toHaveBeenCalledTimes(1);
   });
 

@@ -1,6 +1,7 @@
 import {
   IAliasMove,
   IApproval,
+  IAuditTrail,
   ICompare,
   IHistory,
   IRegistryPage,
@@ -28,6 +29,10 @@ export class RegistryModel extends ConcernModel {
   );
   readonly history = new Resource<IHistory>(() =>
     this.context.client.get('registry/history')
+  );
+  /** The newest events of the audit trail (who did what, when and why). */
+  readonly audit = new Resource<IAuditTrail>(() =>
+    this.context.client.get('audit', { limit: '100' })
   );
 
   get cursor(): IRegistryCursor {
@@ -82,7 +87,11 @@ export class RegistryModel extends ConcernModel {
   }
 
   protected async fetch(): Promise<void> {
-    await Promise.all([this.page.refresh(), this.history.refresh()]);
+    await Promise.all([
+      this.page.refresh(),
+      this.history.refresh(),
+      this.audit.refresh()
+    ]);
   }
 
   /** Show the page just `before` or `after` a version (the newest without one). */

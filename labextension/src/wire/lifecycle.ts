@@ -35,6 +35,31 @@ export interface AliasEvent {
   who: string;
 }
 /**
+ * One thing that happened to the model (see :mod:`mlmom_lab.audit`).
+ *
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "AuditEvent".
+ */
+export interface AuditEvent {
+  kind: 'registration' | 'gate' | 'approval' | 'alias' | 'deployment' | 'alert' | 'retraining' | 'erasure';
+  version: string | null;
+  what: string;
+  when: number;
+  who: string;
+  why: string;
+}
+/**
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "AuditTrail".
+ */
+export interface AuditTrail {
+  /**
+   * newest first, at most ?limit=
+   */
+  events: AuditEvent[];
+  total: number;
+}
+/**
  * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
  * via the `definition` "Check".
  */
