@@ -146,6 +146,16 @@ function VersionRow(
           <dd>{String(version.gate.status ?? '—')}</dd>
           <dt>{trans.__('registered by')}</dt>
           <dd>{version.registered_by || '—'}</dd>
+          <dt>{trans.__('model card')}</dt>
+          <dd>
+            <a
+              href={model.registry.cardUrl(version.version)}
+              target="_blank"
+              rel="noopener noreferrer"
+            >
+              {trans.__('open the model card')}
+            </a>
+          </dd>
           <dt>{trans.__('approval')}</dt>
           <dd className="mlmom-approval">{approvalText(version, trans)}</dd>
           <dt>{trans.__('decide')}</dt>

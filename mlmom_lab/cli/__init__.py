@@ -73,6 +73,7 @@ def param_option(help: str):
 def _register() -> None:
     from . import (  # noqa: F401
         audit,
+        card,
         cluster,
         dashboards,
         deploy,

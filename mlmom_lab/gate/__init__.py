@@ -123,6 +123,7 @@ def _scored(
     result.evaluation = rows.describe()
     groups = project.spec.governance.groups
     ours = scoring.score(project, info, rows, groups)
+    result.evaluation.update(metrics=ours.metrics, groups=ours.groups)  # the model card's
     if other is None or other.version == info.version or project.spec.gate.champion is None:
         return ours, None
     return ours, scoring.score(project, other, rows, [])
@@ -151,11 +152,16 @@ def _reproducible(project: Project, info: VersionInfo, tolerance: float) -> Verd
 
 def _record(project: Project, result: GateResult) -> None:
     """The result as the version's ``mlmom.gate`` tag (the last gate wins)."""
+    from ..cards import log_card
     from ..registry.versions import client_for
 
     record = result.as_dict()
     text = json.dumps(record, default=str)
-    if len(text) > TAG_LIMIT:  # MLflow's limit on a tag's value: keep the verdicts, not why
+    if len(text) > TAG_LIMIT:  # MLflow's limit on a tag's value: the verdicts, not why
         record["verdicts"] = [{**v, "detail": ""} for v in record["verdicts"]]
         text = json.dumps(record, default=str)
+    if len(text) > TAG_LIMIT:  # then without the metrics per group (the card says so)
+        record["evaluation"] = {**record["evaluation"], "groups": {}, "groups_left_out": True}
+        text = json.dumps(record, default=str)
     client_for(project).set_model_version_tag(result.name, result.version, GATE_TAG, text)
+    log_card(project, result.version)  # the card shows the gate: keep its logged copy current

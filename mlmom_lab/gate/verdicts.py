@@ -39,7 +39,7 @@ class GateResult:
     verdicts: list[Verdict] = field(default_factory=list)
     when: float = 0.0
     who: str = ""
-    evaluation: dict[str, Any] = field(default_factory=dict)  # rows, path, sha256
+    evaluation: dict[str, Any] = field(default_factory=dict)  # path, rows, sha256, metrics, groups
     error: str = ""  # why the gate could not judge at all (no verdicts then)
 
     @property

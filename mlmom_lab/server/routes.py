@@ -127,6 +127,18 @@ class AuditHandler(ReadHandler):
         return {"events": [e.as_dict() for e in reversed(events[-limit:])], "total": len(events)}
 
 
+class CardHandler(ReadHandler):
+    """``?version=``: the version's model card as a self-contained, sandboxed HTML page."""
+
+    def read(self, project):
+        from ..cards import html
+
+        version = self.get_query_argument("version", "")
+        if not version:
+            raise InvalidRequest("the model card needs a version: ?version=...")
+        return HtmlPage(html(project, version))
+
+
 class CompareHandler(ReadHandler):
     answer = wire.Comparison
 
@@ -234,6 +246,7 @@ READS = {
     "registry/history": HistoryHandler,
     "registry/compare": CompareHandler,
     "audit": AuditHandler,
+    "registry/card": CardHandler,
     "deployment": DeploymentHandler,
     "server": ServerHandler,
     "monitoring": MonitoringHandler,

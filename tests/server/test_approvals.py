@@ -81,3 +81,15 @@ async def test_the_lab_user_approves_and_four_eyes_refuses_her_own(
         ("registration", "alice", ""),
     ], audit["events"]
     assert audit["total"] > 2
+
+
+async def test_the_registry_panel_opens_a_versions_model_card(jp_fetch, lab_root):
+    response = await jp_fetch(
+        "mlmom", "api", "registry", "card", params={"path": "churn", "version": "1"}
+    )
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    page = response.body.decode()
+    assert "Model card: churn-classifier version 1" in page and "<table>" in page
+    missing = await refused(jp_fetch, "registry/card", None, 404, method="GET", version="9")
+    assert missing["code"] == "not_found"

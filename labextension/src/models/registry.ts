@@ -1,3 +1,5 @@
+import { PageConfig, URLExt } from '@jupyterlab/coreutils';
+
 import {
   IAliasMove,
   IApproval,
@@ -79,6 +81,14 @@ export class RegistryModel extends ConcernModel {
     reason: string
   ): Promise<IApproval> {
     return this.act<IApproval>(`registry/${decision}`, { version, reason });
+  }
+
+  /** Where the version's model card is (an HTML page, opened in a browser tab). */
+  cardUrl(version: string): string {
+    return (
+      URLExt.join(PageConfig.getBaseUrl(), 'mlmom/api/registry/card') +
+      URLExt.objectToQueryString({ path: this.context.client.path, version })
+    );
   }
 
   /** Move the champion back to the version it held before. */
