@@ -74,6 +74,7 @@ def _register() -> None:
     from . import (  # noqa: F401
         audit,
         card,
+        ci,
         cluster,
         dashboards,
         deploy,

@@ -27,6 +27,11 @@ OUTCOME_COLOURS = {"pass": "green", "fail": "red", "error": "yellow", "skip": No
     help="The alias (or version) to compare with.",
 )
 @click.option("--junit-xml", "junit_xml", type=click.Path(dir_okay=False), help="Write JUnit XML.")
+@click.option(
+    "--card",
+    type=click.Path(dir_okay=False),
+    help="Also write the judged version's model card (HTML for a .html file, else Markdown).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.option("--no-record", is_flag=True, help="Do not record the result with the version.")
 @project_option
@@ -34,6 +39,7 @@ def gate(
     ref: str | None,
     against: str,
     junit_xml: str | None,
+    card: str | None,
     as_json: bool,
     no_record: bool,
     project_dir: str,
@@ -54,6 +60,8 @@ def gate(
         sys.exit(2)
     if junit_xml:
         _write_junit(result, junit_xml)
+    if card:
+        _write_card(project_dir, result, card)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=1, default=str))
     else:
@@ -87,6 +95,16 @@ def _write_junit(result, path: str) -> None:
     from ..gate import junit
 
     junit.write(result, path)
+
+
+def _write_card(project_dir: str, result, path: str) -> None:
+    from pathlib import Path
+
+    from .. import cards
+    from ..project import load_project
+
+    render = cards.html if path.endswith(".html") else cards.markdown
+    Path(path).write_text(render(load_project(project_dir), f"{result.name}/{result.version}"))
 
 
 def _print_table(result) -> None:

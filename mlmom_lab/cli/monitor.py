@@ -4,6 +4,7 @@ prediction log, against the reference registered with each version."""
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -54,6 +55,11 @@ def window_options(func):
     show_default=True,
     help="Show the explanation drift (mean |SHAP| per feature) next to the data drift.",
 )
+@click.option(
+    "--fail-on-alert",
+    is_flag=True,
+    help="Exit 1 when an alert fires (a CI job that promotes only a quiet canary).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @project_option
 def check(
@@ -62,6 +68,7 @@ def check(
     last: int | None,
     since: str | None,
     explain: bool,
+    fail_on_alert: bool,
     as_json: bool,
     project_dir: str,
 ) -> None:
@@ -89,13 +96,15 @@ def check(
                 default=str,
             )
         )
-        return
-    _show(result.drift)
-    for alert in result.alerts:
-        click.secho(f"ALERT {alert.message}", fg="red")
-    _show_loop(result.loop)
+    else:
+        _show(result.drift)
+        for alert in result.alerts:
+            click.secho(f"ALERT {alert.message}", fg="red")
+        _show_loop(result.loop)
     if result.webhook_ok is False:
         click.echo("(the alert webhook did not answer; the alerts are stored)", err=True)
+    if fail_on_alert and result.alerts:
+        sys.exit(1)
 
 
 @monitor.command()

@@ -13,12 +13,23 @@ from . import cli, project_option
 @cli.command()
 @click.argument("folder", type=click.Path(file_okay=False))
 @click.option("--name", help="Project name (default: the folder's name).")
-def init(folder: str, name: str | None) -> None:
+@click.option(
+    "--ci",
+    "ci_kind",
+    type=click.Choice(["gitlab", "github", "jenkins"]),
+    help="Also write a CI/CD pipeline (see mlmom ci).",
+)
+def init(folder: str, name: str | None, ci_kind: str | None) -> None:
     """Create a new project in FOLDER from a template that runs as is."""
     from ..scaffold import init_project
 
     root = init_project(folder, name)
     click.echo(f"created {root}/mlmom.yaml with stages prepare -> train")
+    if ci_kind:
+        from ..deploy.ci import write
+        from ..project import load_project
+
+        click.echo(f"wrote {write(load_project(root), ci_kind)}")
     click.echo(f"next: cd {folder} && mlmom run")
 
 
