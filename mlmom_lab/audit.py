@@ -155,11 +155,11 @@ def _alerts(project: Project) -> list[AuditEvent]:
 
 
 def _retraining(project: Project) -> list[AuditEvent]:
-    from .monitoring.loop_state import state
+    from .monitoring.loop_state import steps
 
     return [
         AuditEvent(step["ts"], "retraining", "retraining loop", step["state"], step["message"])
-        for step in state(project).get("history", [])
+        for step in steps(project)
     ]
 
 

@@ -85,3 +85,19 @@ def test_since_and_csv(project):
     assert future.stdout.strip() == "nothing recorded yet"
     bad = mlmom("audit", "--since", "yesterday", cwd=project.root)
     assert bad.returncode == 2 and "'yesterday': write a duration like 30d" in bad.stderr
+
+
+def test_every_retraining_step_stays_in_the_trail_beyond_the_loops_file(project):
+    from mlmom_lab.monitoring.loop_state import KEPT, state
+
+    now = time.time()
+    for i in range(KEPT + 5):  # more steps than loop.json keeps
+        current = state(project)
+        step = {"ts": now + i, "state": "idle", "message": f"step {i}"}
+        history = [*current["history"], step][-KEPT:]
+        loop_state.save(project, {**current, "history": history})
+    trail = json.loads(mlmom("audit", "--format", "json", cwd=project.root, check=True).stdout)
+    steps = [e["why"] for e in trail if e["kind"] == "retraining"]
+    assert len(state(project)["history"]) == KEPT
+    assert steps[0] == "not retrained: only 3 labelled rows" and steps[-1] == f"step {KEPT + 4}"
+    assert len(steps) == KEPT + 6

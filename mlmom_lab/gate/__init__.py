@@ -12,6 +12,7 @@ read it). :mod:`.verdicts` says what the exit codes mean.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from ..registry.versions import VersionInfo
     from .scoring import Rows, Scores
 
+logger = logging.getLogger("mlmom.gate")
 GATE_TAG = "mlmom.gate"
 TAG_LIMIT = 7900  # MLflow refuses tag values over 8,000 characters
 
@@ -164,4 +166,7 @@ def _record(project: Project, result: GateResult) -> None:
         record["evaluation"] = {**record["evaluation"], "groups": {}, "groups_left_out": True}
         text = json.dumps(record, default=str)
     client_for(project).set_model_version_tag(result.name, result.version, GATE_TAG, text)
-    log_card(project, result.version)  # the card shows the gate: keep its logged copy current
+    try:  # the card shows the gate: keep its logged copy current
+        log_card(project, result.version)
+    except Exception as exc:  # noqa: BLE001 - the verdict stands without its card
+        logger.warning("the model card of version %s was not logged: %s", result.version, exc)

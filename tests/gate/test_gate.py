@@ -148,3 +148,17 @@ def test_without_evaluation_rows_the_recorded_metrics_are_judged(project):
     recorded = registry.get_version(None, "1", project).metrics["roc_auc"]
     assert (verdict.outcome, verdict.value) == ("pass", recorded)
     assert verdict.detail == "recorded at registration" and result.evaluation == {}
+
+
+def test_the_reproducibility_rule_re_runs_the_versions_pipeline(project):
+    rules = {"reproduce": {"tolerance": 1e-9}, "onnx_parity": True}
+    result = gate.judge(with_gate(project, rules), "1", record=False)
+    reproduced = next(v for v in result.verdicts if v.rule == "reproducible")
+    assert (reproduced.outcome, reproduced.value) == ("pass", "same"), reproduced
+    (project.root / "churn_data.py").write_text(
+        (project.root / "churn_data.py").read_text() + "\n# edited since\n"
+    )
+    changed = gate.judge(load_project(project.root), "1", record=False)
+    verdict = next(v for v in changed.verdicts if v.rule == "reproducible")
+    assert verdict.outcome == "error" and "churn_data.py" in verdict.detail
+    assert changed.exit_code == 2

@@ -116,7 +116,7 @@ def test_alert_retrain_canary_promote(retrained):
 def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project, retrained):
     """The old champion goes out as a canary against the retrained one, under a policy that
     asks for a win by 0.5 accuracy: it is rolled back, and the champion stays."""
-    from mlmom_lab.retraining import _save
+    from mlmom_lab.monitoring.loop_state import save
 
     spec = yaml.safe_load((project.root / "mlmom.yaml").read_text())
     spec["monitoring"]["retrain"]["margin"] = 0.5
@@ -125,7 +125,7 @@ def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project, retrai
     champion = deployment.current(project).champion
     old = "1" if champion != "1" else "2"
     release.canary(project, old, 0.5, reason="test: an old version as canary")
-    _save(
+    save(
         project,
         {
             **state(project),
