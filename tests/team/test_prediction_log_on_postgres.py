@@ -123,3 +123,41 @@ def test_an_outage_under_load_loses_no_acknowledged_prediction_and_answers_no_5x
     assert json.loads(check.stdout)["rows"] == 200
     explained = mlmom("explain", "--request-id", during[0], "--json", cwd=root)
     assert explained.returncode == 0, explained.stdout[-2000:] + explained.stderr[-2000:]
+
+
+def test_a_person_is_erased_from_a_log_on_postgresql(example_run, postgres, tmp_path):
+    """The same erasure as on SQLite (tests/test_erasure.py), on a PostgreSQL log: the
+    person's rows and labels go, the other rows keep theirs, the erasure is in the trail."""
+    import sqlalchemy as sa
+
+    from mlmom_lab.predictions.feedback import add_feedback
+    from mlmom_lab.predictions.log import PredictionLog, salt_for
+    from mlmom_lab.project import load_project
+
+    root = own_copy(example_run[0], tmp_path / "churn").root
+    url = postgres.database("erasure")
+    spec = yaml.safe_load((root / "mlmom.yaml").read_text())
+    personal = {"customer_id": "hash"}
+    spec["serving"] = {"log": {"uri": url, "keep": ["customer_id"], "personal_data": personal}}
+    (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    project = load_project(root)
+    rows = pd.read_parquet(root / "data" / "test.parquet").drop(columns="churned").head(3)
+    log = PredictionLog(url, personal_data=personal, salt=salt_for(project.state_dir))
+    log.record(
+        request_id="r1", model="churn-classifier", version="1", route="champion",
+        columns={**{c: rows[c].tolist() for c in rows}, "customer_id": ["123", "456", "123"]},
+        outputs={"predict": [0, 1, 0]}, latency_ms=1.0,
+    )  # fmt: skip
+    log.close()
+    add_feedback(url, [{"request_id": "r1", "row": r, "label": r} for r in range(3)])
+
+    done = mlmom("log", "erase", "--where", "customer_id=123", "-m", "request 9", cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert "2 rows in 1 requests, 2 labels" in done.stdout
+    with sa.create_engine(url).connect() as conn:
+        n_rows, inputs = conn.execute(sa.text("SELECT n_rows, inputs FROM predictions")).one()
+        labels = conn.execute(sa.text("SELECT row, label FROM feedback")).all()
+    assert n_rows == 1 and len(json.loads(inputs)["customer_id"]) == 1
+    assert [tuple(label) for label in labels] == [(0, "1")]  # 456's label, moved up
+    trail = json.loads(mlmom("audit", "--format", "json", cwd=root, check=True).stdout)
+    assert [e["why"] for e in trail if e["kind"] == "erasure"] == ["request 9"]
