@@ -84,7 +84,7 @@ def promote(
     current = aliases_of(client, name)
     if current.get(alias) == version:
         raise RegistryError(f"{name} version {version} is already {alias}")
-    if alias == "champion":
+    if alias == "champion" and project.spec.governance.require_approval:
         approvals.check_may_serve(project, get_version(name, version, project), "become champion")
     action = "challenge" if alias == "challenger" else "promote"
     event = _move(client, name, alias, current.get(alias), version, action, reason, who)
