@@ -10,6 +10,8 @@ import click
 
 from . import cli, project_option
 
+ALERTS_FIRED = 5  # `monitor check --fail-on-alert`: apart from 1, "could not check"
+
 
 @cli.group()
 def monitor() -> None:
@@ -58,7 +60,7 @@ def window_options(func):
 @click.option(
     "--fail-on-alert",
     is_flag=True,
-    help="Exit 1 when an alert fires (a CI job that promotes only a quiet canary).",
+    help="Exit 5 when an alert fires (a CI job that promotes only a quiet canary).",
 )
 @click.option("--json", "as_json", is_flag=True)
 @project_option
@@ -104,7 +106,7 @@ def check(
     if result.webhook_ok is False:
         click.echo("(the alert webhook did not answer; the alerts are stored)", err=True)
     if fail_on_alert and result.alerts:
-        sys.exit(1)
+        sys.exit(ALERTS_FIRED)
 
 
 @monitor.command()

@@ -1,8 +1,8 @@
 """CI/CD pipelines for a project: GitLab CI, GitHub Actions and Jenkins.
 
 Each runs the pipeline and the quality gate on every change (JUnit report, metrics and model
-card kept), and releases on the default branch by hand: a canary first, then promote or roll
-back from the monitoring check. Written at the root of the project's git repository (where
+card kept), and releases on the default branch by hand: a canary first (the first version
+becomes the champion), then promoted from a quiet monitoring check or taken out on an alert. Written at the root of the project's git repository (where
 each CI looks for its file), the project's folder given relative to it.
 """
 

@@ -74,22 +74,16 @@ def test_the_pipeline_validates_against_its_cis_schema(repository, kind, schema)
 
 
 def mlmom_commands(text: str) -> list[list[str]]:
-    """Every mlmom command line of a pipeline, its variables given sample values."""
-    values = {
-        "MLMOM_PROJECT": ".",
-        "MLMOM_RUN_ARGS": "-p register.auto_champion=false",
-        "CANARY_WEIGHT": "0.1",
-        "CI_PIPELINE_ID": "7",
-        "BUILD_NUMBER": "7",
-    }
+    """Every mlmom command line of a pipeline (up to a redirection, `||`, `;` or `then`), its
+    variables given sample values."""
+    values = {"MLMOM_PROJECT": ".", "MLMOM_RUN_ARGS": "-p register.auto_champion=false",
+              "CANARY_WEIGHT": "0.1", "CI_PIPELINE_ID": "7", "BUILD_NUMBER": "7"}  # fmt: skip
     found = []
     for line in text.splitlines():
-        match = re.search(
-            r"(?:\.venv/bin/)?mlmom (\w.*?)(?:;|\)?$| then$)", line.strip().removeprefix("- ")
-        )
-        if not match or line.strip().startswith(("#", "//")):
+        if line.strip().startswith(("#", "//")) or "mlmom " not in line:
             continue
-        command = re.sub(r"\$\{\{[^}]*\}\}", "7", match.group(1).rstrip("'").rstrip())
+        command = re.split(r"\s(?:\|\||>|then\b)|;", line.split("mlmom ", 1)[1])[0]
+        command = re.sub(r"\$\{\{[^}]*\}\}", "7", command.strip().rstrip("'"))
         command = re.sub(r"\$\{?(\w+)\}?", lambda m: values.get(m.group(1), m.group(0)), command)
         found.append(shlex.split(command))
     return found
@@ -126,7 +120,9 @@ def test_every_mlmom_command_of_every_pipeline_parses(repository):
         assert section in jenkinsfile, section
 
 
-def gitlab_ci_local(root: Path, home: Path) -> subprocess.CompletedProcess:
+def gitlab_ci_local(root: Path, home: Path, job: str) -> subprocess.CompletedProcess:
+    """One job of the pipeline, run as GitLab's shell executor would (in the checkout, with
+    this environment's mlmom on PATH instead of its install step)."""
     assert GITLAB_CI_LOCAL.is_file(), (
         f"{GITLAB_CI_LOCAL} is missing: the README's test command installs it "
         "(npm install --prefix .venv/tools gitlab-ci-local@4.73.0)"
@@ -134,7 +130,7 @@ def gitlab_ci_local(root: Path, home: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
     return subprocess.run(
         [str(GITLAB_CI_LOCAL), "--force-shell-executor", "--home", str(home),
-         "--variable", "MLMOM_INSTALL=true", "candidate"],
+         "--variable", "MLMOM_INSTALL=true", job],
         cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False,
     )  # fmt: skip
 
@@ -149,24 +145,71 @@ def junit(root: Path) -> dict[str, str]:
     }
 
 
+def job(root: Path, home: Path, name: str, *, ok: bool = True) -> str:
+    done = gitlab_ci_local(root, home, name)
+    assert (done.returncode == 0) is ok, done.stdout[-3000:] + done.stderr[-2000:]
+    assert f"{'PASS' if ok else 'FAIL'}  {name}" in done.stdout, done.stdout[-3000:]
+    return done.stdout
+
+
+def edit_spec(root: Path, change, message: str) -> None:
+    spec = yaml.safe_load((root / "mlmom.yaml").read_text())
+    change(spec)
+    (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+    commit(root, message)
+
+
+def canary_traffic(root: Path, rows: int = 60) -> None:
+    """Requests the canary (version 2) answered, in the prediction log as a server logs them."""
+    import mlflow.sklearn
+    import pandas as pd
+
+    from mlmom_lab.mlflow_clients import use_project
+    from mlmom_lab.predictions.log import PredictionLog
+    from mlmom_lab.project import load_project
+    from mlmom_lab.registry import get_version
+
+    project = load_project(root)
+    use_project(project)
+    model = mlflow.sklearn.load_model(get_version(None, "2", project).source)
+    frame = pd.read_parquet(root / "data" / "test.parquet").drop(columns="churned").head(rows)
+    log = PredictionLog(project.prediction_log_uri)
+    log.record(
+        request_id="canary-1", model="churn-classifier", version="2", route="canary",
+        columns={c: frame[c].to_numpy() for c in frame}, latency_ms=1.0,
+        outputs={"predict": model.predict(frame), "predict_proba": model.predict_proba(frame)},
+    )  # fmt: skip
+    log.close()
+
+
 @pytest.mark.slow
-def test_the_gitlab_pipeline_runs_and_a_failed_gate_fails_it(repository, tmp_path):
-    done = gitlab_ci_local(repository, tmp_path / "home")
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "gate passed" in done.stdout and "PASS  candidate" in done.stdout
-    assert junit(repository)["metric roc_auc >= 0.75"] == "passed"
+def test_the_gitlab_pipeline_runs_job_by_job_and_a_failed_gate_fails_it(repository, tmp_path):
+    from mlmom_lab.project import load_project
+    from mlmom_lab.serving import deployment
+
+    home = tmp_path / "home"
+    out = job(repository, home, "candidate")
+    assert "gate passed" in out and junit(repository)["metric roc_auc >= 0.75"] == "passed"
     artifacts = repository / ".gitlab-ci-local" / "artifacts" / "candidate"
     assert "Model card: churn-classifier version 1" in (artifacts / "model_card.html").read_text()
     assert (artifacts / "reports" / "metrics.json").is_file()
+    assert "champion: - -> 1" in job(repository, home, "canary")  # the first version
 
-    spec = yaml.safe_load((repository / "mlmom.yaml").read_text())
-    spec["gate"]["metrics"]["roc_auc"] = ">= 0.99"
-    (repository / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
-    commit(repository, "a stricter gate")
-    failed = gitlab_ci_local(repository, tmp_path / "home")
-    assert failed.returncode != 0, failed.stdout[-3000:]
-    assert "gate failed" in failed.stdout and "FAIL  candidate" in failed.stdout
-    assert junit(repository)["metric roc_auc >= 0.99"] == "failure"
+    edit_spec(repository, lambda s: s["stages"]["train"]["params"].update(seed=8), "seed 8")
+    assert "champion roc_auc" in job(repository, home, "candidate")  # v2 beats v1
+    assert "canary v2 at 10%" in job(repository, home, "canary")
+    out = job(repository, home, "release", ok=False)  # no canary traffic yet
+    assert "the canary could not be checked (exit 1): nothing released" in out
+    state = deployment.current(load_project(repository))
+    assert (state.champion, state.canary) == ("1", "2")
+    canary_traffic(repository)
+    assert "canary fired no alert" in job(repository, home, "release")
+    state = deployment.current(load_project(repository))
+    assert (state.champion, state.canary) == ("2", None)
+
+    edit_spec(repository, lambda s: s["gate"]["metrics"].update(roc_auc=">= 0.99"), "stricter")
+    out = job(repository, home, "candidate", ok=False)
+    assert "gate failed" in out and junit(repository)["metric roc_auc >= 0.99"] == "failure"
 
 
 def test_bad_input_is_one_line_and_changes_nothing(repository):
