@@ -249,3 +249,16 @@ def test_columns_named_in_the_spec_must_be_features(project, tmp_path):
     (root / "mlmom.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
     with pytest.raises(InvalidInput, match="monitoring.methods.agee: 'agee' is not a feature"):
         run_check(load_project(root))
+
+
+def test_fail_on_alert_exits_5_while_alerts_fire_and_0_once_they_cool_down(project):
+    """What a CI release job reads: 5 when the check fires an alert (1 stays "could not
+    check"), 0 for a quiet one."""
+    from ..helpers import mlmom
+
+    fired = mlmom("monitor", "check", "--no-explain", "--fail-on-alert", cwd=project.root)
+    assert fired.returncode == 5 and "ALERT" in fired.stdout, fired.stdout + fired.stderr
+    quiet = mlmom("monitor", "check", "--no-explain", "--fail-on-alert", cwd=project.root)
+    assert quiet.returncode == 0 and "ALERT" not in quiet.stdout, quiet.stdout  # cooling down
+    missing = mlmom("monitor", "check", "--version", "9", "--fail-on-alert", cwd=project.root)
+    assert missing.returncode == 1
