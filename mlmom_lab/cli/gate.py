@@ -60,12 +60,16 @@ def gate(
         sys.exit(2)
     if junit_xml:
         _write_junit(result, junit_xml)
-    if card:
-        _write_card(project_dir, result, card)
     if as_json:
         click.echo(json.dumps(result.as_dict(), indent=1, default=str))
     else:
         _print_table(result)
+    if card:
+        try:
+            _write_card(project_dir, result, card)
+        except Exception as exc:  # noqa: BLE001 - judged, but the job is not done: never 0
+            click.secho(f"error: the model card was not written: {_one_line(exc)}", err=True)
+            sys.exit(2)
     sys.exit(result.exit_code)
 
 
