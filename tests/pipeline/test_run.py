@@ -219,8 +219,14 @@ def test_interrupt_stops_the_running_notebook_and_records_nothing(tmp_path):
     notebook(tmp_path / "slow.ipynb", "", "import time\ntime.sleep(300)", "open('slow.txt', 'w')")
     spec(tmp_path, {"slow": {"notebook": "slow.ipynb", "outs": ["slow.txt"]}})
     mlmom_exe = Path(sys.executable).with_name("mlmom")
+    # as from a terminal: a test run started in the background by a non-interactive shell
+    # (`cmd &`) inherits SIGINT ignored, and so would mlmom run; exec it with the default
+    default_sigint = (
+        "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_DFL); "
+        "os.execv(sys.argv[1], sys.argv[1:])"
+    )
     proc = subprocess.Popen(
-        [str(mlmom_exe), "run"],
+        [sys.executable, "-c", default_sigint, str(mlmom_exe), "run"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
