@@ -1,182 +1,18 @@
-import { InputDialog } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import {
-  announce,
   attempt,
-  Badge,
   confirm,
   Empty,
   ErrorNote,
   IPanelProps,
   num,
-  Section,
-  when
+  Section
 } from './common';
-import {
-  IAliasEvent,
-  IAuditEvent,
-  ICompare,
-  ICompareRow,
-  IVersion
-} from './types';
-
-/** Approve or reject a version from its details, asking why first (kept in the audit trail). */
-function Decisions(props: IPanelProps & { version: IVersion }): JSX.Element {
-  const { version, model, trans } = props;
-  const decide = (decision: 'approve' | 'reject') =>
-    attempt(
-      trans,
-      trans.__('deciding on version %1', version.version),
-      async () => {
-        const asked = await InputDialog.getText({
-          title:
-            decision === 'approve'
-              ? trans.__('Approve version %1', version.version)
-              : trans.__('Reject version %1', version.version),
-          label: trans.__('Why? (kept in the audit trail)'),
-          okLabel:
-            decision === 'approve' ? trans.__('Approve') : trans.__('Reject')
-        });
-        const reason = (asked.value ?? '').trim();
-        if (asked.button.accept && reason) {
-          await model.registry.decide(version.version, decision, reason);
-        }
-      }
-    );
-  return (
-    <dd className="mlmom-decisions">
-      <button className="jp-mod-styled" onClick={() => decide('approve')}>
-        {trans.__('Approve…')}
-      </button>
-      <button className="jp-mod-styled" onClick={() => decide('reject')}>
-        {trans.__('Reject…')}
-      </button>
-    </dd>
-  );
-}
-
-/** "approved by bob: checked the card" or "pending". */
-function approvalText(version: IVersion, trans: TranslationBundle): string {
-  const a = version.approval as { status?: string; who?: string; why?: string };
-  if (!a.status || a.status === 'pending') {
-    return trans.__('pending');
-  }
-  return trans.__('%1 by %2: %3', a.status, a.who ?? '?', a.why ?? '');
-}
-
-function VersionRow(
-  props: IPanelProps & {
-    version: IVersion;
-    picked: boolean;
-    onPick: () => void;
-  }
-): JSX.Element {
-  const { version, model, trans } = props;
-  const [open, setOpen] = React.useState(false);
-  const champion = version.aliases.includes('champion');
-  const promote = () =>
-    attempt(
-      trans,
-      trans.__('promoting version %1', version.version),
-      async () => {
-        const confirmed = await confirm(
-          trans,
-          trans.__('Promote to champion'),
-          trans.__(
-            'Make version %1 of %2 the champion? A running server switches to it without dropping a request.',
-            version.version,
-            version.name
-          ),
-          trans.__('Promote')
-        );
-        if (confirmed) {
-          announce(trans, await model.registry.promote(version.version));
-        }
-      }
-    );
-  const metrics = Object.entries(version.metrics).slice(0, 3);
-  return (
-    <li className="mlmom-version" data-version={version.version}>
-      <div className="mlmom-row">
-        <input
-          type="checkbox"
-          checked={props.picked}
-          onChange={props.onPick}
-          title={trans.__('Pick two versions to compare')}
-        />
-        <button
-          className="mlmom-link mlmom-name"
-          onClick={() => setOpen(!open)}
-        >
-          v{version.version}
-        </button>
-        {version.aliases.map(a => (
-          <Badge key={a} tone={a === 'champion' ? 'good' : 'info'}>
-            {a}
-          </Badge>
-        ))}
-        {['approved', 'rejected'].includes(String(version.approval.status)) && (
-          <Badge
-            tone={version.approval.status === 'approved' ? 'good' : 'bad'}
-            title={approvalText(version, trans)}
-          >
-            {String(version.approval.status)}
-          </Badge>
-        )}
-        <span className="mlmom-dim">
-          {metrics.map(([k, v]) => `${k} ${num(v)}`).join(' · ')}
-        </span>
-        {!champion && (
-          <button className="jp-mod-styled mlmom-push" onClick={promote}>
-            {trans.__('Promote')}
-          </button>
-        )}
-      </div>
-      {open && (
-        <dl className="mlmom-details">
-          <dt>{trans.__('registered')}</dt>
-          <dd>{when(version.created / 1000)}</dd>
-          <dt>{trans.__('run')}</dt>
-          <dd>{version.run_id ?? '—'}</dd>
-          <dt>{trans.__('ONNX')}</dt>
-          <dd>{String(version.onnx.status ?? '—')}</dd>
-          <dt>{trans.__('quality gate')}</dt>
-          <dd>{String(version.gate.status ?? '—')}</dd>
-          <dt>{trans.__('registered by')}</dt>
-          <dd>{version.registered_by || '—'}</dd>
-          <dt>{trans.__('model card')}</dt>
-          <dd>
-            <a
-              href={model.registry.cardUrl(version.version)}
-              target="_blank"
-              rel="noopener noreferrer"
-            >
-              {trans.__('open the model card')}
-            </a>
-          </dd>
-          <dt>{trans.__('approval')}</dt>
-          <dd className="mlmom-approval">{approvalText(version, trans)}</dd>
-          <dt>{trans.__('decide')}</dt>
-          <Decisions {...props} />
-          {Object.entries(version.metrics).map(([k, v]) => (
-            <React.Fragment key={k}>
-              <dt>{k}</dt>
-              <dd>{num(v, 4)}</dd>
-            </React.Fragment>
-          ))}
-          {Object.entries(version.lineage).map(([k, v]) => (
-            <React.Fragment key={k}>
-              <dt>{k}</dt>
-              <dd>{v}</dd>
-            </React.Fragment>
-          ))}
-        </dl>
-      )}
-    </li>
-  );
-}
+import { AuditTrail, History } from './registry-history';
+import { VersionRow } from './registry-version';
+import { ICompare, ICompareRow } from './types';
 
 /** A compared value; content hashes shortened to 12 characters (in full on hover). */
 function Cell(props: { value: unknown }): JSX.Element {
@@ -229,57 +65,6 @@ function CompareTable(props: {
         {rows(trans.__('data'), compare.data)}
       </tbody>
     </table>
-  );
-}
-
-function History(props: {
-  events: IAliasEvent[];
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { events, trans } = props;
-  if (events.length === 0) {
-    return <Empty>{trans.__('No alias has moved yet.')}</Empty>;
-  }
-  return (
-    <ol className="mlmom-history">
-      {events.slice(0, 20).map((e, i) => (
-        <li key={i} data-alias={e.alias} data-action={e.action}>
-          <b>{e.alias}</b> {e.action}: {e.from_version ?? '—'} →{' '}
-          {e.to_version ?? '—'}
-          <span className="mlmom-dim">
-            {' '}
-            {trans.__('by %1, %2', e.who, when(e.when))}
-            {e.reason ? ` (${e.reason})` : ''}
-          </span>
-        </li>
-      ))}
-    </ol>
-  );
-}
-
-/** Who did what, when and why: registrations, gates, approvals, alias moves, deployment
- * changes, alerts, retraining steps and erasures, newest first. */
-function AuditTrail(props: {
-  events: IAuditEvent[];
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { events, trans } = props;
-  if (events.length === 0) {
-    return <Empty>{trans.__('Nothing recorded yet.')}</Empty>;
-  }
-  return (
-    <ol className="mlmom-history">
-      {events.map((e, i) => (
-        <li key={i} data-kind={e.kind}>
-          <b>{e.kind}</b> {e.what}
-          <span className="mlmom-dim">
-            {' '}
-            {trans.__('by %1, %2', e.who || '—', when(e.when))}
-            {e.why ? ` (${e.why})` : ''}
-          </span>
-        </li>
-      ))}
-    </ol>
   );
 }
 
