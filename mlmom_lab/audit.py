@@ -58,6 +58,7 @@ def trail(project: Project, since: float | None = None) -> list[AuditEvent]:
 def _registry(project: Project) -> list[AuditEvent]:
     """Registrations and gate results (version tags), alias moves and approvals (model tags)."""
     from .errors import NotFound
+    from .registry.aliases import EVENT_TAG as ALIAS
     from .registry.approvals import EVENT_TAG as APPROVAL
     from .registry.reading import reader_for
 
@@ -68,7 +69,7 @@ def _registry(project: Project) -> list[AuditEvent]:
         return []  # nothing registered yet
     events = [e for record in reader.versions(name) for e in _version_events(record)]
     for key, value in sorted(tags.items()):
-        if key.startswith("mlmom.alias_event."):
+        if key.startswith(ALIAS):
             events.append(_alias_event(json.loads(value)))
         elif key.startswith(APPROVAL):
             decision = json.loads(value)

@@ -23,15 +23,24 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
-        except MlmomError as exc:
-            _fail(exc.message, exc.exit_code)
         except Exception as exc:
-            away = store_error(exc, last_store())
-            if away is not None:
-                _fail(away.message, away.exit_code)
-            if not _from_mlflow(exc):
-                raise
-            _fail(f"MLflow refused: {without_password(str(exc).strip().splitlines()[0])}")
+            said = user_error(exc)
+            if said is None:
+                raise  # a bug of ours: the traceback helps
+            _fail(*said)
+
+
+def user_error(exc: Exception) -> tuple[str, int] | None:
+    """The one line and exit status of an error the user can cause (ours, a store away or
+    refusing, MLflow refusing a request); None for a bug of ours."""
+    if isinstance(exc, MlmomError):
+        return exc.message, exc.exit_code
+    away = store_error(exc, last_store())
+    if away is not None:
+        return away.message, away.exit_code
+    if _from_mlflow(exc):
+        return f"MLflow refused: {without_password(str(exc).strip().splitlines()[0])}", 1
+    return None
 
 
 def _fail(message: str, status: int = 1) -> None:

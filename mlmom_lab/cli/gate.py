@@ -81,15 +81,12 @@ def _judge(project_dir: str, ref: str | None, against: str, record: bool):
 
 
 def _one_line(exc: Exception) -> str:
-    from ..errors import MlmomError
-    from ..mlflow_clients import last_store
-    from ..store_errors import store_error, without_password
+    from ..store_errors import without_password
+    from . import user_error
 
-    if isinstance(exc, MlmomError):
-        return exc.message
-    away = store_error(exc, last_store())
-    if away is not None:
-        return away.message
+    said = user_error(exc)
+    if said is not None:
+        return said[0]
     traceback.print_exc()  # a bug of ours: the trace helps, the exit code stays 2
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return without_password(f"{type(exc).__name__}: {first}")

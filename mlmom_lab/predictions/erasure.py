@@ -61,9 +61,8 @@ def keeps_column(uri: str, column: str) -> bool:
     import sqlalchemy as sa
 
     predictions = tables()["predictions"]
-    pattern = f'%"{column}":%'
     with engine(uri).connect() as conn:
-        query = sa.select(predictions.c.request_id).where(predictions.c.inputs.like(pattern))
+        query = sa.select(predictions.c.request_id).where(_names(predictions, column))
         return conn.execute(query.limit(1)).first() is not None
 
 
@@ -114,8 +113,13 @@ def _candidates(conn: Connection, column: str) -> list[Any]:
         predictions.c.n_rows,
         predictions.c.inputs,
         predictions.c.outputs,
-    ).where(predictions.c.inputs.like(f'%"{column}":%'))
+    ).where(_names(predictions, column))
     return list(conn.execute(query))
+
+
+def _names(predictions: Any, column: str) -> Any:
+    """Requests whose inputs (JSON text) have a ``column`` key (a superset: checked after)."""
+    return predictions.c.inputs.like(f'%"{column}":%')
 
 
 def _erase_rows(

@@ -41,7 +41,7 @@ from .http import (
     send_bytes,
     send_json,
 )
-from .kept import parsing_schema, split_kept
+from .kept import KeptColumns, logged
 from .metrics import CONTENT_TYPE, exposition, metrics, worker_exited
 from .outputs import Prediction
 from .protocols import invocations_response, parse_invocations, parse_v2, v2_response
@@ -95,7 +95,7 @@ class ServingApp:
         self.metrics = metrics()
         for runtime in router.runtimes.values():
             self.metrics.loaded(runtime)
-        self.kept = tuple(project.spec.serving.log.keep) if project else ()  # for the log
+        self.kept = KeptColumns(tuple(project.spec.serving.log.keep) if project else ())
         self.shadow_stats = {"requests": 0, "disagreements": 0}
         self.monitoring = None  # the latest drift check's gauges, once a project is known
         if project is not None:
@@ -198,8 +198,8 @@ class ServingApp:
             body = await json_body(scope, receive, self.max_body_bytes)
             runtime, route = self.router.pick(header(scope, ROUTE_KEY) or None)
             scope["mlmom.served"] = (runtime, route)
-            raw = parse_invocations(body, parsing_schema(runtime.schema, self.kept))
-            scope["mlmom.kept"] = split_kept(raw, self.kept)
+            raw = parse_invocations(body, self.kept.schema(runtime.schema))
+            scope["mlmom.kept"] = self.kept.split(raw)
             await self._claim_request_id(scope)
             columns, prediction = await self._predict(runtime, raw)
             await self._log(scope, runtime, route, columns, prediction, "mlflow")
@@ -263,8 +263,8 @@ class ServingApp:
         key = header(scope, ROUTE_KEY) or None
         runtime, route = (pinned, "pinned") if pinned else self.router.pick(key)
         scope["mlmom.served"] = (runtime, route)
-        request = parse_v2(body, parsing_schema(runtime.schema, self.kept))
-        scope["mlmom.kept"] = split_kept(request.columns, self.kept)
+        request = parse_v2(body, self.kept.schema(runtime.schema))
+        scope["mlmom.kept"] = self.kept.split(request.columns)
         await self._claim_request_id(scope)
         columns, prediction = await self._predict(runtime, request.columns)
         answer = v2_response(
@@ -307,7 +307,7 @@ class ServingApp:
             model=runtime.name,
             version=runtime.version,
             route=route,
-            columns={**columns, **scope["mlmom.kept"]},
+            columns=logged(columns, scope["mlmom.kept"]),
             outputs=_outputs(prediction),
             latency_ms=seconds * 1000,
         )
@@ -356,7 +356,7 @@ class ServingApp:
                     model=shadow.name,
                     version=shadow.version,
                     route="shadow",
-                    columns={**columns, **scope["mlmom.kept"]},
+                    columns=logged(columns, scope["mlmom.kept"]),
                     outputs=_outputs(theirs),
                     latency_ms=0.0,
                 )
