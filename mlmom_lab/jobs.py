@@ -89,6 +89,12 @@ class Job:
             self.steps[name] = {"status": status, "detail": detail, "at": time.time()}
         self.write(f"{name}: {status}" + (f" ({detail})" if detail else ""))
 
+    def progress(self, name: str, done: int, total: int) -> None:
+        """How far a running step has gone (cells of a notebook); not logged, too frequent."""
+        with self._lock:
+            if name in self.steps:
+                self.steps[name]["cells"] = [done, total]
+
     def write(self, line: str) -> None:
         with self._lock:
             self._append(line)
@@ -208,6 +214,9 @@ class JobReporter:
 
     def update(self, stage: str, status: str, detail: str = "") -> None:
         self.job.step(stage, status, detail)
+
+    def cells(self, stage: str, done: int, total: int) -> None:
+        self.job.progress(stage, done, total)
 
     def finish(self, result: RunResult) -> None:
         self.job.write(

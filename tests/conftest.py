@@ -38,11 +38,14 @@ def pytest_collection_modifyitems(items):
 def _group(parts: tuple[str, ...]) -> str:
     """The tests that one xdist worker runs together (``--dist loadgroup``): a file's, so its
     module fixtures are made once; the team's engines, started once for their folder; the
-    binder build, which the README's demo tests and the packaging test read too."""
+    binder build, which the README's demo tests and the packaging test read too; the lab's
+    panels and main-area views, which share one JupyterLab (tests/ui/conftest.py)."""
     if parts[0] == "team" or parts == ("pipeline", "test_kfp.py"):  # kfp logs to the team's
         return "team"
     if parts in (("test_binder.py",), ("e2e", "test_demo.py"), ("test_packaging.py",)):
         return "binder"
+    if parts in (("ui", "test_panels.py"), ("ui", "test_views.py")):  # one JupyterLab for both
+        return "lab"
     return "/".join(parts)
 
 

@@ -22,6 +22,10 @@ export interface IPanelProps {
   openDashboard: (path: string) => void;
   /** Show one run's executed notebook of a stage in the main area. */
   openRun: (stage: string, runId: string) => void;
+  /** Show the pipeline as a graph in the main area. */
+  openGraph: () => void;
+  /** Show two or more versions side by side in the main area. */
+  compare: (versions: string[]) => void;
 }
 
 /** The ways to open files that the plugin gives the panels. */

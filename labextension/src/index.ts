@@ -17,6 +17,13 @@ import { executedId, executedNotebook } from './executed';
 import { LabModel } from './models';
 import { Sidebar } from './sidebar';
 import { IMlmomLab } from './tokens';
+import {
+  compareId,
+  compareView,
+  GRAPH_ID,
+  graphView,
+  VIEW_ID_PREFIX
+} from './views';
 
 export { CommandIDs } from './commands';
 export * from './models';
@@ -48,40 +55,65 @@ function openInBrowser(route: string, path: string): void {
   window.open(URLExt.join(base, route, URLExt.encodeParts(path)), '_blank');
 }
 
-/** How the panels open files, dashboards and executed notebooks in the lab. */
+/** Show the main-area widget `id`, made by `make` unless it is open already. */
+function showInMain(shell: ILabShell, id: string, make: () => Widget): void {
+  if (!Array.from(shell.widgets('main')).some(w => w.id === id)) {
+    shell.add(make(), 'main');
+  }
+  shell.activateById(id);
+}
+
+/** How the panels open files, dashboards, executed notebooks and the main-area views. */
 function panelActions(
   app: JupyterFrontEnd,
   shell: ILabShell,
   model: LabModel
 ): PanelActions {
-  return {
+  const actions: PanelActions = {
     open: path => void app.commands.execute('docmanager:open', { path }),
     openUrl: path => openInBrowser('files', path),
     // Voilà's server extension (installed with mlmom-lab) renders it as an app
     openDashboard: path => openInBrowser('voila/render', path),
-    openRun: (stage, runId) => {
-      const id = executedId(stage, runId);
-      if (!Array.from(shell.widgets('main')).some(w => w.id === id)) {
+    openRun: (stage, runId) =>
+      showInMain(shell, executedId(stage, runId), () => {
         const url = model.pipeline.executedUrl(stage, runId);
-        shell.add(
-          executedNotebook(url, stage, runId, model.client.trans),
-          'main'
-        );
-      }
-      shell.activateById(id);
-    }
+        return executedNotebook(url, stage, runId, model.client.trans);
+      }),
+    openGraph: () =>
+      showInMain(shell, GRAPH_ID, () =>
+        graphView({ model, trans: model.client.trans, actions })
+      ),
+    compare: versions =>
+      showInMain(shell, compareId(versions), () =>
+        compareView({ model, trans: model.client.trans, actions, versions })
+      )
   };
+  return actions;
+}
+
+/** Whether a view of the model shows: the sidebar or one of the main-area views. */
+function anyViewShows(shell: ILabShell, sidebar: Sidebar): boolean {
+  return (
+    sidebar.isVisible ||
+    Array.from(shell.widgets('main')).some(
+      w => w.isVisible && w.id.startsWith(VIEW_ID_PREFIX)
+    )
+  );
 }
 
 /** Follow the settings: the refresh interval, and the project opened at start. */
-function watchSettings(registry: ISettingRegistry, sidebar: Sidebar): void {
+function watchSettings(
+  registry: ISettingRegistry,
+  sidebar: Sidebar,
+  shows: () => boolean
+): void {
   const model = sidebar.model;
   registry
     .load(PLUGIN_ID)
     .then(settings => {
       const apply = () => {
         const seconds = settings.get('refreshInterval').composite as number;
-        model.poll(seconds, () => sidebar.isVisible);
+        model.poll(seconds, shows);
         const chosen = settings.get('defaultProject').composite as string;
         if (chosen) {
           void model.setPath(chosen, true);
@@ -162,10 +194,11 @@ const plugin: JupyterFrontEndPlugin<IMlmomLab> = {
     }
     const sidebar = addSidebar(app, shell, model, restorer);
     addCommands(app, shell, sidebar, palette);
-    model.poll(5, () => sidebar.isVisible);
+    const shows = () => anyViewShows(shell, sidebar);
+    model.poll(5, shows);
     void model.setPath(folderOf(shell.currentWidget) ?? '');
     if (settings) {
-      watchSettings(settings, sidebar);
+      watchSettings(settings, sidebar, shows);
     }
     const open = String(PageConfig.getOption('mlmomOpenSidebar'));
     if (open === 'true' || open === 'True') {

@@ -8,72 +8,14 @@ import {
   Empty,
   ErrorNote,
   IPanelProps,
-  Section,
-  Tone
+  Section
 } from './common';
 import { IRunRequestBody } from './models';
+import { progressOf, stateOf, statusLabel, TONE } from './stage-state';
 import { IJob, IStage } from './types';
 
-const TONE: Record<string, Tone> = {
-  fresh: 'good',
-  ran: 'good',
-  cached: 'good',
-  restored: 'good',
-  stale: 'warn',
-  running: 'info',
-  waiting: 'muted',
-  failed: 'bad',
-  skipped: 'muted'
-};
-
-/** The words for a stage's or a run's status (the server's word when unknown). */
-function statusLabel(trans: TranslationBundle, status: string): string {
-  const labels: Record<string, string> = {
-    fresh: trans.__('fresh'),
-    stale: trans.__('stale'),
-    ran: trans.__('ran'),
-    cached: trans.__('cached'),
-    restored: trans.__('restored'),
-    queued: trans.__('queued'),
-    running: trans.__('running'),
-    waiting: trans.__('waiting'),
-    done: trans.__('done'),
-    failed: trans.__('failed'),
-    cancelled: trans.__('cancelled'),
-    skipped: trans.__('skipped')
-  };
-  return labels[status] ?? status;
-}
-
-/** A stage's state: the latest run started here while it runs (or failed), else the cache's. */
-function stateOf(
-  trans: TranslationBundle,
-  stage: IStage,
-  job: IJob | undefined,
-  running: boolean
-): { status: string; detail: string } {
-  const step = job?.steps[stage.stage];
-  if (step && (running || step.status === 'failed')) {
-    return { status: step.status, detail: step.detail };
-  }
-  return stage.fresh
-    ? {
-        status: 'fresh',
-        detail: stage.last_run ? trans.__('run %1', stage.last_run) : ''
-      }
-    : { status: 'stale', detail: stage.reasons.join('; ') };
-}
-
-function progressOf(trans: TranslationBundle, job: IJob): string {
-  const steps = Object.values(job.steps);
-  const done = steps.filter(
-    s => !['waiting', 'running'].includes(s.status)
-  ).length;
-  return trans.__('%1 of %2 stage(s) done', done, steps.length);
-}
-
 /** The executed notebooks of the stage's latest runs (a failed run's, partly executed). */
-function Runs(props: {
+export function Runs(props: {
   stage: IStage;
   trans: TranslationBundle;
   openRun: IPanelProps['openRun'];
@@ -138,13 +80,22 @@ export function PipelinePanel(props: IPanelProps): JSX.Element {
     <Section
       title={trans.__('Pipeline')}
       actions={
-        <button
-          className="jp-mod-styled jp-mod-accept"
-          disabled={running}
-          onClick={() => run({})}
-        >
-          {trans.__('Run all')}
-        </button>
+        <React.Fragment>
+          <button
+            className="jp-mod-styled"
+            title={trans.__('The pipeline as a graph in the main area')}
+            onClick={() => props.openGraph()}
+          >
+            {trans.__('Graph')}
+          </button>
+          <button
+            className="jp-mod-styled jp-mod-accept"
+            disabled={running}
+            onClick={() => run({})}
+          >
+            {trans.__('Run all')}
+          </button>
+        </React.Fragment>
       }
     >
       <ErrorNote error={pipeline.stages.error} />
@@ -164,7 +115,10 @@ export function PipelinePanel(props: IPanelProps): JSX.Element {
             >
               <div className="mlmom-row">
                 <span className="mlmom-name">{stage.stage}</span>
-                <Badge tone={TONE[state.status] ?? 'muted'}>
+                <Badge
+                  tone={TONE[state.status] ?? 'muted'}
+                  title={state.detail}
+                >
                   {statusLabel(trans, state.status)}
                 </Badge>
               </div>
@@ -173,8 +127,10 @@ export function PipelinePanel(props: IPanelProps): JSX.Element {
                   {trans.__('needs %1', stage.needs.join(', '))}
                 </div>
               )}
-              {state.detail && (
-                <div className="mlmom-detail">{state.detail}</div>
+              {state.short && (
+                <div className="mlmom-detail" title={state.detail}>
+                  {state.short}
+                </div>
               )}
               <div className="mlmom-actions">
                 <button

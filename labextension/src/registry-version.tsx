@@ -98,7 +98,8 @@ export function VersionRow(
           type="checkbox"
           checked={props.picked}
           onChange={props.onPick}
-          title={trans.__('Pick two versions to compare')}
+          title={trans.__('Pick versions to compare side by side')}
+          aria-label={trans.__('compare v%1', version.version)}
         />
         <button
           className="mlmom-link mlmom-name"

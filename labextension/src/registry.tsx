@@ -1,4 +1,3 @@
-import { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 
 import {
@@ -7,66 +6,13 @@ import {
   Empty,
   ErrorNote,
   IPanelProps,
-  num,
   Section
 } from './common';
 import { AuditTrail, History } from './registry-history';
 import { VersionRow } from './registry-version';
-import { ICompare, ICompareRow } from './types';
 
-/** A compared value; content hashes shortened to 12 characters (in full on hover). */
-function Cell(props: { value: unknown }): JSX.Element {
-  const text = num(props.value, 4);
-  const hash = /^[0-9a-f]{40,}$/.test(text);
-  return (
-    <td title={hash ? text : undefined}>
-      {hash ? `${text.slice(0, 12)}…` : text}
-    </td>
-  );
-}
-
-function CompareTable(props: {
-  compare: ICompare;
-  trans: TranslationBundle;
-}): JSX.Element {
-  const { compare, trans } = props;
-  const [a, b] = compare.versions;
-  const rows = (title: string, list: ICompareRow[]) =>
-    list.length === 0 ? null : (
-      <React.Fragment>
-        <tr>
-          <th colSpan={3}>{title}</th>
-        </tr>
-        {list.map(r => (
-          <tr
-            key={title + r.key}
-            data-key={r.key}
-            className={r.same ? '' : 'mlmom-differs'}
-          >
-            <td>{r.key}</td>
-            <Cell value={r.a} />
-            <Cell value={r.b} />
-          </tr>
-        ))}
-      </React.Fragment>
-    );
-  return (
-    <table className="mlmom-table mlmom-compare">
-      <thead>
-        <tr>
-          <th></th>
-          <th>v{a}</th>
-          <th>v{b}</th>
-        </tr>
-      </thead>
-      <tbody>
-        {rows(trans.__('metrics'), compare.metrics)}
-        {rows(trans.__('parameters'), compare.params)}
-        {rows(trans.__('data'), compare.data)}
-      </tbody>
-    </table>
-  );
-}
+/** The most versions compared side by side (the server's limit too). */
+const MAX_COMPARED = 12;
 
 /** The page shown, its range and total, and the buttons to the next ones. */
 function Pager(props: IPanelProps): JSX.Element | null {
@@ -111,18 +57,12 @@ export function RegistryPanel(props: IPanelProps): JSX.Element {
   const registry = model.registry;
   const page = registry.page.data;
   const [picked, setPicked] = React.useState<string[]>([]);
-  const [compare, setCompare] = React.useState<ICompare | null>(null);
   const pick = (v: string) =>
     setPicked(
       picked.includes(v)
         ? picked.filter(p => p !== v)
-        : [...picked.slice(-1), v]
+        : [...picked.slice(1 - MAX_COMPARED), v]
     );
-  const doCompare = () =>
-    attempt(trans, trans.__('the comparison'), async () => {
-      const [a, b] = picked;
-      setCompare(await registry.compare(a, b));
-    });
   const rollback = () =>
     attempt(trans, trans.__('the rollback'), async () => {
       const confirmed = await confirm(
@@ -149,8 +89,11 @@ export function RegistryPanel(props: IPanelProps): JSX.Element {
         <React.Fragment>
           <button
             className="jp-mod-styled"
-            disabled={picked.length !== 2}
-            onClick={doCompare}
+            disabled={picked.length < 2}
+            title={trans.__(
+              'The versions picked, side by side in the main area'
+            )}
+            onClick={() => props.compare(picked)}
           >
             {trans.__('Compare')}
           </button>
@@ -186,7 +129,6 @@ export function RegistryPanel(props: IPanelProps): JSX.Element {
           </ul>
         </React.Fragment>
       )}
-      {compare && <CompareTable compare={compare} trans={trans} />}
       <h4>{trans.__('Alias history')}</h4>
       <ErrorNote error={registry.history.error} />
       <History events={registry.history.data?.events ?? []} trans={trans} />

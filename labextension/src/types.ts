@@ -9,6 +9,7 @@ import * as requests from './wire/requests';
 
 export type IProject = lifecycle.ProjectInfo;
 export type IStage = lifecycle.Stage;
+export type IStageParam = lifecycle.StageParam;
 export type IPipeline = lifecycle.Pipeline;
 export type IVersion = lifecycle.Version;
 export type IRegistryPage = lifecycle.RegistryPage;

@@ -55,6 +55,11 @@ class RichReporter:
             self.progress.update(task, description=text, completed=1)
             self.progress.stop_task(task)
 
+    def cells(self, stage: str, done: int, total: int) -> None:
+        assert self.progress is not None, "cells before start"
+        text = f"[bold]running[/] [dim](cell {done} of {total})[/]"
+        self.progress.update(self.tasks[stage], description=text)
+
     def finish(self, result) -> None:
         if self.progress is not None:
             self.progress.stop()

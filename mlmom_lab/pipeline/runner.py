@@ -26,6 +26,7 @@ from .kernels import kill_kernel, launch_kernel, shutdown_kernel
 from .lock import project_lock
 from .mlflow_runs import RunTracker, in_background
 from .params import resolve
+from .progress import CellProgress
 from .results import Reporter, RunResult, Silent, StageResult, failure_message, new_run_id
 from .stage_run import execute_stage, skip_iri_grammar
 
@@ -110,6 +111,7 @@ class PipelineRun(StageContexts):
         self.kernels: dict[str, AsyncKernelManager] = {}  # launched, waiting for their stage
         self.executing: dict[str, AsyncKernelManager] = {}  # kernels of the stages running now
         self.tracker = RunTracker(project, self.run_id, {}, parent=parent_run_id)
+        self.progress = CellProgress(reporter)
         self._git: dict[str, Any] | None | Literal[False] = False
 
     # -- the run, top to bottom ---------------------------------------------------------------
@@ -161,6 +163,7 @@ class PipelineRun(StageContexts):
                     raise
                 for future in finished:
                     self._finish(running.pop(future), future.result())
+                self.progress.poll({n: self.run_dir / f"{n}.ipynb" for n in running.values()})
 
     def _start_ready(self, pending: list[str], running: Running, pool: ThreadPoolExecutor) -> None:
         progressed = True

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import dag
 from ..project import Project
@@ -13,22 +13,69 @@ from .hashing import Hasher, environment_fingerprint
 from .params import resolve
 
 
+class Reason(NamedTuple):
+    """Why a stage is stale: what changed (``kind``), in words, and how many things changed
+    (packages of an environment, parameters) for a short summary."""
+
+    kind: str  # never | upstream | notebook | param | dep | outs | kernel | env | out | restorable
+    text: str
+    changes: int = 1
+
+
 @dataclass
 class StageStatus:
     stage: str
     fresh: bool
-    reasons: list[str] = field(default_factory=list)
+    why: list[Reason] = field(default_factory=list)
     last_run: str | None = None
     executed_notebook: str | None = None
+
+    @property
+    def reasons(self) -> list[str]:
+        return [r.text for r in self.why]
+
+    @property
+    def summary(self) -> str:
+        """The reasons in a few words, for a badge: "2 parameters changed · 12 packages"."""
+        return summarize(self.why)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "stage": self.stage,
             "fresh": self.fresh,
             "reasons": self.reasons,
+            "summary": self.summary,
             "last_run": self.last_run,
             "executed_notebook": self.executed_notebook,
         }
+
+
+# how a badge names each kind of change: (one, many) with the count in the second
+_SHORT = {
+    "never": ("never run", "never run"),
+    "upstream": ("upstream stale", "{n} upstream stages stale"),
+    "notebook": ("notebook changed", "notebook changed"),
+    "param": ("parameter changed", "{n} parameters changed"),
+    "dep": ("data changed", "{n} inputs changed"),
+    "outs": ("outputs declared anew", "outputs declared anew"),
+    "kernel": ("kernel changed", "kernel changed"),
+    "env": ("environment changed", "{n} packages changed"),
+    "out": ("output changed", "{n} outputs changed"),
+    "restorable": ("cached result restorable", "cached result restorable"),
+}
+
+
+def summarize(why: list[Reason]) -> str:
+    """At most three kinds of change, counted, in the order they were found."""
+    counts: dict[str, int] = {}
+    for reason in why:
+        counts[reason.kind] = counts.get(reason.kind, 0) + reason.changes
+    words = []
+    for kind, n in counts.items():
+        one, many = _SHORT[kind]
+        words.append(one if n == 1 else many.format(n=n))
+    extra = f" · +{len(words) - 3}" if len(words) > 3 else ""
+    return " · ".join(words[:3]) + extra
 
 
 def pipeline_status(
@@ -47,7 +94,8 @@ def pipeline_status(
         stale_ups = sorted(u for u in graph[name] if not found[u].fresh)
         if stale_ups:
             found[name].fresh = False
-            found[name].reasons.append(f"upstream stage {', '.join(map(repr, stale_ups))} is stale")
+            text = f"upstream stage {', '.join(map(repr, stale_ups))} is stale"
+            found[name].why.append(Reason("upstream", text, len(stale_ups)))
     hasher.save()
     return list(found.values())
 
@@ -74,11 +122,12 @@ def _one(
     if record and cache.outs_intact(record, hasher):
         status.fresh = True
     elif record:
-        status.reasons = _out_reasons(record, hasher) + ["(a cached result can be restored)"]
+        restorable = Reason("restorable", "(a cached result can be restored)")
+        status.why = _out_reasons(record, hasher) + [restorable]
     elif latest is None:
-        status.reasons = ["never run"]
+        status.why = [Reason("never", "never run")]
     else:
-        status.reasons = _input_reasons(project, cache, latest, key, env) or _out_reasons(
+        status.why = _input_reasons(project, cache, latest, key, env) or _out_reasons(
             latest, hasher
         )
     return status
@@ -97,47 +146,57 @@ def _input_reasons(
     latest: dict[str, Any],
     key: StageKey,
     env: dict[str, Any],
-) -> list[str]:
+) -> list[Reason]:
     reasons = []
     if latest["notebook"] != key.notebook:
-        reasons.append(f"notebook {project.spec.stages[key.stage].notebook} changed")
+        notebook = project.spec.stages[key.stage].notebook
+        reasons.append(Reason("notebook", f"notebook {notebook} changed"))
     for name in sorted(set(latest["params"]) | set(key.params)):
         old, new = latest["params"].get(name, "(unset)"), key.params.get(name, "(unset)")
         if old != new:
-            reasons.append(f"parameter {name} changed: {old!r} -> {new!r}")
+            reasons.append(Reason("param", f"parameter {name} changed: {old!r} -> {new!r}"))
     for dep in sorted(set(latest["deps"]) | set(key.deps)):
         old, new = latest["deps"].get(dep), key.deps.get(dep)
         if new is None:
-            reasons.append(f"dep {dep} is missing")
+            reasons.append(Reason("dep", f"dep {dep} is missing"))
         elif old != new:
-            reasons.append(f"dep {dep} changed" if old else f"dep {dep} added")
+            reasons.append(Reason("dep", f"dep {dep} changed" if old else f"dep {dep} added"))
     if latest.get("outs_declared") != key.outs:
-        reasons.append(f"declared outs changed: {', '.join(key.outs) or 'none'}")
+        reasons.append(Reason("outs", f"declared outs changed: {', '.join(key.outs) or 'none'}"))
     if latest["kernel"] != key.kernel:
-        reasons.append(f"kernel changed: {latest['kernel']} -> {key.kernel}")
+        reasons.append(Reason("kernel", f"kernel changed: {latest['kernel']} -> {key.kernel}"))
     if latest["env"] != key.env:
-        reasons.append(f"environment changed{_env_diff(cache, latest['env'], env)}")
+        reasons.append(_env_reason(cache, latest["env"], env))
     return reasons
 
 
-def _env_diff(cache: StageCache, old_hash: str, env: dict[str, Any]) -> str:
+def _env_reason(cache: StageCache, old_hash: str, env: dict[str, Any]) -> Reason:
+    """The environment changed: which packages (a few named, all counted) and Python."""
     old = cache.environment(old_hash)
     if old is None:
-        return ""
+        return Reason("env", "environment changed")
     removed = sorted(set(old["listing"]) - set(env["listing"]))
     added = sorted(set(env["listing"]) - set(old["listing"]))
     parts = [f"-{p}" for p in removed[:3]] + [f"+{p}" for p in added[:3]]
     if old["python"] != env["python"]:
         parts.insert(0, f"python {old['python']} -> {env['python']}")
-    return f" ({', '.join(parts)})" if parts else ""
+    # an upgrade is one package, listed once removed (old version) and once added
+    changed = len({_package(p) for p in removed} | {_package(p) for p in added})
+    text = f"environment changed ({', '.join(parts)})" if parts else "environment changed"
+    return Reason("env", text, max(changed, 1))
 
 
-def _out_reasons(record: dict[str, Any], hasher: Hasher) -> list[str]:
+def _package(listing: str) -> str:
+    """The distribution's name in a listing entry (a dist-info folder's ``name-version``)."""
+    return listing.rsplit("-", 1)[0]
+
+
+def _out_reasons(record: dict[str, Any], hasher: Hasher) -> list[Reason]:
     reasons = []
     for out, digest in record["outs"].items():
         now = hasher.path(out)
         if now is None:
-            reasons.append(f"out {out} is missing")
+            reasons.append(Reason("out", f"out {out} is missing"))
         elif now != digest:
-            reasons.append(f"out {out} differs from the result of these inputs")
+            reasons.append(Reason("out", f"out {out} differs from the result of these inputs"))
     return reasons

@@ -11,7 +11,7 @@ move the alias and its history only).
 
 from ..errors import NotFound, RegistryError
 from .aliases import AliasEvent, history, promote, rollback
-from .compare import compare
+from .compare import compare, compare_versions
 from .versions import VersionInfo, get_lineage, get_version, list_models, list_versions, parse_ref
 
 __all__ = [
@@ -20,6 +20,7 @@ __all__ = [
     "RegistryError",
     "VersionInfo",
     "compare",
+    "compare_versions",
     "get_lineage",
     "get_version",
     "history",

@@ -66,6 +66,7 @@ class PipelineHandler(ReadHandler):
                 {
                     **s.as_dict(),
                     "needs": sorted(graph[s.stage]),
+                    "params": _typed(project.spec.stages[s.stage].params),
                     "runs": runs,
                     "notebook": self.relative(
                         project, project.root / project.spec.stages[s.stage].notebook
@@ -74,6 +75,15 @@ class PipelineHandler(ReadHandler):
                 }
             )
         return {"stages": stages}
+
+
+def _typed(params: dict[str, Any]) -> list[dict[str, Any]]:
+    """A stage's parameters with their types, which JSON loses (``0.0`` reads as ``0``)."""
+    types = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
+    return [
+        {"name": k, "value": v, "type": types.get(type(v), "null" if v is None else "str")}
+        for k, v in params.items()
+    ]
 
 
 class ExecutedNotebookHandler(ReadHandler):
@@ -140,15 +150,17 @@ class CardHandler(ReadHandler):
 
 
 class CompareHandler(ReadHandler):
+    """``?versions=3,7,9``: two or more versions (or aliases) side by side, oldest first."""
+
     answer = wire.Comparison
 
     def read(self, project):
-        from ..registry.compare import compare
+        from ..registry.compare import compare_versions
 
-        a, b = (self.get_query_argument(k, "") for k in ("a", "b"))
-        if not a or not b:
-            raise InvalidRequest("compare needs two versions: ?a=...&b=...")
-        return compare(a, b, project=project)
+        refs = [r.strip() for r in self.get_query_argument("versions", "").split(",")]
+        if len([r for r in refs if r]) < 2:
+            raise InvalidRequest("compare needs two versions or more: ?versions=1,2")
+        return compare_versions([r for r in refs if r], project=project)
 
 
 class DeploymentHandler(ReadHandler):

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import SkipJsonSchema
+from pydantic import Field
 
 from ..release import requests as release_bodies
+from . import wire_base, wire_pipeline
 
 # The release workflow's bodies are this contract's as they are (the serving app takes them too).
 Body = release_bodies.Body
@@ -61,124 +61,16 @@ class Empty(Body):
 
 
 # -- answers --------------------------------------------------------------------------------
-class Answer(BaseModel):
-    """An answer: every field named here, none added on the way. A float that is not finite
-    (a metric of an all-one-class window is NaN) goes out as null: JSON has no NaN."""
-
-    model_config = ConfigDict(extra="forbid", ser_json_inf_nan="null")
-
-
-# A field the answer may leave out but never sends as null: ``field?: T`` in TypeScript.
-Absent = SkipJsonSchema[None]
-
-
-class ProjectInfo(Answer):
-    project: str
-    model: str
-    description: str
-    root: str | None
-    stages: list[str]
-
-
-class ExecutedRun(Answer):
-    run_id: str
-    notebook: str | None
-
-
-class Stage(Answer):
-    stage: str
-    fresh: bool
-    reasons: list[str]
-    last_run: str | None
-    executed_notebook: str | None
-    notebook: str | None
-    needs: list[str]
-    runs: list[ExecutedRun] = Field(description="the latest runs' executed notebooks, newest first")
-
-
-class Pipeline(Answer):
-    stages: list[Stage]
-
-
-class Version(Answer):
-    name: str
-    version: str
-    aliases: list[str]
-    created: int
-    run_id: str | None
-    source: str
-    task: str
-    metrics: dict[str, float]
-    onnx: dict[str, Any]
-    lineage: dict[str, str]
-    description: str
-    explain: dict[str, str]
-    kind: str
-    refuses_gaps: list[str]
-    gate: dict[str, Any] = Field(description="the last quality gate's result, {} before one")
-    approval: dict[str, Any] = Field(description="status, who, when, why; {} while pending")
-    registered_by: str
-    uri: str
-
-
-class RegistryPage(Answer):
-    model: str
-    total: int
-    newer: bool = Field(description="versions newer than the first shown exist")
-    older: bool = Field(description="versions older than the last shown exist")
-    versions: list[Version]
-
-
-class AliasEvent(Answer):
-    alias: str
-    from_version: str | None
-    to_version: str | None
-    action: str
-    who: str
-    when: float
-    reason: str
-
-
-class History(Answer):
-    events: list[AliasEvent]
-
-
-class AuditEvent(Answer):
-    """One thing that happened to the model (see :mod:`mlmom_lab.audit`)."""
-
-    when: float
-    kind: Literal[
-        "registration", "gate", "approval", "alias", "deployment", "alert", "retraining",
-        "erasure",
-    ]  # fmt: skip
-    who: str
-    what: str
-    why: str
-    version: str | None
-
-
-class AuditTrail(Answer):
-    events: list[AuditEvent] = Field(description="newest first, at most ?limit=")
-    total: int
-
-
-class CompareRow(Answer):
-    key: str
-    a: Any
-    b: Any
-    same: bool
-    delta: float | Absent = None
-
-
-class Comparison(Answer):
-    name: str
-    versions: list[str]
-    aliases: list[list[str]]
-    metrics: list[CompareRow]
-    params: list[CompareRow]
-    data: list[CompareRow]
-    lineage: list[CompareRow]
-    onnx: list[CompareRow]
+Answer = wire_base.Answer
+Absent = wire_base.Absent
+# the pipeline's and the registry's are defined in .wire_pipeline, and are this contract's
+AliasEvent = wire_pipeline.AliasEvent
+AuditTrail = wire_pipeline.AuditTrail
+Comparison = wire_pipeline.Comparison
+History = wire_pipeline.History
+Pipeline = wire_pipeline.Pipeline
+ProjectInfo = wire_pipeline.ProjectInfo
+RegistryPage = wire_pipeline.RegistryPage
 
 
 class Deployment(Answer):
@@ -324,7 +216,10 @@ class Monitoring(Answer):
 class JobStep(Answer):
     status: str
     detail: str
-    at: float
+    at: float = Field(description="when the step took this status")
+    cells: list[int] | Absent = Field(
+        default=None, description="[done, total] code cells of a stage's notebook as it runs"
+    )
 
 
 class Job(Answer):

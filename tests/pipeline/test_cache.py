@@ -75,6 +75,7 @@ def test_dep_content_change_is_a_miss_touch_is_not(project):
     status = pipeline_status(project)[1]
     assert not status.fresh
     assert status.reasons == ["dep data/numbers.txt changed", "upstream stage 'make' is stale"]
+    assert status.summary == "data changed · upstream stale"
     assert pipeline_status(project)[0].reasons == [
         "out data differs from the result of these inputs",
         "(a cached result can be restored)",
@@ -90,6 +91,7 @@ def test_deleted_outs_are_restored_from_the_cache(project):
         "out total.txt is missing",
         "(a cached result can be restored)",
     ]
+    assert pipeline_status(project)[1].summary == "output changed · cached result restorable"
     assert statuses(run_pipeline(project)) == {"make": "cached", "total": "restored"}
     assert (project.root / "total.txt").read_text() == "3.0"
 
@@ -109,6 +111,11 @@ def test_environment_change_is_a_miss(project, tmp_path_factory):
     result = mlmom("status", cwd=project.root, env=env)
     assert "stale: environment changed (+newpkg-1.0)" in result.stdout.splitlines()[0]
     assert "upstream stage 'make' is stale" in result.stdout
+    # the lab's badge: the packages counted (an upgrade is one package: -old +new)
+    (extra / "click-0.1.dist-info").mkdir()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.syspath_prepend(str(extra))
+        assert pipeline_status(project)[0].summary == "2 packages changed"
     ran = mlmom("run", "--json", cwd=project.root, env=env, check=True)
     assert '"status": "ran"' in ran.stdout
 

@@ -179,8 +179,11 @@ async def test_promote_and_rollback_move_the_alias_and_record_the_lab_user(jp_fe
     promoted = next(e for e in events["events"] if e["action"] == "promote")
     assert promoted["reason"] == "better"
     assert promoted["who"] not in ("", getpass.getuser())  # the Jupyter user, not the OS login
-    _, compared = await call(jp_fetch, "registry/compare", method="GET", a="1", b="2")
-    assert compared["versions"] == ["1", "2"]
+    _, compared = await call(jp_fetch, "registry/compare", method="GET", versions="champion,1")
+    assert [v["version"] for v in compared["versions"]] == ["1", "2"]  # oldest first
+    assert compared["versions"][1]["aliases"] == ["champion"]
+    seed = next(r for r in compared["params"] if r["key"] == "prepare.seed")
+    assert len(seed["values"]) == 2 and seed["same"]  # the same pipeline registered again
     _, back = await call(jp_fetch, "registry/rollback", {})
     assert back["to_version"] == "1" and back["action"] == "rollback"
     _, deployed = await call(jp_fetch, "deployment/canary", {"version": "2", "weight": 0.25})

@@ -48,7 +48,7 @@ def jp_server_cleanup():
     yield
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def lab_root(example_run, tmp_path_factory):
     """The lab's root: the example project (run, with a champion) in ``churn/``, and a
     folder that is not a project."""
@@ -73,7 +73,7 @@ def _quiet_settings(folder: Path) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def lab(lab_root, tmp_path_factory):
     """``{"url", "token", "root"}`` of a JupyterLab started as `mlmom lab` starts it."""
     token, port = secrets.token_hex(16), free_port()
@@ -106,7 +106,7 @@ def lab(lab_root, tmp_path_factory):
         proc.wait(timeout=120)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 

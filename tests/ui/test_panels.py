@@ -163,15 +163,14 @@ def test_promote_a_version_and_see_the_alias_move(page):
     expect(details).to_contain_text("accuracy")
     for number in (before, target):
         page.check(f"{SIDEBAR} li[data-version='{number}'] input[type=checkbox]")
-    page.click(f"{SIDEBAR} button:has-text('Compare')")
-    compare = page.locator(f"{SIDEBAR} table.mlmom-compare")
+    page.click(f"{SIDEBAR} li[data-version='{target}'] .mlmom-name")  # details closed again
+    shot(page, "2-registry")
+    page.click(f"{SIDEBAR} button:has-text('Compare')")  # in the main area
+    compare = page.locator(".mlmom-compare-view table.mlmom-compare")
     compare.wait_for()
     heads = compare.locator("thead th").all_inner_texts()
     assert heads[1:] == [f"v{min(before, target, key=int)}", f"v{max(before, target, key=int)}"]
     assert compare.locator("tr[data-key=accuracy]").count() == 1
-    page.click(f"{SIDEBAR} li[data-version='{target}'] .mlmom-name")  # details closed again
-    compare.scroll_into_view_if_needed()
-    shot(page, "2-registry")
 
 
 def test_start_the_server_canary_traffic_and_drift_from_the_panels(page, lab):

@@ -107,16 +107,15 @@ describe('RegistryModel', () => {
     expect(model.history.error).toBeNull();
   });
 
-  it('compares two versions, the older one first', async () => {
+  it('compares the versions picked, in one request', async () => {
     server.on('GET', 'registry/compare', {
-      body: { versions: ['9', '10'], metrics: [] }
+      body: { name: 'churn', versions: [], metrics: [] }
     });
-    const compared = await model.compare('10', '9');
-    expect(compared.versions).toEqual(['9', '10']);
+    const compared = await model.compare(['10', '9', '3']);
+    expect(compared.name).toBe('churn');
     expect(server.callsTo('GET', 'registry/compare')[0].params).toEqual({
       path: 'churn',
-      a: '9',
-      b: '10'
+      versions: '10,9,3'
     });
   });
 

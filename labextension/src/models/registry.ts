@@ -58,10 +58,12 @@ export class RegistryModel extends ConcernModel {
     return this.turnTo('before', versions[versions.length - 1]?.version);
   }
 
-  /** Compare two versions (metrics, parameters, data), the older one first. */
-  compare(a: string, b: string): Promise<ICompare> {
-    const [older, newer] = [a, b].sort((x, y) => Number(x) - Number(y));
-    return this.context.client.get('registry/compare', { a: older, b: newer });
+  /** Two or more versions side by side (each whole; metrics, parameters, data, lineage
+   * and ONNX row by row), the oldest first. */
+  compare(versions: string[]): Promise<ICompare> {
+    return this.context.client.get('registry/compare', {
+      versions: versions.join(',')
+    });
   }
 
   /** Make a version the champion; resolves with the release that followed, if any. */

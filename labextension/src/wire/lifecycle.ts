@@ -108,25 +108,70 @@ export interface Performance {
  * via the `definition` "CompareRow".
  */
 export interface CompareRow {
-  a: unknown;
-  b: unknown;
-  delta?: number;
   key: string;
   same: boolean;
+  /**
+   * each version's value, oldest version first
+   */
+  values: unknown[];
 }
 /**
  * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
  * via the `definition` "Comparison".
  */
 export interface Comparison {
-  aliases: string[][];
   data: CompareRow[];
   lineage: CompareRow[];
   metrics: CompareRow[];
   name: string;
   onnx: CompareRow[];
   params: CompareRow[];
-  versions: string[];
+  /**
+   * oldest first
+   */
+  versions: Version[];
+}
+/**
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "Version".
+ */
+export interface Version {
+  aliases: string[];
+  /**
+   * status, who, when, why; {} while pending
+   */
+  approval: {
+    [k: string]: unknown;
+  };
+  created: number;
+  description: string;
+  explain: {
+    [k: string]: string;
+  };
+  /**
+   * the last quality gate's result, {} before one
+   */
+  gate: {
+    [k: string]: unknown;
+  };
+  kind: string;
+  lineage: {
+    [k: string]: string;
+  };
+  metrics: {
+    [k: string]: number;
+  };
+  name: string;
+  onnx: {
+    [k: string]: unknown;
+  };
+  refuses_gaps: string[];
+  registered_by: string;
+  run_id: string | null;
+  source: string;
+  task: string;
+  uri: string;
+  version: string;
 }
 /**
  * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
@@ -177,12 +222,32 @@ export interface Stage {
   last_run: string | null;
   needs: string[];
   notebook: string | null;
+  /**
+   * the spec's parameters, in its order
+   */
+  params: StageParam[];
   reasons: string[];
   /**
    * the latest runs' executed notebooks, newest first
    */
   runs: ExecutedRun[];
   stage: string;
+  /**
+   * the reasons in a few words: '12 packages changed'
+   */
+  summary: string;
+}
+/**
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "StageParam".
+ */
+export interface StageParam {
+  name: string;
+  /**
+   * the spec value's type: an override must keep it (an int may stand for a float)
+   */
+  type: 'int' | 'float' | 'bool' | 'str' | 'list' | 'dict' | 'null';
+  value: unknown;
 }
 /**
  * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
@@ -211,48 +276,6 @@ export interface RegistryPage {
   older: boolean;
   total: number;
   versions: Version[];
-}
-/**
- * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
- * via the `definition` "Version".
- */
-export interface Version {
-  aliases: string[];
-  /**
-   * status, who, when, why; {} while pending
-   */
-  approval: {
-    [k: string]: unknown;
-  };
-  created: number;
-  description: string;
-  explain: {
-    [k: string]: string;
-  };
-  /**
-   * the last quality gate's result, {} before one
-   */
-  gate: {
-    [k: string]: unknown;
-  };
-  kind: string;
-  lineage: {
-    [k: string]: string;
-  };
-  metrics: {
-    [k: string]: number;
-  };
-  name: string;
-  onnx: {
-    [k: string]: unknown;
-  };
-  refuses_gaps: string[];
-  registered_by: string;
-  run_id: string | null;
-  source: string;
-  task: string;
-  uri: string;
-  version: string;
 }
 /**
  * The result of a drift report job: its files (relative to the lab's root) and where

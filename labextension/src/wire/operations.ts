@@ -168,7 +168,14 @@ export interface Job {
  * via the `definition` "JobStep".
  */
 export interface JobStep {
+  /**
+   * when the step took this status
+   */
   at: number;
+  /**
+   * [done, total] code cells of a stage's notebook as it runs
+   */
+  cells?: number[];
   detail: string;
   status: string;
 }

@@ -1,0 +1,175 @@
+import * as React from 'react';
+import uPlot from 'uplot';
+
+/** One line (or set of bars) of a chart: its name and a value per x (null: none there). */
+export interface ISeries {
+  label: string;
+  values: (number | null)[];
+}
+
+/** A moment marked across the chart (an alert on a timeline), at an x of the data. */
+export interface IMark {
+  x: number;
+  label: string;
+}
+
+export interface IChartProps {
+  /** What the chart shows, said to screen readers and shown above it. */
+  title: string;
+  /** The x of each point: seconds since the epoch when `time`, else positions. */
+  x: number[];
+  series: ISeries[];
+  /** Names for the x values (a version's "v3") instead of numbers. */
+  xLabels?: string[];
+  time?: boolean;
+  bars?: boolean;
+  height?: number;
+  /** Lines across the chart, each named in its tooltip. */
+  marks?: IMark[];
+  className?: string;
+}
+
+/** The theme's colours, read when a chart is drawn (so light and dark both read well). */
+function themeColors(): {
+  series: string[];
+  text: string;
+  grid: string;
+  mark: string;
+} {
+  const css = getComputedStyle(document.body);
+  const v = (name: string, fallback: string) =>
+    css.getPropertyValue(name).trim() || fallback;
+  return {
+    series: [
+      v('--jp-brand-color1', '#1976d2'),
+      v('--jp-warn-color1', '#f57c00'),
+      v('--jp-success-color1', '#388e3c'),
+      v('--jp-error-color1', '#d32f2f'),
+      v('--jp-info-color1', '#0097a7'),
+      v('--jp-ui-font-color2', '#757575')
+    ],
+    text: v('--jp-ui-font-color1', '#212121'),
+    grid: v('--jp-border-color2', '#e0e0e0'),
+    mark: v('--jp-error-color1', '#d32f2f')
+  };
+}
+
+function options(
+  props: IChartProps,
+  width: number,
+  height: number
+): uPlot.Options {
+  const colors = themeColors();
+  const axis: uPlot.Axis = {
+    stroke: colors.text,
+    grid: { stroke: colors.grid, width: 1 },
+    ticks: { stroke: colors.grid, width: 1 }
+  };
+  const labels = props.xLabels;
+  const bars = props.bars ? uPlot.paths.bars?.({ size: [0.6, 48] }) : undefined;
+  return {
+    width,
+    height,
+    scales: { x: { time: !!props.time } },
+    legend: { show: props.series.length > 1 || !!labels },
+    cursor: { drag: { x: false, y: false } },
+    axes: [
+      labels
+        ? {
+            ...axis,
+            splits: () => props.x,
+            values: (_, splits) =>
+              splits.map(s => labels[props.x.indexOf(s)] ?? '')
+          }
+        : axis,
+      axis
+    ],
+    series: [
+      labels
+        ? { label: '', value: (_, x) => labels[props.x.indexOf(x)] ?? '' }
+        : {},
+      ...props.series.map((s, i) => {
+        const color = colors.series[i % colors.series.length];
+        return {
+          label: s.label,
+          stroke: color,
+          width: 2,
+          fill: props.bars ? color : undefined,
+          paths: bars,
+          points: { show: !props.bars, size: 6 }
+        };
+      })
+    ],
+    hooks: { draw: [chart => drawMarks(chart, props.marks ?? [], colors.mark)] }
+  };
+}
+
+/** Dashed lines across the plot at the marks' x. */
+function drawMarks(chart: uPlot, marks: IMark[], color: string): void {
+  const ctx = chart.ctx;
+  const { top, height } = chart.bbox;
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.setLineDash([4, 3]);
+  ctx.lineWidth = Math.max(1, devicePixelRatio);
+  for (const mark of marks) {
+    const x = Math.round(chart.valToPos(mark.x, 'x', true));
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, top + height);
+    ctx.stroke();
+  }
+  ctx.restore();
+}
+
+/**
+ * A small chart drawn by uPlot on a canvas: as wide as its container (it follows resizes),
+ * drawn again only when its data change. Screen readers get the title and the marks.
+ */
+export function Chart(props: IChartProps): JSX.Element {
+  const box = React.useRef<HTMLDivElement>(null);
+  const plot = React.useRef<uPlot | null>(null);
+  const height = props.height ?? 160;
+  const key = JSON.stringify([
+    props.x,
+    props.series,
+    props.marks,
+    props.xLabels
+  ]);
+  React.useEffect(() => {
+    const node = box.current;
+    if (!node) {
+      return;
+    }
+    const width = Math.max(120, node.clientWidth);
+    const data: uPlot.AlignedData = [
+      props.x,
+      ...props.series.map(s => s.values)
+    ];
+    plot.current = new uPlot(options(props, width, height), data, node);
+    const resize = new ResizeObserver(() =>
+      plot.current?.setSize({ width: Math.max(120, node.clientWidth), height })
+    );
+    resize.observe(node);
+    return () => {
+      resize.disconnect();
+      plot.current?.destroy();
+      plot.current = null;
+    };
+  }, [key, height]);
+  const marks = (props.marks ?? []).map(m => m.label).join('; ');
+  return (
+    <figure
+      className={`mlmom-chart ${props.className ?? ''}`}
+      role="img"
+      aria-label={marks ? `${props.title}: ${marks}` : props.title}
+    >
+      <figcaption>{props.title}</figcaption>
+      <div
+        ref={box}
+        className="mlmom-chart-plot"
+        data-points={props.x.length}
+      />
+    </figure>
+  );
+}

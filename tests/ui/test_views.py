@@ -1,0 +1,172 @@
+"""The lab's main-area views in a real JupyterLab and a real Chromium: the pipeline as a graph
+(states after a parameter change, a run's live progress, a node opening its executed
+notebook, a run with other parameters) and versions side by side (a chart, the differences
+marked), readable in both themes and usable from the keyboard. Screenshots in
+test-artifacts/ui/."""
+
+import json
+import re
+import urllib.request
+
+import pytest
+import yaml
+from playwright.sync_api import expect
+
+from ..helpers import own_copy
+from .conftest import shot
+from .test_panels import SIDEBAR, contrast, open_project
+
+GRAPH = "#mlmom-view-pipeline-graph"
+
+
+@pytest.fixture(scope="module")
+def graph_project(example_run, lab):
+    """The example (run once, one version) in the lab's root as ``graph/``, its evaluate
+    threshold then changed in mlmom.yaml as a user edits it: evaluate and register are stale."""
+    project, _ = example_run
+    copy = own_copy(project, lab["root"] / "graph")
+    spec = yaml.safe_load(copy.spec_path.read_text())
+    spec["stages"]["evaluate"]["params"]["threshold"] = 0.4
+    copy.spec_path.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return copy
+
+
+def open_graph(page):
+    open_project(page, "graph")
+    page.click(f"{SIDEBAR} .mlmom-panel-pipeline button:has-text('Graph')")
+    page.locator(f"{GRAPH} .mlmom-node[data-stage=register]").wait_for()
+    return page.locator(GRAPH)
+
+
+def node(view, stage):
+    return view.locator(f".mlmom-node[data-stage={stage}]")
+
+
+def test_the_graph_shows_a_changed_parameter_runs_live_and_its_versions_compare(
+    page, graph_project
+):
+    view = open_graph(page)
+    names = view.locator(".mlmom-node").evaluate_all("els => els.map(e => e.dataset.stage)")
+    assert sorted(names) == ["evaluate", "prepare", "register", "train"]
+    assert view.locator("svg.mlmom-graph-edges path[data-edge]").count() >= 3
+    states = {s: node(view, s).get_attribute("data-status") for s in names}
+    assert states == {
+        "prepare": "fresh",
+        "train": "fresh",
+        "evaluate": "stale",
+        "register": "stale",
+    }
+    # the reason in a few words on the node, in full on hover and in the stage's details
+    assert "parameter changed" in node(view, "evaluate").inner_text()
+    assert "upstream stale" in node(view, "register").inner_text()
+    assert "0.5 -> 0.4" in node(view, "evaluate").get_attribute("title")
+    # left to right: a stage stands right of the stages it needs
+    x = {s: node(view, s).bounding_box()["x"] for s in names}
+    assert x["prepare"] < x["train"] < x["evaluate"] < x["register"]
+    shot(page, "6-graph-stale")
+
+    node(view, "evaluate").click()
+    details = view.locator(".mlmom-stage-details")
+    expect(details.locator(".mlmom-reasons")).to_contain_text("parameter threshold changed")
+    threshold = details.locator("#mlmom-param-evaluate-threshold")
+    assert threshold.input_value() == "0.4" and threshold.get_attribute("type") == "number"
+    threshold.fill("0.45")
+    expect(details.locator(".mlmom-param.mlmom-changed")).to_have_count(1)
+    details.locator("button:has-text('Run from here')").click()
+
+    # live: a running node counts its cells and its time as they go
+    running = view.locator(".mlmom-node[data-status=running] .mlmom-node-why")
+    expect(running.filter(has_text=re.compile(r"cell \d+ of \d+ · \d+ s"))).to_have_count(1)
+    shot(page, "6b-graph-running")
+    expect(view.locator(".mlmom-run-state[data-job=done]")).to_have_count(1, timeout=240_000)
+    # the spec still says 0.4: the run with 0.45 leaves evaluate stale, saying so
+    expect(node(view, "evaluate")).to_have_attribute("data-status", "stale")
+    assert "0.45 -> 0.4" in node(view, "evaluate").get_attribute("title")
+
+    details.locator("button:has-text('Last executed notebook')").click()
+    executed = page.frame_locator(".mlmom-executed iframe")
+    executed.locator(".jp-OutputArea").first.wait_for()
+    assert "threshold = 0.45" in executed.locator("body").inner_text()
+    shot(page, "6c-graph-executed")
+
+    compare_the_two_versions(page)
+
+
+def compare_the_two_versions(page):
+    """From the Registry panel: v1 (the spec's 0.5) and v2 (run with 0.45), side by side."""
+    page.click(f"{SIDEBAR} button[data-panel=registry]")
+    for version in ("1", "2"):
+        page.locator(f"{SIDEBAR} li[data-version='{version}'] input[type=checkbox]").check()
+    page.click(f"{SIDEBAR} .mlmom-panel-registry button:has-text('Compare')")
+    view = page.locator("#mlmom-view-compare-1-2")
+    table = view.locator("table.mlmom-compare")
+    table.wait_for()
+    assert table.locator("thead th").all_inner_texts()[1:] == ["v1", "v2"]
+    changed = table.locator("tr[data-key='evaluate.threshold']")
+    assert "mlmom-differs" in changed.get_attribute("class")
+    assert changed.locator("td").all_inner_texts() == ["0.5", "0.45"]
+    assert changed.locator("td.mlmom-differs-cell").count() == 1  # v2's, against v1's
+    same = table.locator("tr[data-key='train.seed']")
+    assert "mlmom-differs" not in (same.get_attribute("class") or "")
+    chart = view.locator(".mlmom-compare-chart")
+    assert chart.locator("canvas").count() == 1
+    assert chart.locator(".mlmom-chart-plot").get_attribute("data-points") == "2"
+    assert "roc_auc" in chart.inner_text()  # the legend names the metrics
+    facts = view.locator(".mlmom-version-facts[data-version='2']")
+    assert "top features" in facts.inner_text()
+    shot(page, "7-compare")
+
+
+def test_the_views_are_usable_from_the_keyboard_with_named_controls(page, graph_project):
+    view = open_graph(page)
+    first = node(view, "prepare")
+    first.focus()
+    page.keyboard.press("Enter")
+    expect(first).to_have_attribute("aria-pressed", "true")
+    inside = "document.activeElement.closest('.mlmom-stage-details') !== null"
+    for _ in range(4):  # past the other three nodes, into the details' first control
+        page.keyboard.press("Tab")
+        if page.evaluate(inside):
+            break
+    assert page.evaluate("document.activeElement.innerText") == "Open notebook"
+    unnamed = view.evaluate(
+        """(root) => [...root.querySelectorAll('button, input, select, a, summary')]
+            .filter(el => el.tabIndex < 0
+                || !((el.getAttribute('aria-label') || '').trim()
+                     || (el.labels && el.labels.length)
+                     || el.innerText.trim()))
+            .map(el => el.outerHTML.slice(0, 80))"""
+    )
+    assert unnamed == []
+
+
+@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
+def test_the_graph_reads_well_in_both_themes(page, lab, graph_project, theme):
+    themes = "@jupyterlab/apputils-extension:themes"
+    url = f"{lab['url']}/lab/api/settings/{themes}?token={lab['token']}"
+
+    def use(name):
+        body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
+        urllib.request.urlopen(urllib.request.Request(url, body, method="PUT")).read()
+
+    use(theme)
+    try:
+        page.reload()
+        light = "true" if theme.endswith("Light") else "false"
+        page.wait_for_selector(f"body[data-jp-theme-light={light}] {SIDEBAR} .mlmom-project")
+        view = open_graph(page)
+        node(view, "evaluate").click()
+        for text in (".mlmom-node .mlmom-name", ".mlmom-node-why", ".mlmom-reasons li"):
+            fg, bg = view.locator(text).first.evaluate(
+                """(el) => {
+                    let box = el;
+                    while (box && getComputedStyle(box).backgroundColor === 'rgba(0, 0, 0, 0)') {
+                        box = box.parentElement;
+                    }
+                    return [getComputedStyle(el).color, getComputedStyle(box).backgroundColor];
+                }"""
+            )
+            assert contrast(fg, bg) >= 4.5, (theme, text, fg, bg)
+        shot(page, f"8-graph-{'light' if light == 'true' else 'dark'}")
+    finally:
+        use("JupyterLab Light")
