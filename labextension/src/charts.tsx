@@ -24,6 +24,10 @@ export interface IChartProps {
   time?: boolean;
   bars?: boolean;
   height?: number;
+  /** With `time`: the seconds shown, up to the newest point (a window that slides). */
+  window?: number;
+  /** A sparkline: no axes, legend or cursor; only the line. */
+  spark?: boolean;
   /** Lines across the chart, each named in its tooltip. */
   marks?: IMark[];
   className?: string;
@@ -67,23 +71,34 @@ function options(
   };
   const labels = props.xLabels;
   const bars = props.bars ? uPlot.paths.bars?.({ size: [0.6, 48] }) : undefined;
+  const spark = !!props.spark;
   return {
     width,
     height,
-    scales: { x: { time: !!props.time } },
-    legend: { show: props.series.length > 1 || !!labels },
-    cursor: { drag: { x: false, y: false } },
-    axes: [
-      labels
-        ? {
-            ...axis,
-            splits: () => props.x,
-            values: (_, splits) =>
-              splits.map(s => labels[props.x.indexOf(s)] ?? '')
-          }
-        : axis,
-      axis
-    ],
+    scales: {
+      x: {
+        time: !!props.time,
+        range: props.window
+          ? (_, _min, max) => [max - props.window!, max]
+          : undefined
+      }
+    },
+    legend: { show: !spark && (props.series.length > 1 || !!labels) },
+    cursor: spark ? { show: false } : { drag: { x: false, y: false } },
+    padding: spark ? [2, 2, 2, 2] : undefined,
+    axes: spark
+      ? [{ show: false }, { show: false }]
+      : [
+          labels
+            ? {
+                ...axis,
+                splits: () => props.x,
+                values: (_, splits) =>
+                  splits.map(s => labels[props.x.indexOf(s)] ?? '')
+              }
+            : axis,
+          axis
+        ],
     series: [
       labels
         ? { label: '', value: (_, x) => labels[props.x.indexOf(x)] ?? '' }
@@ -141,7 +156,7 @@ export function Chart(props: IChartProps): JSX.Element {
     if (!node) {
       return;
     }
-    const width = Math.max(120, node.clientWidth);
+    const width = Math.max(props.spark ? 60 : 120, node.clientWidth);
     const data: uPlot.AlignedData = [
       props.x,
       ...props.series.map(s => s.values)
@@ -158,17 +173,21 @@ export function Chart(props: IChartProps): JSX.Element {
     };
   }, [key, height]);
   const marks = (props.marks ?? []).map(m => m.label).join('; ');
+  // the largest value drawn, for whoever cannot read a canvas (tests, and a tooltip)
+  const values = props.series.flatMap(s => s.values).filter(v => v !== null);
+  const max = values.length ? Math.max(...(values as number[])) : undefined;
   return (
     <figure
       className={`mlmom-chart ${props.className ?? ''}`}
       role="img"
       aria-label={marks ? `${props.title}: ${marks}` : props.title}
     >
-      <figcaption>{props.title}</figcaption>
+      {!props.spark && <figcaption>{props.title}</figcaption>}
       <div
         ref={box}
         className="mlmom-chart-plot"
         data-points={props.x.length}
+        data-max={max}
       />
     </figure>
   );

@@ -24,6 +24,8 @@ export interface IPanelProps {
   openRun: (stage: string, runId: string) => void;
   /** Show the pipeline as a graph in the main area. */
   openGraph: () => void;
+  /** Show the deployment or the monitoring over time in the main area. */
+  openView: (view: 'deployment' | 'monitoring') => void;
   /** Show two or more versions side by side in the main area. */
   compare: (versions: string[]) => void;
 }

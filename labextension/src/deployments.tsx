@@ -146,7 +146,7 @@ function Release(props: IPanelProps): JSX.Element {
 }
 
 /** Start or stop the server; while it starts, a way to cancel the start. */
-function ServerButtons(props: IPanelProps & { running: boolean }) {
+export function ServerButtons(props: IPanelProps & { running: boolean }) {
   const { model, trans } = props;
   const deployments = model.deployments;
   const start = () =>
@@ -175,10 +175,14 @@ function ServerButtons(props: IPanelProps & { running: boolean }) {
   );
 }
 
-export function DeploymentsPanel(props: IPanelProps): JSX.Element {
+/** Promote the canary, roll it back, or clear canary and shadow, each once confirmed. */
+export function CanarySteps(props: IPanelProps): JSX.Element | null {
   const { model, trans } = props;
   const deployments = model.deployments;
-  const server = deployments.server.data;
+  const d = deployments.server.data?.deployment;
+  if (!d) {
+    return null;
+  }
   const step = (name: CanaryStep, label: string) => () =>
     attempt(trans, label, async () => {
       const body = trans.__(
@@ -189,6 +193,37 @@ export function DeploymentsPanel(props: IPanelProps): JSX.Element {
         announce(trans, await deployments.release(name));
       }
     });
+  return (
+    <div className="mlmom-actions">
+      <button
+        className="jp-mod-styled"
+        disabled={!d.canary}
+        onClick={step('promote', trans.__('Promote the canary'))}
+      >
+        {trans.__('Promote canary')}
+      </button>
+      <button
+        className="jp-mod-styled"
+        disabled={!d.canary}
+        onClick={step('rollback', trans.__('Roll back the canary'))}
+      >
+        {trans.__('Roll back canary')}
+      </button>
+      <button
+        className="jp-mod-styled"
+        disabled={!d.canary && !d.shadow}
+        onClick={step('clear', trans.__('Clear canary and shadow'))}
+      >
+        {trans.__('Clear')}
+      </button>
+    </div>
+  );
+}
+
+export function DeploymentsPanel(props: IPanelProps): JSX.Element {
+  const { model, trans } = props;
+  const deployments = model.deployments;
+  const server = deployments.server.data;
   if (!server) {
     return (
       <Section title={trans.__('Deployments')}>
@@ -200,7 +235,18 @@ export function DeploymentsPanel(props: IPanelProps): JSX.Element {
   return (
     <Section
       title={trans.__('Deployments')}
-      actions={<ServerButtons {...props} running={server.running} />}
+      actions={
+        <React.Fragment>
+          <button
+            className="jp-mod-styled"
+            title={trans.__('Traffic split and live charts in the main area')}
+            onClick={() => props.openView('deployment')}
+          >
+            {trans.__('View')}
+          </button>
+          <ServerButtons {...props} running={server.running} />
+        </React.Fragment>
+      }
     >
       <div className="mlmom-server" data-running={String(server.running)}>
         {server.running ? (
@@ -249,29 +295,7 @@ export function DeploymentsPanel(props: IPanelProps): JSX.Element {
           <Workers workers={server.workers ?? []} seq={d.seq} trans={trans} />
         </dd>
       </dl>
-      <div className="mlmom-actions">
-        <button
-          className="jp-mod-styled"
-          disabled={!d.canary}
-          onClick={step('promote', trans.__('Promote the canary'))}
-        >
-          {trans.__('Promote canary')}
-        </button>
-        <button
-          className="jp-mod-styled"
-          disabled={!d.canary}
-          onClick={step('rollback', trans.__('Roll back the canary'))}
-        >
-          {trans.__('Roll back canary')}
-        </button>
-        <button
-          className="jp-mod-styled"
-          disabled={!d.canary && !d.shadow}
-          onClick={step('clear', trans.__('Clear canary and shadow'))}
-        >
-          {trans.__('Clear')}
-        </button>
-      </div>
+      <CanarySteps {...props} />
       <h4>{trans.__('Release a version')}</h4>
       <Release {...props} />
       <h4>{trans.__('Traffic, last minute')}</h4>

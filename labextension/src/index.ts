@@ -20,9 +20,10 @@ import { IMlmomLab } from './tokens';
 import {
   compareId,
   compareView,
-  GRAPH_ID,
-  graphView,
-  VIEW_ID_PREFIX
+  drawnView,
+  DrawnView,
+  VIEW_ID_PREFIX,
+  viewId
 } from './views';
 
 export { CommandIDs } from './commands';
@@ -69,6 +70,10 @@ function panelActions(
   shell: ILabShell,
   model: LabModel
 ): PanelActions {
+  const open = (view: DrawnView) =>
+    showInMain(shell, viewId(view), () =>
+      drawnView({ model, trans: model.client.trans, actions, view })
+    );
   const actions: PanelActions = {
     open: path => void app.commands.execute('docmanager:open', { path }),
     openUrl: path => openInBrowser('files', path),
@@ -79,10 +84,8 @@ function panelActions(
         const url = model.pipeline.executedUrl(stage, runId);
         return executedNotebook(url, stage, runId, model.client.trans);
       }),
-    openGraph: () =>
-      showInMain(shell, GRAPH_ID, () =>
-        graphView({ model, trans: model.client.trans, actions })
-      ),
+    openGraph: () => open('pipeline-graph'),
+    openView: view => open(view),
     compare: versions =>
       showInMain(shell, compareId(versions), () =>
         compareView({ model, trans: model.client.trans, actions, versions })

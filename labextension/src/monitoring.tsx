@@ -218,6 +218,15 @@ export function MonitoringPanel(props: IPanelProps): JSX.Element {
       actions={
         <React.Fragment>
           <button
+            className="jp-mod-styled"
+            title={trans.__(
+              'Drift, performance and the loop over time, in the main area'
+            )}
+            onClick={() => props.openView('monitoring')}
+          >
+            {trans.__('View')}
+          </button>
+          <button
             className="jp-mod-styled jp-mod-accept"
             disabled={busy}
             onClick={check}

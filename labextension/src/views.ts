@@ -5,6 +5,8 @@ import * as React from 'react';
 
 import { IPanelProps, PanelActions } from './common';
 import { CompareVersions } from './compare-view';
+import { DeploymentView } from './deployment-view';
+import { MonitoringView } from './monitoring-view';
 import { LabModel } from './models';
 import { PipelineGraph } from './pipeline-graph';
 import { ICompare } from './types';
@@ -13,8 +15,10 @@ import { ICompare } from './types';
  * shows, the model keeps polling). */
 export const VIEW_ID_PREFIX = 'mlmom-view-';
 
-/** The id of the main-area pipeline graph (one per lab: it shows the sidebar's project). */
-export const GRAPH_ID = `${VIEW_ID_PREFIX}pipeline-graph`;
+/** The id of a main-area view (one each per lab: they show the sidebar's project). */
+export function viewId(view: DrawnView): string {
+  return `${VIEW_ID_PREFIX}${view}`;
+}
 
 /** The id of the main-area comparison of these versions. */
 export function compareId(versions: string[]): string {
@@ -48,10 +52,25 @@ abstract class LabView extends ReactWidget {
   protected readonly actions: PanelActions;
 }
 
-class GraphView extends LabView {
-  protected render(): JSX.Element {
-    return React.createElement(PipelineGraph, this.props);
+/** The views that follow the model, each drawn by one component. */
+const DRAWN = {
+  'pipeline-graph': PipelineGraph,
+  deployment: DeploymentView,
+  monitoring: MonitoringView
+};
+export type DrawnView = keyof typeof DRAWN;
+
+class DrawnLabView extends LabView {
+  constructor(options: IViewOptions & { view: DrawnView }) {
+    super(options);
+    this._view = options.view;
   }
+
+  protected render(): JSX.Element {
+    return React.createElement(DRAWN[this._view], this.props);
+  }
+
+  private readonly _view: DrawnView;
 }
 
 /** Versions side by side: fetched when opened and on Refresh (not on every poll). */
@@ -95,14 +114,24 @@ function framed(content: LabView, id: string, label: string, caption: string) {
   return widget;
 }
 
-/** The pipeline as a graph, in a main-area tab. */
-export function graphView(options: IViewOptions): MainAreaWidget<LabView> {
+/** The pipeline as a graph, the deployment, or monitoring over time, in a main-area tab. */
+export function drawnView(
+  options: IViewOptions & { view: DrawnView }
+): MainAreaWidget<LabView> {
   const { trans } = options;
+  const labels: Record<DrawnView, string> = {
+    'pipeline-graph': trans.__('Pipeline graph'),
+    deployment: trans.__('Deployment'),
+    monitoring: trans.__('Monitoring over time')
+  };
   return framed(
-    new GraphView(options),
-    GRAPH_ID,
-    trans.__('Pipeline graph'),
-    trans.__('The pipeline of the project shown in the mlmom sidebar')
+    new DrawnLabView(options),
+    viewId(options.view),
+    labels[options.view],
+    trans.__(
+      '%1 of the project shown in the mlmom sidebar',
+      labels[options.view]
+    )
   );
 }
 

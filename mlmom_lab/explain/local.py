@@ -139,16 +139,18 @@ def _check_inputs(
 
 
 def recent_requests(
-    project: Project, model: str, version: str, limit: int = 100
+    project: Project, model: str, version: str | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    """The latest logged requests of a version (shadow copies included), newest first."""
+    """The latest logged requests of a version, or of any version of the model (shadow
+    copies included), newest first."""
     import sqlalchemy as sa
 
     from ..predictions.database import engine
 
+    which = "" if version is None else "AND version = :version "
     query = sa.text(
-        "SELECT request_id, ts, route, n_rows FROM predictions WHERE model = :model "
-        "AND version = :version ORDER BY ts DESC LIMIT :limit"
+        "SELECT request_id, ts, version, route, n_rows FROM predictions WHERE model = :model "
+        f"{which}ORDER BY ts DESC LIMIT :limit"
     )
     with engine(project.prediction_log_uri).connect() as conn:
         found = conn.execute(query, {"model": model, "version": version, "limit": limit})

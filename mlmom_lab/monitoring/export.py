@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -103,12 +103,20 @@ def write_latest(state_dir: Path, drift: WindowDrift, alerts: list[Alert]) -> Pa
     return path
 
 
-def _append_history(folder: Path, latest: Mapping[str, object]) -> None:
-    """Add the check to the history, keeping the last :data:`HISTORY_KEEP` (atomically)."""
-    entry = {
-        k: latest[k]
-        for k in ("ts", "model", "version", "rows", "dataset_drift_share", "performance", "alerts")
-    }
+def _append_history(folder: Path, latest: LatestCheck) -> None:
+    """Add the check to the history, keeping the last :data:`HISTORY_KEEP` (atomically); each
+    feature's score is kept too (the lab draws it over the checks)."""
+    keys = ("ts", "model", "version", "rows", "dataset_drift_share", "performance", "alerts")
+    entry: dict[str, Any] = {k: latest[k] for k in keys}  # type: ignore[literal-required]
+    entry["features"] = [
+        {
+            "feature": f["feature"],
+            "method": f["method"],
+            "score": f["score"],
+            "drifted": f["drifted"],
+        }
+        for f in latest["features"]
+    ]
     lines = read_history(folder.parent)[-(HISTORY_KEEP - 1) :] + [entry]
     temporary = folder / f".{HISTORY}.{os.getpid()}"
     temporary.write_text("".join(json.dumps(line) + "\n" for line in lines))

@@ -63,3 +63,40 @@ def _append_steps(folder: Any, old: list[dict[str, Any]], new: list[dict[str, An
     if added:
         with open(folder / STEPS, "a") as out:
             out.write("".join(json.dumps(step) + "\n" for step in added))
+
+
+# Where a step leaves the loop, read from the words retraining.py writes: the lab draws the
+# loop (alert -> retrain -> offline comparison -> approval -> canary -> promoted or rolled
+# back) with the phase each step reached.
+_PHASES = (
+    ("promoted: ", "promoted"),
+    ("rolled back: ", "rolled back"),
+    ("not retrained: ", "retrain"),
+    ("retraining failed", "retrain"),
+    (" rejected by ", "approval"),
+)
+
+
+def phase(step: dict[str, Any]) -> str:
+    """The phase a loop step reached: retrain (it stopped there), offline comparison (not
+    released), approval, canary, promoted or rolled back."""
+    message = str(step.get("message", ""))
+    if step.get("state") in ("approval", "canary"):
+        return str(step["state"])
+    for start, found in _PHASES:
+        if message.startswith(start) or start in message:
+            return found
+    return "offline comparison"  # released nowhere: the challenger did not beat the champion
+
+
+def view(project: Project, last: int = 20) -> dict[str, Any]:
+    """The loop as the lab draws it: its state, the versions in play, its latest steps with
+    the phase each reached, newest last."""
+    current = state(project)
+    return {
+        "state": current.get("state", "idle"),
+        "canary": current.get("canary"),
+        "champion": current.get("champion"),
+        "since": current.get("since"),
+        "steps": [{**s, "phase": phase(s)} for s in current.get("history", [])[-last:]],
+    }

@@ -191,12 +191,32 @@ class ServerHandler(ReadHandler):
         }
 
 
+class ServerMetricsHandler(ReadHandler):
+    """One reading of the local model server's ``/metrics``: the lab's deployment charts
+    take rates between readings. ``sample`` is null while no server answers."""
+
+    answer = wire.ServerMetrics
+
+    def read(self, project):
+        from ..serving import local_server
+        from ..serving.scrape import scrape
+
+        state = local_server.status(project)
+        if not state.get("running"):
+            return {"running": False, "sample": None}
+        try:
+            return {"running": True, "sample": scrape(state["url"])}
+        except OSError:  # stopped between the two questions
+            return {"running": False, "sample": None}
+
+
 class MonitoringHandler(ReadHandler):
     answer = wire.Monitoring
 
     def read(self, project):
         from dataclasses import asdict
 
+        from ..monitoring import loop_state
         from ..monitoring.alerts import history
         from ..monitoring.export import read_history, read_latest
 
@@ -207,6 +227,52 @@ class MonitoringHandler(ReadHandler):
             "history": wire.valid(wire.Check, read_history(project.state_dir))[-50:],
             "alerts": [asdict(a) for a in history(project.prediction_log_uri, 20)],
             "reports": [self.relative(project, p) for p in reversed(reports)],
+            "loop": loop_state.view(project),
+        }
+
+
+class LoggedRequestsHandler(ReadHandler):
+    """``?limit=``: the newest logged requests of the project's model (20 by default)."""
+
+    answer = wire.LoggedRequests
+
+    def read(self, project):
+        from ..explain.local import recent_requests
+
+        limit = self.int_argument("limit", 20, low=1)
+        if limit > MAX_PAGE:
+            raise InvalidRequest(f"?limit= may be at most {MAX_PAGE}, not {limit}")
+        return {"requests": recent_requests(project, project.spec.model, limit=limit)}
+
+
+class RequestExplanationHandler(ReadHandler):
+    """``?id=&row=``: one row of a logged request explained by SHAP, by the version that
+    answered it."""
+
+    answer = wire.RequestExplanation
+
+    def read(self, project):
+        from ..explain import explain_request
+
+        request_id = self.get_query_argument("id", "")
+        if not request_id:
+            raise InvalidRequest("explain needs a logged request: ?id=...")
+        row = self.int_argument("row", 0, low=0)
+        found = explain_request(project, request_id, row=row, methods=("shap",))
+        shap = found.explanations["shap"]
+        return {
+            "request_id": request_id,
+            "row": row,
+            "version": found.version,
+            "method": shap.method,
+            "output_name": shap.output_name,
+            "output": shap.output,
+            "base": shap.base,
+            "logged_prediction": found.logged_prediction,
+            "contributions": [
+                {"feature": name, "value": found.inputs.get(name), "contribution": value}
+                for name, value in shap.ranked()
+            ],
         }
 
 
@@ -261,7 +327,10 @@ READS = {
     "registry/card": CardHandler,
     "deployment": DeploymentHandler,
     "server": ServerHandler,
+    "server/metrics": ServerMetricsHandler,
     "monitoring": MonitoringHandler,
+    "monitoring/requests": LoggedRequestsHandler,
+    "explain/request": RequestExplanationHandler,
     "jobs": JobsHandler,
 }
 

@@ -163,6 +163,35 @@ class Server(ServerRecord):
     traffic: RecentTraffic
 
 
+class RouteCounters(Answer):
+    version: str
+    route: str
+    requests: float
+    errors: float
+    buckets: list[list[float | None]] = Field(
+        description="the latency histogram: [upper bound in seconds (null: +Inf), cumulative count]"
+    )
+
+
+class ShadowCounters(Answer):
+    version: str
+    agree: float
+    disagree: float
+
+
+class MetricsSample(Answer):
+    at: float
+    routes: list[RouteCounters]
+    shadow: list[ShadowCounters]
+    unrouted_errors: float = Field(description="refused before a version was chosen")
+    in_flight: float
+
+
+class ServerMetrics(Answer):
+    running: bool
+    sample: MetricsSample | None
+
+
 class FeatureDrift(Answer):
     feature: str
     method: str
@@ -206,11 +235,59 @@ class Alert(Answer):
     message: str
 
 
+class LoopStep(Answer):
+    ts: float
+    state: str
+    message: str
+    phase: Literal[
+        "retrain", "offline comparison", "approval", "canary", "promoted", "rolled back"
+    ] = Field(description="how far the loop went in this step")
+
+
+class Loop(Answer):
+    state: Literal["idle", "approval", "canary"]
+    canary: str | None
+    champion: str | None
+    since: float | None
+    steps: list[LoopStep] = Field(description="the latest steps, oldest first")
+
+
 class Monitoring(Answer):
     latest: Check | None
     history: list[Check]
     alerts: list[Alert]
     reports: list[str]
+    loop: Loop  # the retraining loop
+
+
+class LoggedRequest(Answer):
+    request_id: str
+    ts: float
+    version: str
+    route: str
+    n_rows: int
+
+
+class LoggedRequests(Answer):
+    requests: list[LoggedRequest] = Field(description="newest first")
+
+
+class Contribution(Answer):
+    feature: str
+    value: Any = Field(description="the feature's value in the request")
+    contribution: float
+
+
+class RequestExplanation(Answer):
+    request_id: str
+    row: int
+    version: str
+    method: str
+    output_name: str
+    output: float
+    base: float
+    logged_prediction: Any
+    contributions: list[Contribution] = Field(description="largest magnitude first")
 
 
 class JobStep(Answer):
@@ -269,7 +346,7 @@ class ReportFiles(Answer):
 ANSWERS: tuple[type[Answer], ...] = (
     ErrorBody, ProjectInfo, Pipeline, RegistryPage, History, Comparison, Deployment, Server,
     Monitoring, Jobs, Job, Release, AliasMove, ServerRecord, DashboardPath, Approval,
-    AuditTrail,
+    AuditTrail, ServerMetrics, LoggedRequests, RequestExplanation,
 )  # fmt: skip
 REQUESTS: tuple[type[Body], ...] = (
     RunRequest, WindowRequest, DashboardRequest, PromoteRequest, RollbackRequest,

@@ -367,3 +367,27 @@ def test_execution_providers_are_checked(server):
     result = mlmom("serve", "--providers", "NopeExecutionProvider", cwd=project.root)
     assert result.returncode == 1
     assert result.stderr.strip().startswith("error: execution provider 'NopeExecutionProvider'")
+
+
+def test_a_scrape_reads_each_routes_counters_for_the_labs_charts(server, records):
+    from mlmom_lab.serving.scrape import scrape
+
+    base, _project = server
+
+    def champion(sample):
+        return next(r for r in sample["routes"] if (r["version"], r["route"]) == ("1", "champion"))
+
+    before = champion(scrape(base))
+    for _ in range(10):
+        assert call(base, "/invocations", {"dataframe_records": records[:1]})[0] == 200
+    for _ in range(2):
+        assert call(base, "/invocations", {"instances": "bad"})[0] == 400
+    sample = scrape(base)
+    after = champion(sample)
+    assert after["requests"] - before["requests"] == 10
+    assert after["errors"] - before["errors"] == 2
+    bounds = [b for b, _ in after["buckets"]]
+    assert bounds[-1] is None and bounds[:-1] == sorted(bounds[:-1])  # +Inf last
+    counts = [n for _, n in after["buckets"]]
+    assert counts == sorted(counts) and counts[-1] - before["buckets"][-1][1] == 10
+    assert sample["shadow"] == [] and sample["in_flight"] >= 0

@@ -12,9 +12,12 @@ import pytest
 import yaml
 from playwright.sync_api import expect
 
+from mlmom_lab.project import load_project
+from mlmom_lab.serving import local_server
+
 from ..helpers import own_copy
 from .conftest import shot
-from .test_panels import SIDEBAR, contrast, open_project
+from .test_panels import SIDEBAR, contrast, open_project, show
 
 GRAPH = "#mlmom-view-pipeline-graph"
 
@@ -170,3 +173,78 @@ def test_the_graph_reads_well_in_both_themes(page, lab, graph_project, theme):
         shot(page, f"8-graph-{'light' if light == 'true' else 'dark'}")
     finally:
         use("JupyterLab Light")
+
+
+@pytest.fixture(scope="module")
+def watched_project(example_run, lab):
+    """The example in the lab's root as ``watch/``, through the demo's monitoring chapter: a
+    real server took drifting traffic, an alert fired, the loop retrained and judged a canary."""
+    from mlmom_lab.demo.monitoring import monitor_chapter
+
+    project, _ = example_run
+    copy = own_copy(project, lab["root"] / "watch")
+    monitored = monitor_chapter(copy, lambda *_: None)
+    assert monitored["loop"]["history"], monitored
+    return load_project(copy.root)
+
+
+def open_view(page, panel, view_id):
+    open_project(page, "watch")
+    show(page, panel)
+    page.click(f"{SIDEBAR} .mlmom-panel-{panel} button:has-text('View')")
+    view = page.locator(f"#{view_id}")
+    view.locator(".mlmom-view-header h2").wait_for()
+    return view
+
+
+def test_monitoring_over_time_shows_the_demos_alert_and_its_retraining(page, watched_project):
+    view = open_view(page, "monitoring", "mlmom-view-monitoring")
+    share = view.locator(".mlmom-drift-share")
+    expect(share.locator("canvas")).to_have_count(1)
+    assert int(share.locator(".mlmom-chart-plot").get_attribute("data-points")) >= 3
+    assert "charges-drift" in share.get_attribute("aria-label")  # the alert on the timeline
+    expect(view.locator(".mlmom-alert-list li[data-rule=charges-drift]")).not_to_have_count(0)
+    assert view.locator(".mlmom-performance canvas").count() == 1
+    charges = view.locator(".mlmom-sparklines tr[data-feature=monthly_charges]")
+    assert charges.locator("canvas").count() == 1 and "drift" in charges.inner_text()
+    # the loop: retrained, compared, a canary, then promoted or rolled back on live labels
+    reached = view.locator(".mlmom-loop li[aria-current=step]").get_attribute("data-phase")
+    assert reached in ("promoted", "rolled back")
+    phases = view.locator(".mlmom-loop-steps li").evaluate_all(
+        "els => els.map(e => e.dataset.phase)"
+    )
+    assert "canary" in phases and phases[0] == reached  # newest first
+    shot(page, "9-monitoring-over-time")
+
+    view.locator("button:has-text('Show the latest logged requests')").click()
+    first = view.locator(".mlmom-requests tr").first
+    first.wait_for()
+    request_id = first.get_attribute("data-request")
+    first.locator("button:has-text('Explain')").click()
+    explained = view.locator(f".mlmom-explanation[data-request='{request_id}']")
+    expect(explained.locator("canvas")).to_have_count(1)
+    assert "shap" in explained.inner_text()
+    shot(page, "9b-explain-request")
+
+
+def test_the_deployment_view_draws_live_traffic_and_sets_the_canary(page, watched_project):
+    from mlmom_lab.demo.monitoring import customers, stream
+
+    view = open_view(page, "deployments", "mlmom-view-deployment")
+    view.locator("button:has-text('Start server')").click()
+    expect(view.locator("h3")).to_contain_text("Live, from the server")
+    try:
+        url = local_server.status(watched_project)["url"]
+        rate = view.locator(".mlmom-live-rate .mlmom-chart-plot")
+        stream(int(url.rsplit(":", 1)[1]), customers(watched_project, 400, 11, 0.0), "ui")
+        expect(rate).to_have_attribute("data-max", re.compile(r"^[1-9]|^0\.0*[1-9]"))
+        assert view.locator(".mlmom-live-p99 canvas").count() == 1
+        champion = view.locator(".mlmom-split-bar [data-role=champion]")
+        assert "100%" in champion.inner_text()
+        view.locator("input[type=range]").fill("30")
+        view.locator("button:has-text('Start canary')").click()
+        expect(view.locator(".mlmom-split-bar [data-role=canary]")).to_contain_text("30%")
+        expect(champion).to_contain_text("70%")
+        shot(page, "10-deployment")
+    finally:
+        local_server.stop(watched_project)

@@ -1,6 +1,7 @@
-import { IJob, IRelease, IServer } from '../types';
+import { IJob, IRelease, IServer, IServerMetrics } from '../types';
 import { ConcernModel, FROM_THE_LAB } from './concern';
 import { isLive } from './jobs';
+import { MetricsHistory } from './metrics';
 import { Resource } from './resource';
 
 /** A move of the canary: promote it, roll it back, or clear canary and shadow. */
@@ -11,6 +12,32 @@ export class DeploymentsModel extends ConcernModel {
   readonly server = new Resource<IServer>(() =>
     this.context.client.get('server')
   );
+
+  /** The readings of the server's /metrics taken while the deployment view shows. */
+  readonly metrics = new MetricsHistory();
+
+  /** Whether the last reading found a server answering. */
+  get metricsRunning(): boolean {
+    return this._metricsRunning;
+  }
+
+  /** Read the server's /metrics once more (the view calls it every few seconds). */
+  async sample(): Promise<void> {
+    const path = this.context.client.path;
+    const read =
+      await this.context.client.get<IServerMetrics>('server/metrics');
+    if (path !== this._metricsPath) {
+      this.metrics.clear(); // another project's server
+      this._metricsPath = path;
+    }
+    this._metricsRunning = read.running;
+    if (read.sample) {
+      this.metrics.add(read.sample);
+    } else {
+      this.metrics.clear();
+    }
+    this.emitChanged();
+  }
 
   /** The newest server start asked here. */
   get job(): IJob | undefined {
@@ -49,4 +76,7 @@ export class DeploymentsModel extends ConcernModel {
   protected fetch(): Promise<void> {
     return this.server.refresh();
   }
+
+  private _metricsRunning = false;
+  private _metricsPath = '';
 }

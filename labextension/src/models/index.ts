@@ -1,6 +1,7 @@
 export * from './client';
 export * from './concern';
 export * from './deployments';
+export * from './metrics';
 export * from './jobs';
 export * from './lab';
 export * from './monitoring';

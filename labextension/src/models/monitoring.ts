@@ -1,4 +1,10 @@
-import { IJob, IMonitoring, IReportFiles } from '../types';
+import {
+  IJob,
+  ILoggedRequests,
+  IMonitoring,
+  IReportFiles,
+  IRequestExplanation
+} from '../types';
 import { ConcernModel } from './concern';
 import { isLive } from './jobs';
 import { Resource } from './resource';
@@ -44,6 +50,21 @@ export class MonitoringModel extends ConcernModel {
       name
     });
     return answer.path;
+  }
+
+  /** The newest logged requests of the project's model (any version). */
+  requests(limit = 20): Promise<ILoggedRequests> {
+    return this.context.client.get('monitoring/requests', {
+      limit: String(limit)
+    });
+  }
+
+  /** One row of a logged request explained by SHAP, by the version that answered it. */
+  explain(requestId: string, row = 0): Promise<IRequestExplanation> {
+    return this.context.client.get('explain/request', {
+      id: requestId,
+      row: String(row)
+    });
   }
 
   protected fetch(): Promise<void> {

@@ -175,6 +175,20 @@ export interface Version {
 }
 /**
  * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "Contribution".
+ */
+export interface Contribution {
+  contribution: number;
+  feature: string;
+  /**
+   * the feature's value in the request
+   */
+  value: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
  * via the `definition` "DashboardPath".
  */
 export interface DashboardPath {
@@ -197,12 +211,61 @@ export interface History {
 }
 /**
  * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "LoggedRequest".
+ */
+export interface LoggedRequest {
+  n_rows: number;
+  request_id: string;
+  route: string;
+  ts: number;
+  version: string;
+}
+/**
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "LoggedRequests".
+ */
+export interface LoggedRequests {
+  /**
+   * newest first
+   */
+  requests: LoggedRequest[];
+}
+/**
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "Loop".
+ */
+export interface Loop {
+  canary: string | null;
+  champion: string | null;
+  since: number | null;
+  state: 'idle' | 'approval' | 'canary';
+  /**
+   * the latest steps, oldest first
+   */
+  steps: LoopStep[];
+}
+/**
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "LoopStep".
+ */
+export interface LoopStep {
+  message: string;
+  /**
+   * how far the loop went in this step
+   */
+  phase: 'retrain' | 'offline comparison' | 'approval' | 'canary' | 'promoted' | 'rolled back';
+  state: string;
+  ts: number;
+}
+/**
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
  * via the `definition` "Monitoring".
  */
 export interface Monitoring {
   alerts: Alert[];
   history: Check[];
   latest: Check | null;
+  loop: Loop;
   reports: string[];
 }
 /**
@@ -288,4 +351,22 @@ export interface ReportFiles {
   html: string | null;
   json: string | null;
   mlflow: string | null;
+}
+/**
+ * This interface was referenced by `MlmomLabAPILifecycle`'s JSON-Schema
+ * via the `definition` "RequestExplanation".
+ */
+export interface RequestExplanation {
+  base: number;
+  /**
+   * largest magnitude first
+   */
+  contributions: Contribution[];
+  logged_prediction: unknown;
+  method: string;
+  output: number;
+  output_name: string;
+  request_id: string;
+  row: number;
+  version: string;
 }

@@ -188,6 +188,43 @@ export interface Jobs {
 }
 /**
  * This interface was referenced by `MlmomLabAPIOperations`'s JSON-Schema
+ * via the `definition` "MetricsSample".
+ */
+export interface MetricsSample {
+  at: number;
+  in_flight: number;
+  routes: RouteCounters[];
+  shadow: ShadowCounters[];
+  /**
+   * refused before a version was chosen
+   */
+  unrouted_errors: number;
+}
+/**
+ * This interface was referenced by `MlmomLabAPIOperations`'s JSON-Schema
+ * via the `definition` "RouteCounters".
+ */
+export interface RouteCounters {
+  /**
+   * the latency histogram: [upper bound in seconds (null: +Inf), cumulative count]
+   */
+  buckets: (number | null)[][];
+  errors: number;
+  requests: number;
+  route: string;
+  version: string;
+}
+/**
+ * This interface was referenced by `MlmomLabAPIOperations`'s JSON-Schema
+ * via the `definition` "ShadowCounters".
+ */
+export interface ShadowCounters {
+  agree: number;
+  disagree: number;
+  version: string;
+}
+/**
+ * This interface was referenced by `MlmomLabAPIOperations`'s JSON-Schema
  * via the `definition` "RecentTraffic".
  */
 export interface RecentTraffic {
@@ -231,6 +268,14 @@ export interface Server {
    * every live worker of the project's servers
    */
   workers: Worker[];
+}
+/**
+ * This interface was referenced by `MlmomLabAPIOperations`'s JSON-Schema
+ * via the `definition` "ServerMetrics".
+ */
+export interface ServerMetrics {
+  running: boolean;
+  sample: MetricsSample | null;
 }
 /**
  * The project's local model server, as recorded when it started.
