@@ -284,14 +284,26 @@ def test_the_dark_theme_keeps_the_panels_readable(page, lab):
 
 
 def contrast(fg: str, bg: str) -> float:
-    """WCAG contrast ratio of two CSS rgb() colours."""
+    """WCAG contrast ratio of a CSS text colour over an opaque background colour: rgb(),
+    rgba() or color(srgb ...) (what color-mix() computes to); a translucent text colour is
+    blended over the background first, as the browser draws it."""
 
-    def luminance(css):
-        channels = [int(c) / 255 for c in re.findall(r"\d+", css)[:3]]
-        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    def channels(css):
+        if css.startswith("color(srgb"):
+            values = [float(c) for c in re.findall(r"[\d.]+", css)]
+            rgb, alpha = values[:3], (values[3] if len(values) > 3 else 1.0)
+        else:
+            values = [float(c) for c in re.findall(r"[\d.]+", css)]
+            rgb, alpha = [c / 255 for c in values[:3]], (values[3] if len(values) > 3 else 1.0)
+        return rgb, alpha
+
+    def luminance(rgb):
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
         return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
-    high, low = sorted((luminance(fg), luminance(bg)), reverse=True)
+    (text, alpha), (ground, _) = channels(fg), channels(bg)
+    drawn = [alpha * t + (1 - alpha) * g for t, g in zip(text, ground, strict=True)]
+    high, low = sorted((luminance(drawn), luminance(ground)), reverse=True)
     return (high + 0.05) / (low + 0.05)
 
 

@@ -132,7 +132,12 @@ def test_the_views_are_usable_from_the_keyboard_with_named_controls(page, graph_
         if page.evaluate(inside):
             break
     assert page.evaluate("document.activeElement.innerText") == "Open notebook"
-    unnamed = view.evaluate(
+    assert unnamed_controls(view) == []
+
+
+def unnamed_controls(view) -> list[str]:
+    """The view's controls that the keyboard cannot reach or a screen reader cannot name."""
+    return view.evaluate(
         """(root) => [...root.querySelectorAll('button, input, select, a, summary')]
             .filter(el => el.tabIndex < 0
                 || !((el.getAttribute('aria-label') || '').trim()
@@ -140,11 +145,32 @@ def test_the_views_are_usable_from_the_keyboard_with_named_controls(page, graph_
                      || el.innerText.trim()))
             .map(el => el.outerHTML.slice(0, 80))"""
     )
-    assert unnamed == []
+
+
+def text_contrast(view, selector) -> tuple[float, str, str]:
+    """The contrast of the first ``selector``'s text against the background it is drawn on."""
+    fg, bg = view.locator(selector).first.evaluate(
+        """(el) => {
+            let box = el;
+            while (box && getComputedStyle(box).backgroundColor === 'rgba(0, 0, 0, 0)') {
+                box = box.parentElement;
+            }
+            return [getComputedStyle(el).color, getComputedStyle(box).backgroundColor];
+        }"""
+    )
+    return contrast(fg, bg), fg, bg
+
+
+# the text each view must keep readable, by view
+READABLE = {
+    "graph": (".mlmom-node .mlmom-name", ".mlmom-node-why", ".mlmom-reasons li"),
+    "monitoring": (".mlmom-loop li[aria-current=step]", ".mlmom-sparklines th", "figcaption"),
+    "deployment": (".mlmom-split-bar [data-role=champion]", ".mlmom-canary-weight label"),
+}
 
 
 @pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
-def test_the_graph_reads_well_in_both_themes(page, lab, graph_project, theme):
+def test_the_views_read_well_in_both_themes(page, lab, graph_project, watched_project, theme):
     themes = "@jupyterlab/apputils-extension:themes"
     url = f"{lab['url']}/lab/api/settings/{themes}?token={lab['token']}"
 
@@ -155,22 +181,24 @@ def test_the_graph_reads_well_in_both_themes(page, lab, graph_project, theme):
     use(theme)
     try:
         page.reload()
-        light = "true" if theme.endswith("Light") else "false"
-        page.wait_for_selector(f"body[data-jp-theme-light={light}] {SIDEBAR} .mlmom-project")
-        view = open_graph(page)
-        node(view, "evaluate").click()
-        for text in (".mlmom-node .mlmom-name", ".mlmom-node-why", ".mlmom-reasons li"):
-            fg, bg = view.locator(text).first.evaluate(
-                """(el) => {
-                    let box = el;
-                    while (box && getComputedStyle(box).backgroundColor === 'rgba(0, 0, 0, 0)') {
-                        box = box.parentElement;
-                    }
-                    return [getComputedStyle(el).color, getComputedStyle(box).backgroundColor];
-                }"""
-            )
-            assert contrast(fg, bg) >= 4.5, (theme, text, fg, bg)
-        shot(page, f"8-graph-{'light' if light == 'true' else 'dark'}")
+        name = "light" if theme.endswith("Light") else "dark"
+        page.wait_for_selector(
+            f"body[data-jp-theme-light={str(name == 'light').lower()}] {SIDEBAR} .mlmom-project"
+        )
+        graph = open_graph(page)
+        node(graph, "evaluate").click()
+        opened = {  # each in turn: the graph follows the sidebar's project, which moves
+            "graph": lambda: graph,
+            "monitoring": lambda: open_view(page, "monitoring", "mlmom-view-monitoring"),
+            "deployment": lambda: open_view(page, "deployments", "mlmom-view-deployment"),
+        }
+        for which, open_it in opened.items():
+            shown = open_it()
+            for text in READABLE[which]:
+                ratio, fg, bg = text_contrast(shown, text)
+                assert ratio >= 4.5, (theme, which, text, fg, bg)
+            assert unnamed_controls(shown) == [], which
+            shot(page, f"8-{which}-{name}")
     finally:
         use("JupyterLab Light")
 
@@ -248,3 +276,26 @@ def test_the_deployment_view_draws_live_traffic_and_sets_the_canary(page, watche
         shot(page, "10-deployment")
     finally:
         local_server.stop(watched_project)
+
+
+def test_the_views_hold_in_a_narrow_main_area(page, watched_project):
+    """The lab 800 pixels wide (a main area of about 500 beside the sidebar): nothing pushes a
+    view wider than its tab (the graph scrolls inside its own box)."""
+    page.set_viewport_size({"width": 800, "height": 900})
+    opened = {
+        "mlmom-view-monitoring": lambda: open_view(page, "monitoring", "mlmom-view-monitoring"),
+        "mlmom-view-deployment": lambda: open_view(page, "deployments", "mlmom-view-deployment"),
+        "mlmom-view-pipeline-graph": lambda: (
+            show(page, "pipeline"),
+            page.click(f"{SIDEBAR} .mlmom-panel-pipeline button:has-text('Graph')"),
+        ),
+    }
+    for view_id, open_it in opened.items():
+        open_it()
+        if view_id == "mlmom-view-pipeline-graph":
+            page.locator(f"#{view_id} .mlmom-node").first.wait_for()
+        wider = page.locator(f"#{view_id} .mlmom-main-view").evaluate(
+            "el => el.scrollWidth - el.clientWidth"
+        )
+        assert wider <= 1, (view_id, wider)
+    shot(page, "11-narrow")
