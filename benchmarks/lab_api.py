@@ -101,6 +101,30 @@ def start(command: list[str], log: Path, ready: str, env: dict | None = None):
     return proc
 
 
+def start_lab(root: Path, scratch: Path) -> tuple[subprocess.Popen, int, str]:
+    """JupyterLab on ``root`` as `mlmom lab` starts it: (process, port, token)."""
+    from mlmom_lab.serving.launch import free_port
+
+    token, port = secrets.token_hex(16), free_port()
+    lab = start(
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--allow-root",
+            f"--port={port}",
+            "--ip=127.0.0.1",
+            f"--ServerApp.root_dir={root}",
+            f"--IdentityProvider.token={token}",
+        ],
+        scratch / "lab.log",
+        f"http://127.0.0.1:{port}/api/status?token={token}",
+        {"JUPYTER_CONFIG_DIR": str(scratch / "cfg"), "MLMOM_LAB_OPEN_SIDEBAR": "1"},
+    )
+    return lab, port, token
+
+
 def timed_gets(port: int, path: str, headers: dict, repeats: int) -> dict:
     """The first GET (cold caches), then the median and p90 of ``repeats`` more, on one
     kept-alive connection."""
@@ -204,23 +228,8 @@ def main() -> None:
         project = load_project(lab_root / "churn")
         from mlmom_lab.serving.launch import free_port
 
-        token, lab_port, mlflow_port = secrets.token_hex(16), free_port(), free_port()
-        lab = start(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--allow-root",
-                f"--port={lab_port}",
-                "--ip=127.0.0.1",
-                f"--ServerApp.root_dir={lab_root}",
-                f"--IdentityProvider.token={token}",
-            ],
-            Path(scratch) / "lab.log",
-            f"http://127.0.0.1:{lab_port}/api/status?token={token}",
-            {"JUPYTER_CONFIG_DIR": str(Path(scratch) / "cfg"), "MLMOM_LAB_OPEN_SIDEBAR": "1"},
-        )  # as `mlmom lab` starts it
+        mlflow_port = free_port()
+        lab, lab_port, token = start_lab(lab_root, Path(scratch))
         mlflow = start(
             [
                 str(BIN / "mlflow"),

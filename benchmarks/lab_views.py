@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import secrets
 import shutil
 import statistics
 import sys
@@ -31,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "benchmarks"))
 from example import copy_example
-from lab_api import CHROMIUM_ARGS, LONG_TASKS, make_project, start
+from lab_api import CHROMIUM_ARGS, LONG_TASKS, make_project, start_lab
 
 SIDE = "#mlmom-lab-sidebar"
 
@@ -148,29 +147,11 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
-    from mlmom_lab.serving.launch import free_port
-
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch) / "lab"
         results: dict = {"setup": {"demo": make_demo(root / "demo")}}
         results["setup"]["big"] = make_project(root / "big", args.versions)
-        token, port = secrets.token_hex(16), free_port()
-        lab = start(
-            [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--allow-root",
-                f"--port={port}",
-                "--ip=127.0.0.1",
-                f"--ServerApp.root_dir={root}",
-                f"--IdentityProvider.token={token}",
-            ],
-            Path(scratch) / "lab.log",
-            f"http://127.0.0.1:{port}/api/status?token={token}",
-            {"JUPYTER_CONFIG_DIR": str(Path(scratch) / "cfg"), "MLMOM_LAB_OPEN_SIDEBAR": "1"},
-        )  # as `mlmom lab` starts it
+        lab, port, token = start_lab(root, Path(scratch))
         try:
             url = f"http://127.0.0.1:{port}"
             for project in ("demo", "big"):

@@ -137,41 +137,73 @@ function drawMarks(chart: uPlot, marks: IMark[], color: string): void {
   ctx.restore();
 }
 
+/** Charts waiting to be made: one per task, so a view of a dozen never blocks the page. */
+const waiting: (() => void)[] = [];
+
+/** Make a chart in a task of its own; the answer cancels it (the view went first). */
+function later(make: () => void): () => void {
+  let wanted = true;
+  waiting.push(() => wanted && make());
+  if (waiting.length === 1) {
+    setTimeout(makeNext, 0);
+  }
+  return () => {
+    wanted = false;
+  };
+}
+
+function makeNext(): void {
+  waiting.shift()?.();
+  if (waiting.length > 0) {
+    setTimeout(makeNext, 0);
+  }
+}
+
 /**
  * A small chart drawn by uPlot on a canvas: as wide as its container (it follows resizes),
- * drawn again only when its data change. Screen readers get the title and the marks.
+ * made in a task of its own, and given new values without being made again. Screen readers
+ * get the title and the marks.
  */
 export function Chart(props: IChartProps): JSX.Element {
   const box = React.useRef<HTMLDivElement>(null);
   const plot = React.useRef<uPlot | null>(null);
   const height = props.height ?? 160;
-  const key = JSON.stringify([
-    props.x,
-    props.series,
+  const data: uPlot.AlignedData = [props.x, ...props.series.map(s => s.values)];
+  const latest = React.useRef(data);
+  latest.current = data;
+  // made anew when what it draws changes; new values alone are set into it
+  const shape = JSON.stringify([
+    props.series.map(s => s.label),
+    props.xLabels && props.x,
     props.marks,
-    props.xLabels
+    [props.bars, props.spark, props.time, props.window, height]
   ]);
   React.useEffect(() => {
     const node = box.current;
     if (!node) {
       return;
     }
-    const width = Math.max(props.spark ? 60 : 120, node.clientWidth);
-    const data: uPlot.AlignedData = [
-      props.x,
-      ...props.series.map(s => s.values)
-    ];
-    plot.current = new uPlot(options(props, width, height), data, node);
+    const width = () => Math.max(props.spark ? 60 : 120, node.clientWidth);
+    const cancel = later(() => {
+      plot.current = new uPlot(
+        options(props, width(), height),
+        latest.current,
+        node
+      );
+    });
     const resize = new ResizeObserver(() =>
-      plot.current?.setSize({ width: Math.max(120, node.clientWidth), height })
+      plot.current?.setSize({ width: width(), height })
     );
     resize.observe(node);
     return () => {
+      cancel();
       resize.disconnect();
       plot.current?.destroy();
       plot.current = null;
     };
-  }, [key, height]);
+  }, [shape]);
+  const numbers = JSON.stringify(data);
+  React.useEffect(() => plot.current?.setData(latest.current), [numbers]);
   const marks = (props.marks ?? []).map(m => m.label).join('; ');
   // the largest value drawn, for whoever cannot read a canvas (tests, and a tooltip)
   const values = props.series.flatMap(s => s.values).filter(v => v !== null);

@@ -24,6 +24,11 @@ function useMetrics(props: IPanelProps): void {
   }, [deployments]);
 }
 
+/** A share as a whole percentage. */
+function pct(share: number): number {
+  return Math.round(share * 100);
+}
+
 /** Who answers the requests: the champion's share and the canary's as one bar, and the
  * shadow hearing them all, with how often it disagrees. */
 function TrafficSplit(props: {
@@ -34,9 +39,17 @@ function TrafficSplit(props: {
   const { deployment: d, trans } = props;
   const canary = d.canary ? d.canary_weight : 0;
   const parts = [
-    { role: 'champion', version: d.champion, share: 1 - canary },
-    { role: 'canary', version: d.canary, share: canary }
-  ].filter(p => p.version && p.share > 0);
+    {
+      role: 'champion',
+      said: trans.__('champion v%1 · %2%', d.champion, pct(1 - canary)),
+      share: d.champion ? 1 - canary : 0
+    },
+    {
+      role: 'canary',
+      said: trans.__('canary v%1 · %2%', d.canary, pct(canary)),
+      share: canary
+    }
+  ].filter(p => p.share > 0);
   return (
     <figure className="mlmom-split" aria-label={trans.__('Traffic split')}>
       <figcaption>{trans.__('Who answers the requests')}</figcaption>
@@ -48,12 +61,7 @@ function TrafficSplit(props: {
             data-role={p.role}
             style={{ flexGrow: p.share }}
           >
-            {trans.__(
-              '%1 v%2 · %3%',
-              p.role,
-              p.version,
-              Math.round(p.share * 100)
-            )}
+            {p.said}
           </div>
         ))}
       </div>

@@ -30,6 +30,20 @@ const PHASES = [
   'rolled back'
 ] as const;
 
+/** The words for each phase of the loop. */
+function phaseLabel(trans: TranslationBundle, phase: string): string {
+  const labels: Record<string, string> = {
+    alert: trans.__('alert'),
+    retrain: trans.__('retrain'),
+    'offline comparison': trans.__('offline comparison'),
+    approval: trans.__('approval'),
+    canary: trans.__('canary'),
+    promoted: trans.__('promoted'),
+    'rolled back': trans.__('rolled back')
+  };
+  return labels[phase] ?? phase;
+}
+
 function alertMarks(alerts: IAlert[]): IMark[] {
   return alerts.map(a => ({ x: a.ts, label: `${a.rule} ${clock(a.ts)}` }));
 }
@@ -185,7 +199,7 @@ function LoopDiagram(props: {
             aria-current={p === reached ? 'step' : undefined}
             className={visited(i) ? 'mlmom-loop-visited' : ''}
           >
-            {p}
+            {phaseLabel(trans, p)}
           </li>
         ))}
       </ol>
@@ -199,8 +213,8 @@ function LoopDiagram(props: {
         <ol className="mlmom-history mlmom-loop-steps" reversed>
           {[...loop.steps].reverse().map(s => (
             <li key={s.ts} data-phase={s.phase}>
-              <b>{s.phase}</b> <span className="mlmom-dim">{clock(s.ts)}</span>{' '}
-              {s.message}
+              <b>{phaseLabel(trans, s.phase)}</b>{' '}
+              <span className="mlmom-dim">{clock(s.ts)}</span> {s.message}
             </li>
           ))}
         </ol>

@@ -9,7 +9,7 @@ import {
   ErrorNote,
   IPanelProps
 } from './common';
-import { layoutGraph } from './graph-layout';
+import { IGraphLayout, layoutGraph } from './graph-layout';
 import { StageDetails } from './stage-details';
 import {
   elapsed,
@@ -74,6 +74,21 @@ function Node(props: {
   );
 }
 
+/** The layout of the stages (`shape`: their names and needs, as JSON), made in a task of
+ * its own after the view is drawn: opening the view and laying it out never add up to one
+ * long task. */
+function useLayout(shape: string): IGraphLayout | null {
+  const [layout, setLayout] = React.useState<IGraphLayout | null>(null);
+  React.useEffect(() => {
+    const timer = setTimeout(() => {
+      const stages: [string, string[]][] = JSON.parse(shape);
+      setLayout(layoutGraph(Object.fromEntries(stages)));
+    }, 0);
+    return () => clearTimeout(timer);
+  }, [shape]);
+  return layout;
+}
+
 /** The stages as a graph laid out by dagre, edges from each stage to those needing it. */
 function Graph(props: {
   stages: IStage[];
@@ -85,11 +100,11 @@ function Graph(props: {
 }): JSX.Element {
   const { stages, trans } = props;
   const shape = JSON.stringify(stages.map(s => [s.stage, s.needs]));
-  const layout = React.useMemo(
-    () => layoutGraph(Object.fromEntries(stages.map(s => [s.stage, s.needs]))),
-    [shape]
-  );
+  const layout = useLayout(shape);
   const byName = new Map(stages.map(s => [s.stage, s]));
+  if (!layout) {
+    return <div className="mlmom-graph" aria-busy="true" />;
+  }
   return (
     <div
       className="mlmom-graph"

@@ -112,7 +112,7 @@ def compare_the_two_versions(page):
     same = table.locator("tr[data-key='train.seed']")
     assert "mlmom-differs" not in (same.get_attribute("class") or "")
     chart = view.locator(".mlmom-compare-chart")
-    assert chart.locator("canvas").count() == 1
+    expect(chart.locator("canvas")).to_have_count(1)  # each chart is made in a task of its own
     assert chart.locator(".mlmom-chart-plot").get_attribute("data-points") == "2"
     assert "roc_auc" in chart.inner_text()  # the legend names the metrics
     facts = view.locator(".mlmom-version-facts[data-version='2']")
@@ -232,9 +232,10 @@ def test_monitoring_over_time_shows_the_demos_alert_and_its_retraining(page, wat
     assert int(share.locator(".mlmom-chart-plot").get_attribute("data-points")) >= 3
     assert "charges-drift" in share.get_attribute("aria-label")  # the alert on the timeline
     expect(view.locator(".mlmom-alert-list li[data-rule=charges-drift]")).not_to_have_count(0)
-    assert view.locator(".mlmom-performance canvas").count() == 1
+    expect(view.locator(".mlmom-performance canvas")).to_have_count(1)
     charges = view.locator(".mlmom-sparklines tr[data-feature=monthly_charges]")
-    assert charges.locator("canvas").count() == 1 and "drift" in charges.inner_text()
+    expect(charges.locator("canvas")).to_have_count(1)
+    assert "drift" in charges.inner_text()
     # the loop: retrained, compared, a canary, then promoted or rolled back on live labels
     reached = view.locator(".mlmom-loop li[aria-current=step]").get_attribute("data-phase")
     assert reached in ("promoted", "rolled back")
@@ -266,7 +267,7 @@ def test_the_deployment_view_draws_live_traffic_and_sets_the_canary(page, watche
         rate = view.locator(".mlmom-live-rate .mlmom-chart-plot")
         stream(int(url.rsplit(":", 1)[1]), customers(watched_project, 400, 11, 0.0), "ui")
         expect(rate).to_have_attribute("data-max", re.compile(r"^[1-9]|^0\.0*[1-9]"))
-        assert view.locator(".mlmom-live-p99 canvas").count() == 1
+        expect(view.locator(".mlmom-live-p99 canvas")).to_have_count(1)
         champion = view.locator(".mlmom-split-bar [data-role=champion]")
         assert "100%" in champion.inner_text()
         view.locator("input[type=range]").fill("30")
