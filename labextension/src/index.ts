@@ -58,10 +58,14 @@ function openInBrowser(route: string, path: string): void {
 
 /** Show the main-area widget `id`, made by `make` unless it is open already. */
 function showInMain(shell: ILabShell, id: string, make: () => Widget): void {
-  if (!Array.from(shell.widgets('main')).some(w => w.id === id)) {
-    shell.add(make(), 'main');
-  }
-  shell.activateById(id);
+  // in a task after the click's: the click's own re-render and the new tab's layout are
+  // then two short tasks, not one long one
+  setTimeout(() => {
+    if (!Array.from(shell.widgets('main')).some(w => w.id === id)) {
+      shell.add(make(), 'main');
+    }
+    shell.activateById(id);
+  }, 0);
 }
 
 /** How the panels open files, dashboards, executed notebooks and the main-area views. */
