@@ -91,7 +91,9 @@ function MetricsChart(props: {
 
 /** What each version is beyond its numbers: aliases, who registered it, the gate, the
  * approval, ONNX parity, the top features, and its model card. */
-function VersionFacts(props: IPanelProps & { version: IVersion }): JSX.Element {
+function VersionFacts(
+  props: IPanelProps & { version: IVersion; path: string }
+): JSX.Element {
   const { version: v, model, trans } = props;
   const gate = String(v.gate.status ?? '—');
   const approval = String(v.approval.status ?? trans.__('pending'));
@@ -137,7 +139,7 @@ function VersionFacts(props: IPanelProps & { version: IVersion }): JSX.Element {
         </dd>
       </dl>
       <a
-        href={model.registry.cardUrl(v.version)}
+        href={model.registry.cardUrl(v.version, props.path)}
         target="_blank"
         rel="noreferrer"
       >
@@ -150,7 +152,12 @@ function VersionFacts(props: IPanelProps & { version: IVersion }): JSX.Element {
 /** Versions side by side in the main area: a chart of their metrics, every difference
  * highlighted, what each one is, and the moves of their aliases. */
 export function CompareVersions(
-  props: IPanelProps & { comparison: ICompare | null; error: string | null }
+  props: IPanelProps & {
+    comparison: ICompare | null;
+    error: string | null;
+    /** The project of these versions (the sidebar may have moved to another since). */
+    path: string;
+  }
 ): JSX.Element {
   const { comparison: compare, model, trans } = props;
   if (!compare) {
@@ -162,7 +169,9 @@ export function CompareVersions(
   }
   const numbers = compare.versions.map(v => v.version);
   const span = numbers.length + 1;
-  const events = (model.registry.history.data?.events ?? []).filter(
+  const history =
+    model.path === props.path ? model.registry.history.data : null;
+  const events = (history?.events ?? []).filter(
     e =>
       numbers.includes(e.to_version ?? '') ||
       numbers.includes(e.from_version ?? '')

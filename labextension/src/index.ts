@@ -91,7 +91,7 @@ function panelActions(
     openGraph: () => open('pipeline-graph'),
     openView: view => open(view),
     compare: versions =>
-      showInMain(shell, compareId(versions), () =>
+      showInMain(shell, compareId(versions, model.path), () =>
         compareView({ model, trans: model.client.trans, actions, versions })
       )
   };

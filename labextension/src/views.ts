@@ -20,10 +20,11 @@ export function viewId(view: DrawnView): string {
   return `${VIEW_ID_PREFIX}${view}`;
 }
 
-/** The id of the main-area comparison of these versions. */
-export function compareId(versions: string[]): string {
+/** The id of the main-area comparison of these versions of the project at `path`. */
+export function compareId(versions: string[], path = ''): string {
   const sorted = [...versions].sort((a, b) => Number(a) - Number(b));
-  return `${VIEW_ID_PREFIX}compare-${sorted.join('-')}`;
+  const project = path ? `${path.replace(/[^\w-]/g, '_')}-` : '';
+  return `${VIEW_ID_PREFIX}compare-${project}${sorted.join('-')}`;
 }
 
 interface IViewOptions {
@@ -73,19 +74,25 @@ class DrawnLabView extends LabView {
   private readonly _view: DrawnView;
 }
 
-/** Versions side by side: fetched when opened and on Refresh (not on every poll). */
+/** Versions side by side of the project shown when it opened: fetched then and on Refresh
+ * (not on every poll). */
 class CompareView extends LabView {
   constructor(options: IViewOptions & { versions: string[] }) {
     super(options);
     this.versions = options.versions;
+    this.path = options.model.path;
     void this.refresh();
   }
 
   readonly versions: string[];
+  readonly path: string;
 
   async refresh(): Promise<void> {
     try {
-      this._compare = await this.model.registry.compare(this.versions);
+      this._compare = await this.model.registry.compare(
+        this.versions,
+        this.path
+      );
       this._error = null;
     } catch (reason) {
       this._error = (reason as Error).message;
@@ -97,7 +104,8 @@ class CompareView extends LabView {
     return React.createElement(CompareVersions, {
       ...this.props,
       comparison: this._compare,
-      error: this._error
+      error: this._error,
+      path: this.path
     });
   }
 
@@ -143,7 +151,7 @@ export function compareView(
   const view = new CompareView(options);
   const widget = framed(
     view,
-    compareId(versions),
+    compareId(versions, options.model.path),
     trans.__('Compare %1', versions.map(v => `v${v}`).join(' · ')),
     trans.__('Versions side by side')
   );

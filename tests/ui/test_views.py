@@ -101,7 +101,7 @@ def compare_the_two_versions(page):
     for version in ("1", "2"):
         page.locator(f"{SIDEBAR} li[data-version='{version}'] input[type=checkbox]").check()
     page.click(f"{SIDEBAR} .mlmom-panel-registry button:has-text('Compare')")
-    view = page.locator("#mlmom-view-compare-1-2")
+    view = page.locator("#mlmom-view-compare-graph-1-2")  # the project's path in its id
     table = view.locator("table.mlmom-compare")
     table.wait_for()
     assert table.locator("thead th").all_inner_texts()[1:] == ["v1", "v2"]

@@ -117,6 +117,10 @@ describe('RegistryModel', () => {
       path: 'churn',
       versions: '10,9,3'
     });
+    await model.compare(['1', '2'], 'elsewhere'); // a view keeps its own project
+    expect(server.callsTo('GET', 'registry/compare')[1].params.path).toBe(
+      'elsewhere'
+    );
   });
 
   it('promotes a version from the lab, refreshes every panel, gives the release', async () => {

@@ -59,10 +59,12 @@ export class RegistryModel extends ConcernModel {
   }
 
   /** Two or more versions side by side (each whole; metrics, parameters, data, lineage
-   * and ONNX row by row), the oldest first. */
-  compare(versions: string[]): Promise<ICompare> {
+   * and ONNX row by row), the oldest first; of the project at `path` (the one shown now
+   * unless given). */
+  compare(versions: string[], path?: string): Promise<ICompare> {
     return this.context.client.get('registry/compare', {
-      versions: versions.join(',')
+      versions: versions.join(','),
+      ...(path === undefined ? {} : { path })
     });
   }
 
@@ -85,11 +87,12 @@ export class RegistryModel extends ConcernModel {
     return this.act<IApproval>(`registry/${decision}`, { version, reason });
   }
 
-  /** Where the version's model card is (an HTML page, opened in a browser tab). */
-  cardUrl(version: string): string {
+  /** Where the version's model card is (an HTML page, opened in a browser tab); of the
+   * project at `path` (the one shown now unless given). */
+  cardUrl(version: string, path = this.context.client.path): string {
     return (
       URLExt.join(PageConfig.getBaseUrl(), 'mlmom/api/registry/card') +
-      URLExt.objectToQueryString({ path: this.context.client.path, version })
+      URLExt.objectToQueryString({ path, version })
     );
   }
 
