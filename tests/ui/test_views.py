@@ -67,9 +67,11 @@ def test_the_graph_shows_a_changed_parameter_runs_live_and_its_versions_compare(
     x = {s: node(view, s).bounding_box()["x"] for s in names}
     assert x["prepare"] < x["train"] < x["evaluate"] < x["register"]
     shot(page, "6-graph-stale")
+    reach_the_details_by_keyboard(page, view)
 
     node(view, "evaluate").click()
     details = view.locator(".mlmom-stage-details")
+    assert_readable(view, "graph", "light")
     expect(details.locator(".mlmom-reasons")).to_contain_text("parameter threshold changed")
     threshold = details.locator("#mlmom-param-evaluate-threshold")
     assert threshold.input_value() == "0.4" and threshold.get_attribute("type") == "number"
@@ -120,8 +122,8 @@ def compare_the_two_versions(page):
     shot(page, "7-compare")
 
 
-def test_the_views_are_usable_from_the_keyboard_with_named_controls(page, graph_project):
-    view = open_graph(page)
+def reach_the_details_by_keyboard(page, view):
+    """A node picked with Enter; Tab goes on past the other nodes into its details."""
     first = node(view, "prepare")
     first.focus()
     page.keyboard.press("Enter")
@@ -132,7 +134,14 @@ def test_the_views_are_usable_from_the_keyboard_with_named_controls(page, graph_
         if page.evaluate(inside):
             break
     assert page.evaluate("document.activeElement.innerText") == "Open notebook"
-    assert unnamed_controls(view) == []
+
+
+def assert_readable(view, which: str, theme: str) -> None:
+    """The view's text keeps a 4.5 contrast, and every control is reachable and named."""
+    for text in READABLE[which]:
+        ratio, fg, bg = text_contrast(view, text)
+        assert ratio >= 4.5, (theme, which, text, fg, bg)
+    assert unnamed_controls(view) == [], which
 
 
 def unnamed_controls(view) -> list[str]:
@@ -169,8 +178,12 @@ READABLE = {
 }
 
 
-@pytest.mark.parametrize("theme", ["JupyterLab Light", "JupyterLab Dark"])
-def test_the_views_read_well_in_both_themes(page, lab, graph_project, watched_project, theme):
+def test_the_views_read_well_in_the_dark_theme_and_a_narrow_main_area(
+    page, lab, graph_project, watched_project
+):
+    """The light theme is checked where each view is tested; here the dark one, then the lab
+    800 pixels wide (a main area of about 500 beside the sidebar): nothing pushes a view wider
+    than its tab (the graph scrolls inside its own box)."""
     themes = "@jupyterlab/apputils-extension:themes"
     url = f"{lab['url']}/lab/api/settings/{themes}?token={lab['token']}"
 
@@ -178,13 +191,10 @@ def test_the_views_read_well_in_both_themes(page, lab, graph_project, watched_pr
         body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
         urllib.request.urlopen(urllib.request.Request(url, body, method="PUT")).read()
 
-    use(theme)
+    use("JupyterLab Dark")
     try:
         page.reload()
-        name = "light" if theme.endswith("Light") else "dark"
-        page.wait_for_selector(
-            f"body[data-jp-theme-light={str(name == 'light').lower()}] {SIDEBAR} .mlmom-project"
-        )
+        page.wait_for_selector(f"body[data-jp-theme-light=false] {SIDEBAR} .mlmom-project")
         graph = open_graph(page)
         node(graph, "evaluate").click()
         opened = {  # each in turn: the graph follows the sidebar's project, which moves
@@ -192,15 +202,28 @@ def test_the_views_read_well_in_both_themes(page, lab, graph_project, watched_pr
             "monitoring": lambda: open_view(page, "monitoring", "mlmom-view-monitoring"),
             "deployment": lambda: open_view(page, "deployments", "mlmom-view-deployment"),
         }
+        views = {}
         for which, open_it in opened.items():
-            shown = open_it()
-            for text in READABLE[which]:
-                ratio, fg, bg = text_contrast(shown, text)
-                assert ratio >= 4.5, (theme, which, text, fg, bg)
-            assert unnamed_controls(shown) == [], which
-            shot(page, f"8-{which}-{name}")
+            views[which] = open_it()
+            assert_readable(views[which], which, "dark")
+            shot(page, f"8-{which}-dark")
+        page.set_viewport_size({"width": 800, "height": 900})
+        for which, view in views.items():
+            page.click(f".lm-DockPanel-tabBar .lm-TabBar-tab:has-text('{TAB_TITLES[which]}')")
+            wider = view.locator(".mlmom-main-view").evaluate(
+                "el => el.scrollWidth - el.clientWidth"
+            )
+            assert wider <= 1, (which, wider)
+        shot(page, "11-narrow-dark")
     finally:
         use("JupyterLab Light")
+
+
+TAB_TITLES = {
+    "graph": "Pipeline graph",
+    "monitoring": "Monitoring over time",
+    "deployment": "Deployment",
+}
 
 
 @pytest.fixture(scope="module")
@@ -243,6 +266,7 @@ def test_monitoring_over_time_shows_the_demos_alert_and_its_retraining(page, wat
         "els => els.map(e => e.dataset.phase)"
     )
     assert "canary" in phases and phases[0] == reached  # newest first
+    assert_readable(view, "monitoring", "light")
     shot(page, "9-monitoring-over-time")
 
     view.locator("button:has-text('Show the latest logged requests')").click()
@@ -274,29 +298,7 @@ def test_the_deployment_view_draws_live_traffic_and_sets_the_canary(page, watche
         view.locator("button:has-text('Start canary')").click()
         expect(view.locator(".mlmom-split-bar [data-role=canary]")).to_contain_text("30%")
         expect(champion).to_contain_text("70%")
+        assert_readable(view, "deployment", "light")
         shot(page, "10-deployment")
     finally:
         local_server.stop(watched_project)
-
-
-def test_the_views_hold_in_a_narrow_main_area(page, watched_project):
-    """The lab 800 pixels wide (a main area of about 500 beside the sidebar): nothing pushes a
-    view wider than its tab (the graph scrolls inside its own box)."""
-    page.set_viewport_size({"width": 800, "height": 900})
-    opened = {
-        "mlmom-view-monitoring": lambda: open_view(page, "monitoring", "mlmom-view-monitoring"),
-        "mlmom-view-deployment": lambda: open_view(page, "deployments", "mlmom-view-deployment"),
-        "mlmom-view-pipeline-graph": lambda: (
-            show(page, "pipeline"),
-            page.click(f"{SIDEBAR} .mlmom-panel-pipeline button:has-text('Graph')"),
-        ),
-    }
-    for view_id, open_it in opened.items():
-        open_it()
-        if view_id == "mlmom-view-pipeline-graph":
-            page.locator(f"#{view_id} .mlmom-node").first.wait_for()
-        wider = page.locator(f"#{view_id} .mlmom-main-view").evaluate(
-            "el => el.scrollWidth - el.clientWidth"
-        )
-        assert wider <= 1, (view_id, wider)
-    shot(page, "11-narrow")
