@@ -84,7 +84,7 @@ def phase(step: dict[str, Any]) -> str:
     if step.get("state") in ("approval", "canary"):
         return str(step["state"])
     for start, found in _PHASES:
-        if message.startswith(start) or start in message:
+        if start in message:
             return found
     return "offline comparison"  # released nowhere: the challenger did not beat the champion
 

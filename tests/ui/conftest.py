@@ -145,3 +145,14 @@ def shot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path))
     return path
+
+
+def use_theme(lab, name: str) -> None:
+    """Switch the lab's theme ("JupyterLab Dark"), as the Settings menu does: through the
+    settings API, for every page loaded after it."""
+    import urllib.request
+
+    themes = "@jupyterlab/apputils-extension:themes"
+    url = f"{lab['url']}/lab/api/settings/{themes}?token={lab['token']}"
+    body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
+    urllib.request.urlopen(urllib.request.Request(url, body, method="PUT")).read()

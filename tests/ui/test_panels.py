@@ -4,7 +4,6 @@ check drift) happen and show. Screenshots of each panel are kept in test-artifac
 
 import json
 import re
-import urllib.request
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
@@ -13,7 +12,7 @@ from mlmom_lab.demo.monitoring import customers, stream
 from mlmom_lab.project import load_project
 from mlmom_lab.serving import deployment, local_server
 
-from .conftest import shot
+from .conftest import shot, use_theme
 
 SIDEBAR = "#mlmom-lab-sidebar"
 
@@ -253,14 +252,7 @@ def test_a_post_without_the_xsrf_token_is_refused(page):
 
 
 def test_the_dark_theme_keeps_the_panels_readable(page, lab):
-    themes = "@jupyterlab/apputils-extension:themes"
-    url = f"{lab['url']}/lab/api/settings/{themes}?token={lab['token']}"
-
-    def theme(name):
-        body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
-        urllib.request.urlopen(urllib.request.Request(url, body, method="PUT")).read()
-
-    theme("JupyterLab Dark")
+    use_theme(lab, "JupyterLab Dark")
     try:
         page.reload()
         page.wait_for_selector(
@@ -280,7 +272,7 @@ def test_the_dark_theme_keeps_the_panels_readable(page, lab):
         assert contrast(fg, bg) >= 4.5, (fg, bg)
         shot(page, "5-registry-dark")
     finally:
-        theme("JupyterLab Light")
+        use_theme(lab, "JupyterLab Light")
 
 
 def contrast(fg: str, bg: str) -> float:

@@ -4,9 +4,7 @@ notebook, a run with other parameters) and versions side by side (a chart, the d
 marked), readable in both themes and usable from the keyboard. Screenshots in
 test-artifacts/ui/."""
 
-import json
 import re
-import urllib.request
 
 import pytest
 import yaml
@@ -16,7 +14,7 @@ from mlmom_lab.project import load_project
 from mlmom_lab.serving import local_server
 
 from ..helpers import own_copy
-from .conftest import shot
+from .conftest import shot, use_theme
 from .test_panels import SIDEBAR, contrast, open_project, show
 
 GRAPH = "#mlmom-view-pipeline-graph"
@@ -184,14 +182,7 @@ def test_the_views_read_well_in_the_dark_theme_and_a_narrow_main_area(
     """The light theme is checked where each view is tested; here the dark one, then the lab
     800 pixels wide (a main area of about 500 beside the sidebar): nothing pushes a view wider
     than its tab (the graph scrolls inside its own box)."""
-    themes = "@jupyterlab/apputils-extension:themes"
-    url = f"{lab['url']}/lab/api/settings/{themes}?token={lab['token']}"
-
-    def use(name):
-        body = json.dumps({"raw": json.dumps({"theme": name})}).encode()
-        urllib.request.urlopen(urllib.request.Request(url, body, method="PUT")).read()
-
-    use("JupyterLab Dark")
+    use_theme(lab, "JupyterLab Dark")
     try:
         page.reload()
         page.wait_for_selector(f"body[data-jp-theme-light=false] {SIDEBAR} .mlmom-project")
@@ -216,7 +207,7 @@ def test_the_views_read_well_in_the_dark_theme_and_a_narrow_main_area(
             assert wider <= 1, (which, wider)
         shot(page, "11-narrow-dark")
     finally:
-        use("JupyterLab Light")
+        use_theme(lab, "JupyterLab Light")
 
 
 TAB_TITLES = {
