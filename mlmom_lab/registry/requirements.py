@@ -188,7 +188,7 @@ def _local_code(reached: set[str]) -> dict[str, str]:
     local = {}
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if not file or not file.endswith(".py") or os.path.realpath(file).startswith(installed):
+        if not file or not file.endswith(".py") or _real_path(file).startswith(installed):
             continue
         top = name.partition(".")[0]
         if top in owned and top not in reached_tops:
@@ -198,6 +198,12 @@ def _local_code(reached: set[str]) -> dict[str, str]:
         except OSError:
             local[name] = "unreadable"
     return local
+
+
+@functools.cache
+def _real_path(file: str) -> str:
+    """``os.path.realpath``, once per module file: thousands of modules are imported."""
+    return os.path.realpath(file)
 
 
 @functools.cache
