@@ -60,6 +60,9 @@ def image_environment(home: Path, venv: Path) -> dict[str, str]:
         NO_COLOR="1",
         COLUMNS="200",
         PATH=os.pathsep.join([str(venv / "bin"), *path]),
+        # pip compiles every installed module to bytecode (a minute of the install here); the
+        # demo compiles the ones it imports as it imports them. Only that bytecode differs.
+        PIP_COMPILE="0",
     )
     env.update(download_caches())
     # pip's user configuration (the index to use) lives in the real $HOME: keep it
