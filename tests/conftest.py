@@ -146,4 +146,7 @@ def team(tmp_path_factory):
         with services.mlflow_server(backend, artifacts, s3.endpoint, log, users) as uri:
             for user, password in USERS.items():
                 services.add_user(uri, user, password)
+            services.quick_password_hashes(
+                pg, "mlflow_users", {**USERS, services.ADMIN[0]: services.ADMIN[1]}
+            )
             yield Team(pg, s3, bucket.removeprefix("s3://"), uri)

@@ -182,9 +182,12 @@ def mlflow_server(
         f"database_uri = {auth_database}\nadmin_username = {ADMIN[0]}\n"
         "authorization_function = mlflow.server.auth:authenticate_request_basic_auth\n"
     )
+    # No job runner: its seven huey consumers (MLflow's GenAI scorers and trace rollups) each
+    # import MLflow at start, and nothing here gives them a job.
     env = {**os.environ, **S3_ENV, "MLFLOW_S3_ENDPOINT_URL": s3_endpoint,
            "MLFLOW_AUTH_CONFIG_PATH": str(config), "MLFLOW_AUTH_ADMIN_PASSWORD": ADMIN[1],
-           "MLFLOW_FLASK_SERVER_SECRET_KEY": "mlmom-test-secret-key"}  # fmt: skip
+           "MLFLOW_FLASK_SERVER_SECRET_KEY": "mlmom-test-secret-key",
+           "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"}  # fmt: skip
     command = [str(exe), "server", "--host", "127.0.0.1", "--port", str(port),
                "--backend-store-uri", backend, "--artifacts-destination", artifacts,
                "--workers", "1", "--app-name", "basic-auth"]  # fmt: skip
@@ -206,6 +209,23 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+# werkzeug's default password hash (scrypt) costs the server ~50 ms of CPU for every request
+# it authenticates: most of what the team's tests cost it, on a machine they share with the
+# other tests. Their users' hashes are rewritten with 1,000 PBKDF2 rounds; the server checks
+# them with the same code (werkzeug reads the method from the hash).
+QUICK_HASH = "pbkdf2:sha256:1000"
+
+
+def quick_password_hashes(postgres: Postgres, database: str, users: dict[str, str]) -> None:
+    """Rehash ``users``' passwords (name -> password) in the server's users ``database``."""
+    from werkzeug.security import generate_password_hash
+
+    for name, password in users.items():
+        hashed = generate_password_hash(password, QUICK_HASH)
+        postgres.psql(f"UPDATE users SET password_hash = '{hashed}' WHERE username = '{name}'",
+                      database)  # fmt: skip
 
 
 def add_user(tracking_uri: str, name: str, password: str) -> None:
