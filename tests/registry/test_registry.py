@@ -76,6 +76,27 @@ def test_classifier_gets_an_onnx_twin_after_a_parity_check(project):
     assert (labels == model.predict(X.head(20))).all()
 
 
+def test_the_twin_answers_probabilities_as_one_tensor_of_the_models_own():
+    """skl2onnx ends a classifier in a ZipMap (a {class: probability} map per row); the twin
+    has it cut: one float tensor, a column per class in the model's order, and labels."""
+    import onnx
+    import onnxruntime as ort
+
+    from mlmom_lab.registry.onnx import _convert, feeds
+
+    X, y = frame(300, seed=3)
+    y = np.array(["churns", "stays", "upgrades"])[y + (X.visits > 6).to_numpy()]
+    model = classifier()[0].fit(X, y)
+    graph, inputs = _convert(model, X)
+    assert "ZipMap" not in {node.op_type for node in onnx.load_from_string(graph).graph.node}
+    session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
+    probability = session.get_outputs()[1]
+    assert probability.type == "tensor(float)" and probability.shape[1] == 3
+    labels, probabilities = session.run(None, feeds(X, inputs))
+    assert (labels == model.predict(X)).all()
+    assert np.abs(probabilities - model.predict_proba(X)).max() < 1e-5
+
+
 def test_the_twin_is_calibrated_once_at_registration_and_a_server_loads_it(project):
     """Registration times both engines and stores from which batch size native wins, with
     the hardware it measured on; a server on like hardware takes that figure (no benchmark
