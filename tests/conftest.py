@@ -21,18 +21,32 @@ TIERS = ("unit", "http", "ui", "e2e")
 FOLDER_TIERS = {"ui": "ui", "e2e": "e2e", "server": "http", "team": "http"}
 
 
+# The groups that take longest, longest first: the binder build with the demo (~5 minutes on
+# 2 cores), the team's engines (~5), the lab in a browser (~3), the GitLab pipeline, the nbdev
+# guide, serving's releases (1-1.5 each). xdist hands groups out in collection order
+# (--no-loadscope-reorder in pyproject.toml; its own order is by number of tests): started
+# first, they end with the short ones instead of minutes after them.
+LONGEST_FIRST = ("binder", "team", "lab", "deploy/test_ci.py", "test_docs.py",
+                 "serving/test_deploy.py")  # fmt: skip
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(items):
     """Every test in one tier (`pytest -m unit` for the quick ones): its own mark, else its
     folder's (ui, e2e, and the lab's HTTP API in server/), else unit; a test that needs the
-    example pipeline run is also slow."""
+    example pipeline run is also slow. The longest groups go first, the rest in
+    pytest-randomly's order (it shuffles before any other plugin sees the items)."""
+    groups = {}
     for item in items:
         parts = Path(str(item.fspath)).relative_to(TESTS).parts
         if not any(item.get_closest_marker(tier) for tier in TIERS):
             item.add_marker(FOLDER_TIERS.get(parts[0], "unit") if len(parts) > 1 else "unit")
         if "example_run" in item.fixturenames and not item.get_closest_marker("slow"):
             item.add_marker("slow")
-        item.add_marker(pytest.mark.xdist_group(_group(parts)))
+        groups[item] = _group(parts)
+        item.add_marker(pytest.mark.xdist_group(groups[item]))
+    rank = {group: i for i, group in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(groups[item], len(rank)))  # stable: the rest as shuffled
 
 
 def _group(parts: tuple[str, ...]) -> str:
