@@ -61,7 +61,8 @@ def image_environment(home: Path, venv: Path) -> dict[str, str]:
         COLUMNS="200",
         PATH=os.pathsep.join([str(venv / "bin"), *path]),
         # pip compiles every installed module to bytecode (a minute of the install here); the
-        # demo compiles the ones it imports as it imports them. Only that bytecode differs.
+        # demo compiles the ones it imports as it imports them (PYTHONDONTWRITEBYTECODE, set on
+        # some machines, is among the variables left out above). Only that bytecode differs.
         PIP_COMPILE="0",
     )
     env.update(download_caches())
