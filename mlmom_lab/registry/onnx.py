@@ -228,21 +228,20 @@ def _beats(predict: Predictor, batch: dict[str, Any], to_beat: float, repeats: i
     ``repeats`` tries: the best of them against the other engine's best, stopping at the
     first try under it, or at one twice as slow (noise does not halve a time)."""
     for _ in range(repeats):
-        began = time.perf_counter()
-        predict(batch)
-        took = time.perf_counter() - began
+        took = _time(predict, batch)
         if took < to_beat or took > 2 * to_beat:
             return took < to_beat
     return False
 
 
 def _best_time(predict: Predictor, batch: dict[str, Any], repeats: int) -> float:
-    best = float("inf")
-    for _ in range(repeats):
-        began = time.perf_counter()
-        predict(batch)
-        best = min(best, time.perf_counter() - began)
-    return best
+    return min(_time(predict, batch) for _ in range(repeats))
+
+
+def _time(predict: Predictor, batch: dict[str, Any]) -> float:
+    began = time.perf_counter()
+    predict(batch)
+    return time.perf_counter() - began
 
 
 def _calibrate_twin(
