@@ -78,10 +78,11 @@ def image_environment(home: Path, venv: Path) -> dict[str, str]:
 
 
 def download_caches() -> dict[str, str]:
-    """This machine's download caches, where it has them: pip's wheels (the test command's own
-    install filled it) and the frontend's npm packages (labextension/.yarn/cache, filled by the
-    editable install). The build installs exactly what it would without them, only without
-    downloading it all again; mybinder has neither, and postBuild removes its own."""
+    """This machine's download caches, where it has them: pip's wheels (a clean machine has
+    none: the test command installs with uv, whose cache pip cannot read) and the frontend's
+    npm packages (labextension/.yarn/cache, filled by the editable install). The build
+    installs exactly what it would without them, only without downloading it all again;
+    mybinder has neither, and postBuild removes its own."""
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     pip = Path(os.environ.get("PIP_CACHE_DIR") or Path(xdg) / "pip")
     yarn = REPO / "labextension" / ".yarn" / "cache"
