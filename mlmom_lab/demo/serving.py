@@ -18,6 +18,7 @@ from typing import Any
 from .. import release
 from ..serving import deployment
 from ..serving.launch import start_server
+from ..serving.rollout import wait_started
 from . import Say
 
 
@@ -27,6 +28,8 @@ def serve_chapter(project, say: Say) -> dict:
         server, port = start_server(project.root, "--workers", "2")
     except RuntimeError as exc:
         raise SystemExit(f"demo stopped: {exc}") from None
+    # ready once one worker answers: the canary below is to reach both
+    wait_started(project.state_dir, 2, timeout=60)
     say(f"5. Serve the deployment: mlmom serve --port {port} (2 workers)")
     base = f"http://127.0.0.1:{port}"
     try:

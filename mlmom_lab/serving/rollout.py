@@ -173,6 +173,16 @@ def wait_live(state_dir: Path, seq: int, timeout: float) -> Rollout:
         time.sleep(POLL_SECONDS)
 
 
+def wait_started(state_dir: Path, workers: int, timeout: float) -> int:
+    """Wait until ``workers`` workers have started (each keeps a record from its first moment:
+    a release waits for it from then on), or ``timeout`` seconds pass; how many there are.
+    A server is ready once its first worker answers; the others may still be importing."""
+    deadline = time.monotonic() + timeout
+    while (started := len(live_workers(state_dir))) < workers and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+    return started
+
+
 def _read(path: Path) -> WorkerState | None:
     try:
         return WorkerState(**json.loads(path.read_text()))

@@ -13,7 +13,14 @@ import pytest
 
 from mlmom_lab.files import write_json
 from mlmom_lab.project import load_project
-from mlmom_lab.serving.rollout import WorkerRecord, WorkerState, folder_of, live_workers, wait_live
+from mlmom_lab.serving.rollout import (
+    WorkerRecord,
+    WorkerState,
+    folder_of,
+    live_workers,
+    wait_live,
+    wait_started,
+)
 
 from ..helpers import mlmom, own_copy
 
@@ -48,6 +55,14 @@ def test_a_dead_worker_is_not_waited_for_and_its_record_goes(tmp_path):
 def test_a_reused_pid_is_not_the_worker_that_recorded_it(tmp_path, sleeper):
     path = pretend_worker(tmp_path, sleeper.pid, seq=1, started=time.time() - 3600)
     assert live_workers(tmp_path) == [] and not path.exists()
+
+
+def test_waiting_for_workers_to_start_counts_live_ones_and_gives_up_in_time(tmp_path, sleeper):
+    pretend_worker(tmp_path, sleeper.pid, seq=None)  # started, still loading its models
+    assert wait_started(tmp_path, 1, timeout=60) == 1
+    began = time.monotonic()
+    assert wait_started(tmp_path, 2, timeout=0.3) == 1  # the second never comes
+    assert time.monotonic() - began >= 0.3  # it waited its time, then answered
 
 
 def test_a_record_copied_with_the_project_is_not_a_worker_of_the_copy(tmp_path, sleeper):
