@@ -5,7 +5,8 @@ A fresh copy of the repository (what a clone of a commit holding the working tre
 $HOME and $REPO_DIR, as in the image; a fresh virtual environment stands in for the image's
 conda environment, first on PATH; the machine's download caches stand in for the network
 (``download_caches``). binder/postBuild runs there, from the repository root: it
-installs mlmom-lab (not editable, the frontend built by pip) and runs `mlmom demo`. Minutes.
+installs mlmom-lab (not editable, the frontend built as it installs) and runs `mlmom demo`.
+Minutes.
 """
 
 from __future__ import annotations
@@ -60,10 +61,10 @@ def image_environment(home: Path, venv: Path) -> dict[str, str]:
         NO_COLOR="1",
         COLUMNS="200",
         PATH=os.pathsep.join([str(venv / "bin"), *path]),
-        # pip compiles every installed module to bytecode (a minute of the install here); the
-        # demo compiles the ones it imports as it imports them (PYTHONDONTWRITEBYTECODE, set on
-        # some machines, is among the variables left out above). Only that bytecode differs.
-        PIP_COMPILE="0",
+        # postBuild compiles every installed module to bytecode (~40 CPU-s here); the demo
+        # compiles the ones it imports as it imports them (PYTHONDONTWRITEBYTECODE, set on some
+        # machines, is among the variables left out above). Only that bytecode differs.
+        UV_COMPILE_BYTECODE="0",
     )
     env.update(download_caches())
     # pip's user configuration (the index to use) lives in the real $HOME: keep it
@@ -78,15 +79,16 @@ def image_environment(home: Path, venv: Path) -> dict[str, str]:
 
 
 def download_caches() -> dict[str, str]:
-    """This machine's download caches, where it has them: pip's wheels (a clean machine has
-    none: the test command installs with uv, whose cache pip cannot read) and the frontend's
-    npm packages (labextension/.yarn/cache, filled by the editable install). The build
-    installs exactly what it would without them, only without downloading it all again;
-    mybinder has neither, and postBuild removes its own."""
+    """This machine's download caches, where it has them: uv's packages (the test command's
+    own install filled it), pip's (for uv itself) and the frontend's npm packages
+    (labextension/.yarn/cache, filled by the editable install). The build installs exactly
+    what it would without them, only without downloading it all again; mybinder has none,
+    and postBuild removes its own."""
     xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    uv = Path(os.environ.get("UV_CACHE_DIR") or Path(xdg) / "uv")
     pip = Path(os.environ.get("PIP_CACHE_DIR") or Path(xdg) / "pip")
     yarn = REPO / "labextension" / ".yarn" / "cache"
-    found = {"PIP_CACHE_DIR": pip, "YARN_CACHE_FOLDER": yarn}
+    found = {"UV_CACHE_DIR": uv, "PIP_CACHE_DIR": pip, "YARN_CACHE_FOLDER": yarn}
     return {name: str(path) for name, path in found.items() if path.is_dir()}
 
 

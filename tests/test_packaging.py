@@ -1,5 +1,6 @@
-"""What `pip install` ships: the lab extension prebuilt and the server extension enabled, in
-this (editable) environment and in binder's, where a plain `pip install .` built the wheel."""
+"""What installing the package ships: the lab extension prebuilt and the server extension
+enabled, in this (editable) environment and in binder's, where a plain (not editable) install
+built the wheel."""
 
 import re
 import subprocess
@@ -28,11 +29,11 @@ def test_both_extensions_are_installed_enabled_and_ok():
     assert list((installed / "static").glob("remoteEntry.*.js"))
 
 
-def test_a_pip_install_ships_the_built_frontend_once_and_enables_the_server_extension(
+def test_a_plain_install_ships_the_built_frontend_once_and_enables_the_server_extension(
     binder_build,
 ):
-    """What a wheel puts where, read in the environment binder/postBuild installed with a
-    plain (not editable) ``pip install``: pip built that wheel from the repository."""
+    """What a wheel puts where, read in the environment binder/postBuild installed the
+    package into, plainly (not editable): the wheel was built from the repository there."""
     venv = binder_build.venv
     (site,) = venv.glob("lib/python3*/site-packages")
     shared = venv / "share" / "jupyter" / "labextensions" / "mlmom-lab"
@@ -46,7 +47,7 @@ def test_a_pip_install_ships_the_built_frontend_once_and_enables_the_server_exte
         site / "mlmom_lab" / "_example" / "dashboards" / "drift.ipynb",
         venv / "share" / "jupyter" / "voila" / "templates" / "mlmom" / "index.html.j2",
     ):
-        assert path.is_file(), f"pip install did not ship {path.relative_to(venv)}"
+        assert path.is_file(), f"the install did not ship {path.relative_to(venv)}"
     assert list((shared / "static").glob("remoteEntry.*.js"))
     assert not (site / "mlmom_lab" / "labextension").exists()  # shipped once, as shared data
 
