@@ -72,6 +72,7 @@ def check_the_build(home: Path, venv: Path, env: dict, demo: Path) -> None:
         "mlmom_lab/labextension",
     ):
         assert not (home / leftover).exists(), f"postBuild left {leftover} in the image"
+    assert not list(venv.glob("lib/python3*/site-packages/uv")), "postBuild left uv installed"
 
 
 def check_the_start(home: Path, env: dict, tmp_path: Path) -> None:
