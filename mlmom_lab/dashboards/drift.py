@@ -136,8 +136,10 @@ class DriftDashboard:
 
         self.report.children = [widgets.HTML(html.note("Evidently is computing the report..."))]
         window = self.current()
-        files = write_report(self.project, window, Path(tempfile.mkdtemp(prefix="mlmom-report-")))
-        page = escape(files.html.read_text(), quote=True)
+        # the report is kept in MLflow; the local copy is only read into the page
+        with tempfile.TemporaryDirectory(prefix="mlmom-report-") as folder:
+            files = write_report(self.project, window, Path(folder))
+            page = escape(files.html.read_text(), quote=True)
         self.report.children = [
             widgets.HTML(
                 html.note(

@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
+import tempfile
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InvalidRequest, MlmomError, NotFound
@@ -139,10 +142,16 @@ def _reproducible(project: Project, info: VersionInfo, tolerance: float) -> Verd
     rule = "reproducible"
     if context() is not None:  # the register stage itself: re-running it would recurse
         return Verdict(rule, "skip", None, "", "inside a pipeline run: judged by `mlmom gate`")
+    workdir = Path(tempfile.mkdtemp(prefix="mlmom-reproduce-"))
     try:
-        done = reproduce(project, f"{info.name}/{info.version}", tolerance=tolerance)
+        done = reproduce(
+            project, f"{info.name}/{info.version}", workdir=workdir, tolerance=tolerance
+        )
     except MlmomError as exc:
+        shutil.rmtree(workdir, ignore_errors=True)
         return Verdict(rule, "error", None, "", exc.message)
+    if done.run.ok:  # a failed re-run stays, for its executed notebooks
+        shutil.rmtree(workdir, ignore_errors=True)
     if done.ok:
         return Verdict(rule, "pass", "same", f"within {tolerance:g}", f"{len(done.checks)} checks")
     if not done.run.ok:

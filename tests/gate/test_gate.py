@@ -4,6 +4,7 @@ champion and fairness rules on real scores, and bad rules refused in one line.""
 from __future__ import annotations
 
 import json
+import tempfile
 import xml.etree.ElementTree as ET
 
 import joblib
@@ -150,11 +151,15 @@ def test_without_evaluation_rows_the_recorded_metrics_are_judged(project):
     assert verdict.detail == "recorded at registration" and result.evaluation == {}
 
 
-def test_the_reproducibility_rule_re_runs_the_versions_pipeline(project):
+def test_the_reproducibility_rule_re_runs_the_versions_pipeline(project, tmp_path, monkeypatch):
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     rules = {"reproduce": {"tolerance": 1e-9}, "onnx_parity": True}
     result = gate.judge(with_gate(project, rules), "1", record=False)
     reproduced = next(v for v in result.verdicts if v.rule == "reproducible")
     assert (reproduced.outcome, reproduced.value) == ("pass", "same"), reproduced
+    assert not any(temp.glob("mlmom-reproduce-*")), "the re-run's copy was left behind"
     (project.root / "churn_data.py").write_text(
         (project.root / "churn_data.py").read_text() + "\n# edited since\n"
     )
@@ -162,3 +167,4 @@ def test_the_reproducibility_rule_re_runs_the_versions_pipeline(project):
     verdict = next(v for v in changed.verdicts if v.rule == "reproducible")
     assert verdict.outcome == "error" and "churn_data.py" in verdict.detail
     assert changed.exit_code == 2
+    assert not any(temp.glob("mlmom-reproduce-*"))
