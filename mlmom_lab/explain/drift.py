@@ -38,6 +38,7 @@ class Window(Protocol):
 
 SHARE_SHIFT = 0.05
 MAX_ROWS = 300  # SHAP on the last rows of a longer window: enough for a mean, and fast
+SETTLE_AFTER = 100  # rows explained, newest first, before asking whether the verdicts are settled
 
 
 @dataclass
@@ -82,16 +83,18 @@ def explanation_drift(
     project: Project, window: Window, *, max_rows: int = MAX_ROWS
 ) -> ExplanationDrift:
     """The shift in mean |SHAP| per feature between the version's training rows and
-    ``window`` (a :class:`~mlmom_lab.monitoring.windows.Window` of that version)."""
+    ``window`` (a :class:`~mlmom_lab.monitoring.windows.Window` of that version): on its
+    last ``max_rows`` rows, or on fewer of the newest once the verdicts are settled."""
     if window.rows == 0:
         raise InvalidInput(f"the window of version {window.version} has no logged predictions")
     loaded = explainers(project, f"{window.model}/{window.version}")
-    rows = window.frame.tail(max_rows)
-    values, _ = loaded.shap.values(rows[loaded.view.features])
-    current = np.abs(values).mean(axis=0)
     reference = loaded.importance.mean_abs()
     ref = np.array([reference.get(f, 0.0) for f in loaded.view.features])
-    ref_share, cur_share = _shares(ref), _shares(current)
+    ref_share = _shares(ref)
+    newest_first = window.frame.tail(max_rows).iloc[::-1][loaded.view.features]
+    magnitudes = _settled_magnitudes(loaded.shap, newest_first, ref_share)
+    current = magnitudes.mean(axis=0)
+    cur_share = _shares(current)
     features = [
         FeatureShift(
             name,
@@ -103,7 +106,36 @@ def explanation_drift(
         )
         for i, name in enumerate(loaded.view.features)
     ]
-    return ExplanationDrift(window.version, len(rows), loaded.importance.output_name, features)
+    return ExplanationDrift(
+        window.version, len(magnitudes), loaded.importance.output_name, features
+    )
+
+
+def _settled_magnitudes(explainer: Any, rows: Any, ref_share: np.ndarray) -> np.ndarray:
+    """|SHAP| of ``rows``, :data:`SETTLE_AFTER` at a time, until no more rows could change
+    which features shifted: SHAP costs milliseconds a row, and a clear verdict needs fewer."""
+    chunks: list[np.ndarray] = []
+    for start in range(0, len(rows), SETTLE_AFTER):
+        values, _ = explainer.values(rows.iloc[start : start + SETTLE_AFTER])
+        chunks.append(np.abs(values))
+        if _verdicts_settled(np.concatenate(chunks), ref_share):
+            break
+    return np.concatenate(chunks)
+
+
+def _verdicts_settled(magnitudes: np.ndarray, ref_share: np.ndarray) -> bool:
+    """Whether each feature's share of the mean |SHAP| lies more than two standard errors
+    from both edges of its tolerance (the reference share, plus or minus :data:`SHARE_SHIFT`)."""
+    n = len(magnitudes)
+    totals = magnitudes.sum(axis=1)
+    if n < 2 or totals.mean() <= 0:
+        return False
+    share = magnitudes.mean(axis=0) / totals.mean()
+    # a share is a ratio of two means: its standard error by the delta method
+    residuals = magnitudes - np.outer(totals, share)
+    error = residuals.std(axis=0, ddof=1) / np.sqrt(n) / totals.mean()
+    margin = np.abs(np.abs(share - ref_share) - SHARE_SHIFT)
+    return bool(np.all(margin > 2 * error))
 
 
 def stored_explanation_drift(project: Project, window: Window) -> ExplanationDrift | None:

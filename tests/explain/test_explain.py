@@ -19,6 +19,7 @@ from mlmom_lab.explain import (
     view,
 )
 from mlmom_lab.explain.artifacts import _ranking_settled, _settled_values
+from mlmom_lab.explain.drift import _settled_magnitudes, _verdicts_settled
 from mlmom_lab.monitoring.windows import load_window
 from mlmom_lab.project import load_project
 from mlmom_lab.registry import get_version
@@ -89,6 +90,27 @@ def test_importance_is_computed_on_more_rows_while_the_ranking_is_unsettled():
     assert values.shape == (300, 4) and base.shape == (300,)
 
 
+def test_an_explanation_drift_verdict_is_settled_only_away_from_the_tolerances_edges():
+    rng = np.random.default_rng(3)
+    even = np.abs(rng.normal(1, 0.1, (100, 2)))  # two features, half of the total each
+    assert _verdicts_settled(even, np.array([0.5, 0.5]))  # clearly not shifted
+    assert _verdicts_settled(even, np.array([0.3, 0.7]))  # clearly shifted
+    assert not _verdicts_settled(even, np.array([0.45, 0.55]))  # on the edge: 5 points
+    assert not _verdicts_settled(even[:1], np.array([0.5, 0.5]))  # one row tells no spread
+
+
+def test_explanation_drift_explains_more_rows_while_a_verdict_is_unsettled():
+    class Explainer:  # a first feature whose share is 0.55 to the last digit: on the edge
+        def values(self, rows):
+            half = np.random.default_rng(len(rows)).normal(0, 0.05, len(rows) // 2)
+            noise = np.concatenate([half, -half])
+            return np.c_[0.55 + noise, 0.45 - noise], np.zeros(len(rows))
+
+    rows = pd.DataFrame({"x": range(300)})
+    assert len(_settled_magnitudes(Explainer(), rows, np.array([0.5, 0.5]))) == 300
+    assert len(_settled_magnitudes(Explainer(), rows, np.array([0.8, 0.2]))) == 100
+
+
 def test_shap_of_a_logged_request_reproduces_the_models_output(served):
     project, champion, model, test = served
     result = explain_request(project, "x-3", row=2)
@@ -124,7 +146,8 @@ def test_explanation_drift_sees_the_model_stop_listening_to_tenure(served):
     calm = load_window(project, version=champion.version, last=150)
     drift = explanation_drift(project, calm)
     reference = global_importance(project, champion.version).mean_abs()
-    assert drift.rows == 150 and drift["tenure_months"].reference == reference["tenure_months"]
+    # the shift is clear on the newest 100 rows: the other 50 are not explained
+    assert drift.rows == 100 and drift["tenure_months"].reference == reference["tenure_months"]
     assert sum(f.current_share for f in drift.features) == pytest.approx(1)
     assert drift["tenure_months"].current < 0.2 * drift["tenure_months"].reference
     assert "tenure_months" in drift.shifted
@@ -316,7 +339,7 @@ def test_monitor_check_shows_the_explanation_drift_beside_the_data_drift(served)
     assert "mean |SHAP| train -> window" in shown
     tenure = next(line for line in shown.splitlines() if line.strip().startswith("tenure_months"))
     assert tenure.rstrip().endswith("SHIFT")  # pinned to 24 months: the model stopped using it
-    assert "explanation drift on the last 150 rows (probability of 1): shifted: " in shown
+    assert "explanation drift on the last 100 rows (probability of 1): shifted: " in shown
     quiet = mlmom(
         "monitor", "check", "--last", "150", "--no-explain", cwd=project.root, check=True
     ).stdout
