@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from .interpreted import interpreted_masking
 from .model import Codec, ModelView
 
 if TYPE_CHECKING:
@@ -132,7 +133,8 @@ class ShapExplainer:
             shap.maskers.Independent(codec.encode(sample), max_samples=len(sample)),
             seed=0,
         )
-        result = explainer(codec.encode(frame), silent=True)
+        with interpreted_masking():  # no numba compile: seconds in every process
+            result = explainer(codec.encode(frame), silent=True)
         base = np.asarray(result.base_values, dtype=float)
         return np.asarray(result.values, dtype=float), base.reshape(len(frame), -1)[0]
 

@@ -20,6 +20,7 @@ from mlmom_lab.explain import (
 )
 from mlmom_lab.explain.artifacts import _ranking_settled, _settled_values
 from mlmom_lab.explain.drift import _settled_magnitudes, _verdicts_settled
+from mlmom_lab.explain.interpreted import interpreted_masking
 from mlmom_lab.monitoring.windows import load_window
 from mlmom_lab.project import load_project
 from mlmom_lab.registry import get_version
@@ -241,6 +242,30 @@ def test_a_model_it_cannot_open_up_is_explained_by_permutation():
     explanation = ShapExplainer(seen, numeric.iloc[:30]).explain(numeric.iloc[:2])[0]
     assert explanation.total == pytest.approx(seen.outputs(numeric.iloc[:1])[0, 0], abs=1e-6)
     assert explanation.target is None
+    kernels = [k for m in _shap_kernel_modules() for k in vars(m).values() if _compiled(k)]
+    assert kernels and not any(k.signatures for k in kernels)  # numba compiled none of them
+
+
+def test_shaps_kernels_are_interpreted_only_inside_the_block():
+    (tabular, _) = _shap_kernel_modules()
+    with interpreted_masking():
+        with interpreted_masking():  # a second caller, in another thread say
+            assert not _compiled(tabular._delta_masking)
+        assert not _compiled(tabular._delta_masking)  # the first caller is still inside
+    assert _compiled(tabular._delta_masking)
+
+
+def _shap_kernel_modules():
+    from shap.maskers import _tabular
+    from shap.utils import _masked_model
+
+    return _tabular, _masked_model
+
+
+def _compiled(kernel) -> bool:
+    from numba.core.dispatcher import Dispatcher
+
+    return isinstance(kernel, Dispatcher)
 
 
 def _three_plans(n=600, seed=3):
