@@ -38,7 +38,11 @@ class Window(Protocol):
 
 SHARE_SHIFT = 0.05
 MAX_ROWS = 300  # SHAP on the last rows of a longer window: enough for a mean, and fast
-SETTLE_AFTER = 100  # rows explained, newest first, before asking whether the verdicts are settled
+# rows explained at a time, newest first, between asks whether the verdicts are settled; and
+# at most, where fewer than MAX_ROWS: the permutation explainer costs a tenth of a second a
+# row or more (TreeSHAP and the linear explainer, milliseconds)
+SETTLE_AFTER = {"tree": 100, "linear": 100, "permutation": 20}
+MOST_ROWS = {"permutation": 100}
 
 
 @dataclass
@@ -84,15 +88,18 @@ def explanation_drift(
 ) -> ExplanationDrift:
     """The shift in mean |SHAP| per feature between the version's training rows and
     ``window`` (a :class:`~mlmom_lab.monitoring.windows.Window` of that version): on its
-    last ``max_rows`` rows, or on fewer of the newest once the verdicts are settled."""
+    last ``max_rows`` rows (:data:`MOST_ROWS` for a slow explainer), or on fewer of the
+    newest once the verdicts are settled."""
     if window.rows == 0:
         raise InvalidInput(f"the window of version {window.version} has no logged predictions")
     loaded = explainers(project, f"{window.model}/{window.version}")
     reference = loaded.importance.mean_abs()
     ref = np.array([reference.get(f, 0.0) for f in loaded.view.features])
     ref_share = _shares(ref)
-    newest_first = window.frame.tail(max_rows).iloc[::-1][loaded.view.features]
-    magnitudes = _settled_magnitudes(loaded.shap, newest_first, ref_share)
+    kind = loaded.view.kind
+    most = min(max_rows, MOST_ROWS.get(kind, max_rows))
+    newest_first = window.frame.tail(most).iloc[::-1][loaded.view.features]
+    magnitudes = _settled_magnitudes(loaded.shap, newest_first, ref_share, SETTLE_AFTER[kind])
     current = magnitudes.mean(axis=0)
     cur_share = _shares(current)
     features = [
@@ -111,12 +118,14 @@ def explanation_drift(
     )
 
 
-def _settled_magnitudes(explainer: Any, rows: Any, ref_share: np.ndarray) -> np.ndarray:
-    """|SHAP| of ``rows``, :data:`SETTLE_AFTER` at a time, until no more rows could change
-    which features shifted: SHAP costs milliseconds a row, and a clear verdict needs fewer."""
+def _settled_magnitudes(
+    explainer: Any, rows: Any, ref_share: np.ndarray, at_a_time: int
+) -> np.ndarray:
+    """|SHAP| of ``rows``, ``at_a_time`` rows at a time, until no more rows could change which
+    features shifted: a clear verdict needs fewer rows than a close one."""
     chunks: list[np.ndarray] = []
-    for start in range(0, len(rows), SETTLE_AFTER):
-        values, _ = explainer.values(rows.iloc[start : start + SETTLE_AFTER])
+    for start in range(0, len(rows), at_a_time):
+        values, _ = explainer.values(rows.iloc[start : start + at_a_time])
         chunks.append(np.abs(values))
         if _verdicts_settled(np.concatenate(chunks), ref_share):
             break

@@ -108,8 +108,9 @@ def test_explanation_drift_explains_more_rows_while_a_verdict_is_unsettled():
             return np.c_[0.55 + noise, 0.45 - noise], np.zeros(len(rows))
 
     rows = pd.DataFrame({"x": range(300)})
-    assert len(_settled_magnitudes(Explainer(), rows, np.array([0.5, 0.5]))) == 300
-    assert len(_settled_magnitudes(Explainer(), rows, np.array([0.8, 0.2]))) == 100
+    assert len(_settled_magnitudes(Explainer(), rows, np.array([0.5, 0.5]), 100)) == 300
+    assert len(_settled_magnitudes(Explainer(), rows, np.array([0.8, 0.2]), 100)) == 100
+    assert len(_settled_magnitudes(Explainer(), rows, np.array([0.8, 0.2]), 20)) == 20
 
 
 def test_shap_of_a_logged_request_reproduces_the_models_output(served):
