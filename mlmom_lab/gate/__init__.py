@@ -142,16 +142,17 @@ def _reproducible(project: Project, info: VersionInfo, tolerance: float) -> Verd
     rule = "reproducible"
     if context() is not None:  # the register stage itself: re-running it would recurse
         return Verdict(rule, "skip", None, "", "inside a pipeline run: judged by `mlmom gate`")
-    workdir = Path(tempfile.mkdtemp(prefix="mlmom-reproduce-"))
+    workdir, keep = Path(tempfile.mkdtemp(prefix="mlmom-reproduce-")), False
     try:
         done = reproduce(
             project, f"{info.name}/{info.version}", workdir=workdir, tolerance=tolerance
         )
+        keep = not done.run.ok  # a failed re-run stays, for its executed notebooks
     except MlmomError as exc:
-        shutil.rmtree(workdir, ignore_errors=True)
         return Verdict(rule, "error", None, "", exc.message)
-    if done.run.ok:  # a failed re-run stays, for its executed notebooks
-        shutil.rmtree(workdir, ignore_errors=True)
+    finally:
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
     if done.ok:
         return Verdict(rule, "pass", "same", f"within {tolerance:g}", f"{len(done.checks)} checks")
     if not done.run.ok:
