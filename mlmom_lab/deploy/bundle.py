@@ -9,7 +9,6 @@ micro-batching). ``mlmom serve --bundle DIR`` serves it.
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,8 @@ def export(project: Project, ref: str, dest: Path) -> dict[str, Any]:
     import mlflow
 
     from .. import registry
-    from ..mlflow_clients import client, use_project
+    from ..mlflow_clients import use_project
+    from ..registry.reading import reader_for
 
     if dest.exists() and any(dest.iterdir()):
         raise InvalidRequest(f"{dest} is not empty: give a new folder for the bundle")
@@ -38,8 +38,8 @@ def export(project: Project, ref: str, dest: Path) -> dict[str, Any]:
     if info.onnx.get("status") == "ok":
         if info.run_id is None:  # the twin is an artifact of the run that registered it
             raise NotFound(f"version {info.version} has no MLflow run to take its ONNX twin from")
-        onnx = client(project).download_artifacts(info.run_id, "onnx/model.onnx")
-        shutil.copyfile(onnx, dest / "model.onnx")
+        twin = reader_for(project).run_file(info.run_id, "onnx/model.onnx")
+        (dest / "model.onnx").write_bytes(twin)
     meta = {
         "name": info.name,
         "version": info.version,

@@ -176,7 +176,8 @@ def load(
     ``variant`` (``int8``), its variant of the ONNX graph where one was kept. ``quick``: the
     twin answers as soon as it is open, the model loading meanwhile (:mod:`.twin_first`)."""
     from .. import registry
-    from ..mlflow_clients import client, use_project
+    from ..mlflow_clients import use_project
+    from ..registry.reading import reader_for
     from .variants import kept_variant
 
     began = time.perf_counter()
@@ -189,8 +190,8 @@ def load(
         if runtime is not None:
             return runtime
     use_project(project)
-    onnx_path = (
-        client(project).download_artifacts(info.run_id, "onnx/model.onnx")
+    twin_graph = (
+        reader_for(project).run_file(info.run_id, "onnx/model.onnx")
         if twin and info.onnx.get("status") == "ok" and info.run_id is not None
         else None  # no twin (a version without a run has no artifacts to hold one)
     )
@@ -201,13 +202,13 @@ def load(
         info.task,
         info.source,
         info.onnx,
-        kept if kept and onnx_path else onnx_path,  # the variant of the twin, when kept
+        kept if kept and twin_graph else twin_graph,  # the variant of the twin, when kept
         refuses_gaps=info.refuses_gaps,
         providers=providers,
         began=began,
         variant=variant if kept else None,
         # a model that is itself a graph: its variant is the model
-        graph=Path(kept).read_bytes() if kept and onnx_path is None else None,
+        graph=kept if kept and twin_graph is None else None,
     )
 
 
@@ -239,7 +240,7 @@ def assemble(
     task: str,
     model_uri: str,
     onnx: dict[str, Any],
-    onnx_path: str | Path | None,
+    twin: str | Path | bytes | None,
     *,
     refuses_gaps: list[str] | tuple[str, ...] = (),
     providers: list[str] | None = None,
@@ -250,7 +251,8 @@ def assemble(
     """A runtime from an MLflow model (loaded through the flavor it was logged with) and,
     when it passed parity, its ONNX twin; warm. ``refuses_gaps`` names the columns the model
     takes no missing value in (a gap there is a 400). ``variant`` names the variant that
-    ``onnx_path`` (a twin's) or ``graph`` (what answers instead of a graph model) holds."""
+    ``twin`` (a twin's graph, or its path) or ``graph`` (what answers instead of a graph
+    model) holds."""
     import mlflow
 
     from ..registry.kinds import OnnxGraph
@@ -268,8 +270,8 @@ def assemble(
     answer = runtime._predict_native(example)
     runtime.outputs = OutputSpec.of(answer)
     runtime.labels_by_argmax = _predicts_by_argmax(native, answer)
-    if onnx_path is not None:
-        open_twin(runtime, str(onnx_path), onnx, providers)
+    if twin is not None:
+        open_twin(runtime, twin if isinstance(twin, bytes) else str(twin), onnx, providers)
         if variant:  # asked for: it answers every batch; rows with gaps go to the model
             from .variants import answers_all
 

@@ -16,11 +16,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger("mlmom.serving")
 
 
-def kept_variant(project: Project, info: VersionInfo, variant: str | None) -> str | None:
-    """The local path of the version's ``variant`` graph; None (said in the log) when the
-    version has none kept."""
-    from ..mlflow_clients import client
+def kept_variant(project: Project, info: VersionInfo, variant: str | None) -> bytes | None:
+    """The version's ``variant`` graph; None (said in the log) when the version has none
+    kept."""
     from ..registry.optimize import artifact
+    from ..registry.reading import reader_for
 
     if not variant:
         return None
@@ -31,8 +31,7 @@ def kept_variant(project: Project, info: VersionInfo, variant: str | None) -> st
             info.name, info.version, variant,
         )  # fmt: skip
         return None
-    path: str = client(project).download_artifacts(info.run_id, artifact(variant))
-    return path
+    return reader_for(project).run_file(info.run_id, artifact(variant))
 
 
 def answers_all(runtime: ModelRuntime, example: dict[str, np.ndarray]) -> int:

@@ -99,10 +99,12 @@ def test_another_checkout_sees_the_versions_and_the_history_names_who_moved_what
 
 
 def test_bob_serves_the_champion_from_the_registry_and_logs_a_report_back(
-    team, alice, bob, as_user
+    team, alice, bob, as_user, tmp_path
 ):
     rows = pd.read_parquet(alice / "data" / "test.parquet").drop(columns="churned").head(300)
-    proc, port = start_server(bob, env=team.credentials("bob"))
+    temp = tmp_path / "temp"  # the server's temporary folder
+    temp.mkdir()
+    proc, port = start_server(bob, env={**team.credentials("bob"), "TMPDIR": str(temp)})
     try:
         for start in range(0, len(rows), 50):
             batch = rows.iloc[start : start + 50]
@@ -116,6 +118,8 @@ def test_bob_serves_the_champion_from_the_registry_and_logs_a_report_back(
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+    # the twin came from the artifact store (S3) as bytes: no copy is left behind
+    assert not list(temp.rglob("*.onnx"))
 
     report = as_user("bob", "monitor", "report", "--last", "300", cwd=bob)
     assert report.returncode == 0, report.stdout[-2000:] + report.stderr[-2000:]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -51,9 +52,11 @@ class ClientReader:
             return record_of(self.client.get_model_version(name, number))
 
     def run_file(self, run_id: str, path: str) -> bytes:
-        with missing_as(file_missing(run_id, path)):
-            local = self.client.download_artifacts(run_id, path)
-        return Path(local).read_bytes()
+        # a store elsewhere (a server, S3) downloads: into a folder that goes with the call
+        with tempfile.TemporaryDirectory(prefix="mlmom-artifact-") as folder:
+            with missing_as(file_missing(run_id, path)):
+                local = self.client.download_artifacts(run_id, path, folder)
+            return Path(local).read_bytes()
 
 
 def record_of(mv: Any) -> VersionRecord:
