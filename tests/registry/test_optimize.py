@@ -111,11 +111,9 @@ def test_a_variant_that_loses_too_much_is_not_kept_and_exits_1(project, tmp_path
 
 def graph(project, run_id: str, name: str) -> OnnxGraph:
     """One of the version's ONNX graphs, as registry optimize judges it."""
-    from mlmom_lab.mlflow_clients import client
+    from mlmom_lab.registry.reading import reader_for
 
-    path = client(project).download_artifacts(run_id, f"onnx/{name}.onnx")
-    with open(path, "rb") as f:
-        return OnnxGraph(f.read())
+    return OnnxGraph(reader_for(project).run_file(run_id, f"onnx/{name}.onnx"))
 
 
 def test_a_tree_ensemble_is_refused_with_the_reason(project):

@@ -10,6 +10,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from mlmom_lab import registration, registry
 from mlmom_lab.errors import NotFound, RegistryError
 from mlmom_lab.project import load_project
+from mlmom_lab.registry.reading import reader_for
 
 from ..helpers import mlmom, notebook, spec
 
@@ -70,8 +71,8 @@ def test_classifier_gets_an_onnx_twin_after_a_parity_check(project):
 
     from mlmom_lab.registry.onnx import feeds
 
-    path = client(project).download_artifacts(info.run_id, "onnx/model.onnx")
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    twin = reader_for(project).run_file(info.run_id, "onnx/model.onnx")
+    session = ort.InferenceSession(twin, providers=["CPUExecutionProvider"])
     labels = session.run(None, feeds(X.head(20), info.onnx["inputs"]))[0]
     assert (labels == model.predict(X.head(20))).all()
 
@@ -234,7 +235,7 @@ def test_cli_registry_commands(project):
     assert bad.returncode == 1 and "no earlier champion" in bad.stderr
 
 
-def test_version_from_the_pipeline_carries_lineage(example_run):
+def test_version_from_the_pipeline_carries_lineage(example_run, tmp_path):
     project, result = example_run
     info = registry.get_version(None, "champion", project)
     assert info.lineage["pipeline_run_id"] == result.run_id
@@ -254,7 +255,9 @@ def test_version_from_the_pipeline_carries_lineage(example_run):
     import mlflow
 
     mlflow.set_tracking_uri(project.tracking_uri)
-    local = mlflow.artifacts.download_artifacts(lineage["stages"]["register"]["notebook_artifact"])
+    local = mlflow.artifacts.download_artifacts(
+        lineage["stages"]["register"]["notebook_artifact"], dst_path=str(tmp_path)
+    )
     assert "register_model(" in Path(local).read_text()
     from mlmom_lab.pipeline.hashing import Hasher
 
