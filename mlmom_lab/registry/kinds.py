@@ -219,13 +219,17 @@ NATIVE_FLAVORS = ("sklearn", "xgboost", "lightgbm", "onnx")  # loaded without ru
 
 def load_version(project: Project, name: str, version: str, source: str) -> Any:
     """A version's model as :func:`load` gives it: straight from its folder when the store
-    keeps it on this disk (no tracking client to create, nothing copied), through MLflow at
-    the project's stores otherwise. A model that runs code of its own as it loads (a
-    ``PythonModel``) always goes through MLflow, which loads it from a copy."""
+    keeps it on this disk (no tracking client to create, nothing copied), from one download
+    when the store is elsewhere (:mod:`.model_copy`). A model that runs code of its own as
+    it loads (a ``PythonModel``) in a local store goes through MLflow."""
+    from .model_copy import downloaded_model
     from .reading import local_model_dir, reader_for
 
     folder = local_model_dir(reader_for(project), name, version)
-    if folder is not None and _flavors(folder) & set(NATIVE_FLAVORS):
+    if folder is None:
+        with downloaded_model(project, source) as copy:
+            return load(copy)
+    if flavors_in(folder) & set(NATIVE_FLAVORS):
         return load(str(folder))
     from ..mlflow_clients import use_project
 
@@ -233,7 +237,8 @@ def load_version(project: Project, name: str, version: str, source: str) -> Any:
     return load(source)
 
 
-def _flavors(folder: Path) -> set[str]:
+def flavors_in(folder: Path) -> set[str]:
+    """The flavors a model's ``MLmodel`` file in ``folder`` names (none when unreadable)."""
     import yaml
 
     try:

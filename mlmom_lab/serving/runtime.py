@@ -8,6 +8,7 @@ it was faster: as measured at registration when this machine is like the one tha
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from concurrent.futures import Future
@@ -177,7 +178,8 @@ def load(
     twin answers as soon as it is open, the model loading meanwhile (:mod:`.twin_first`)."""
     from .. import registry
     from ..mlflow_clients import use_project
-    from ..registry.reading import reader_for
+    from ..registry.model_copy import downloaded_model
+    from ..registry.reading import local_model_dir, reader_for
     from .variants import kept_variant
 
     began = time.perf_counter()
@@ -190,26 +192,31 @@ def load(
         if runtime is not None:
             return runtime
     use_project(project)
+    reader = reader_for(project)
     twin_graph = (
-        reader_for(project).run_file(info.run_id, "onnx/model.onnx")
+        reader.run_file(info.run_id, "onnx/model.onnx")
         if twin and info.onnx.get("status") == "ok" and info.run_id is not None
         else None  # no twin (a version without a run has no artifacts to hold one)
     )
     kept = kept_variant(project, info, variant) if twin else None
-    return assemble(
-        info.name,
-        info.version,
-        info.task,
-        info.source,
-        info.onnx,
-        kept if kept and twin_graph else twin_graph,  # the variant of the twin, when kept
-        refuses_gaps=info.refuses_gaps,
-        providers=providers,
-        began=began,
-        variant=variant if kept else None,
-        # a model that is itself a graph: its variant is the model
-        graph=kept if kept and twin_graph is None else None,
-    )
+    here = local_model_dir(reader, info.name, info.version) is not None
+    # a store elsewhere: everything read from one copy, gone once the model is loaded
+    copy = contextlib.nullcontext(info.source) if here else downloaded_model(project, info.source)
+    with copy as model_uri:
+        return assemble(
+            info.name,
+            info.version,
+            info.task,
+            model_uri,
+            info.onnx,
+            kept if kept and twin_graph else twin_graph,  # the variant of the twin, when kept
+            refuses_gaps=info.refuses_gaps,
+            providers=providers,
+            began=began,
+            variant=variant if kept else None,
+            # a model that is itself a graph: its variant is the model
+            graph=kept if kept and twin_graph is None else None,
+        )
 
 
 def load_bundle(

@@ -118,8 +118,9 @@ def test_bob_serves_the_champion_from_the_registry_and_logs_a_report_back(
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    # the twin came from the artifact store (S3) as bytes: no copy is left behind
-    assert not list(temp.rglob("*.onnx"))
+    # the model and its twin came from the artifact store (S3): no copy is left behind
+    copies = [p for p in temp.rglob("*") if p.name == "MLmodel" or p.suffix == ".onnx"]
+    assert not copies, copies
 
     report = as_user("bob", "monitor", "report", "--last", "300", cwd=bob)
     assert report.returncode == 0, report.stdout[-2000:] + report.stderr[-2000:]
