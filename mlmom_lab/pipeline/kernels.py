@@ -70,6 +70,7 @@ def launch_kernel(kernel_name: str, cwd: Path, env: dict[str, str]) -> AsyncKern
         starting = km.start_kernel(cwd=str(cwd), env={**os.environ, **env})
         _run(cast("Coroutine[Any, Any, None]", starting))
     except BaseException:
+        _close_context(km)
         shutil.rmtree(sockets, ignore_errors=True)
         raise
     return km
@@ -102,12 +103,25 @@ def shutdown_kernel(km: AsyncKernelManager) -> None:
     """Stop a kernel, close its clients' channels and remove its sockets."""
 
     async def _stop() -> None:
-        if await km.is_alive():
-            await km.shutdown_kernel(now=True)
-        await km.cleanup_resources()
+        try:
+            if await km.is_alive():
+                await km.shutdown_kernel(now=True)
+        finally:
+            await km.cleanup_resources()
 
     for kc in km.__dict__.get("mlmom_clients", []):
         kc.stop_channels()
     with contextlib.suppress(Exception):  # best effort on the way out
         _run(_stop())
+    _close_context(km)
     shutil.rmtree(km.__dict__.get("mlmom_sockets", ""), ignore_errors=True)
+
+
+def _close_context(km: AsyncKernelManager) -> None:
+    """Close the ZeroMQ context the manager made, whatever stopped before. One left open is
+    destroyed by the garbage collector, which can hang for good (seen in a test run): a cycle
+    collected may have the context destroyed before its sockets are closed."""
+    if getattr(km, "_created_context", False):
+        with contextlib.suppress(Exception):
+            if not km.context.closed:
+                km.context.destroy(linger=0)
