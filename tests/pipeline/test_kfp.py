@@ -108,7 +108,9 @@ def test_each_stage_ran_its_notebook_and_handed_its_outs_on(exported, ran):
     assert not (project / "data").exists()  # tasks work in copies, never in the project
 
 
-def test_the_stages_mlflow_runs_nest_under_the_pipelines_and_the_model_is_registered(exported, ran):
+def test_the_stages_mlflow_runs_nest_under_the_pipelines_and_the_model_is_registered(
+    exported, ran, tmp_path
+):
     _, _, _, store = exported
     after_first, _ = ran
     pipelines = [r for r in after_first if r.data.tags.get("mlmom.engine") == "kubeflow"]
@@ -120,7 +122,7 @@ def test_the_stages_mlflow_runs_nest_under_the_pipelines_and_the_model_is_regist
     registered = versions(store)
     assert [str(v.version) for v in registered] == ["1"]
     lineage = json.loads(Path(on(store).download_artifacts(
-        registered[0].run_id, "lineage/lineage.json")).read_text())  # fmt: skip
+        registered[0].run_id, "lineage/lineage.json", str(tmp_path))).read_text())  # fmt: skip
     assert lineage["mlflow_parent_run_id"] == pipelines[0].info.run_id
     assert "data/train.parquet" in json.dumps(lineage)  # what it was trained on, by hash
 
