@@ -23,9 +23,9 @@ FOLDER_TIERS = {"ui": "ui", "e2e": "e2e", "server": "http", "team": "http"}
 
 # The groups that take longest: the binder build with the demo (~2.5 minutes on 2 cores, its
 # one test's setup alone ~2), the team's engines (~3), the lab in a browser (~3), the GitLab
-# pipeline, the nbdev guide, serving's releases (1-1.5 each). xdist hands groups out in collection order
-# (--no-loadscope-reorder in pyproject.toml; its own order is by number of tests): started
-# first, they end with the short ones instead of minutes after them.
+# pipeline, the nbdev guide, serving's releases (1-1.5 each). xdist hands groups out in
+# collection order (--no-loadscope-reorder in pyproject.toml; its own order is by number of
+# tests): started first, they end with the short ones instead of minutes after them.
 LONGEST_FIRST = ("binder", "team", "lab", "deploy/test_ci.py", "test_docs.py",
                  "serving/test_deploy.py")  # fmt: skip
 

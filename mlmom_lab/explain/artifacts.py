@@ -29,6 +29,8 @@ import numpy as np
 from ..errors import NotFound
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import pandas as pd
 
     from ..project import Project
@@ -110,15 +112,26 @@ def compute(
 
 
 def _settled_values(explainer: ShapExplainer, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """SHAP values of ``rows``, :data:`SETTLED_AFTER` at a time, stopping once the order of
-    the top features is settled: exact TreeSHAP costs milliseconds a row, and a clear
-    ranking does not need the whole sample (rows are a random sample, so any prefix is one)."""
+    """SHAP values of ``rows`` until the order of the top features is settled: exact TreeSHAP
+    costs milliseconds a row, and a clear ranking does not need the whole sample (rows are
+    a random sample, so any prefix is one)."""
+    return values_until(explainer, rows, SETTLED_AFTER, _ranking_settled)
+
+
+def values_until(
+    explainer: ShapExplainer,
+    rows: pd.DataFrame,
+    at_a_time: int,
+    settled: Callable[[np.ndarray], bool],
+) -> tuple[np.ndarray, np.ndarray]:
+    """SHAP values and base values of ``rows``, ``at_a_time`` rows at a time, until
+    ``settled`` holds for the values so far (or the rows run out)."""
     values, bases = [], []
-    for start in range(0, len(rows), SETTLED_AFTER):
-        chunk, base = explainer.values(rows.iloc[start : start + SETTLED_AFTER])
+    for start in range(0, len(rows), at_a_time):
+        chunk, base = explainer.values(rows.iloc[start : start + at_a_time])
         values.append(chunk)
         bases.append(base)
-        if _ranking_settled(np.concatenate(values)):
+        if settled(np.concatenate(values)):
             break
     return np.concatenate(values), np.concatenate(bases)
 

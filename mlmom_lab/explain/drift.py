@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 import numpy as np
 
 from ..errors import InvalidInput
-from .artifacts import explainers
+from .artifacts import explainers, values_until
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -123,13 +123,11 @@ def _settled_magnitudes(
 ) -> np.ndarray:
     """|SHAP| of ``rows``, ``at_a_time`` rows at a time, until no more rows could change which
     features shifted: a clear verdict needs fewer rows than a close one."""
-    chunks: list[np.ndarray] = []
-    for start in range(0, len(rows), at_a_time):
-        values, _ = explainer.values(rows.iloc[start : start + at_a_time])
-        chunks.append(np.abs(values))
-        if _verdicts_settled(np.concatenate(chunks), ref_share):
-            break
-    return np.concatenate(chunks)
+    values, _ = values_until(
+        explainer, rows, at_a_time, lambda so_far: _verdicts_settled(np.abs(so_far), ref_share)
+    )
+    magnitudes: np.ndarray = np.abs(values)
+    return magnitudes
 
 
 def _verdicts_settled(magnitudes: np.ndarray, ref_share: np.ndarray) -> bool:

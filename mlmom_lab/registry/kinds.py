@@ -218,23 +218,11 @@ NATIVE_FLAVORS = ("sklearn", "xgboost", "lightgbm", "onnx")  # loaded without ru
 
 
 def load_version(project: Project, name: str, version: str, source: str) -> Any:
-    """A version's model as :func:`load` gives it: straight from its folder when the store
-    keeps it on this disk (no tracking client to create, nothing copied), from one download
-    when the store is elsewhere (:mod:`.model_copy`). A model that runs code of its own as
-    it loads (a ``PythonModel``) in a local store goes through MLflow."""
-    from .model_copy import downloaded_model
-    from .reading import local_model_dir, reader_for
+    """A version's model as :func:`load` gives it, from where :mod:`.model_copy` says."""
+    from .model_copy import model_files
 
-    folder = local_model_dir(reader_for(project), name, version)
-    if folder is None:
-        with downloaded_model(project, source) as copy:
-            return load(copy)
-    if flavors_in(folder) & set(NATIVE_FLAVORS):
-        return load(str(folder))
-    from ..mlflow_clients import use_project
-
-    use_project(project)
-    return load(source)
+    with model_files(project, name, version, source) as where:
+        return load(where)
 
 
 def flavors_in(folder: Path) -> set[str]:

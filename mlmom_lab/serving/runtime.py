@@ -8,7 +8,6 @@ it was faster: as measured at registration when this machine is like the one tha
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from concurrent.futures import Future
@@ -178,8 +177,8 @@ def load(
     twin answers as soon as it is open, the model loading meanwhile (:mod:`.twin_first`)."""
     from .. import registry
     from ..mlflow_clients import use_project
-    from ..registry.model_copy import downloaded_model
-    from ..registry.reading import local_model_dir, reader_for
+    from ..registry.model_copy import model_files
+    from ..registry.reading import reader_for
     from .variants import kept_variant
 
     began = time.perf_counter()
@@ -199,10 +198,7 @@ def load(
         else None  # no twin (a version without a run has no artifacts to hold one)
     )
     kept = kept_variant(project, info, variant) if twin else None
-    here = local_model_dir(reader, info.name, info.version) is not None
-    # a store elsewhere: everything read from one copy, gone once the model is loaded
-    copy = contextlib.nullcontext(info.source) if here else downloaded_model(project, info.source)
-    with copy as model_uri:
+    with model_files(project, info.name, info.version, info.source) as model_uri:
         return assemble(
             info.name,
             info.version,
