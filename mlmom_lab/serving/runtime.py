@@ -176,6 +176,7 @@ def load(
     ``variant`` (``int8``), its variant of the ONNX graph where one was kept. ``quick``: the
     twin answers as soon as it is open, the model loading meanwhile (:mod:`.twin_first`)."""
     from .. import registry
+    from ..mlflow_clients import use_project
     from ..registry.model_copy import model_files
     from ..registry.reading import reader_for
     from .variants import kept_variant
@@ -189,8 +190,10 @@ def load(
         runtime = twin_first.load(project, info, providers, began)
         if runtime is not None:
             return runtime
+    use_project(project)
+    reader = reader_for(project)
     twin_graph = (
-        reader_for(project).run_file(info.run_id, "onnx/model.onnx")
+        reader.run_file(info.run_id, "onnx/model.onnx")
         if twin and info.onnx.get("status") == "ok" and info.run_id is not None
         else None  # no twin (a version without a run has no artifacts to hold one)
     )
