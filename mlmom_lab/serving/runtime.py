@@ -190,7 +190,7 @@ def load(
         runtime = twin_first.load(project, info, providers, began)
         if runtime is not None:
             return runtime
-    use_project(project)
+    use_project(project)  # MLflow's stores are the project's after a load: callers count on it
     reader = reader_for(project)
     twin_graph = (
         reader.run_file(info.run_id, "onnx/model.onnx")
