@@ -92,9 +92,11 @@ def palette_labels(page, text: str) -> list[str]:
         search_palette(page, text)
         try:
             items.first.wait_for(timeout=30_000)
-            return items.all_inner_texts()
         except PlaywrightTimeout:
             continue
+        labels = items.all_inner_texts()
+        if labels:  # none: it closed between the wait and the reading
+            return labels
     items.first.wait_for(timeout=1)  # fails, saying what was waited for
     return []
 
