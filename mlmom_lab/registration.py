@@ -16,7 +16,7 @@ import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from .identity import current_user
 from .mlflow_clients import missing_as
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from .explain.artifacts import GlobalImportance
     from .monitoring.performance import Calibration
     from .monitoring.reference import ReferenceStats
-    from .registry.onnx import OnnxResult
+    from .registry.onnx import Exporting, OnnxResult
     from .track import StageContext
 
     Monitoring = tuple[ReferenceStats, Calibration | None]  # reference statistics, calibration
@@ -93,26 +93,28 @@ def register_model(
     name = name or project.spec.model
     ctx = context(wait_for_run=True)
     lineage = ctx.lineage if ctx else _manual_lineage(project)
-    exported = onnx.export(
-        native, frame, kind=kind, gaps=[str(c) for c in frame.columns if str(c) not in refused]
-    )
-    monitoring = _reference(native, reference, reference_target, held_out, held_out_target)
-    explained = _explanations(native, reference)
-    run_id, model_uri = _log(
-        project,
-        _Model(model, kind, answers),
-        input_example,
-        frame,
-        ctx,
-        lineage,
-        exported,
-        metrics or {},
-        monitoring,
-        explained,
-    )
+    gaps = [str(c) for c in frame.columns if str(c) not in refused]
+    with (
+        onnx.Exporting(native, frame, kind=kind, gaps=gaps) as exporting,
+        _Explaining(native, reference) as explaining,
+    ):  # converted and explained in children while the model is logged here
+        monitoring = _reference(native, reference, reference_target, held_out, held_out_target)
+        run_id, model_uri = _log(
+            project,
+            _Model(model, kind, answers),
+            input_example,
+            frame,
+            ctx,
+            lineage,
+            exporting,
+            metrics or {},
+            monitoring,
+            explaining,
+        )
+    exported = exporting.result()
     tags = {
         **_version_tags(kind, task, lineage, exported, metrics or {}),
-        **explained.tags(),
+        **explaining.result().tags(),
         "mlmom.inputs.refuses_gaps": json.dumps(refused),
         REGISTERED_BY: (ctx.who if ctx else "") or current_user(),
     }
@@ -175,10 +177,10 @@ def _log(
     frame: pd.DataFrame,
     ctx: StageContext | None,
     lineage: dict[str, Any],
-    exported: OnnxResult,
+    exporting: Exporting,
     metrics: dict[str, float],
     monitoring: Monitoring | None,
-    explained: _Explained,
+    explaining: _Explaining,
 ) -> tuple[str, str]:
     """Log the model with its kind's flavor, its ONNX twin and its lineage to a run; the run
     and the model's URI."""
@@ -198,6 +200,7 @@ def _log(
         if metrics:
             mlflow.log_metrics(metrics)
         with tempfile.TemporaryDirectory() as tmp:
+            exported = exporting.result()  # checked here: the conversion went on beside the log
             if exported.model is not None:
                 (Path(tmp) / "model.onnx").write_bytes(exported.model)
                 mlflow.log_artifact(str(Path(tmp) / "model.onnx"), artifact_path="onnx")
@@ -209,6 +212,7 @@ def _log(
                 if calibration is not None:
                     calibration.save(Path(tmp) / "monitoring")
                 mlflow.log_artifacts(str(Path(tmp) / "monitoring"), artifact_path="monitoring")
+            explained = explaining.result()  # last: it was computed beside all the above
             if explained.importance is not None:
                 from .explain import artifacts as explanation_artifacts
 
@@ -261,21 +265,45 @@ class _Explained:
         }
 
 
-def _explanations(model: Any, reference: pd.DataFrame | None) -> _Explained:
-    """SHAP global importance on the training features; a model SHAP cannot explain is still
-    registered, with the reason in its ``mlmom.explain.status`` tag."""
-    if reference is None:
-        return _Explained()
-    from .explain import artifacts as explanation_artifacts
+class _Explaining:
+    """SHAP global importance on the training features, computed while the version is logged
+    (:func:`.explain.artifacts.start`); a model SHAP cannot explain is still registered, with
+    the reason in its ``mlmom.explain.status`` tag."""
 
-    try:
-        return _Explained(*explanation_artifacts.compute(model, reference))
-    except Exception as exc:  # noqa: BLE001 - any model may be registered; say why, go on
-        reason = (
-            f"skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
-        )
-        logger.warning("explanations of the new version %s", reason)
-        return _Explained(skipped=reason)
+    def __init__(self, model: Any, reference: pd.DataFrame | None) -> None:
+        from .explain import artifacts as explanation_artifacts
+
+        self._computing: explanation_artifacts.Computing | None = None
+        self._explained: _Explained | None = None
+        if reference is None:
+            self._explained = _Explained()
+            return
+        try:
+            self._computing = explanation_artifacts.start(model, reference)
+        except Exception as exc:  # noqa: BLE001 - any model may be registered; say why, go on
+            self._explained = _skipped(exc)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._computing is not None:
+            self._computing.close()  # nothing left running should the log have failed
+
+    def result(self) -> _Explained:
+        if self._explained is None:
+            assert self._computing is not None
+            try:
+                self._explained = _Explained(*self._computing.result())
+            except Exception as exc:  # noqa: BLE001 - as above
+                self._explained = _skipped(exc)
+        return self._explained
+
+
+def _skipped(exc: Exception) -> _Explained:
+    reason = f"skipped: {type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else ''}"
+    logger.warning("explanations of the new version %s", reason)
+    return _Explained(skipped=reason)
 
 
 def _version_tags(

@@ -22,7 +22,7 @@ from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     import pandas as pd
 
+    from ..forked import Pending
     from ..project import Project
     from ..registry.versions import VersionInfo
     from .methods import Explainer, LimeExplainer, ShapExplainer
@@ -88,6 +89,14 @@ def compute(
 ) -> tuple[GlobalImportance, pd.DataFrame]:
     """Global importance of ``model`` on ``reference`` (its training features) and the
     background sample to store with it."""
+    with start(model, reference, seed=seed) as computing:
+        return computing.result()
+
+
+def start(model: Any, reference: pd.DataFrame, *, seed: int = 0) -> Computing:
+    """:func:`compute`, begun: TreeSHAP of a scikit-learn ensemble goes on in a forked child
+    (:mod:`mlmom_lab.forked`) while the caller does other work; ask ``result()`` for it."""
+    from ..forked import Pending
     from .methods import ShapExplainer
     from .model import view
 
@@ -95,40 +104,81 @@ def compute(
     background = _sample(reference, BACKGROUND_ROWS, seed)
     model_view = view(model, reference)
     rows = _sample(reference, IMPORTANCE_ROWS[model_view.kind], seed + 1)
-    values, base = _settled_values(ShapExplainer(model_view, background), rows)
-    features = [
-        FeatureImportance(name, float(np.abs(values[:, i]).mean()), float(values[:, i].mean()))
-        for i, name in enumerate(model_view.features)
-    ]
-    importance = GlobalImportance(
-        model_view.kind,
-        model_view.output_name,
-        float(base.mean()),
-        len(values),
-        round(time.perf_counter() - began, 3),
-        features,
-    )
-    return importance, background
+    explainer = ShapExplainer(model_view, background)
+    if model_view.shap_is_arithmetic:  # the model's own code stays in this process
+        matrix, columns = explainer.inputs(rows)
+
+        def settled() -> tuple[np.ndarray, np.ndarray]:
+            return values_until(
+                lambda part: explainer.exact_values(matrix[part], columns[part]),
+                len(rows),
+                SETTLED_AFTER,
+                _ranking_settled,
+            )
+
+        # wanted last (after the model and its twin are logged): it gives way to the caller
+        return Computing(model_view, background, began, Pending(settled, nice=10))
+    values = Pending(lambda: _settled_values(explainer, rows), fork=False)
+    return Computing(model_view, background, began, values)
+
+
+@dataclass
+class Computing:
+    """Global importance being computed: its SHAP values pending."""
+
+    view: ModelView
+    background: pd.DataFrame
+    began: float
+    values: Pending[tuple[np.ndarray, np.ndarray]]
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the SHAP values' child, if any, when they will not be asked for."""
+        self.values.close()
+
+    def result(self) -> tuple[GlobalImportance, pd.DataFrame]:
+        values, base = self.values.result()
+        features = [
+            FeatureImportance(name, float(np.abs(values[:, i]).mean()), float(values[:, i].mean()))
+            for i, name in enumerate(self.view.features)
+        ]
+        importance = GlobalImportance(
+            self.view.kind,
+            self.view.output_name,
+            float(base.mean()),
+            len(values),
+            round(time.perf_counter() - self.began, 3),
+            features,
+        )
+        return importance, self.background
 
 
 def _settled_values(explainer: ShapExplainer, rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """SHAP values of ``rows`` until the order of the top features is settled: exact TreeSHAP
     costs milliseconds a row, and a clear ranking does not need the whole sample (rows are
     a random sample, so any prefix is one)."""
-    return values_until(explainer, rows, SETTLED_AFTER, _ranking_settled)
+    return values_until(
+        lambda part: explainer.values(rows.iloc[part]), len(rows), SETTLED_AFTER, _ranking_settled
+    )
 
 
 def values_until(
-    explainer: ShapExplainer,
-    rows: pd.DataFrame,
+    values_of: Callable[[slice], tuple[np.ndarray, np.ndarray]],
+    rows: int,
     at_a_time: int,
     settled: Callable[[np.ndarray], bool],
 ) -> tuple[np.ndarray, np.ndarray]:
-    """SHAP values and base values of ``rows``, ``at_a_time`` rows at a time, until
-    ``settled`` holds for the values so far (or the rows run out)."""
+    """SHAP values and base values of ``rows`` rows (``values_of`` a slice of them gives
+    theirs), ``at_a_time`` rows at a time, until ``settled`` holds for the values so far (or
+    the rows run out)."""
     values, bases = [], []
-    for start in range(0, len(rows), at_a_time):
-        chunk, base = explainer.values(rows.iloc[start : start + at_a_time])
+    for begin in range(0, rows, at_a_time):
+        chunk, base = values_of(slice(begin, begin + at_a_time))
         values.append(chunk)
         bases.append(base)
         if settled(np.concatenate(values)):

@@ -124,7 +124,10 @@ def _settled_magnitudes(
     """|SHAP| of ``rows``, ``at_a_time`` rows at a time, until no more rows could change which
     features shifted: a clear verdict needs fewer rows than a close one."""
     values, _ = values_until(
-        explainer, rows, at_a_time, lambda so_far: _verdicts_settled(np.abs(so_far), ref_share)
+        lambda part: explainer.values(rows.iloc[part]),
+        len(rows),
+        at_a_time,
+        lambda so_far: _verdicts_settled(np.abs(so_far), ref_share),
     )
     magnitudes: np.ndarray = np.abs(values)
     return magnitudes

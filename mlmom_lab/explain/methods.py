@@ -76,19 +76,33 @@ class ShapExplainer:
         """SHAP values (rows x features) and the base value of each row, of the output each
         row's explanation is of (:meth:`ModelView.columns`)."""
         frame = self.view.frame(rows)
-        if self.view.kind == "permutation":
-            raw, base = self._by_permutation(frame)
-        else:
-            explainer = self.view.tree if self.view.kind == "tree" else self._linear_explainer()
-            raw = explainer.shap_values(self._matrix(frame))
-            raw = np.stack(raw, axis=-1) if isinstance(raw, list) else np.asarray(raw, dtype=float)
-            base = np.ravel(explainer.expected_value).astype(float)
+        if self.view.kind != "permutation":
+            return self.exact_values(*self.inputs(frame, target))
+        raw, base = self._by_permutation(frame)  # it works on the features themselves
         raw, base = _per_output(raw, base, len(self.view.output_names))
         columns = self.view.columns(frame, target)
-        picked = raw[np.arange(len(frame)), :, columns]
-        if self.view.kind != "permutation":  # the permutation explainer works on the features
-            picked = self.view.per_feature(picked)
-        return picked, base[columns]
+        return raw[np.arange(len(frame)), :, columns], base[columns]
+
+    def inputs(self, rows: Rows, target: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        """What :meth:`exact_values` takes for ``rows``: the estimator's matrix, and which
+        output each row is explained for (both need the model's own code)."""
+        frame = self.view.frame(rows)
+        return self._matrix(frame), self.view.columns(frame, target)
+
+    def exact_values(
+        self, matrix: np.ndarray, columns: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The tree or linear explainer's SHAP values (rows x features) and base values for
+        the estimator's ``matrix``, of output ``columns`` per row: the explainer's arithmetic
+        only, none of the model's code (TreeSHAP on shap's own copy of a scikit-learn
+        ensemble's trees runs in C++ on numbers alone)."""
+        explainer = self.view.tree if self.view.kind == "tree" else self._linear_explainer()
+        raw = explainer.shap_values(matrix)
+        raw = np.stack(raw, axis=-1) if isinstance(raw, list) else np.asarray(raw, dtype=float)
+        base = np.ravel(explainer.expected_value).astype(float)
+        raw, base = _per_output(raw, base, len(self.view.output_names))
+        picked = raw[np.arange(len(matrix)), :, columns]
+        return self.view.per_feature(picked), base[columns]
 
     def explain(self, rows: Rows, target: Any = None) -> list[Explanation]:
         frame = self.view.frame(rows)

@@ -60,6 +60,13 @@ class ModelView:
             return self.output_names[1]
         return self.output_names[0].split(" of ")[0] + " of the predicted class"
 
+    @property
+    def shap_is_arithmetic(self) -> bool:
+        """Whether the exact SHAP values need none of the model's code: TreeSHAP on shap's
+        own copy of a scikit-learn ensemble's trees (XGBoost's and LightGBM's run inside the
+        library, on its own threads)."""
+        return self.kind == "tree" and getattr(self.tree.model, "model_type", "") == "internal"
+
     def columns(self, frame: pd.DataFrame, target: Any = None) -> np.ndarray:
         """Which output column each row's explanation is of (see the class docstring)."""
         rows = len(frame)

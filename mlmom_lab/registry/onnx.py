@@ -19,7 +19,7 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from .providers import NOT_INSTALLED, hardware, onnxruntime, session
 
@@ -75,40 +75,89 @@ def export(
     probabilities (or values) within ``tolerance``. Then, for each column of ``gaps`` (where
     the model takes missing values), the same check on rows with that column missing: the
     twin answers gaps only in the columns where it passed (the model answers the others)."""
-    if kind == "onnx":
-        return OnnxResult("native", "the model is an ONNX graph: ONNX Runtime runs it as it is")
-    if kind not in TWINNED_KINDS:
-        return OnnxResult("skipped", f"a {kind} model has no ONNX converter: it runs natively")
-    if importlib.util.find_spec("onnxruntime") is None:
-        return OnnxResult("skipped", NOT_INSTALLED)
-    try:
-        onx, inputs = _convert(model, held_out)
-        checker = _ParityCheck(model, onx, inputs)
-        diff, changed = checker.parity(held_out)
-    except Exception as exc:  # noqa: BLE001 - skl2onnx raises many types for unsupported models
-        return OnnxResult("failed", f"conversion failed: {type(exc).__name__}: {_short(exc)}")
-    if changed or diff > tolerance:
-        why = (
-            f"{changed} of {len(held_out)} labels differ"
-            if changed
-            else f"max difference {diff:.3g} > {tolerance}"
-        )
+    with Exporting(model, held_out, kind=kind, gaps=gaps, tolerance=tolerance) as exporting:
+        return exporting.result()
+
+
+class Exporting:
+    """:func:`export`, begun: a scikit-learn model's conversion (skl2onnx's Python, reading
+    the fitted attributes) goes on in a forked child (:mod:`mlmom_lab.forked`) while the caller
+    does other work; ``result()`` checks what it gave here, where the model runs."""
+
+    def __init__(
+        self,
+        model: Any,
+        held_out: Any,
+        *,
+        kind: str = "sklearn",
+        gaps: Sequence[str] = (),
+        tolerance: float = PARITY_TOLERANCE,
+    ) -> None:
+        from ..forked import Pending
+        from .boosting import is_boosting
+
+        self.model, self.held_out, self.kind = model, held_out, kind
+        self.gaps, self.tolerance = gaps, tolerance
+        self._converted: Pending[tuple[bytes, list[tuple[str, str]]]] | None = None
+        self._result: OnnxResult | None = None
+        if kind == "sklearn" and importlib.util.find_spec("onnxruntime") is not None:
+            # a booster's converter calls into its library (and its threads): not in a child
+            fork = not is_boosting(model)
+            self._converted = Pending(lambda: _convert(model, held_out), fork=fork)
+        elif kind in TWINNED_KINDS:
+            self._converted = Pending(lambda: _convert(model, held_out), fork=False)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._converted is not None:
+            self._converted.close()
+
+    def result(self) -> OnnxResult:
+        """The export's outcome (worked out once)."""
+        if self._result is None:
+            self._result = self._outcome()
+        return self._result
+
+    def _outcome(self) -> OnnxResult:
+        if self.kind == "onnx":
+            return OnnxResult("native", "the model is an ONNX graph: ONNX Runtime runs it as it is")
+        if self.kind not in TWINNED_KINDS:
+            return OnnxResult(
+                "skipped", f"a {self.kind} model has no ONNX converter: it runs natively"
+            )
+        if importlib.util.find_spec("onnxruntime") is None or self._converted is None:
+            return OnnxResult("skipped", NOT_INSTALLED)
+        model, held_out, tolerance = self.model, self.held_out, self.tolerance
+        try:
+            onx, inputs = self._converted.result()
+            checker = _ParityCheck(model, onx, inputs)
+            diff, changed = checker.parity(held_out)
+        except Exception as exc:  # noqa: BLE001 - skl2onnx raises many types for unsupported models
+            return OnnxResult("failed", f"conversion failed: {type(exc).__name__}: {_short(exc)}")
+        if changed or diff > tolerance:
+            why = (
+                f"{changed} of {len(held_out)} labels differ"
+                if changed
+                else f"max difference {diff:.3g} > {tolerance}"
+            )
+            return OnnxResult(
+                "failed",
+                f"parity check failed: {why}",
+                max_diff=diff,
+                rows=len(held_out),
+                inputs=inputs,
+            )
         return OnnxResult(
-            "failed",
-            f"parity check failed: {why}",
+            "ok",
             max_diff=diff,
             rows=len(held_out),
             inputs=inputs,
+            model=onx,
+            calibration=_calibrate_twin(model, onx, inputs, held_out),
+            gaps=checker.gaps(held_out.head(GAP_PROBE_ROWS), self.gaps, tolerance),
         )
-    return OnnxResult(
-        "ok",
-        max_diff=diff,
-        rows=len(held_out),
-        inputs=inputs,
-        model=onx,
-        calibration=_calibrate_twin(model, onx, inputs, held_out),
-        gaps=checker.gaps(held_out.head(GAP_PROBE_ROWS), gaps, tolerance),
-    )
 
 
 def _short(exc: Exception) -> str:

@@ -18,7 +18,7 @@ from mlmom_lab.explain import (
     global_importance,
     view,
 )
-from mlmom_lab.explain.artifacts import _ranking_settled, _settled_values
+from mlmom_lab.explain.artifacts import _ranking_settled, _settled_values, compute, start
 from mlmom_lab.explain.drift import _settled_magnitudes, _verdicts_settled
 from mlmom_lab.explain.interpreted import interpreted_masking
 from mlmom_lab.monitoring.windows import load_window
@@ -226,6 +226,40 @@ def test_every_kind_of_explainer_is_additive(estimator, kind, output):
         assert set(explanation.contributions) == {"tenure", "charges", "plan"}
     lime = LimeExplainer(seen, X.iloc[100:200], samples=500).explain(rows.iloc[:1])[0]
     assert lime.output == pytest.approx(outputs[0])
+
+
+@pytest.mark.parametrize("estimator", ["forest", "boosting"])
+def test_treeshap_of_a_scikit_learn_ensemble_runs_in_a_child_with_the_same_answer(
+    estimator, monkeypatch
+):
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
+
+    made = {
+        "forest": lambda: RandomForestClassifier(n_estimators=20, random_state=0),
+        "boosting": lambda: GradientBoostingClassifier(n_estimators=30, random_state=0),
+    }[estimator]()
+    X, y = _synthetic()
+    model = _pipeline(made).fit(X, y)
+    with start(model, X) as computing:
+        forked, _ = computing.result()
+        assert computing.values.forked
+    monkeypatch.setenv("MLMOM_FORK", "0")
+    here, _ = compute(model, X)
+    assert forked.features == here.features and (forked.base, forked.rows) == (here.base, here.rows)
+
+
+def test_shap_that_runs_the_models_own_code_stays_in_this_process():
+    """A booster's TreeSHAP runs in its library's threads, a linear model's SHAP is quick:
+    neither is forked."""
+    from sklearn.linear_model import LogisticRegression
+
+    X, y = _synthetic()
+    xgboost = pytest.importorskip("xgboost").XGBClassifier(n_estimators=10)
+    for made in (xgboost, LogisticRegression()):
+        model = _pipeline(made).fit(X, y)
+        assert not view(model, X).shap_is_arithmetic
+        with start(model, X) as computing:
+            assert computing.result()[0].rows > 0 and not computing.values.forked
 
 
 def test_a_model_it_cannot_open_up_is_explained_by_permutation():

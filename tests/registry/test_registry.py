@@ -98,6 +98,30 @@ def test_the_twin_answers_probabilities_as_one_tensor_of_the_models_own():
     assert np.abs(probabilities - model.predict_proba(X)).max() < 1e-5
 
 
+def test_the_conversion_runs_in_a_child_and_gives_the_same_twin(monkeypatch):
+    """A scikit-learn model is converted in a forked child while registration goes on; the
+    twin and its checks are what converting it here gives."""
+    from mlmom_lab.registry.onnx import Exporting, export
+
+    model, X = classifier()
+    with Exporting(model, X, gaps=["amount"]) as exporting:
+        forked = exporting.result()
+        assert exporting._converted is not None and exporting._converted.forked
+    monkeypatch.setenv("MLMOM_FORK", "0")
+    here = export(model, X, gaps=["amount"])
+    assert forked.status == here.status == "ok"
+    assert unnamed(forked.model) == unnamed(here.model)  # skl2onnx names each graph anew
+    assert (forked.max_diff, forked.gaps) == (here.max_diff, here.gaps)
+
+
+def unnamed(graph: bytes) -> bytes:
+    import onnx
+
+    model = onnx.load_from_string(graph)
+    model.graph.name = ""
+    return model.SerializeToString()
+
+
 def test_the_twin_is_calibrated_once_at_registration_and_a_server_loads_it(project):
     """Registration times both engines and stores from which batch size native wins, with
     the hardware it measured on; a server on like hardware takes that figure (no benchmark
