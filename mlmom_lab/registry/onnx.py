@@ -94,15 +94,13 @@ class Exporting:
         tolerance: float = PARITY_TOLERANCE,
     ) -> None:
         from ..forked import Pending
-        from .boosting import is_boosting
 
         self.model, self.held_out, self.kind = model, held_out, kind
         self.gaps, self.tolerance = gaps, tolerance
         self._converted: Pending[tuple[bytes, list[tuple[str, str]]]] | None = None
         self._result: OnnxResult | None = None
         if kind == "sklearn" and importlib.util.find_spec("onnxruntime") is not None:
-            # a booster's converter calls into its library (and its threads): not in a child
-            fork = not is_boosting(model)
+            fork = _scikit_learn_only(model)
             self._converted = Pending(lambda: _convert(model, held_out), fork=fork)
         elif kind in TWINNED_KINDS:
             self._converted = Pending(lambda: _convert(model, held_out), fork=False)
@@ -158,6 +156,19 @@ class Exporting:
             calibration=_calibrate_twin(model, onx, inputs, held_out),
             gaps=checker.gaps(held_out.head(GAP_PROBE_ROWS), self.gaps, tolerance),
         )
+
+
+def _scikit_learn_only(model: Any) -> bool:
+    """Whether ``model`` and every estimator inside it are scikit-learn's own: converting it
+    then reads fitted attributes only (a booster's converter calls into its library, and its
+    threads; another class's, its author's code), so it may run in a forked child."""
+    from sklearn.base import BaseEstimator
+
+    if not isinstance(model, BaseEstimator):
+        return False
+    inside = model.get_params(deep=True).values()
+    parts = [model, *(part for part in inside if isinstance(part, BaseEstimator))]
+    return all(type(part).__module__.startswith("sklearn.") for part in parts)
 
 
 def _short(exc: Exception) -> str:

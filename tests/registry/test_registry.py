@@ -114,6 +114,16 @@ def test_the_conversion_runs_in_a_child_and_gives_the_same_twin(monkeypatch):
     assert (forked.max_diff, forked.gaps) == (here.max_diff, here.gaps)
 
 
+def test_a_boosters_conversion_stays_in_this_process():
+    """Its converter calls into XGBoost (and its threads): not something to fork."""
+    from mlmom_lab.registry.onnx import Exporting
+
+    model, X = classifier(pytest.importorskip("xgboost").XGBClassifier(n_estimators=5))
+    with Exporting(model, X, kind="sklearn") as exporting:  # a pipeline, as kinds says
+        assert exporting.result().status == "ok"
+        assert exporting._converted is not None and not exporting._converted.forked
+
+
 def unnamed(graph: bytes) -> bytes:
     import onnx
 
