@@ -142,6 +142,9 @@ def _child(compute: Callable[[], object], pipe: int, nice: int) -> None:
         sys.stdout = sys.stderr = open(1, "w", closefd=False)  # noqa: SIM115 - to the end
         os.closerange(3, pipe)  # the parent's sockets and files are not the child's to hold
         os.closerange(pipe + 1, max(pipe + 1, os.sysconf("SC_OPEN_MAX")))
+        for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            with contextlib.suppress(ValueError):  # a server's handler is not the child's
+                signal.signal(number, signal.SIG_DFL)
         warnings.simplefilter("ignore")
         os.nice(nice)
         data = pickle.dumps(compute(), protocol=pickle.HIGHEST_PROTOCOL)

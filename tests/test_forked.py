@@ -87,6 +87,30 @@ def test_what_the_child_prints_reaches_nobody(capfd):
     assert "from the child" not in capfd.readouterr().out
 
 
+def test_the_parents_signal_handlers_are_not_the_childs(tmp_path):
+    """A server's SIGTERM handler would shut the server down: in the child it must not run."""
+    import signal
+
+    started = tmp_path / "started"
+
+    def compute():
+        started.touch()
+        time.sleep(60)
+
+    before = signal.signal(signal.SIGTERM, lambda *_: os.write(2, b"the parent's handler"))
+    try:
+        with Pending(compute) as pending:
+            pid = pending._pid
+            while not started.exists():  # its handlers are set before it computes
+                time.sleep(0.01)
+            os.kill(pid, signal.SIGTERM)
+            _, status = os.waitpid(pid, 0)
+            pending._pid = None  # reaped here
+        assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGTERM
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def test_forking_is_turned_off_by_the_environment(monkeypatch):
     monkeypatch.setenv("MLMOM_FORK", "0")
     pending = Pending(os.getpid)
