@@ -357,7 +357,7 @@ def calibrate(
     """The batch size from which native beats ONNX Runtime (0: never ONNX): the one stored
     at registration when it was measured on hardware like this, else measured now. Either
     way both engines have answered the example once, so the first request finds them warm."""
-    from ..registry.onnx import crossover, usable_calibration
+    from ..registry.crossover import crossover, usable_calibration
 
     below = usable_calibration(stored or {}, runtime.onnx)
     if below is None:

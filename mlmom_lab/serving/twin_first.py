@@ -43,7 +43,7 @@ def load(
 ) -> ModelRuntime | None:
     """``info``'s runtime answering with its twin now, its model loading meanwhile; None
     when a quick start is not possible (the caller loads the usual way)."""
-    from ..registry.onnx import usable_calibration
+    from ..registry.crossover import usable_calibration
     from ..registry.reading import local_model_dir, reader_for
 
     if info.onnx.get("status") != "ok" or info.run_id is None:

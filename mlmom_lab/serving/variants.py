@@ -36,7 +36,7 @@ def kept_variant(project: Project, info: VersionInfo, variant: str | None) -> by
 
 def answers_all(runtime: ModelRuntime, example: dict[str, np.ndarray]) -> int:
     """A variant asked for answers every batch size; both engines answer the example once."""
-    from ..registry.onnx import ALWAYS_ONNX
+    from ..registry.crossover import ALWAYS_ONNX
 
     runtime._predict_onnx(example)
     runtime._predict_native(example)

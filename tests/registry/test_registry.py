@@ -139,7 +139,7 @@ def test_the_twin_is_calibrated_once_at_registration_and_a_server_loads_it(proje
     import json
 
     from mlmom_lab.mlflow_clients import client
-    from mlmom_lab.registry.onnx import ALWAYS_ONNX, CALIBRATION_SIZES
+    from mlmom_lab.registry.crossover import ALWAYS_ONNX, CALIBRATION_SIZES
     from mlmom_lab.serving.runtime import load
 
     model, X = classifier()
