@@ -116,7 +116,7 @@ def test_without_an_onnx_runtime_a_version_is_still_registered_and_says_why(monk
 
     monkeypatch.setattr(builtins, "__import__", no_onnxruntime)
     monkeypatch.setattr(onnx.importlib.util, "find_spec", lambda name: None)
-    skipped = onnx.export(object(), None, kind="sklearn")
+    skipped = onnx.Exporting(object(), None, kind="sklearn").result()
     assert (skipped.status, skipped.reason) == ("skipped", onnx.NOT_INSTALLED)
     with pytest.raises(InvalidRequest, match=r"pip install 'mlmom-lab\[cpu\]'"):
         providers.execution_providers()

@@ -54,27 +54,18 @@ class OnnxResult:
 TWINNED_KINDS = ("sklearn", "xgboost", "lightgbm")
 
 
-def export(
-    model: Any,
-    held_out: Any,
-    *,
-    kind: str = "sklearn",
-    gaps: Sequence[str] = (),
-    tolerance: float = PARITY_TOLERANCE,
-) -> OnnxResult:
-    """Convert ``model`` (skl2onnx, with onnxmltools' converters for XGBoost and LightGBM)
-    and check it against the model itself on ``held_out`` rows: the same labels, and
-    probabilities (or values) within ``tolerance``. Then, for each column of ``gaps`` (where
-    the model takes missing values), the same check on rows with that column missing: the
-    twin answers gaps only in the columns where it passed (the model answers the others)."""
-    with Exporting(model, held_out, kind=kind, gaps=gaps, tolerance=tolerance) as exporting:
-        return exporting.result()
-
-
 class Exporting:
-    """:func:`export`, begun: a scikit-learn model's conversion (skl2onnx's Python, reading
-    the fitted attributes) goes on in a forked child (:mod:`mlmom_lab.forked`) while the caller
-    does other work; ``result()`` checks what it gave here, where the model runs."""
+    """The ONNX export of ``model``, begun; ``result()`` says how it went.
+
+    The model is converted (skl2onnx, with onnxmltools' converters for XGBoost and LightGBM)
+    and checked against itself on ``held_out`` rows: the same labels, and probabilities (or
+    values) within ``tolerance``. Then, for each column of ``gaps`` (where the model takes
+    missing values), the same check on rows with that column missing: the twin answers gaps
+    only in the columns where it passed (the model answers the others). A model of
+    scikit-learn's own classes is converted in a forked child (:mod:`mlmom_lab.forked`:
+    skl2onnx's Python only reads the fitted attributes) while the caller does other work; the
+    checks run here, where the model runs. ``with Exporting(...) as e: e.result()`` at once.
+    """
 
     def __init__(
         self,

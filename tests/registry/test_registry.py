@@ -101,14 +101,15 @@ def test_the_twin_answers_probabilities_as_one_tensor_of_the_models_own():
 def test_the_conversion_runs_in_a_child_and_gives_the_same_twin(monkeypatch):
     """A scikit-learn model is converted in a forked child while registration goes on; the
     twin and its checks are what converting it here gives."""
-    from mlmom_lab.registry.onnx import Exporting, export
+    from mlmom_lab.registry.onnx import Exporting
 
     model, X = classifier()
     with Exporting(model, X, gaps=["amount"]) as exporting:
         forked = exporting.result()
         assert exporting._converted is not None and exporting._converted.forked
     monkeypatch.setenv("MLMOM_FORK", "0")
-    here = export(model, X, gaps=["amount"])
+    with Exporting(model, X, gaps=["amount"]) as exporting:
+        here = exporting.result()
     assert forked.status == here.status == "ok"
     assert unnamed(forked.model) == unnamed(here.model)  # skl2onnx names each graph anew
     assert (forked.max_diff, forked.gaps) == (here.max_diff, here.gaps)
