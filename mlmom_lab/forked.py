@@ -7,8 +7,9 @@ importing than it saves. A forked child starts with everything already in memory
 Forking a process that has threads (a Jupyter kernel, a server) is safe only for a child that
 touches nothing those threads may hold, so ``compute`` must be *pure*: numbers in, numbers out,
 from memory the child inherits — no model's own code (its OpenMP pool, a booster's threads),
-no I/O, no logging. The child closes the parent's files, writes its pickled answer to a pipe
-and leaves with ``os._exit`` (no atexit handlers, no flushing the parent's buffers).
+no I/O, no logging. The child collects no garbage (the parent's objects are not its to free),
+closes the parent's files, writes its pickled answer to a pipe and leaves with ``os._exit``
+(no atexit handlers, no flushing the parent's buffers).
 
 Whatever goes wrong in the child (an error, a crash, silence past ``timeout``), ``result()``
 computes the answer here instead: the same function on the same inputs, so the answer is the
@@ -18,6 +19,7 @@ same either way, only later. Forking happens on Linux only; ``MLMOM_FORK=0`` tur
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import pickle
 import select
@@ -134,6 +136,10 @@ class Pending(Generic[T]):
 
 def _child(compute: Callable[[], object], pipe: int, nice: int) -> None:
     """Run in the forked child: compute, write the pickled answer, leave at once."""
+    # No garbage collection here: it would free the parent's unreachable objects, whose
+    # destructors may wait on the parent's threads (an ONNX Runtime session's pool hangs in
+    # pthread_cond_destroy). The child is short-lived; its memory goes when it exits.
+    gc.disable()
     code = 1
     try:
         devnull = os.open(os.devnull, os.O_RDWR)

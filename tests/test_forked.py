@@ -111,6 +111,16 @@ def test_the_parents_signal_handlers_are_not_the_childs(tmp_path):
         signal.signal(signal.SIGTERM, before)
 
 
+def test_the_child_collects_none_of_the_parents_garbage():
+    """A collection in the child would free the parent's unreachable objects: an ONNX Runtime
+    session among them hung a child for good in pthread_cond_destroy (its pool's threads
+    exist only in the parent)."""
+    import gc
+
+    pending = Pending(gc.isenabled)
+    assert gc.isenabled() and pending.result() is False and pending.forked
+
+
 def test_forking_is_turned_off_by_the_environment(monkeypatch):
     monkeypatch.setenv("MLMOM_FORK", "0")
     pending = Pending(os.getpid)
