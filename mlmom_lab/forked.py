@@ -31,7 +31,7 @@ from collections.abc import Callable
 from typing import Generic, Self, TypeVar
 
 T = TypeVar("T")
-TIMEOUT_S = 600.0  # the longest a child may stay silent before it is computed here instead
+TIMEOUT_S = 180.0  # the longest a child may take before it is stopped and computed here instead
 
 
 def available() -> bool:
