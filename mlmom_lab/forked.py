@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import pickle
 import select
@@ -31,6 +32,7 @@ from collections.abc import Callable
 from typing import Generic, Self, TypeVar
 
 T = TypeVar("T")
+logger = logging.getLogger("mlmom.forked")
 TIMEOUT_S = 180.0  # the longest a child may take before it is stopped and computed here instead
 
 
@@ -115,7 +117,11 @@ class Pending(Generic[T]):
             if not chunk:  # the child closed its end: it is done
                 return b"".join(chunks) if self._reap() == 0 else None
             chunks.append(chunk)
-        self.close()  # silent past the deadline: compute here
+        logger.warning(
+            "a forked child gave no answer in %.0f s: computing it here (MLMOM_FORK=0 does not fork)",
+            self._timeout,
+        )
+        self.close()
         return None
 
     def _reap(self) -> int | None:

@@ -49,7 +49,7 @@ def test_a_child_that_fails_is_computed_here():
     assert pending.result() == "here" and not pending.forked
 
 
-def test_a_child_silent_past_its_timeout_is_stopped_and_computed_here():
+def test_a_child_silent_past_its_timeout_is_stopped_and_computed_here(caplog):
     def compute():
         if in_child():
             time.sleep(60)
@@ -60,6 +60,7 @@ def test_a_child_silent_past_its_timeout_is_stopped_and_computed_here():
     began = time.monotonic()
     assert pending.result() == "here" and not pending.forked
     assert time.monotonic() - began < 10 and gone(pid)
+    assert "a forked child gave no answer in 0 s: computing it here" in caplog.text
 
 
 def test_closing_before_the_result_stops_the_child():
