@@ -82,11 +82,9 @@ class Exporting:
         self.gaps, self.tolerance = gaps, tolerance
         self._converted: Pending[tuple[bytes, list[tuple[str, str]]]] | None = None
         self._result: OnnxResult | None = None
-        if kind == "sklearn" and importlib.util.find_spec("onnxruntime") is not None:
-            fork = _scikit_learn_only(model)
+        if kind in TWINNED_KINDS and importlib.util.find_spec("onnxruntime") is not None:
+            fork = _scikit_learn_only(model)  # a booster's own kind is never scikit-learn's
             self._converted = Pending(lambda: _convert(model, held_out), fork=fork)
-        elif kind in TWINNED_KINDS:
-            self._converted = Pending(lambda: _convert(model, held_out), fork=False)
 
     def __enter__(self) -> Self:
         return self
@@ -110,7 +108,7 @@ class Exporting:
             return OnnxResult(
                 "skipped", f"a {self.kind} model has no ONNX converter: it runs natively"
             )
-        if importlib.util.find_spec("onnxruntime") is None or self._converted is None:
+        if self._converted is None:  # ONNX Runtime was not installed
             return OnnxResult("skipped", NOT_INSTALLED)
         model, held_out, tolerance = self.model, self.held_out, self.tolerance
         try:
