@@ -83,6 +83,7 @@ def register_model(
     native = kinds.native(model, kind)
     frame = held_out if held_out is not None else input_example
     answers = _answers(native, frame)
+    probabilities = _probabilities(native, frame)
     if frame is not input_example:  # the server answers the example when it loads
         _answers(native, input_example)
     task = kinds.task_of(native, task)
@@ -95,10 +96,14 @@ def register_model(
     lineage = ctx.lineage if ctx else _manual_lineage(project)
     gaps = [str(c) for c in frame.columns if str(c) not in refused]
     with (
-        onnx.Exporting(native, frame, kind=kind, gaps=gaps) as exporting,
+        onnx.Exporting(
+            native, frame, kind=kind, gaps=gaps, answers=(answers, probabilities)
+        ) as exporting,
         _Explaining(native, reference) as explaining,
     ):  # converted and explained in children while the model is logged here
-        monitoring = _reference(native, reference, reference_target, held_out, held_out_target)
+        monitoring = _reference(
+            native, reference, reference_target, held_out, held_out_target, probabilities
+        )
         run_id, model_uri = _log(
             project,
             _Model(model, kind, answers),
@@ -146,6 +151,17 @@ def _answers(native: Any, frame: pd.DataFrame) -> Any:
         raise InvalidRequest(
             f"the model cannot predict its held-out rows: {type(exc).__name__}: {first}"
         ) from None
+
+
+def _probabilities(native: Any, frame: pd.DataFrame) -> Any:
+    """The model's probabilities for ``frame``, asked once for the twin's parity check and the
+    performance calibration; None when it has none, or fails (each check asks it then)."""
+    if not hasattr(native, "predict_proba"):
+        return None
+    try:
+        return native.predict_proba(frame)
+    except Exception:  # noqa: BLE001 - the check that needs them says why
+        return None
 
 
 def _outputs(native: Any, example: pd.DataFrame) -> str:
@@ -228,9 +244,11 @@ def _reference(
     target: Labels | None,
     held_out: pd.DataFrame | None,
     held_out_target: Labels | None,
+    probabilities: Any = None,
 ) -> Monitoring | None:
     """Reference statistics of the training data (features, the model's predictions, the
-    labels) and, for a binary classifier, the calibration of its held-out probabilities."""
+    labels) and, for a binary classifier, the calibration of its held-out probabilities
+    (``probabilities``, when they were asked already)."""
     if features is None:
         return None
     from .monitoring.performance import Calibration
@@ -242,7 +260,7 @@ def _reference(
         frame[TARGET] = list(target)
     calibration = None
     if held_out is not None and held_out_target is not None and hasattr(model, "predict_proba"):
-        calibration = Calibration.fit(model, held_out, held_out_target)
+        calibration = Calibration.fit(model, held_out, held_out_target, probabilities)
     return reference_stats(frame), calibration
 
 

@@ -38,13 +38,23 @@ class Calibration:
     y: list[float]
 
     @classmethod
-    def fit(cls, model: Any, features: pd.DataFrame, target: npt.ArrayLike) -> Calibration | None:
+    def fit(
+        cls,
+        model: Any,
+        features: pd.DataFrame,
+        target: npt.ArrayLike,
+        probabilities: npt.ArrayLike | None = None,
+    ) -> Calibration | None:
+        """From ``model``'s probabilities for ``features`` (``probabilities``, when the caller
+        asked them already) against the labels ``target``; None unless a binary classifier."""
         from sklearn.isotonic import IsotonicRegression
 
         classes = list(model.classes_)
         if len(classes) != 2:
             return None  # the estimate covers binary classifiers
-        scores = model.predict_proba(features)[:, 1]
+        if probabilities is None:
+            probabilities = model.predict_proba(features)
+        scores = np.asarray(probabilities)[:, 1]
         iso = IsotonicRegression(out_of_bounds="clip", y_min=0.0, y_max=1.0)
         iso.fit(scores, (np.asarray(target) == classes[1]).astype(float))
         return cls(

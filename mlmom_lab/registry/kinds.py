@@ -18,6 +18,7 @@ the flavor it was logged with, so the served answer is the registered model's ow
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -163,17 +164,24 @@ def log(
 
 def _log_sklearn(model: Any, common: dict[str, Any]) -> str:
     import mlflow.sklearn
-    import skops.io as sio
+    from mlflow.exceptions import MlflowException
+
+    from .skops_types import untrusted_types
 
     # skops refuses types it does not know; the model was built in this very process,
     # so the types it holds are the ones its author chose to trust.
-    try:
-        trusted = sio.get_untrusted_types(data=sio.dumps(model))
-    except Exception:  # noqa: BLE001 - a step skops cannot write (an XGBoost booster, say)
+    trusted = untrusted_types(model)
+    if trusted is None:  # a step skops cannot write (an XGBoost booster, say)
         return _logged(mlflow.sklearn.log_model, model, "sklearn-cloudpickle",
                        serialization_format="cloudpickle", **common)  # fmt: skip
-    return _logged(mlflow.sklearn.log_model, model, "sklearn-skops", skops_trusted_types=trusted,
-                   **common)  # fmt: skip
+    skops = functools.partial(_logged, mlflow.sklearn.log_model, model, "sklearn-skops", **common)
+    try:
+        return skops(skops_trusted_types=trusted)
+    except MlflowException as exc:
+        fresh = untrusted_types(model, remembered=False) if "untrusted types" in str(exc) else None
+        if fresh is None or fresh == trusted:
+            raise
+    return skops(skops_trusted_types=fresh)  # the remembered list no longer held
 
 
 def _logged(log_model: Any, model: Any, flavor: str, **kwargs: Any) -> str:

@@ -64,7 +64,9 @@ class Exporting:
     only in the columns where it passed (the model answers the others). A model of
     scikit-learn's own classes is converted in a forked child (:mod:`mlmom_lab.forked`:
     skl2onnx's Python only reads the fitted attributes) while the caller does other work; the
-    checks run here, where the model runs. ``with Exporting(...) as e: e.result()`` at once.
+    checks run here, where the model runs, reading the model's labels and probabilities for
+    ``held_out`` from ``answers`` where the caller asked them already (either may be None).
+    ``with Exporting(...) as e: e.result()`` at once.
     """
 
     def __init__(
@@ -75,10 +77,11 @@ class Exporting:
         kind: str = "sklearn",
         gaps: Sequence[str] = (),
         tolerance: float = PARITY_TOLERANCE,
+        answers: tuple[Any, Any] | None = None,
     ) -> None:
         from ..forked import Pending
 
-        self.model, self.held_out, self.kind = model, held_out, kind
+        self.model, self.held_out, self.kind, self.answers = model, held_out, kind, answers
         self.gaps, self.tolerance = gaps, tolerance
         self._converted: Pending[tuple[bytes, list[tuple[str, str]]]] | None = None
         self._result: OnnxResult | None = None
@@ -114,7 +117,7 @@ class Exporting:
         try:
             onx, inputs = self._converted.result()
             checker = _ParityCheck(model, onx, inputs)
-            diff, changed = checker.parity(held_out)
+            diff, changed = checker.parity(held_out, self.answers)
         except Exception as exc:  # noqa: BLE001 - skl2onnx raises many types for unsupported models
             return OnnxResult("failed", f"conversion failed: {type(exc).__name__}: {_short(exc)}")
         if changed or diff > tolerance:
@@ -251,20 +254,24 @@ class _ParityCheck:
         self.model, self.inputs = model, inputs
         self.session = onnxruntime().InferenceSession(onx, providers=["CPUExecutionProvider"])
 
-    def parity(self, frame: Any) -> tuple[float, int]:
+    def parity(self, frame: Any, answers: tuple[Any, Any] | None = None) -> tuple[float, int]:
         """The largest difference of probabilities (or of values, relative to their scale)
         and how many labels differ between the model and its twin on ``frame``."""
-        diffs, changed = self.per_row(frame)
+        diffs, changed = self.per_row(frame, answers)
         return float(diffs.max()), int(changed.sum())
 
-    def per_row(self, frame: Any) -> tuple[Any, Any]:
-        """Each row's largest difference and whether its label differs."""
+    def per_row(self, frame: Any, answers: tuple[Any, Any] | None = None) -> tuple[Any, Any]:
+        """Each row's largest difference and whether its label differs; ``answers``: the
+        model's labels and probabilities (None: not asked yet) for ``frame``, when known."""
         import numpy as np
 
         outputs = self.session.run(None, feeds(frame, self.inputs))
-        labels = np.asarray(self.model.predict(frame))
+        labels, probabilities = answers if answers is not None else (None, None)
+        labels = np.asarray(self.model.predict(frame) if labels is None else labels)
         if hasattr(self.model, "predict_proba"):
-            proba = np.asarray(outputs[1], float) - self.model.predict_proba(frame)
+            if probabilities is None:
+                probabilities = self.model.predict_proba(frame)
+            proba = np.asarray(outputs[1], float) - probabilities
             changed = np.asarray(outputs[0]).reshape(-1) != labels
             return np.abs(proba).reshape(len(frame), -1).max(axis=1), changed
         got = np.asarray(outputs[0], float).reshape(-1)

@@ -141,11 +141,13 @@ def _answered_elsewhere() -> bool:
 
 
 class Reached:
-    """The modules of every object, class and function pickling a model reaches, and every
-    string it holds (settings such as an output container name)."""
+    """The modules of every object, class and function pickling a model reaches, their
+    qualified names (``named``: the classes and functions, and the class of every other
+    object), and every string it holds (settings such as an output container name)."""
 
     def __init__(self) -> None:
         self.modules: set[str] = set()
+        self.named: set[str] = set()
         self.strings: set[str] = set()
 
     def add(self, obj: Any) -> None:
@@ -154,9 +156,14 @@ class Reached:
         elif isinstance(obj, types.ModuleType):
             self.modules.add(obj.__name__)
         elif isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)):
-            self.modules.add(str(getattr(obj, "__module__", "") or ""))
+            self._name(obj)
         else:
-            self.modules.add(str(type(obj).__module__ or ""))
+            self._name(type(obj))
+
+    def _name(self, obj: Any) -> None:
+        module = str(getattr(obj, "__module__", "") or "")
+        self.modules.add(module)
+        self.named.add(f"{module}.{getattr(obj, '__qualname__', '')}")
 
 
 def reached_by_pickling(model: Any) -> Reached | None:

@@ -115,6 +115,29 @@ def test_the_conversion_runs_in_a_child_and_gives_the_same_twin(monkeypatch):
     assert (forked.max_diff, forked.gaps) == (here.max_diff, here.gaps)
 
 
+def test_the_parity_check_reads_the_answers_the_caller_has():
+    """Registration asks the model for its held-out answers once: the parity check reads
+    them, and its outcome is the one it reaches asking the model itself."""
+    from mlmom_lab.registry.onnx import Exporting
+
+    model, X = classifier()
+    answers = (model.predict(X), model.predict_proba(X))
+    asked = []  # the number of rows of each question the model is asked
+
+    def counted(method):
+        return lambda frame: asked.append(len(frame)) or method(frame)
+
+    model.predict, model.predict_proba = counted(model.predict), counted(model.predict_proba)
+    with Exporting(model, X, answers=answers) as exporting:
+        known = exporting.result()
+    assert len(X) not in asked and known.status == "ok"
+    asked.clear()
+    with Exporting(model, X) as exporting:
+        asked_here = exporting.result()
+    assert asked.count(len(X)) >= 2  # the model asked for both on the held-out rows
+    assert known.max_diff == asked_here.max_diff
+
+
 def test_a_boosters_conversion_stays_in_this_process():
     """Its converter calls into XGBoost (and its threads): not something to fork."""
     from mlmom_lab.registry.onnx import Exporting

@@ -1,0 +1,70 @@
+"""The types a scikit-learn model's skops file must trust, remembered per environment.
+
+MLflow writes a scikit-learn model with skops, which loads back only the types it is told to
+trust. The model was built in this very process, so the types it holds are the ones its author
+chose: the registry trusts exactly those skops does not know. skops names them only by writing
+the whole model (a fifth of a second for a forest of 150 trees), and MLflow then writes it
+again and loads it back. Which types they are follows from the classes and functions that
+pickling the model reaches and from the installed packages (skops among them): those make the
+key, and a model whose key was answered before is written once, by MLflow. MLflow's load
+after its write still checks the answer: a remembered list that no longer holds is asked of
+skops again (:func:`untrusted_types` with ``remembered=False``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from ..files import write_json
+from ..pipeline.hashing import environment_fingerprint, sha256_json
+from .requirements import cache_dir, reached_by_pickling
+
+logger = logging.getLogger("mlmom.registry")
+
+
+def untrusted_types(model: Any, *, remembered: bool = True) -> list[str] | None:
+    """The types in ``model``'s skops file that skops does not trust by default; None when
+    skops cannot write the model (a step it has no rule for)."""
+    key = _key_of(model)
+    if remembered and key is not None and (known := _remembered(key)) is not None:
+        return known
+    import skops.io as sio
+
+    try:
+        found: list[str] = sio.get_untrusted_types(data=sio.dumps(model))
+    except Exception:  # noqa: BLE001 - whatever skops refuses, the caller logs another way
+        return None
+    if key is not None:
+        _remember(key, found)
+    return found
+
+
+def _key_of(model: Any) -> str | None:
+    reached = reached_by_pickling(model)
+    if reached is None:
+        return None
+    environment = environment_fingerprint()["hash"]
+    return sha256_json({"environment": environment, "named": sorted(reached.named)})
+
+
+def _path(key: str) -> Path:
+    return cache_dir() / "skops-types" / f"{key}.json"
+
+
+def _remembered(key: str) -> list[str] | None:
+    try:
+        value = json.loads(_path(key).read_text())
+    except (OSError, ValueError):
+        return None
+    good = isinstance(value, list) and all(isinstance(name, str) for name in value)
+    return value if good else None
+
+
+def _remember(key: str, names: list[str]) -> None:
+    try:
+        write_json(_path(key), names)
+    except OSError as exc:  # a read-only home: skops is asked each time, as without a cache
+        logger.debug("skops types not remembered: %s", exc)
