@@ -68,14 +68,26 @@ def key_of(model: Any, flavor: str, example: pd.DataFrame) -> str | None:
 
 def remembered(key: str | None) -> list[str] | None:
     """MLflow's answer for ``key``, when it was asked before in this environment."""
-    if key is None:
-        return None
+    return None if key is None else read_strings(_path(key))
+
+
+def read_strings(path: Path) -> list[str] | None:
+    """The list of strings kept at ``path``; None when there is none (or something else)."""
     try:
-        value = json.loads(_path(key).read_text())
+        value = json.loads(path.read_text())
     except (OSError, ValueError):
         return None
     good = isinstance(value, list) and all(isinstance(line, str) for line in value)
     return value if good else None
+
+
+def keep_strings(path: Path, values: list[str]) -> None:
+    """Keep ``values`` at ``path`` for :func:`read_strings`; a cache, so a read-only home
+    keeps nothing (every answer is asked again, as without a cache)."""
+    try:
+        write_json(path, values)
+    except OSError as exc:
+        logger.debug("%s not kept: %s", path, exc)
 
 
 @contextmanager
@@ -114,12 +126,8 @@ def remember(key: str | None, model_uri: str) -> None:
         logger.debug("requirements of %s not remembered: %s", model_uri, exc)
         return
     lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if any(line.startswith(("-", "#")) for line in lines):
-        return
-    try:
-        write_json(_path(key), lines)
-    except OSError as exc:  # a read-only home: every model is inferred, as without a cache
-        logger.debug("requirements cache not writable: %s", exc)
+    if not any(line.startswith(("-", "#")) for line in lines):
+        keep_strings(_path(key), lines)
 
 
 def _path(key: str) -> Path:

@@ -13,23 +13,18 @@ skops again (:func:`untrusted_types` with ``remembered=False``).
 
 from __future__ import annotations
 
-import json
-import logging
 from pathlib import Path
 from typing import Any
 
-from ..files import write_json
 from ..pipeline.hashing import environment_fingerprint, sha256_json
-from .requirements import cache_dir, reached_by_pickling
-
-logger = logging.getLogger("mlmom.registry")
+from .requirements import cache_dir, keep_strings, reached_by_pickling, read_strings
 
 
 def untrusted_types(model: Any, *, remembered: bool = True) -> list[str] | None:
     """The types in ``model``'s skops file that skops does not trust by default; None when
     skops cannot write the model (a step it has no rule for)."""
     key = _key_of(model)
-    if remembered and key is not None and (known := _remembered(key)) is not None:
+    if remembered and key is not None and (known := read_strings(_path(key))) is not None:
         return known
     import skops.io as sio
 
@@ -38,7 +33,7 @@ def untrusted_types(model: Any, *, remembered: bool = True) -> list[str] | None:
     except Exception:  # noqa: BLE001 - whatever skops refuses, the caller logs another way
         return None
     if key is not None:
-        _remember(key, found)
+        keep_strings(_path(key), found)
     return found
 
 
@@ -52,19 +47,3 @@ def _key_of(model: Any) -> str | None:
 
 def _path(key: str) -> Path:
     return cache_dir() / "skops-types" / f"{key}.json"
-
-
-def _remembered(key: str) -> list[str] | None:
-    try:
-        value = json.loads(_path(key).read_text())
-    except (OSError, ValueError):
-        return None
-    good = isinstance(value, list) and all(isinstance(name, str) for name in value)
-    return value if good else None
-
-
-def _remember(key: str, names: list[str]) -> None:
-    try:
-        write_json(_path(key), names)
-    except OSError as exc:  # a read-only home: skops is asked each time, as without a cache
-        logger.debug("skops types not remembered: %s", exc)
