@@ -201,6 +201,10 @@ def _logged(log_model: Any, model: Any, flavor: str, **kwargs: Any) -> str:
 def load(model_uri: str, providers: list[str] | None = None) -> Any:
     """A registered model, loaded through the flavor it was logged with, as a native model;
     an ONNX graph on ONNX Runtime's ``providers`` (default: the CPU)."""
+    from . import local_sklearn
+
+    if Path(model_uri).is_dir() and (model := local_sklearn.load(Path(model_uri))) is not None:
+        return model  # a store on this disk: MLflow's import is most of the time
     import mlflow
 
     flavors = mlflow.models.Model.load(model_uri).flavors
