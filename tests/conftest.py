@@ -30,6 +30,18 @@ LONGEST_FIRST = ("binder", "team", "lab", "deploy/test_ci.py", "test_docs.py",
                  "serving/test_deploy.py")  # fmt: skip
 
 
+def pytest_configure(config):
+    """The package's modules compiled to bytecode once, before the workers start. Machines
+    that set PYTHONDONTWRITEBYTECODE (these do) would have each of the hundreds of processes
+    the tests start (commands, kernels, servers) compile every mlmom_lab module it imports
+    again; the installed packages were compiled by the install (uv --compile-bytecode)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    import compileall
+
+    compileall.compile_dir(REPO / "mlmom_lab", quiet=1, workers=0)
+
+
 @pytest.hookimpl(tryfirst=True)  # before xdist reads the groups (--dist loadgroup)
 def pytest_collection_modifyitems(items):
     """Every test in one tier (`pytest -m unit` for the quick ones): its own mark, else its
