@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from mlflow.models.model import ModelInfo
 
     from ..project import Project
+    from .requirements import Reached
 
 KINDS = ("sklearn", "xgboost", "lightgbm", "pyfunc", "onnx")
 TASKS = ("classification", "regression", "clustering", "other")
@@ -166,30 +167,37 @@ def _log_sklearn(model: Any, common: dict[str, Any]) -> str:
     import mlflow.sklearn
     from mlflow.exceptions import MlflowException
 
+    from . import requirements
     from .skops_types import untrusted_types
 
     # skops refuses types it does not know; the model was built in this very process,
     # so the types it holds are the ones its author chose to trust.
-    trusted = untrusted_types(model)
+    reached = requirements.reached_by_pickling(model)  # for both caches' keys
+    trusted = untrusted_types(model, reached)
     if trusted is None:  # a step skops cannot write (an XGBoost booster, say)
         return _logged(mlflow.sklearn.log_model, model, "sklearn-cloudpickle",
-                       serialization_format="cloudpickle", **common)  # fmt: skip
-    skops = functools.partial(_logged, mlflow.sklearn.log_model, model, "sklearn-skops", **common)
+                       serialization_format="cloudpickle", reached=reached, **common)  # fmt: skip
+    skops = functools.partial(_logged, mlflow.sklearn.log_model, model, "sklearn-skops",
+                              reached=reached, **common)  # fmt: skip
     try:
         return skops(skops_trusted_types=trusted)
     except MlflowException as exc:
-        fresh = untrusted_types(model, remembered=False) if "untrusted types" in str(exc) else None
+        refused_types = "untrusted types" in str(exc)
+        fresh = untrusted_types(model, reached, remembered=False) if refused_types else None
         if fresh is None or fresh == trusted:
             raise
     return skops(skops_trusted_types=fresh)  # the remembered list no longer held
 
 
-def _logged(log_model: Any, model: Any, flavor: str, **kwargs: Any) -> str:
+def _logged(
+    log_model: Any, model: Any, flavor: str, *, reached: Reached | None = None, **kwargs: Any
+) -> str:
     """``log_model(model, **kwargs)`` with the requirements MLflow inferred for the same code in
-    this environment before, when it did (:mod:`.requirements`); its model URI."""
+    this environment before, when it did (:mod:`.requirements`); its model URI. ``reached``:
+    what pickling the model reaches, when the caller has it."""
     from . import requirements
 
-    key = requirements.key_of(model, flavor, kwargs["input_example"])
+    key = requirements.key_of(model, flavor, kwargs["input_example"], reached)
     known = requirements.remembered(key)
     with requirements.inference_warnings() as warned:
         logged: ModelInfo = log_model(model, pip_requirements=known, **kwargs)  # untyped flavors
@@ -239,12 +247,19 @@ def load_version(project: Project, name: str, version: str, source: str) -> Any:
 
 def flavors_in(folder: Path) -> set[str]:
     """The flavors a model's ``MLmodel`` file in ``folder`` names (none when unreadable)."""
+    return set(flavors_of(folder))
+
+
+def flavors_of(folder: Path) -> dict[str, Any]:
+    """Each flavor of the ``MLmodel`` file in ``folder`` with its configuration (none when
+    unreadable)."""
     import yaml
 
     try:
-        return set((yaml.safe_load((folder / "MLmodel").read_text()) or {}).get("flavors") or {})
+        flavors = (yaml.safe_load((folder / "MLmodel").read_text()) or {}).get("flavors") or {}
     except (OSError, yaml.YAMLError, AttributeError):
-        return set()
+        return {}
+    return flavors if isinstance(flavors, dict) else {}
 
 
 def _onnx_bytes(model: Any) -> bytes:

@@ -38,11 +38,7 @@ def load(folder: Path) -> Any | None:
 
 
 def _sklearn_flavor(folder: Path) -> dict[str, Any] | None:
-    import yaml
+    from .kinds import flavors_of
 
-    try:
-        flavors = (yaml.safe_load((folder / "MLmodel").read_text()) or {}).get("flavors") or {}
-    except (OSError, yaml.YAMLError, AttributeError):
-        return None
-    conf = flavors.get("sklearn")
+    conf = flavors_of(folder).get("sklearn")
     return conf if isinstance(conf, dict) else None

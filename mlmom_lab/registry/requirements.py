@@ -48,12 +48,15 @@ def cache_dir() -> Path:
     return Path(base) / "mlmom-lab"
 
 
-def key_of(model: Any, flavor: str, example: pd.DataFrame) -> str | None:
+def key_of(
+    model: Any, flavor: str, example: pd.DataFrame, reached: Reached | None = None
+) -> str | None:
     """What MLflow's answer for ``model`` logged as ``flavor`` with ``example`` depends on,
-    hashed; None where MLflow must be asked (it then infers, as it always would)."""
+    hashed; None where MLflow must be asked (it then infers, as it always would).
+    ``reached``: :func:`reached_by_pickling` of the model, when the caller has it."""
     if _answered_elsewhere():
         return None
-    reached = reached_by_pickling(model)
+    reached = reached or reached_by_pickling(model)
     if reached is None or "__main__" in reached.modules:  # code pickled by value
         return None
     return sha256_json({

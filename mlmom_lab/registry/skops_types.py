@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import Any
 
 from ..pipeline.hashing import environment_fingerprint, sha256_json
-from .requirements import cache_dir, keep_strings, reached_by_pickling, read_strings
+from .requirements import Reached, cache_dir, keep_strings, read_strings
 
 
-def untrusted_types(model: Any, *, remembered: bool = True) -> list[str] | None:
+def untrusted_types(
+    model: Any, reached: Reached | None, *, remembered: bool = True
+) -> list[str] | None:
     """The types in ``model``'s skops file that skops does not trust by default; None when
-    skops cannot write the model (a step it has no rule for)."""
-    key = _key_of(model)
+    skops cannot write the model (a step it has no rule for). ``reached``: what pickling the
+    model reaches (:func:`~.requirements.reached_by_pickling`; None: it cannot be pickled)."""
+    key = _key_of(reached)
     if remembered and key is not None and (known := read_strings(_path(key))) is not None:
         return known
     import skops.io as sio
@@ -37,8 +40,7 @@ def untrusted_types(model: Any, *, remembered: bool = True) -> list[str] | None:
     return found
 
 
-def _key_of(model: Any) -> str | None:
-    reached = reached_by_pickling(model)
+def _key_of(reached: Reached | None) -> str | None:
     if reached is None:
         return None
     environment = environment_fingerprint()["hash"]

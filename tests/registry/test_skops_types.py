@@ -18,6 +18,10 @@ from .test_registry import classifier, project  # noqa: F401 - the fixture, and 
 SKOPS_ANSWER = sio.dumps  # the tests' own calls, not counted
 
 
+def untrusted_types(model):
+    return skops_types.untrusted_types(model, requirements.reached_by_pickling(model))
+
+
 def skops_answer(model):
     return sio.get_untrusted_types(data=SKOPS_ANSWER(model))
 
@@ -38,14 +42,14 @@ def written(tmp_path, monkeypatch):
 
 def test_skops_is_asked_once_per_code_and_environment(written):
     model, _ = classifier()
-    first = skops_types.untrusted_types(model)
+    first = untrusted_types(model)
     assert first == skops_answer(model) and first
     assert written == ["Pipeline"]
     other, _ = classifier(RandomForestClassifier(n_estimators=4, max_depth=3, random_state=1))
-    assert skops_types.untrusted_types(other) == first
+    assert untrusted_types(other) == first
     assert written == ["Pipeline"]  # other weights, the same code: remembered
     linear, _ = classifier(LogisticRegression())
-    assert skops_types.untrusted_types(linear) == skops_answer(linear)
+    assert untrusted_types(linear) == skops_answer(linear)
     assert written == ["Pipeline", "Pipeline"]  # other code: skops asked again
 
 
@@ -65,9 +69,9 @@ def test_a_remembered_answer_that_no_longer_holds_is_asked_again(project, writte
 
 def test_a_broken_cache_entry_is_ignored(written, tmp_path):
     model, _ = classifier(LogisticRegression())
-    answer = skops_types.untrusted_types(model)
+    answer = untrusted_types(model)
     (entry,) = (tmp_path / "cache" / "skops-types").glob("*.json")
     for text in ("{not json", '{"a": 1}', "[1, 2]"):
         entry.write_text(text)
-        assert skops_types.untrusted_types(model) == answer
+        assert untrusted_types(model) == answer
     assert len(written) == 4
