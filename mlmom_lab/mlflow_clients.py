@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from . import blank_store
 from .store_errors import RETRY_DEFAULTS
 
 if TYPE_CHECKING:
@@ -43,10 +44,17 @@ def client(project: Project) -> MlflowClient:
     from mlflow import MlflowClient
 
     _one_store_at_a_time(project.tracking_uri)
+    _prepare_stores(project)
     return MlflowClient(tracking_uri=project.tracking_uri, registry_uri=project.registry_uri)
 
 
 _last_store: str | None = None
+
+
+def _prepare_stores(project: Project) -> None:
+    """A project's SQLite stores that do not exist yet start blank (``blank_store``)."""
+    for uri in {project.tracking_uri, project.registry_uri}:
+        blank_store.prepare(uri)
 
 
 def last_store() -> str | None:
@@ -88,6 +96,7 @@ def use_project(project: Project) -> str:
     import mlflow
 
     _one_store_at_a_time(project.tracking_uri)
+    _prepare_stores(project)
     mlflow.set_tracking_uri(project.tracking_uri)
     mlflow.set_registry_uri(project.registry_uri)
     exp = experiment_id(project)

@@ -32,20 +32,12 @@ from typing import TYPE_CHECKING, Any
 
 from ..files import write_json
 from ..pipeline.hashing import environment_fingerprint, sha256_file, sha256_json
+from ..user_cache import cache_dir
 
 if TYPE_CHECKING:
     import pandas as pd
 
 logger = logging.getLogger("mlmom.registry")
-CACHE_ENV = "MLMOM_CACHE_DIR"  # where remembered answers go; default ~/.cache/mlmom-lab
-
-
-def cache_dir() -> Path:
-    """The user's cache folder for mlmom-lab (``$MLMOM_CACHE_DIR``, else XDG's)."""
-    if os.environ.get(CACHE_ENV):
-        return Path(os.environ[CACHE_ENV])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "mlmom-lab"
 
 
 def key_of(

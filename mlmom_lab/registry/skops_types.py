@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from ..pipeline.hashing import environment_fingerprint, sha256_json
-from .requirements import Reached, cache_dir, keep_strings, read_strings
+from ..user_cache import cache_dir
+from .requirements import Reached, keep_strings, read_strings
 
 
 def untrusted_types(

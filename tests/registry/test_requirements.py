@@ -13,7 +13,7 @@ from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 from sklearn.preprocessing import StandardScaler
 
-from mlmom_lab import registration
+from mlmom_lab import registration, user_cache
 from mlmom_lab.registry import requirements
 
 from .test_registry import classifier, project  # noqa: F401 - the fixture, and a real model
@@ -24,7 +24,7 @@ ENVIRONMENT_FILES = ("requirements.txt", "conda.yaml", "python_env.yaml")
 @pytest.fixture
 def inferred(tmp_path, monkeypatch):
     """Each time MLflow runs its inference (the subprocess that loads the model)."""
-    monkeypatch.setenv(requirements.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(user_cache.CACHE_ENV, str(tmp_path / "cache"))
     calls = []
     real = inference._capture_imported_modules
 
@@ -120,7 +120,7 @@ def test_an_inference_that_fell_back_is_not_remembered(project, inferred, monkey
 
 
 def test_a_broken_cache_entry_is_ignored(tmp_path, monkeypatch):
-    monkeypatch.setenv(requirements.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(user_cache.CACHE_ENV, str(tmp_path))
     key = requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE)
     path = tmp_path / "requirements" / f"{key}.json"
     path.parent.mkdir(parents=True)

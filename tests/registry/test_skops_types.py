@@ -10,7 +10,7 @@ import skops.io as sio
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
 
-from mlmom_lab import registration
+from mlmom_lab import registration, user_cache
 from mlmom_lab.registry import requirements, skops_types
 
 from .test_registry import classifier, project  # noqa: F401 - the fixture, and a real model
@@ -29,7 +29,7 @@ def skops_answer(model):
 @pytest.fixture
 def written(tmp_path, monkeypatch):
     """Each model skops writes into memory to name its types (MLflow writes to a file)."""
-    monkeypatch.setenv(requirements.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setenv(user_cache.CACHE_ENV, str(tmp_path / "cache"))
     calls = []
 
     def counted(obj, *args, **kwargs):
