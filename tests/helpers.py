@@ -229,13 +229,16 @@ def own_copy(project, root: Path, *, keep_log: bool = False, also_skip: tuple = 
 
 def fingerprint(folder: Path) -> dict[str, tuple[int, int]]:
     """Every file under ``folder`` with its size and modification time, but for caches that
-    reads fill: the registered statistics downloaded into ``.mlmom/monitoring/<model>/``, and
-    the ``registered_model_meta`` MLflow writes beside a model it loads from a local store."""
+    reads fill: the registered statistics downloaded into ``.mlmom/monitoring/<model>/``, the
+    ``registered_model_meta`` MLflow writes beside a model it loads from a local store, and
+    Python's bytecode of the project's modules (``churn_data.py``, imported by a model)."""
 
     def cache(path: Path) -> bool:
         parts = path.relative_to(folder).parts
-        return path.name == "registered_model_meta" or (
-            parts[:2] == (".mlmom", "monitoring") and "reference" in parts
+        return (
+            path.name == "registered_model_meta"
+            or (parts[:2] == (".mlmom", "monitoring") and "reference" in parts)
+            or "__pycache__" in parts
         )
 
     return {
