@@ -189,25 +189,32 @@ def reached_by_pickling(model: Any) -> Reached | None:
 
 def _local_code(reached: set[str]) -> dict[str, str]:
     """The hash of every imported module's source that no installed package holds (a
-    project's ``churn_data.py`` and what it imports): loading the model may import them.
-    An installed package's modules count only where the model's objects come from them: an
-    editable install's files lie outside the environment, and which of its modules happen to
-    be imported yet (mlmom-lab's own, lazily) must not change the key."""
+    project's ``churn_data.py`` and what it imports) when the model's objects come from one
+    of them: loading the model imports it, and what it imports in turn. A model that reaches
+    no local module imports none as it loads (unpickling imports only the modules it names),
+    so then the local code this process happens to have imported (a notebook's helpers, a
+    test suite's modules) does not change the key. An installed package's modules count only
+    where the model's objects come from them: an editable install's files lie outside the
+    environment, and which of its modules happen to be imported yet (mlmom-lab's own,
+    lazily) must not change the key."""
     installed = tuple(os.path.realpath(p) + os.sep for p in {sys.prefix, sys.base_prefix})
     owned, reached_tops = _distribution_packages(), {m.partition(".")[0] for m in reached}
-    local = {}
+    local, outside = {}, set()  # outside: local modules of any kind (a compiled one too)
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
-        if not file or not file.endswith(".py") or _real_path(file).startswith(installed):
+        if not file or _real_path(file).startswith(installed):
             continue
         top = name.partition(".")[0]
         if top in owned and top not in reached_tops:
+            continue
+        outside.add(name)
+        if not file.endswith(".py"):
             continue
         try:
             local[name] = sha256_file(Path(file))
         except OSError:
             local[name] = "unreadable"
-    return local
+    return local if reached & outside else {}
 
 
 @functools.cache

@@ -85,10 +85,14 @@ def test_the_key_holds_local_code_but_not_which_installed_modules_are_imported_y
     tmp_path, monkeypatch
 ):
     """mlmom-lab imports its own modules lazily, and an editable install's files lie outside
-    the environment: importing one more of them must not change the key; a local module (a
-    project's own code) must."""
+    the environment: importing one more of them must not change the key. A project's own
+    module changes the key of a model whose objects come from local code (loading it imports
+    that code, and what it imports), and only of such a model."""
+    import importlib.util
     import sys
     import types
+
+    from sklearn.preprocessing import FunctionTransformer
 
     def imported(name: str, text: str) -> None:
         path = tmp_path / f"{name.replace('.', '_')}.py"
@@ -97,14 +101,33 @@ def test_the_key_holds_local_code_but_not_which_installed_modules_are_imported_y
         module.__file__ = str(path)
         monkeypatch.setitem(sys.modules, name, module)
 
-    before = requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    (tmp_path / "project_transforms.py").write_text("def double(x):\n    return x * 2\n")
+    spec = importlib.util.spec_from_file_location(
+        "project_transforms", tmp_path / "project_transforms.py"
+    )
+    transforms = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(transforms)
+    monkeypatch.setitem(sys.modules, "project_transforms", transforms)  # gone after the test
+    local_model = FunctionTransformer(transforms.double)
+
+    def keys() -> tuple[str | None, str | None]:
+        return (
+            requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE),
+            requirements.key_of(local_model, "sklearn-skops", EXAMPLE),
+        )
+
+    plain, local = keys()
     imported("mlmom_lab._imported_later", "x = 1\n")  # mlmom-lab's (an installed package)
-    assert requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE) == before
-    imported("project_features", "x = 1\n")  # a project's own module
-    changed = requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE)
-    assert changed != before
+    assert keys() == (plain, local)
+    imported("project_features", "x = 1\n")  # a project's own module, imported here
+    assert keys()[0] == plain  # a model of installed code alone does not import it
+    changed = keys()[1]
+    assert changed != local  # one from local code may (its module may import this one)
     (tmp_path / "project_features.py").write_text("x = 2\n")  # its code edited
-    assert requirements.key_of(LogisticRegression(), "sklearn-skops", EXAMPLE) != changed
+    assert keys() == (plain, keys()[1]) and keys()[1] != changed
+    (tmp_path / "project_transforms.py").write_text("def double(x):\n    return x + x\n")
+    assert keys()[0] == plain and keys()[1] not in (local, changed)
 
 
 def test_an_inference_that_fell_back_is_not_remembered(project, inferred, monkeypatch):  # noqa: F811
