@@ -76,8 +76,9 @@ def _group(parts: tuple[str, ...]) -> str:
 
 @pytest.fixture(scope="session", autouse=True)
 def own_user_cache(tmp_path_factory):
-    """The user-level cache (MLflow's requirements answers, ``registry/requirements.py``) in
-    this run's temporary folder, shared by its xdist workers, never in the real home's."""
+    """The user-level cache (MLflow's requirements answers, skops's trusted types, the blank
+    MLflow store: ``mlmom_lab/user_cache.py``) in this run's temporary folder, shared by its
+    xdist workers, never in the real home's."""
     run = tmp_path_factory.getbasetemp()  # pytest-N, or pytest-N/popen-gwK under xdist
     run = run.parent if os.environ.get("PYTEST_XDIST_WORKER") else run
     os.environ["MLMOM_CACHE_DIR"] = str(run / "user-cache")
