@@ -19,7 +19,6 @@ import os
 import secrets
 import shutil
 import sqlite3
-import tempfile
 from importlib.metadata import version
 from pathlib import Path
 
@@ -48,15 +47,18 @@ def _blank() -> Path:
     path = cache_dir() / "mlflow-stores" / ("-".join(version(n) for n in names) + ".db")
     if not _at_head(path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".db")
-        os.close(fd)
+        tmp = _beside(path)
         try:
-            os.unlink(tmp)  # SQLite makes the file; an empty one would read as a database
-            _make_tables(Path(tmp))
+            _make_tables(tmp)
             os.replace(tmp, path)
         finally:
-            Path(tmp).unlink(missing_ok=True)
+            tmp.unlink(missing_ok=True)
     return path
+
+
+def _beside(path: Path) -> Path:
+    """A name no other process uses, in ``path``'s folder (a rename there is one step)."""
+    return path.with_name(f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{path.name}")
 
 
 def _at_head(path: Path) -> bool:
@@ -94,7 +96,7 @@ def _make_tables(path: Path) -> None:
 def _copy_unless_there(blank: Path, path: Path) -> None:
     """Copy ``blank`` to ``path`` in one step: a client that opens ``path`` meanwhile finds
     no file or the whole copy, and a store someone made meanwhile is left alone."""
-    tmp = path.with_name(f".tmp-{os.getpid()}-{secrets.token_hex(4)}-{path.name}")
+    tmp = _beside(path)
     try:
         shutil.copyfile(blank, tmp)  # a new file, with the permissions the umask gives
         os.link(tmp, path)  # FileExistsError when another process was first

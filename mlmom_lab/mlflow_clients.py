@@ -96,7 +96,6 @@ def use_project(project: Project) -> str:
     import mlflow
 
     _one_store_at_a_time(project.tracking_uri)
-    _prepare_stores(project)
     mlflow.set_tracking_uri(project.tracking_uri)
     mlflow.set_registry_uri(project.registry_uri)
     exp = experiment_id(project)
