@@ -66,13 +66,14 @@ def _time(predict: Predictor, batch: dict[str, Any]) -> float:
 
 
 def calibrate_twin(
-    model: Any, onx: bytes, inputs: list[tuple[str, str]], frame: Any
+    model: Any, onx: bytes, inputs: list[tuple[str, str]], frame: Any, twin: Any = None
 ) -> dict[str, Any] | None:
-    """Time the model against its twin as a server on this machine would run them."""
+    """Time the model against its twin as a server on this machine would run them (``twin``:
+    a session of it opened as the server opens one, when the caller has it)."""
     import pandas as pd
 
     try:
-        twin = session(onx)
+        twin = twin or session(onx)
     except Exception:  # noqa: BLE001 - a server measures for itself then
         return None
     names = list(frame.columns)

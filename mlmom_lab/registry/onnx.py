@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Self
 
-from .providers import NOT_INSTALLED, onnxruntime
+from .providers import NOT_INSTALLED, execution_providers, session
 
 PARITY_TOLERANCE = 1e-4
 GAP_PROBE_ROWS = 50  # rows each column's gap is tried on
@@ -139,7 +139,7 @@ class Exporting:
             rows=len(held_out),
             inputs=inputs,
             model=onx,
-            calibration=calibrate_twin(model, onx, inputs, held_out),
+            calibration=calibrate_twin(model, onx, inputs, held_out, checker.as_served()),
             gaps=checker.gaps(held_out.head(GAP_PROBE_ROWS), self.gaps, tolerance),
         )
 
@@ -247,12 +247,20 @@ def column_feeds(columns: dict[str, Any], inputs: list[tuple[str, str]]) -> dict
     return out
 
 
+CPU = ["CPUExecutionProvider"]
+
+
 class _ParityCheck:
     """The model against its twin, row by row, with one ONNX Runtime session."""
 
     def __init__(self, model: Any, onx: bytes, inputs: list[tuple[str, str]]) -> None:
         self.model, self.inputs = model, inputs
-        self.session = onnxruntime().InferenceSession(onx, providers=["CPUExecutionProvider"])
+        # the server's threads: the default pool spins on every core the children need
+        self.session = session(onx, CPU)
+
+    def as_served(self) -> Any | None:
+        """This session, when a server here runs the twin as it does (on the CPU alone)."""
+        return self.session if execution_providers() == CPU else None
 
     def parity(self, frame: Any, answers: tuple[Any, Any] | None = None) -> tuple[float, int]:
         """The largest difference of probabilities (or of values, relative to their scale)

@@ -138,6 +138,27 @@ def test_the_parity_check_reads_the_answers_the_caller_has():
     assert known.max_diff == asked_here.max_diff
 
 
+def test_the_checks_open_one_session_with_the_servers_threads(monkeypatch):
+    """The parity check and the calibration run on one ONNX Runtime session, opened as a
+    server opens it: ONNX Runtime's default pool would spin on every core while the
+    registration's forked children need them."""
+    from mlmom_lab.registry import crossover, onnx, providers
+
+    opened = []
+
+    def counted(*args, **kwargs):
+        opened.append(providers.session(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(onnx, "session", counted)
+    monkeypatch.setattr(crossover, "session", counted)
+    model, X = classifier()
+    with onnx.Exporting(model, X) as exporting:
+        assert exporting.result().calibration["hardware"]["threads"] == providers.threads()
+    assert len(opened) == 1
+    assert opened[0].get_session_options().intra_op_num_threads == providers.threads()
+
+
 def test_a_boosters_conversion_stays_in_this_process():
     """Its converter calls into XGBoost (and its threads): not something to fork."""
     from mlmom_lab.registry.onnx import Exporting
