@@ -41,6 +41,7 @@ COMMANDS = {
     "status": ("status",),
     "monitor status": ("monitor", "status"),
     "monitor alerts": ("monitor", "alerts"),
+    "audit": ("audit",),
 }
 
 
