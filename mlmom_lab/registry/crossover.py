@@ -73,7 +73,7 @@ def calibrate_twin(
     import pandas as pd
 
     try:
-        twin = twin or session(onx)
+        twin = twin if twin is not None else session(onx)
     except Exception:  # noqa: BLE001 - a server measures for itself then
         return None
     names = list(frame.columns)
