@@ -90,7 +90,7 @@ def _retrain(
     if champion is None:  # a release always leaves one: only a hand-edited file has none
         return _step(current, now, "idle", "not retrained: no champion is deployed")
     window = load_window(project, version=champion)
-    labelled = window.frame[window.frame[TARGET].notna()].tail(policy.recent_rows)
+    labelled = _as_answered(window.frame[window.frame[TARGET].notna()].tail(policy.recent_rows))
     if len(labelled) < 10:
         return _step(current, now, "idle", f"not retrained: only {len(labelled)} labelled rows")
     cut = int(len(labelled) * (1 - policy.holdout))
@@ -261,6 +261,16 @@ def _learn_more(learner: Any, inputs: Any, labels: np.ndarray, epochs: int, cham
         rows = inputs.iloc[shuffled] if hasattr(inputs, "iloc") else inputs[shuffled]
         learner.partial_fit(rows, labels[shuffled])
     return f"{epochs} partial_fit passes"
+
+
+def _as_answered(labelled: pd.DataFrame) -> pd.DataFrame:
+    """The labels in the type of the champion's answers: the log reads a label column with
+    gaps as floats, and a model retrained on 0.0 and 1.0 would answer floats from then on."""
+    answers, labels = labelled[PREDICTION], labelled[TARGET]
+    whole = labels.dtype.kind == "f" and bool((labels % 1 == 0).all())
+    if answers.dtype.kind in "iu" and whole:
+        return labelled.assign(**{TARGET: labels.astype(answers.dtype)})
+    return labelled
 
 
 def _features(frame: pd.DataFrame) -> list[str]:

@@ -2,10 +2,12 @@
 and late labels fire an alert, the pipeline retrains on the recent rows, the challenger goes
 out as a canary, wins on live labels and is promoted; every step recorded."""
 
+import json
 import sys
 import time
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
@@ -92,7 +94,16 @@ def retrained(project):
         "registry_champion": registry.get_version(project.spec.model, "champion", project).version,
         "reasons": [e.reason for e in registry.history(project.spec.model, project=project)],
         "states": [s["state"] for s in state(project)["history"]],
+        "outputs": {v: answers_in(project, v) for v in (champion, canary)},
     }  # fmt: skip
+
+
+def answers_in(project, version):
+    """The types and classes a version answers in, as stored at its registration."""
+    from mlmom_lab.registry.versions import client_for
+
+    found = client_for(project).get_model_version(project.spec.model, version)
+    return json.loads(found.tags["mlmom.outputs"])
 
 
 @pytest.mark.http
@@ -110,6 +121,26 @@ def test_alert_retrain_canary_promote(retrained):
     assert retrained["champion_after"] == retrained["registry_champion"] == challenger
     assert any("retraining loop" in r for r in retrained["reasons"])
     assert retrained["states"] == ["canary", "idle"]
+    # the retrained model answers in the champion's types
+    labels = {v: (out["values"], out["classes"]) for v, out in retrained["outputs"].items()}
+    assert labels[challenger] == labels[retrained["champion"]] == ("<i8", [0, 1]), labels
+
+
+def test_labels_with_gaps_retrain_in_the_type_the_champion_answers_in():
+    """A log's label column with gaps reads as floats; retrained on 0.0 and 1.0, a forest
+    would answer floats from then on (the API's output type changed by a retraining)."""
+    from mlmom_lab.monitoring.reference import PREDICTION, TARGET
+    from mlmom_lab.retraining import _as_answered
+
+    window = pd.DataFrame({PREDICTION: [0, 1, 1, 0], TARGET: [0, None, 1, 1]})
+    labelled = window[window[TARGET].notna()]
+    assert labelled[TARGET].dtype == "float64"
+    assert _as_answered(labelled)[TARGET].tolist() == [0, 1, 1]
+    assert _as_answered(labelled)[TARGET].dtype == "int64"
+    values = pd.DataFrame({PREDICTION: [0.5, 2.0], TARGET: [1.0, 2.0]})  # a regressor's
+    assert _as_answered(values)[TARGET].dtype == "float64"
+    strings = pd.DataFrame({PREDICTION: ["no", "yes"], TARGET: ["yes", "yes"]})
+    assert _as_answered(strings)[TARGET].tolist() == ["yes", "yes"]
 
 
 @pytest.mark.http
