@@ -56,6 +56,24 @@ def test_init_refuses_to_overwrite_a_project(tmp_path):
     assert again.returncode == 1 and "already exists: not overwriting" in again.stderr
 
 
+def test_the_demo_refuses_a_folder_that_holds_anything(tmp_path):
+    """Its story starts from a new project: run again into the same folder, it would find an
+    earlier champion and send request ids the log already holds. One line, nothing touched."""
+    earlier = tmp_path / "mlmom-demo"
+    mlmom("init", str(earlier), cwd=tmp_path, check=True)  # a project, as a demo leaves one
+    before = sorted(p.name for p in earlier.iterdir())
+    again = mlmom("demo", "mlmom-demo", "--quiet", cwd=tmp_path)
+    assert again.returncode == 1
+    assert again.stderr.strip() == (
+        "error: mlmom-demo is not empty: the demo starts from a new project; "
+        "remove it or name a new folder (mlmom demo DIR)"
+    )
+    assert sorted(p.name for p in earlier.iterdir()) == before
+    (tmp_path / "a-file").write_text("x")
+    file = mlmom("demo", "a-file", cwd=tmp_path)
+    assert file.returncode == 2 and "'a-file' is a file" in file.stderr  # click's usage error
+
+
 def test_init_keeps_an_existing_gitignore(tmp_path):
     (tmp_path / ".gitignore").write_text("secret.env\n*.key\n")
     mlmom("init", str(tmp_path), cwd=tmp_path, check=True)
