@@ -8,6 +8,7 @@ model answered) and ``__target__`` where a label arrived through ``/feedback``.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -372,7 +373,10 @@ def parse_since(text: str, now: float | None = None) -> float:
 
     now = time.time() if now is None else now
     try:
-        return now - duration_seconds(text) if text[-1:] in DURATION_UNITS else float(text)
+        since = now - duration_seconds(text) if text[-1:] in DURATION_UNITS else float(text)
+        if not math.isfinite(since):
+            raise ValueError(text)
+        return since
     except ValueError:
         raise InvalidInput(
             f"since: {text!r} is not a duration (30m, 2h, 1d) or a timestamp"

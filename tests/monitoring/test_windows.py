@@ -118,6 +118,17 @@ def test_window_options_are_checked():
         load_window(None, last=0)
     assert parse_since("2h", now=10_000.0) == 10_000.0 - 7200
     assert parse_since("1700000000") == 1700000000.0
+    for nonsense in ("-5m", "nanm", "infd", "nan", "inf", "5x"):  # -5m: the future, not the past
+        with pytest.raises(InvalidInput, match=f"since: '{nonsense}' is not a duration"):
+            parse_since(nonsense)
+
+
+def test_pruning_refuses_a_negative_age(tmp_path):
+    """"Older than -5 minutes" is everything: refused in one line before the log is opened."""
+    mlmom("init", str(tmp_path / "p"), cwd=tmp_path, check=True)
+    result = mlmom("monitor", "prune", "--older-than", "-5m", cwd=tmp_path / "p")
+    assert result.returncode == 2, result.stderr
+    assert "Error: Invalid value: '-5m' is not a duration like 90d, 12h or 30m" in result.stderr
 
 
 def test_the_evidently_report_agrees_and_is_logged_with_the_version(logged, tmp_path):
