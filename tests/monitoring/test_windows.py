@@ -124,7 +124,7 @@ def test_window_options_are_checked():
 
 
 def test_pruning_refuses_a_negative_age(tmp_path):
-    """"Older than -5 minutes" is everything: refused in one line before the log is opened."""
+    """Older than minus five minutes is everything: refused in one line, the log untouched."""
     mlmom("init", str(tmp_path / "p"), cwd=tmp_path, check=True)
     result = mlmom("monitor", "prune", "--older-than", "-5m", cwd=tmp_path / "p")
     assert result.returncode == 2, result.stderr
