@@ -95,14 +95,18 @@ reject = _decision("reject")
 @click.option("--alias", default="champion", show_default=True)
 @click.option("--reason", "-m", default="", help="Why (kept in the alias history).")
 @click.option("--model", help="Model name (default: the project's).")
+@click.option("--new-alias", is_flag=True, help="ALIAS is new on purpose, though close to one.")
 @project_option
-def promote(version: str, alias: str, reason: str, model: str | None, project_dir: str) -> None:
+def promote(
+    version: str, alias: str, reason: str, model: str | None, new_alias: bool, project_dir: str
+) -> None:
     """Point ALIAS (champion by default) at VERSION; a running server follows a champion."""
     from .. import release
 
-    moved = release.assign(
-        version, alias=alias, model=model, reason=reason, project=_project(project_dir)
-    )
+    project = _project(project_dir)
+    if not new_alias:
+        _not_a_typo(alias, model, project)
+    moved = release.assign(version, alias=alias, model=model, reason=reason, project=project)
     click.echo(f"{alias}: {moved.event.from_version or '-'} -> {moved.event.to_version}")
     _served(moved)
 
@@ -119,6 +123,25 @@ def rollback(alias: str, reason: str, model: str | None, project_dir: str) -> No
     moved = release.revert(alias=alias, model=model, reason=reason, project=_project(project_dir))
     click.echo(f"{alias}: {moved.event.from_version} -> {moved.event.to_version} (rolled back)")
     _served(moved)
+
+
+def _not_a_typo(alias: str, model: str | None, project) -> None:
+    """A new alias a letter or two away from one the model has (or the loop's) is refused as
+    a typo: `champoin` would be a new alias that nothing serves."""
+    import difflib
+
+    from .. import registry as reg
+    from ..errors import InvalidRequest
+
+    known = {"champion", "challenger"} | {
+        name for v in reg.list_versions(model, project) for name in v.aliases
+    }
+    close = difflib.get_close_matches(alias, sorted(known - {alias}), n=1, cutoff=0.75)
+    if alias not in known and close:
+        raise InvalidRequest(
+            f"alias {alias!r} would be new, and is close to {close[0]!r}: "
+            "a typo? (--new-alias creates it)"
+        )
 
 
 def _served(moved) -> None:

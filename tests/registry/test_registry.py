@@ -312,6 +312,16 @@ def test_cli_registry_commands(project):
     )
     bad = mlmom("registry", "rollback", cwd=root)
     assert bad.returncode == 1 and "no earlier champion" in bad.stderr
+    typo = mlmom("registry", "promote", "1", "--alias", "champoin", cwd=root)
+    assert typo.returncode == 1 and typo.stderr.strip() == (
+        "error: alias 'champoin' would be new, and is close to 'champion': "
+        "a typo? (--new-alias creates it)"
+    )
+    assert "champoin" not in mlmom("registry", "list", cwd=root, check=True).stdout
+    meant = mlmom("registry", "promote", "1", "--alias", "champoin", "--new-alias", cwd=root)
+    assert meant.returncode == 0 and meant.stdout.strip() == "champoin: - -> 1"
+    other = mlmom("registry", "promote", "1", "--alias", "staging", cwd=root, check=True)
+    assert other.stdout.strip() == "staging: - -> 1"  # far from every alias: new, as asked
 
 
 def test_version_from_the_pipeline_carries_lineage(example_run, tmp_path):
