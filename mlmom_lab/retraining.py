@@ -117,6 +117,7 @@ def _retrain(
         f"rows as version {challenger}; on {len(holdout)} held-out recent rows "
         f"{policy.metric} {ours:.3f} vs champion v{champion}'s {theirs:.3f}"
     )
+    why += _gate_said(project, challenger)
     if challenger == champion or ours < theirs - policy.offline_tolerance:
         return _step(current, now, "idle", why + ": not released")
     versions = {"canary": challenger, "champion": champion}
@@ -261,6 +262,18 @@ def _learn_more(learner: Any, inputs: Any, labels: np.ndarray, epochs: int, cham
         rows = inputs.iloc[shuffled] if hasattr(inputs, "iloc") else inputs[shuffled]
         learner.partial_fit(rows, labels[shuffled])
     return f"{epochs} partial_fit passes"
+
+
+def _gate_said(project: Project, challenger: str) -> str:
+    """The challenger's quality gate, when it did not pass: said in the loop's step, since
+    the loop's own comparisons on recent rows, not the gate's evaluation rows, decide."""
+    from . import registry
+
+    gate = registry.get_version(project.spec.model, challenger, project).gate
+    if gate.get("status") in (None, "passed"):
+        return ""
+    against = f" against v{gate['against']}" if gate.get("against") else ""
+    return f" (its quality gate {gate['status']}{against}; the recent rows decide)"
 
 
 def _as_answered(labelled: pd.DataFrame) -> pd.DataFrame:

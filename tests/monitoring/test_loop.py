@@ -143,6 +143,33 @@ def test_labels_with_gaps_retrain_in_the_type_the_champion_answers_in():
     assert _as_answered(strings)[TARGET].tolist() == ["yes", "yes"]
 
 
+def test_the_loop_says_when_its_challenger_did_not_pass_the_gate(tmp_path):
+    """The loop's comparisons on recent rows decide; a challenger the quality gate failed
+    (on the pipeline's evaluation rows) goes on, and the loop's step says so."""
+    from sklearn.linear_model import LogisticRegression
+
+    from mlmom_lab.gate import GATE_TAG
+    from mlmom_lab.registry.versions import client_for
+    from mlmom_lab.retraining import _gate_said
+
+    from ..helpers import notebook, spec
+
+    notebook(tmp_path / "noop.ipynb", "", "pass")
+    spec(tmp_path, {"noop": {"notebook": "noop.ipynb"}})
+    project = load_project(tmp_path)
+    X = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) % 3})
+    model = LogisticRegression().fit(X, X.a > 20)
+    version = registration.register_model(model, X.head(5), project=project).version
+    assert _gate_said(project, version) == ""  # never judged
+    verdict = {"status": "failed", "against": "1"}
+    client_for(project).set_model_version_tag("toy-model", version, GATE_TAG, json.dumps(verdict))
+    said = _gate_said(project, version)
+    assert said == " (its quality gate failed against v1; the recent rows decide)"
+    verdict = {"status": "passed", "against": "1"}
+    client_for(project).set_model_version_tag("toy-model", version, GATE_TAG, json.dumps(verdict))
+    assert _gate_said(project, version) == ""
+
+
 @pytest.mark.http
 def test_a_canary_that_does_not_win_by_the_margin_is_rolled_back(project, retrained):
     """The old champion goes out as a canary against the retrained one, under a policy that
