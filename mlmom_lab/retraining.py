@@ -265,8 +265,9 @@ def _learn_more(learner: Any, inputs: Any, labels: np.ndarray, epochs: int, cham
 
 
 def _gate_said(project: Project, challenger: str) -> str:
-    """The challenger's quality gate, when it did not pass: said in the loop's step, since
-    the loop's own comparisons on recent rows, not the gate's evaluation rows, decide."""
+    """The challenger's quality gate, when it did not pass: said in the loop's step. The gate
+    judges on the pipeline's evaluation rows by its own metrics; the loop decides on the
+    recent rows by the policy's metric."""
     from . import registry
 
     gate = registry.get_version(project.spec.model, challenger, project).gate
