@@ -192,7 +192,7 @@ def compare(a: str, b: str, model: str | None, as_json: bool, project_dir: str) 
         if rows:
             click.secho(section, bold=True)
         for r in rows:
-            delta = f"  ({r['delta']:+.4f})" if "delta" in r else ""
+            delta = f"  ({_number(r['delta'], '+')})" if "delta" in r else ""
             click.echo(f"  {r['key']:<28} {_short(r['a']):<24} {_short(r['b'])}{delta}")
 
 
@@ -289,5 +289,13 @@ def _key_metrics(metrics: dict[str, float], most: int = 4) -> list[str]:
 
 
 def _short(value) -> str:
-    text = f"{value:.4f}" if isinstance(value, float) else str(value)
+    text = _number(value) if isinstance(value, float) else str(value)
     return text if len(text) <= 22 else text[:10] + "…" + text[-8:]
+
+
+def _number(value: float, sign: str = "") -> str:
+    """Four decimals, or three significant digits for what four decimals would show as 0
+    (an ONNX twin's largest difference, 5e-07)."""
+    if value == 0 or abs(value) >= 5e-5:
+        return f"{value:{sign}.4f}"
+    return f"{value:{sign}.3g}"

@@ -324,6 +324,18 @@ def test_cli_registry_commands(project):
     assert other.stdout.strip() == "staging: - -> 1"  # far from every alias: new, as asked
 
 
+def test_compare_shows_a_tiny_difference_as_itself():
+    """An ONNX twin's largest difference (5e-07) is not shown as 0.0000."""
+    from mlmom_lab.cli.registry import _number, _short
+
+    assert [_short(v) for v in (5e-07, 0.75, 0.0, 12.0)] == ["5e-07", "0.7500", "0.0000", "12.0000"]
+    assert (_number(0.05, "+"), _number(-3e-06, "+"), _number(0.0, "+")) == (
+        "+0.0500",
+        "-3e-06",
+        "+0.0000",
+    )
+
+
 def test_version_from_the_pipeline_carries_lineage(example_run, tmp_path):
     project, result = example_run
     info = registry.get_version(None, "champion", project)
