@@ -45,12 +45,15 @@ def _ignore(gitignore: Path, patterns: list[str]) -> None:
 
 
 def copy_example(folder: str | Path) -> Path:
-    """Copy the example project into ``folder`` (kept as is if it is already there)."""
+    """Copy the example project into ``folder``, new or empty: the demo's story starts from
+    nothing (versions 1 and 2, a first champion, fresh request ids), so a folder holding
+    anything, an earlier demo's project among them, is refused."""
     target = Path(folder).resolve()
-    if (target / SPEC_FILE).is_file():
-        return target
-    if target.exists() and any(target.iterdir()):
-        raise SpecError(f"{target} exists and is not an mlmom project: choose an empty folder")
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise SpecError(
+            f"{folder} is not empty: the demo starts from a new project; "
+            "remove it or name a new folder (mlmom demo DIR)"
+        )
     shutil.copytree(
         example_dir(),
         target,

@@ -130,12 +130,10 @@ def _not_a_typo(alias: str, model: str | None, project) -> None:
     a typo: `champoin` would be a new alias that nothing serves."""
     import difflib
 
-    from .. import registry as reg
     from ..errors import InvalidRequest
+    from ..registry.versions import model_aliases
 
-    known = {"champion", "challenger"} | {
-        name for v in reg.list_versions(model, project) for name in v.aliases
-    }
+    known = {"champion", "challenger", *(model_aliases(model, project) or {})}
     close = difflib.get_close_matches(alias, sorted(known - {alias}), n=1, cutoff=0.75)
     if alias not in known and close:
         raise InvalidRequest(

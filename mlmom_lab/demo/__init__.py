@@ -33,23 +33,9 @@ def _check_boosting() -> None:
         )
 
 
-def _check_new(folder: str | Path) -> None:
-    """The story starts from nothing (versions 1 and 2, a first champion, fresh request ids):
-    a folder holding anything, an earlier demo's project among them, is refused."""
-    from ..errors import InvalidRequest
-
-    target = Path(folder)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise InvalidRequest(
-            f"{folder} is not empty: the demo starts from a new project; "
-            "remove it or name a new folder (mlmom demo DIR)"
-        )
-
-
 def run_demo(folder: str | Path, say: Say, reporter=None) -> dict:
     """Run the demo in ``folder`` (new or empty); return a summary of what happened."""
     _check_boosting()
-    _check_new(folder)
     project = load_project(copy_example(folder))
     say(f"Project {project.spec.project!r} in {project.root}")
     laps = _Laps()

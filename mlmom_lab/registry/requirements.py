@@ -199,22 +199,24 @@ def _local_code(reached: set[str]) -> dict[str, str]:
     lazily) must not change the key."""
     installed = tuple(os.path.realpath(p) + os.sep for p in {sys.prefix, sys.base_prefix})
     owned, reached_tops = _distribution_packages(), {m.partition(".")[0] for m in reached}
-    local, outside = {}, set()  # outside: local modules of any kind (a compiled one too)
+    outside = {}  # local modules of any kind (a compiled one too): name -> file
     for name, module in list(sys.modules.items()):
         file = getattr(module, "__file__", None)
         if not file or _real_path(file).startswith(installed):
             continue
         top = name.partition(".")[0]
-        if top in owned and top not in reached_tops:
-            continue
-        outside.add(name)
-        if not file.endswith(".py"):
-            continue
-        try:
-            local[name] = sha256_file(Path(file))
-        except OSError:
-            local[name] = "unreadable"
-    return local if reached & outside else {}
+        if top not in owned or top in reached_tops:
+            outside[name] = file
+    if not reached & outside.keys():
+        return {}
+    return {name: _source_hash(file) for name, file in outside.items() if file.endswith(".py")}
+
+
+def _source_hash(file: str) -> str:
+    try:
+        return sha256_file(Path(file))
+    except OSError:
+        return "unreadable"
 
 
 @functools.cache

@@ -153,13 +153,22 @@ def list_versions(
     """Every version of the model (the project's model by default), newest first."""
     project = project_of(project)
     name = name or project.spec.model
-    reader = reader_for(project)
-    try:
-        aliases = reader.model(name).aliases
-    except NotFound:
+    aliases = model_aliases(name, project)
+    if aliases is None:
         return []  # nothing registered yet
-    infos = [to_info(record, aliases) for record in reader.versions(name)]
+    infos = [to_info(record, aliases) for record in reader_for(project).versions(name)]
     return sorted(infos, key=lambda i: int(i.version), reverse=True)
+
+
+def model_aliases(
+    name: str | None = None, project: Project | str | None = None
+) -> dict[str, str] | None:
+    """The model's aliases (alias -> version); None when no such model is registered."""
+    project = project_of(project)
+    try:
+        return reader_for(project).model(name or project.spec.model).aliases
+    except NotFound:
+        return None
 
 
 def list_models(project: Project | str | None = None) -> list[dict[str, Any]]:
